@@ -1,0 +1,83 @@
+//! The command line: parse, dispatch, and turn every outcome into an exit code.
+//! 0: the run succeeded; 1: the connection failed and was diagnosed; 2: bad input or setup.
+
+pub mod args;
+pub mod run;
+pub mod target;
+
+use crate::errors::UsageError;
+use args::{Cli, Command};
+use clap::Parser;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tlsviz: cannot start the async runtime: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let result = runtime.block_on(dispatch(cli));
+    // Do not wait for stray blocking tasks (a paused verifier) to finish.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tlsviz: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<i32, UsageError> {
+    match cli.command {
+        None => run::lesson(&cli.lesson).await,
+        Some(Command::Connect(args)) => run::connect(&args).await,
+        Some(Command::Lab(args)) => run::lab(&args).await,
+        Some(Command::Scenarios) => run::list_scenarios(),
+        Some(Command::Check(args)) => run::check(&args).await,
+        Some(Command::Replay(args)) => run::replay(&args).await,
+    }
+}
+
+/// clap's multi-line errors become one line naming the input, with a hint.
+fn clap_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            EXIT_OK
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim()
+                .trim_start_matches("error: ")
+                .to_string();
+            let tip = rendered
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("tip: "))
+                .map(str::to_string)
+                .unwrap_or_else(|| "see tlsviz --help (or tlsviz connect --help)".into());
+            eprintln!("tlsviz: {first} (hint: {tip})");
+            EXIT_USAGE
+        }
+    }
+}

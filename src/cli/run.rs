@@ -1,0 +1,310 @@
+//! What each command does: start a lab if needed, run the engine, feed the model and a face.
+
+use super::args::{CheckArgs, ConnectArgs, LabArgs, LessonArgs, OutputArgs, ReplayArgs, ServerArg};
+use super::{target, EXIT_FAILED, EXIT_OK};
+use crate::engine::pace::{EventSink, Pace};
+use crate::engine::{self, Target};
+use crate::errors::UsageError;
+use crate::lab::{Lab, LabOptions, ServerChoice};
+use crate::model::{Model, Outcome};
+use crate::report::json::JsonReporter;
+use crate::report::plain::PlainReporter;
+use crate::report::Reporter;
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// How a run is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    Plain,
+    Json,
+    Tui,
+}
+
+pub fn face(out: &OutputArgs) -> Face {
+    if out.json {
+        Face::Json
+    } else if out.plain || !std::io::stdout().is_terminal() {
+        Face::Plain
+    } else {
+        Face::Tui
+    }
+}
+
+fn color_wanted() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn exit_code(model: &Model) -> i32 {
+    if model.outcome == Outcome::Ok {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+fn reporter(face: Face) -> Box<dyn Reporter + Send> {
+    match face {
+        Face::Json => Box::new(JsonReporter::new(std::io::stdout())),
+        _ => Box::new(PlainReporter::new(std::io::stdout(), color_wanted())),
+    }
+}
+
+/// Run one connection in auto mode and show it headless.
+pub async fn drive(
+    target: Target,
+    face: Face,
+    record: Option<&Path>,
+    label: Option<&str>,
+) -> Model {
+    let (sink, mut rx) = EventSink::channel();
+    let engine = tokio::spawn(async move { engine::run(&target, Pace::Auto, sink).await });
+    let mut model = Model::new();
+    let mut out = reporter(face);
+    let mut output_ok = true;
+    while let Some(event) = rx.recv().await {
+        model.apply(event.clone());
+        // A closed stdout (| head) must not stop the run or its clean-up.
+        if output_ok && out.event(&model, &event).is_err() {
+            output_ok = false;
+        }
+    }
+    let _ = engine.await;
+    if output_ok {
+        let _ = out.finish(&model);
+    }
+    if let Some(path) = record {
+        if let Err(e) = crate::report::record::write(path, label, &model.events) {
+            eprintln!("tlsviz: --record {}: cannot write: {e}", path.display());
+        }
+    }
+    model
+}
+
+pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
+    for warning in target::warnings(args) {
+        eprintln!("tlsviz: warning: {warning}");
+    }
+    let target = target::build(args)?;
+    if let Some(path) = &args.output.record {
+        crate::report::record::check_writable(path)?;
+    }
+    if let Some(n) = args.repeat {
+        return repeat(target, n).await;
+    }
+    let face = face(&args.output);
+    let model = drive(target, face, args.output.record.as_deref(), None).await;
+    Ok(exit_code(&model))
+}
+
+/// Wait for Ctrl-C or SIGTERM.
+pub async fn termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+pub fn server_choice(arg: ServerArg) -> ServerChoice {
+    match arg {
+        ServerArg::Auto => ServerChoice::Auto,
+        ServerArg::Redis => ServerChoice::Redis,
+        ServerArg::Builtin => ServerChoice::Builtin,
+    }
+}
+
+pub async fn start_lab(options: LabOptions) -> Result<Lab, UsageError> {
+    let lab = tokio::task::spawn_blocking(move || Lab::start(options))
+        .await
+        .map_err(|e| UsageError::new("lab", e.to_string(), ""))?
+        .map_err(|e| {
+            UsageError::new("lab", e.0, "install redis-server, or try --server builtin")
+        })?;
+    if let Some(notice) = &lab.notice {
+        eprintln!("tlsviz: notice: {notice}");
+    }
+    Ok(lab)
+}
+
+/// The `connect` arguments that reach a lab with its client certificate.
+pub fn lab_connect_args(lab: &Lab) -> ConnectArgs {
+    ConnectArgs {
+        host: Some(lab.host.clone()),
+        port: Some(lab.port.to_string()),
+        tls: lab.options.tls,
+        cacert: lab.options.tls.then(|| lab.files.ca_cert.clone()),
+        cert: lab.options.tls.then(|| lab.files.client_cert.clone()),
+        key: lab.options.tls.then(|| lab.files.client_key.clone()),
+        timeout: "5".into(),
+        ..ConnectArgs::default()
+    }
+}
+
+/// `tlsviz` with no command: the default lesson on a fresh lab.
+pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
+    if args.scenario.is_some() {
+        return Err(UsageError::new(
+            "--scenario",
+            "scenarios are not available in this build yet",
+            "run tlsviz without --scenario",
+        ));
+    }
+    if let Some(path) = &args.output.record {
+        crate::report::record::check_writable(path)?;
+    }
+    let lab = start_lab(LabOptions {
+        server: server_choice(args.server),
+        ..LabOptions::default()
+    })
+    .await?;
+    let target = target::build(&lab_connect_args(&lab))?;
+    let face = face(&args.output);
+    let code = tokio::select! {
+        model = drive(target, face, args.output.record.as_deref(), Some("mutual-tls13")) => exit_code(&model),
+        _ = termination() => EXIT_FAILED,
+    };
+    drop(lab);
+    Ok(code)
+}
+
+pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
+    if args.scenario.is_some() {
+        return Err(UsageError::new(
+            "--scenario",
+            "scenarios are not available in this build yet",
+            "run tlsviz lab without --scenario",
+        ));
+    }
+    let mut options = LabOptions {
+        server: server_choice(args.server),
+        ..LabOptions::default()
+    };
+    if let Some(bind) = &args.bind {
+        options.bind = bind.parse().map_err(|_| {
+            UsageError::new(
+                format!("--bind {bind}"),
+                "not an IP address",
+                "e.g. --bind 0.0.0.0 (every interface) or --bind 192.0.2.10",
+            )
+        })?;
+        if !options.bind.is_loopback() {
+            eprintln!(
+                "tlsviz: warning: the lab listens on {bind}: other machines can reach it (its keys are lab keys; never reuse them)"
+            );
+        }
+    }
+    let lab = start_lab(options).await?;
+    println!(
+        "tlsviz lab: {} on {}:{}",
+        lab.server_description, lab.host, lab.port
+    );
+    println!("folder (removed on exit): {}", lab.dir().display());
+    println!();
+    println!("redis.conf TLS lines:");
+    for line in &lab.conf_lines {
+        println!("  {}", line.replace("{PORT}", &lab.port.to_string()));
+    }
+    println!();
+    println!("reach it with:");
+    println!("  {}", lab.redis_cli_command());
+    println!("  {}", lab.tlsviz_command());
+    println!();
+    println!("Ctrl-C stops the server and removes the folder.");
+    termination().await;
+    drop(lab);
+    eprintln!("tlsviz lab: stopped, folder removed");
+    Ok(EXIT_OK)
+}
+
+pub fn list_scenarios() -> Result<i32, UsageError> {
+    Err(UsageError::new(
+        "scenarios",
+        "no scenarios in this build yet",
+        "use tlsviz connect or tlsviz lab",
+    ))
+}
+
+pub async fn check(_args: &CheckArgs) -> Result<i32, UsageError> {
+    Err(UsageError::new(
+        "check",
+        "no scenarios in this build yet",
+        "use tlsviz connect or tlsviz lab",
+    ))
+}
+
+pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {
+    let (_scenario, events) = crate::report::record::read(&args.file)?;
+    let face = match face(&args.output) {
+        Face::Tui => Face::Plain,
+        other => other,
+    };
+    let mut model = Model::new();
+    let mut out = reporter(face);
+    for event in events {
+        model.apply(event.clone());
+        if out.event(&model, &event).is_err() {
+            break;
+        }
+    }
+    let _ = out.finish(&model);
+    Ok(exit_code(&model))
+}
+
+/// `--repeat N`: N full runs in one process, with open files and resident size every 100.
+async fn repeat(target: Target, n: u32) -> Result<i32, UsageError> {
+    let mut ok = 0u32;
+    let mut last_failure = None;
+    let started = std::time::Instant::now();
+    for i in 1..=n {
+        let (sink, mut rx) = EventSink::channel();
+        let t = target.clone();
+        let engine = tokio::spawn(async move { engine::run(&t, Pace::Auto, sink).await });
+        let mut model = Model::new();
+        while let Some(event) = rx.recv().await {
+            model.apply(event);
+        }
+        let _ = engine.await;
+        if model.outcome == Outcome::Ok {
+            ok += 1;
+        } else {
+            last_failure = model.diagnosis.map(|d| d.headline());
+        }
+        if i % 100 == 0 || i == n {
+            println!(
+                "{i:>6} runs  {ok:>6} ok  open files {:>4}  rss {:>6} KiB  {:.1} s",
+                open_files(),
+                resident_kib(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    if let Some(f) = last_failure {
+        eprintln!("tlsviz: last failure: {f}");
+    }
+    Ok(if ok == n { EXIT_OK } else { EXIT_FAILED })
+}
+
+pub fn open_files() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+pub fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}

@@ -1,0 +1,330 @@
+//! From `connect` flags to a checked [`Target`]: every problem is a one-line `UsageError`.
+
+use super::args::ConnectArgs;
+use crate::engine::config::{self, TlsOptions, TlsVersions};
+use crate::engine::Target;
+use crate::errors::UsageError;
+use std::time::Duration;
+
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+pub const DEFAULT_PORT: u16 = 6379;
+
+pub fn build(args: &ConnectArgs) -> Result<Target, UsageError> {
+    let mut host = None;
+    let mut port = None;
+    let mut tls = args.tls;
+    let mut user = args.user.clone();
+    let mut pass = args.pass.clone();
+    if let Some(uri) = &args.uri {
+        let parsed = parse_uri(uri)?;
+        tls |= parsed.tls;
+        host = Some(parsed.host);
+        port = parsed.port;
+        user = user.or(parsed.user);
+        pass = pass.or(parsed.pass);
+    }
+    if let Some(h) = &args.host {
+        host = Some(check_host(h, "-h")?);
+    }
+    if let Some(p) = &args.port {
+        port = Some(parse_port(p)?);
+    }
+    if pass.is_none() {
+        // As redis-cli does: a password from the environment stays out of shell history.
+        pass = std::env::var("REDISCLI_AUTH")
+            .ok()
+            .filter(|p| !p.is_empty());
+    }
+    let host = host.unwrap_or_else(|| DEFAULT_HOST.to_string());
+    let port = port.unwrap_or(DEFAULT_PORT);
+    let timeout = parse_timeout(&args.timeout)?;
+    let versions = match args.tls_version.as_deref() {
+        None => TlsVersions::Both,
+        Some("1.2") => TlsVersions::Only12,
+        Some("1.3") => TlsVersions::Only13,
+        Some(other) => {
+            return Err(UsageError::new(
+                format!("--tls-version {other}"),
+                "unknown TLS version",
+                "use 1.2 or 1.3 (older versions are insecure and not supported)",
+            ))
+        }
+    };
+    let server_name = match &args.sni {
+        Some(sni) => check_host(sni, "--sni")?,
+        None => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string(),
+    };
+    let keylog = args.keylog.clone().or_else(|| {
+        std::env::var_os("SSLKEYLOGFILE")
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
+    });
+    let material = if tls {
+        Some(config::load(&TlsOptions {
+            cacert: args.cacert.clone(),
+            cacertdir: args.cacertdir.clone(),
+            cert: args.cert.clone(),
+            key: args.key.clone(),
+            insecure: args.insecure,
+            versions,
+            keylog,
+        })?)
+    } else {
+        None
+    };
+    let command = if args.command.is_empty() {
+        vec!["PING".to_string()]
+    } else {
+        args.command.clone()
+    };
+    Ok(Target {
+        host,
+        port,
+        server_name,
+        tls: material,
+        user,
+        password: pass,
+        command,
+        timeout,
+    })
+}
+
+/// Things worth saying before the run that do not stop it.
+pub fn warnings(args: &ConnectArgs) -> Vec<String> {
+    let tls = args.tls
+        || args
+            .uri
+            .as_deref()
+            .is_some_and(|u| u.starts_with("rediss://"));
+    let tls_flags = args.cacert.is_some()
+        || args.cacertdir.is_some()
+        || args.cert.is_some()
+        || args.key.is_some()
+        || args.insecure
+        || args.sni.is_some()
+        || args.tls_version.is_some();
+    let mut out = Vec::new();
+    if !tls && tls_flags {
+        out.push(
+            "TLS options were given without --tls: they are ignored and this connection is \
+             PLAINTEXT (as redis-cli would do). Add --tls to use them."
+                .to_string(),
+        );
+    }
+    if tls && args.insecure {
+        out.push(
+            "--insecure: the server's certificate will NOT be verified; anyone in the path could \
+             impersonate the server."
+                .to_string(),
+        );
+    }
+    out
+}
+
+pub fn parse_port(text: &str) -> Result<u16, UsageError> {
+    let input = format!("-p {text}");
+    let n: u64 = text.trim().parse().map_err(|_| {
+        UsageError::new(
+            &input,
+            "the port is not a number",
+            "use a number from 1 to 65535, e.g. -p 6380",
+        )
+    })?;
+    match u16::try_from(n) {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(UsageError::new(
+            input,
+            "the port is out of range",
+            "use a number from 1 to 65535",
+        )),
+    }
+}
+
+fn check_host(text: &str, flag: &str) -> Result<String, UsageError> {
+    let input = format!("{flag} {text:?}");
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(UsageError::new(
+            input,
+            "the host is empty",
+            "give a name or address, e.g. -h 127.0.0.1",
+        ));
+    }
+    let bare = trimmed.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(trimmed.to_string());
+    }
+    let valid = bare.len() <= 253
+        && bare.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && !label.starts_with('-')
+        });
+    if !valid {
+        let hint = if bare.contains("://") {
+            "give a bare host name here; a URL goes with -u"
+        } else if bare.contains(':') {
+            "give the port with -p, not in the host"
+        } else {
+            "a host name has letters, digits, dots and hyphens only"
+        };
+        return Err(UsageError::new(
+            input,
+            "not a valid host name or IP address",
+            hint,
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+pub fn parse_timeout(text: &str) -> Result<Duration, UsageError> {
+    let input = format!("--timeout {text}");
+    let secs: f64 = text.trim().parse().map_err(|_| {
+        UsageError::new(
+            &input,
+            "not a number of seconds",
+            "e.g. --timeout 5 or --timeout 0.5",
+        )
+    })?;
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(UsageError::new(
+            input,
+            "the timeout must be more than zero",
+            "e.g. --timeout 5",
+        ));
+    }
+    if secs > 3600.0 {
+        return Err(UsageError::new(
+            input,
+            "more than an hour is not a timeout",
+            "use at most 3600 seconds",
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+struct ParsedUri {
+    tls: bool,
+    host: String,
+    port: Option<u16>,
+    user: Option<String>,
+    pass: Option<String>,
+}
+
+fn parse_uri(text: &str) -> Result<ParsedUri, UsageError> {
+    // Never echo a password back: the input shown is the URI with its password masked.
+    let shown = mask_uri_password(text);
+    let input = format!("-u {shown}");
+    let url = url::Url::parse(text).map_err(|e| {
+        UsageError::new(
+            &input,
+            format!("not a valid URI ({e})"),
+            "use redis://host:port or rediss://user:pass@host:port",
+        )
+    })?;
+    let tls = match url.scheme() {
+        "redis" => false,
+        "rediss" => true,
+        other => {
+            return Err(UsageError::new(
+                input,
+                format!("the scheme {other}:// is not Redis"),
+                "use redis:// (plaintext) or rediss:// (TLS)",
+            ))
+        }
+    };
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| {
+            UsageError::new(
+                &input,
+                "the URI has no host",
+                "e.g. rediss://localhost:6380",
+            )
+        })?
+        .to_string();
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(s.as_bytes())
+            .map(|(k, v)| {
+                if v.is_empty() {
+                    k.into_owned()
+                } else {
+                    format!("{k}={v}")
+                }
+            })
+            .collect::<String>()
+    };
+    let user = (!url.username().is_empty()).then(|| decode(url.username()));
+    let pass = url.password().map(decode);
+    Ok(ParsedUri {
+        tls,
+        host,
+        port: url.port(),
+        user,
+        pass,
+    })
+}
+
+pub fn mask_uri_password(text: &str) -> String {
+    match (text.find("://"), text.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &text[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &text[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &text[at..]
+                ),
+                None => text.to_string(),
+            }
+        }
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_and_timeouts_are_checked() {
+        assert_eq!(parse_port("6380"), Ok(6380));
+        assert!(parse_port("0").is_err());
+        assert!(parse_port("65536").is_err());
+        assert!(parse_port("http").is_err());
+        assert!(parse_timeout("-1").is_err());
+        assert!(parse_timeout("NaN").is_err());
+        assert!(parse_timeout("99999").is_err());
+        assert_eq!(parse_timeout("0.5"), Ok(Duration::from_millis(500)));
+    }
+
+    #[test]
+    fn uris_give_host_port_and_credentials() {
+        let u = parse_uri("rediss://alice:s%40cret@example.com:6380").unwrap();
+        assert!(u.tls);
+        assert_eq!(u.host, "example.com");
+        assert_eq!(u.port, Some(6380));
+        assert_eq!(u.user.as_deref(), Some("alice"));
+        assert_eq!(u.pass.as_deref(), Some("s@cret"));
+        assert!(parse_uri("http://example.com").is_err());
+        let err = parse_uri("ftp://bob:hunter2@x").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn hosts_are_checked() {
+        assert!(check_host("", "-h").is_err());
+        assert!(check_host("redis://x", "-h").is_err());
+        assert!(check_host("localhost:6379", "-h").is_err());
+        assert!(check_host("::1", "-h").is_ok());
+        assert!(check_host("cache-1.example.com", "-h").is_ok());
+    }
+}

@@ -1,0 +1,354 @@
+//! Typed, serializable events: the only thing the engine tells the rest of the program.
+//!
+//! Every event comes from real bytes on the socket or from a real rustls callback. The model,
+//! the reports and recordings all consume this one stream.
+
+use serde::{Deserialize, Serialize};
+
+/// An event with the time it happened, in microseconds since the run started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stamped {
+    pub at_us: u64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// Which way bytes travelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Client to server.
+    Out,
+    /// Server to client.
+    In,
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Direction::Out => "client → server",
+            Direction::In => "server → client",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// What this run is about to do.
+    RunStarted(RunInfo),
+    /// Manual pacing: the engine holds here until it is allowed to perform `step`.
+    Waiting {
+        step: u8,
+    },
+    StepStarted {
+        step: u8,
+    },
+    StepCompleted {
+        step: u8,
+    },
+    /// The step does not apply to this connection (e.g. no TLS at all).
+    StepSkipped {
+        step: u8,
+        reason: String,
+    },
+    TcpConnected {
+        peer: String,
+        local: String,
+    },
+    /// One TLS record (or, on a plaintext connection, one chunk of bytes) on the wire.
+    Record(RecordInfo),
+    /// The server asked for a client certificate (from the client-certificate resolver hook).
+    CertificateRequested(CertificateRequestInfo),
+    /// What the client answered to a CertificateRequest.
+    ClientCertificate {
+        sent: bool,
+        subject: Option<String>,
+    },
+    /// The chain the server presented (from the verifier hook, before verification).
+    ServerCertificates {
+        server_name: String,
+        chain: Vec<CertificateInfo>,
+    },
+    /// The verifier's verdict on the chain.
+    CertificateVerdict {
+        verified: bool,
+        /// True when verification was skipped because the user asked for `--insecure`.
+        insecure: bool,
+        reason: Option<String>,
+    },
+    /// A secret was derived. The label only: the secret itself never enters the event stream.
+    SecretDerived {
+        label: String,
+    },
+    /// The handshake finished from the client's point of view.
+    HandshakeComplete(TlsParams),
+    /// Application data handed to the connection (secrets redacted).
+    DataSent {
+        command: String,
+        plaintext_len: usize,
+        encrypted: bool,
+    },
+    /// A complete reply was read.
+    DataReceived {
+        reply: String,
+        error: bool,
+    },
+    /// An alert was received or sent.
+    Alert {
+        direction: Direction,
+        level: String,
+        description: String,
+        code: u8,
+    },
+    /// The connection was closed by us.
+    Closed {
+        close_notify_sent: bool,
+    },
+    /// The run failed; the diagnosis is made from this and the evidence before it.
+    Failed(Failure),
+    /// A probe made after a failure to find out what the port speaks.
+    Probe(ProbeResult),
+}
+
+/// The target and options of a run, minus every secret.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    pub server_name: String,
+    pub sni_sent: bool,
+    pub tls_versions: Vec<String>,
+    pub trust: String,
+    pub client_certificate: Option<String>,
+    pub insecure: bool,
+    pub user: Option<String>,
+    pub password_given: bool,
+    pub command: String,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordInfo {
+    pub direction: Direction,
+    /// `handshake`, `application_data`, `alert`, `change_cipher_spec`, `heartbeat`, or `plaintext`.
+    pub content_type: String,
+    pub version: String,
+    /// Length of the record body (without the 5-byte header).
+    pub length: usize,
+    /// True when the body is ciphertext for this direction.
+    pub encrypted: bool,
+    /// Decoded handshake messages carried in clear.
+    pub messages: Vec<HandshakeMessage>,
+    /// Up to the first 32 bytes of the record, hex, for the wire view.
+    pub head_hex: String,
+    /// What rustls made of an encrypted record, where a hook told us (e.g. "Certificate").
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "message", rename_all = "snake_case")]
+pub enum HandshakeMessage {
+    ClientHello {
+        versions: Vec<String>,
+        cipher_suites: Vec<String>,
+        groups: Vec<String>,
+        key_shares: Vec<String>,
+        sni: Option<String>,
+        alpn: Vec<String>,
+        signature_algorithms: Vec<String>,
+    },
+    ServerHello {
+        version: String,
+        cipher_suite: String,
+        key_share_group: Option<String>,
+    },
+    Certificate {
+        count: usize,
+    },
+    CertificateRequest,
+    ServerKeyExchange,
+    ServerHelloDone,
+    ClientKeyExchange,
+    CertificateVerify,
+    Finished,
+    NewSessionTicket,
+    Other {
+        name: String,
+    },
+}
+
+impl HandshakeMessage {
+    pub fn name(&self) -> String {
+        match self {
+            HandshakeMessage::ClientHello { .. } => "ClientHello".into(),
+            HandshakeMessage::ServerHello { .. } => "ServerHello".into(),
+            HandshakeMessage::Certificate { .. } => "Certificate".into(),
+            HandshakeMessage::CertificateRequest => "CertificateRequest".into(),
+            HandshakeMessage::ServerKeyExchange => "ServerKeyExchange".into(),
+            HandshakeMessage::ServerHelloDone => "ServerHelloDone".into(),
+            HandshakeMessage::ClientKeyExchange => "ClientKeyExchange".into(),
+            HandshakeMessage::CertificateVerify => "CertificateVerify".into(),
+            HandshakeMessage::Finished => "Finished".into(),
+            HandshakeMessage::NewSessionTicket => "NewSessionTicket".into(),
+            HandshakeMessage::Other { name } => name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateRequestInfo {
+    /// The CA names the server accepts, as readable distinguished names.
+    pub ca_names: Vec<String>,
+    pub signature_schemes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CertificateInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// Seconds since the Unix epoch, so views can compare against the clock.
+    pub not_before_unix: i64,
+    pub not_after_unix: i64,
+    pub san: Vec<String>,
+    pub key_type: String,
+    pub signature_algorithm: String,
+    pub sha256: String,
+    pub is_ca: bool,
+    pub self_signed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TlsParams {
+    pub version: String,
+    pub cipher_suite: String,
+    pub key_exchange_group: Option<String>,
+}
+
+/// Why a run stopped, as the engine saw it. `diagnose` turns this into a kind and a fix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "failure", rename_all = "snake_case")]
+pub enum Failure {
+    HostNotFound {
+        host: String,
+        message: String,
+    },
+    ConnectRefused {
+        address: String,
+    },
+    ConnectTimeout {
+        address: String,
+    },
+    ConnectIo {
+        address: String,
+        message: String,
+    },
+    /// The peer sent nothing within the timeout.
+    Timeout {
+        step: u8,
+    },
+    /// The peer closed the connection (FIN or reset).
+    PeerClosed {
+        step: u8,
+        reset: bool,
+        bytes_received: usize,
+    },
+    /// Bytes arrived that are not a TLS record.
+    NotTls {
+        step: u8,
+        first_bytes_hex: String,
+        first_bytes_text: String,
+    },
+    /// A record whose declared length exceeds what TLS allows.
+    RecordOverflow {
+        step: u8,
+        length: usize,
+    },
+    /// rustls refused; `error` is rustls's own message.
+    Tls {
+        step: u8,
+        error: String,
+        detail: TlsErrorDetail,
+    },
+    /// Redis answered with an error.
+    RedisError {
+        step: u8,
+        reply: String,
+        during_auth: bool,
+    },
+    Io {
+        step: u8,
+        message: String,
+    },
+    /// The user cancelled (quit) while the engine waited.
+    Cancelled {
+        step: u8,
+    },
+}
+
+impl Failure {
+    /// The step during which the engine noticed the failure (not always the step it belongs to).
+    pub fn step(&self) -> u8 {
+        match self {
+            Failure::HostNotFound { .. }
+            | Failure::ConnectRefused { .. }
+            | Failure::ConnectTimeout { .. }
+            | Failure::ConnectIo { .. } => 1,
+            Failure::Timeout { step }
+            | Failure::PeerClosed { step, .. }
+            | Failure::NotTls { step, .. }
+            | Failure::RecordOverflow { step, .. }
+            | Failure::Tls { step, .. }
+            | Failure::RedisError { step, .. }
+            | Failure::Io { step, .. }
+            | Failure::Cancelled { step } => *step,
+        }
+    }
+}
+
+/// The part of a rustls error that diagnosis needs, in a stable, serializable form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TlsErrorDetail {
+    AlertReceived {
+        description: String,
+        code: u8,
+    },
+    CertificateExpired {
+        now: Option<i64>,
+        not_after: Option<i64>,
+    },
+    CertificateNotValidYet {
+        now: Option<i64>,
+        not_before: Option<i64>,
+    },
+    UnknownIssuer,
+    NotValidForName {
+        expected: Option<String>,
+        presented: Vec<String>,
+    },
+    BadCertificate {
+        reason: String,
+    },
+    PeerIncompatible {
+        reason: String,
+    },
+    PeerMisbehaved {
+        reason: String,
+    },
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeResult {
+    /// What the second, plain connection received after `PING\r\n`.
+    pub reply_text: String,
+    pub reply_hex: String,
+    /// True when the reply is a Redis reply (`+PONG`, `-NOAUTH …`, `-ERR …`).
+    pub redis_reply: bool,
+    pub timed_out: bool,
+    pub error: Option<String>,
+}

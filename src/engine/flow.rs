@@ -1,0 +1,265 @@
+//! The nine steps over TLS. Each step waits for its permit, then lets exactly its part of the
+//! handshake happen: records are read, processed and sent in the step they belong to.
+
+use super::config::TlsMaterial;
+use super::events::{Event, Failure, TlsParams};
+use super::hooks::{HookState, TapKeyLog, TapResolver, TapVerifier};
+use super::pace::{EventSink, Pace};
+use super::records::{content_type_name, describe};
+use super::session::TlsSession;
+use super::{gate, step_connect, Target};
+use rustls::client::{Resumption, WebPkiServerVerifier};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, ProtocolVersion};
+use std::sync::Arc;
+
+pub async fn run_tls(
+    target: &Target,
+    material: &TlsMaterial,
+    pace: &Pace,
+    sink: &EventSink,
+) -> Result<(), Failure> {
+    let hooks = Arc::new(HookState::default());
+    let config = client_config(material, pace, sink, &hooks)?;
+    let server_name =
+        ServerName::try_from(target.server_name.clone()).map_err(|e| Failure::Io {
+            step: 1,
+            message: format!("invalid server name {:?}: {e}", target.server_name),
+        })?;
+
+    // Step 1: TCP.
+    let stream = step_connect(target, pace, sink).await?;
+    let conn = ClientConnection::new(config, server_name).map_err(|e| Failure::Io {
+        step: 1,
+        message: e.to_string(),
+    })?;
+    let mut s = TlsSession::new(
+        stream,
+        conn,
+        hooks,
+        sink.clone(),
+        pace.clone(),
+        target.timeout,
+    );
+
+    // Step 2: ClientHello out (only now is it on the wire), ServerHello in.
+    s.step = 2;
+    gate(2, pace, sink).await?;
+    s.collect_output()?;
+    s.send_all_held(None).await?;
+    while s.conn()?.protocol_version().is_none() {
+        s.read_and_process().await?;
+        // A HelloRetryRequest makes rustls write a second ClientHello: it belongs here.
+        s.send_all_held(None).await?;
+    }
+    sink.emit(Event::StepCompleted { step: 2 });
+    let tls13 = s.conn()?.protocol_version() == Some(ProtocolVersion::TLSv1_3);
+
+    // Steps 3 and 4: read until the verifier holds the chain. The verifier itself reports step
+    // 3, waits for step 4's permit and reports the verdict.
+    s.step = 3;
+    gate(3, pace, sink).await?;
+    while !s.hooks.snapshot().chain_seen {
+        s.read_and_process().await?;
+        if !s.hooks.snapshot().chain_seen {
+            s.send_all_held(None).await?;
+        }
+    }
+    s.step = 5;
+
+    if tls13 {
+        client_flight_tls13(&mut s, pace, sink).await?;
+    } else {
+        client_flight_tls12(&mut s, pace, sink).await?;
+    }
+    let params = tls_params(s.conn()?);
+    sink.emit(Event::HandshakeComplete(params));
+    sink.emit(Event::StepCompleted { step: 7 });
+
+    // Step 8: AUTH if asked, then the command; success only once the reply is read.
+    s.step = 8;
+    gate(8, pace, sink).await?;
+    if let Some(auth) = target.auth_command() {
+        let reply = s.exchange(&auth).await?;
+        if reply.is_error() {
+            return Err(Failure::RedisError {
+                step: 8,
+                reply: reply.display(),
+                during_auth: true,
+            });
+        }
+    }
+    let reply = s.exchange(&target.command).await?;
+    if reply.is_error() {
+        return Err(Failure::RedisError {
+            step: 8,
+            reply: reply.display(),
+            during_auth: false,
+        });
+    }
+    sink.emit(Event::StepCompleted { step: 8 });
+
+    // Step 9: close_notify.
+    s.step = 9;
+    gate(9, pace, sink).await?;
+    s.close().await?;
+    sink.emit(Event::Closed {
+        close_notify_sent: true,
+    });
+    sink.emit(Event::StepCompleted { step: 9 });
+    Ok(())
+}
+
+/// TLS 1.3: the server's Finished must be read before the client can answer; the client's
+/// Certificate (step 5) and Finished (step 7) are then held apart.
+async fn client_flight_tls13(
+    s: &mut TlsSession,
+    pace: &Pace,
+    sink: &EventSink,
+) -> Result<(), Failure> {
+    gate(5, pace, sink).await?;
+    while s.held.is_empty() {
+        s.read_and_process().await?;
+    }
+    let flags = s.hooks.snapshot();
+    // The held flight is [ChangeCipherSpec]? then Certificate, CertificateVerify and Finished,
+    // encrypted. rustls puts the whole flight in one record, which cannot be split once
+    // encrypted: when a certificate was asked for, that record leaves now (the answer is what
+    // step 5 is about) and carries the Finished with it. Otherwise it waits for step 7.
+    if flags.certificate_requested {
+        let note = if flags.client_certificate_sent {
+            "client Certificate + CertificateVerify + Finished (one encrypted record)"
+        } else {
+            "empty client Certificate + Finished (one encrypted record)"
+        };
+        s.send_all_held(Some(note)).await?;
+    }
+    sink.emit(Event::StepCompleted { step: 5 });
+
+    // Step 6: nothing new crosses the wire under TLS 1.3; the key shares crossed in the hellos
+    // and the application keys were derived when the server's Finished was processed.
+    s.step = 6;
+    gate(6, pace, sink).await?;
+    sink.emit(Event::StepCompleted { step: 6 });
+
+    s.step = 7;
+    gate(7, pace, sink).await?;
+    s.send_all_held(Some("client Finished (encrypted)")).await?;
+    // Nothing more to wait for: the server's Finished was read at step 5.
+    Ok(())
+}
+
+/// TLS 1.2: after ServerHelloDone rustls has queued Certificate?, ClientKeyExchange,
+/// CertificateVerify?, ChangeCipherSpec, Finished; they leave in the steps they belong to.
+async fn client_flight_tls12(
+    s: &mut TlsSession,
+    pace: &Pace,
+    sink: &EventSink,
+) -> Result<(), Failure> {
+    gate(5, pace, sink).await?;
+    let certificate_records = count_leading(s, &["Certificate"]);
+    s.send_held(certificate_records, None).await?;
+    sink.emit(Event::StepCompleted { step: 5 });
+
+    s.step = 6;
+    gate(6, pace, sink).await?;
+    let key_records = count_leading(s, &["ClientKeyExchange", "CertificateVerify"]);
+    s.send_held(key_records, None).await?;
+    sink.emit(Event::StepCompleted { step: 6 });
+
+    s.step = 7;
+    gate(7, pace, sink).await?;
+    s.send_all_held(None).await?;
+    while s.conn()?.is_handshaking() {
+        s.read_and_process().await?;
+        s.send_all_held(None).await?;
+    }
+    Ok(())
+}
+
+/// How many held records from the front are clear handshake records carrying these messages.
+fn count_leading(s: &TlsSession, names: &[&str]) -> usize {
+    s.held
+        .iter()
+        .take_while(|record| {
+            let info = describe(super::events::Direction::Out, record, false);
+            info.content_type == content_type_name(22)
+                && !info.messages.is_empty()
+                && info
+                    .messages
+                    .iter()
+                    .all(|m| names.contains(&m.name().as_str()))
+        })
+        .count()
+}
+
+fn tls_params(conn: &ClientConnection) -> TlsParams {
+    TlsParams {
+        version: match conn.protocol_version() {
+            Some(ProtocolVersion::TLSv1_3) => "TLS 1.3".into(),
+            Some(ProtocolVersion::TLSv1_2) => "TLS 1.2".into(),
+            Some(other) => format!("{other:?}"),
+            None => "unknown".into(),
+        },
+        cipher_suite: conn
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()))
+            .unwrap_or_default(),
+        key_exchange_group: conn
+            .negotiated_key_exchange_group()
+            .map(|g| format!("{:?}", g.name())),
+    }
+}
+
+fn client_config(
+    material: &TlsMaterial,
+    pace: &Pace,
+    sink: &EventSink,
+    hooks: &Arc<HookState>,
+) -> Result<Arc<ClientConfig>, Failure> {
+    let config_error = |e: rustls::Error| Failure::Io {
+        step: 1,
+        message: format!("TLS configuration: {e}"),
+    };
+    let inner = if material.insecure {
+        None
+    } else {
+        let verifier = WebPkiServerVerifier::builder_with_provider(
+            material.roots.clone(),
+            material.provider.clone(),
+        )
+        .build()
+        .map_err(|e| Failure::Io {
+            step: 1,
+            message: format!("TLS configuration: {e}"),
+        })?;
+        Some(verifier as Arc<dyn rustls::client::danger::ServerCertVerifier>)
+    };
+    let verifier = Arc::new(TapVerifier {
+        inner,
+        provider: material.provider.clone(),
+        sink: sink.clone(),
+        pace: pace.clone(),
+        state: hooks.clone(),
+    });
+    let resolver = Arc::new(TapResolver {
+        certified: material.client.as_ref().map(|(ck, _)| ck.clone()),
+        certified_subject: material.client.as_ref().map(|(_, s)| s.clone()),
+        sink: sink.clone(),
+        state: hooks.clone(),
+    });
+    let mut config = ClientConfig::builder_with_provider(material.provider.clone())
+        .with_protocol_versions(material.versions.rustls())
+        .map_err(config_error)?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_client_cert_resolver(resolver);
+    // Every run is a full handshake: a resumed session would skip the certificate steps.
+    config.resumption = Resumption::disabled();
+    config.key_log = Arc::new(TapKeyLog {
+        sink: sink.clone(),
+        state: hooks.clone(),
+        file: material.keylog.clone(),
+    });
+    Ok(Arc::new(config))
+}

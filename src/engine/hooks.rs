@@ -1,0 +1,247 @@
+//! The rustls hooks: a verifier wrapper, a client-certificate resolver wrapper and a `KeyLog`.
+//!
+//! Each one reports what rustls really did through the event sink, and changes nothing about
+//! how rustls decides (except `--insecure`, which the user asked for and which is reported).
+
+use super::certinfo::{describe_certificate, describe_distinguished_name};
+use super::events::{CertificateRequestInfo, Event};
+use super::pace::{EventSink, Pace};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::ResolvesClientCert;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{DigitallySignedStruct, Error, KeyLog, SignatureScheme};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// What the hooks saw, for the engine's step logic.
+#[derive(Debug, Default)]
+pub struct HookState {
+    inner: Mutex<HookFlags>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct HookFlags {
+    pub certificate_requested: bool,
+    pub client_certificate_sent: bool,
+    pub chain_seen: bool,
+    pub verified: bool,
+    pub secrets: Vec<String>,
+}
+
+impl HookState {
+    pub fn snapshot(&self) -> HookFlags {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HookFlags> {
+        // A poisoned lock only means another hook panicked; the flags are still meaningful.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Wraps rustls's `WebPkiServerVerifier`: reports the chain, waits for step 4 when paced by hand,
+/// then reports the verdict.
+#[derive(Debug)]
+pub struct TapVerifier {
+    /// `None` means `--insecure`: the chain is reported but not judged.
+    pub inner: Option<Arc<dyn ServerCertVerifier>>,
+    pub provider: Arc<CryptoProvider>,
+    pub sink: EventSink,
+    pub pace: Pace,
+    pub state: Arc<HookState>,
+}
+
+impl std::fmt::Debug for EventSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventSink")
+    }
+}
+
+impl std::fmt::Debug for Pace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.is_manual() { "Manual" } else { "Auto" })
+    }
+}
+
+impl ServerCertVerifier for TapVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let chain = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|c| describe_certificate(c.as_ref()))
+            .collect();
+        self.sink.emit(Event::ServerCertificates {
+            server_name: server_name.to_str().into_owned(),
+            chain,
+        });
+        self.state.lock().chain_seen = true;
+        self.sink.emit(Event::StepCompleted { step: 3 });
+
+        if self.pace.wait_blocking(4, &self.sink).is_err() {
+            return Err(Error::General("cancelled by the user".into()));
+        }
+        self.sink.emit(Event::StepStarted { step: 4 });
+
+        let Some(inner) = &self.inner else {
+            self.sink.emit(Event::CertificateVerdict {
+                verified: false,
+                insecure: true,
+                reason: Some("verification skipped: --insecure".into()),
+            });
+            self.state.lock().verified = true;
+            self.sink.emit(Event::StepCompleted { step: 4 });
+            return Ok(ServerCertVerified::assertion());
+        };
+        match inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            Ok(ok) => {
+                self.sink.emit(Event::CertificateVerdict {
+                    verified: true,
+                    insecure: false,
+                    reason: None,
+                });
+                self.state.lock().verified = true;
+                self.sink.emit(Event::StepCompleted { step: 4 });
+                Ok(ok)
+            }
+            Err(err) => {
+                self.sink.emit(Event::CertificateVerdict {
+                    verified: false,
+                    insecure: false,
+                    reason: Some(err.to_string()),
+                });
+                Err(err)
+            }
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        // The handshake signature is always checked, even with --insecure: it proves the server
+        // holds the key of the certificate it sent, whatever we think of that certificate.
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Wraps the client's certificate (if any): reports the CertificateRequest and the answer.
+#[derive(Debug)]
+pub struct TapResolver {
+    pub certified: Option<Arc<CertifiedKey>>,
+    pub certified_subject: Option<String>,
+    pub sink: EventSink,
+    pub state: Arc<HookState>,
+}
+
+impl ResolvesClientCert for TapResolver {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        self.sink
+            .emit(Event::CertificateRequested(CertificateRequestInfo {
+                ca_names: root_hint_subjects
+                    .iter()
+                    .map(|dn| describe_distinguished_name(dn))
+                    .collect(),
+                signature_schemes: sigschemes.iter().map(|s| format!("{s:?}")).collect(),
+            }));
+        // rustls sends the certificate only if the key can sign with a scheme the server accepts.
+        let chosen = self
+            .certified
+            .clone()
+            .filter(|ck| ck.key.choose_scheme(sigschemes).is_some());
+        let sent = chosen.is_some();
+        {
+            let mut flags = self.state.lock();
+            flags.certificate_requested = true;
+            flags.client_certificate_sent = sent;
+        }
+        self.sink.emit(Event::ClientCertificate {
+            sent,
+            subject: if sent {
+                self.certified_subject.clone()
+            } else {
+                None
+            },
+        });
+        chosen
+    }
+
+    fn has_certs(&self) -> bool {
+        // Always true so rustls keeps what it needs to answer a CertificateRequest, even with no
+        // certificate: we want to see and report the request either way.
+        true
+    }
+}
+
+/// Reports each derived secret's label; writes the secret itself only to a keylog file the user
+/// asked for.
+pub struct TapKeyLog {
+    pub sink: EventSink,
+    pub state: Arc<HookState>,
+    pub file: Option<Arc<Mutex<std::fs::File>>>,
+}
+
+impl std::fmt::Debug for TapKeyLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TapKeyLog")
+            .field("file", &self.file.is_some())
+            .finish()
+    }
+}
+
+impl KeyLog for TapKeyLog {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.sink.emit(Event::SecretDerived {
+            label: label.to_string(),
+        });
+        self.state.lock().secrets.push(label.to_string());
+        if let Some(file) = &self.file {
+            let line = format!(
+                "{label} {} {}\n",
+                super::records::hex(client_random),
+                super::records::hex(secret)
+            );
+            let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
+            // A failing keylog write must not break the handshake being studied.
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+}

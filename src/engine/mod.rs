@@ -1,0 +1,191 @@
+//! The engine: owns the socket and the `rustls::ClientConnection`, drives the handshake by hand
+//! one record at a time, and reports everything as [`events::Event`]s. Knows nothing of terminals.
+
+pub mod certinfo;
+pub mod config;
+pub mod events;
+mod flow;
+pub mod hooks;
+pub mod pace;
+mod plain;
+pub mod probe;
+pub mod records;
+pub mod resp;
+mod session;
+
+use config::TlsMaterial;
+use events::{Event, Failure, RunInfo};
+use pace::{EventSink, Pace};
+use std::time::Duration;
+use tokio::net::TcpStream;
+
+/// Everything one connection needs, loaded and checked.
+#[derive(Clone)]
+pub struct Target {
+    pub host: String,
+    pub port: u16,
+    /// The name sent as SNI and checked against the certificate: `--sni`, else the host.
+    pub server_name: String,
+    /// `None`: a plaintext connection.
+    pub tls: Option<TlsMaterial>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// The command sent at step 8 (default `PING`).
+    pub command: Vec<String>,
+    pub timeout: Duration,
+}
+
+impl Target {
+    /// What this run will do, with no secret in it.
+    pub fn run_info(&self) -> RunInfo {
+        RunInfo {
+            host: self.host.clone(),
+            port: self.port,
+            tls: self.tls.is_some(),
+            server_name: self.server_name.clone(),
+            sni_sent: self.tls.is_some() && self.server_name.parse::<std::net::IpAddr>().is_err(),
+            tls_versions: self
+                .tls
+                .as_ref()
+                .map(|t| t.versions.names())
+                .unwrap_or_default(),
+            trust: self
+                .tls
+                .as_ref()
+                .map(|t| t.trust_description.clone())
+                .unwrap_or_default(),
+            client_certificate: self
+                .tls
+                .as_ref()
+                .and_then(|t| t.client.as_ref().map(|(_, subject)| subject.clone())),
+            insecure: self.tls.as_ref().is_some_and(|t| t.insecure),
+            user: self.user.clone(),
+            password_given: self.password.is_some(),
+            command: resp::redact(&self.command),
+            timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// The AUTH command to send first, if a password was given.
+    pub fn auth_command(&self) -> Option<Vec<String>> {
+        let password = self.password.clone()?;
+        Some(match &self.user {
+            Some(user) => vec!["AUTH".into(), user.clone(), password],
+            None => vec!["AUTH".into(), password],
+        })
+    }
+}
+
+/// Run one connection through the nine steps. Returns true when the whole run succeeded; the
+/// story of the run, success or not, is in the events.
+pub async fn run(target: &Target, pace: Pace, sink: EventSink) -> bool {
+    sink.emit(Event::RunStarted(target.run_info()));
+    let result = match &target.tls {
+        Some(material) => flow::run_tls(target, material, &pace, &sink).await,
+        None => plain::run_plain(target, &pace, &sink).await,
+    };
+    match result {
+        Ok(()) => true,
+        Err(failure) => {
+            let probe_worthy = matches!(
+                failure,
+                Failure::Timeout { step: 2 }
+                    | Failure::NotTls { step: 2, .. }
+                    | Failure::PeerClosed { step: 2, .. }
+            ) && target.tls.is_some();
+            sink.emit(Event::Failed(failure));
+            if probe_worthy {
+                let result =
+                    probe::probe_plaintext(&target.host, target.port, target.timeout).await;
+                sink.emit(Event::Probe(result));
+            }
+            false
+        }
+    }
+}
+
+/// Step 1: resolve the host and open the TCP connection, each bounded by the timeout.
+async fn connect(target: &Target, sink: &EventSink) -> Result<TcpStream, Failure> {
+    let host = target.host.trim_start_matches('[').trim_end_matches(']');
+    let lookup = tokio::time::timeout(target.timeout, tokio::net::lookup_host((host, target.port)));
+    let addresses: Vec<_> = match lookup.await {
+        Err(_) => {
+            return Err(Failure::HostNotFound {
+                host: target.host.clone(),
+                message: "name resolution timed out".into(),
+            })
+        }
+        Ok(Err(e)) => {
+            return Err(Failure::HostNotFound {
+                host: target.host.clone(),
+                message: e.to_string(),
+            })
+        }
+        Ok(Ok(list)) => list.collect(),
+    };
+    let Some(first) = addresses.first() else {
+        return Err(Failure::HostNotFound {
+            host: target.host.clone(),
+            message: "the name has no address".into(),
+        });
+    };
+    let mut last = Failure::ConnectRefused {
+        address: first.to_string(),
+    };
+    for address in addresses {
+        match tokio::time::timeout(target.timeout, TcpStream::connect(address)).await {
+            Ok(Ok(stream)) => {
+                // Small handshake records must leave when we say so, not when Nagle decides.
+                let _ = stream.set_nodelay(true);
+                sink.emit(Event::TcpConnected {
+                    peer: address.to_string(),
+                    local: stream
+                        .local_addr()
+                        .map(|a| a.to_string())
+                        .unwrap_or_default(),
+                });
+                return Ok(stream);
+            }
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                last = Failure::ConnectRefused {
+                    address: address.to_string(),
+                }
+            }
+            Ok(Err(e)) => {
+                last = Failure::ConnectIo {
+                    address: address.to_string(),
+                    message: e.to_string(),
+                }
+            }
+            Err(_) => {
+                last = Failure::ConnectTimeout {
+                    address: address.to_string(),
+                }
+            }
+        }
+    }
+    Err(last)
+}
+
+/// Step 1 with its pacing and markers, shared by the TLS and plaintext paths.
+async fn step_connect(
+    target: &Target,
+    pace: &Pace,
+    sink: &EventSink,
+) -> Result<TcpStream, Failure> {
+    pace.wait(1, sink)
+        .await
+        .map_err(|_| Failure::Cancelled { step: 1 })?;
+    sink.emit(Event::StepStarted { step: 1 });
+    let stream = connect(target, sink).await?;
+    sink.emit(Event::StepCompleted { step: 1 });
+    Ok(stream)
+}
+
+async fn gate(step: u8, pace: &Pace, sink: &EventSink) -> Result<(), Failure> {
+    pace.wait(step, sink)
+        .await
+        .map_err(|_| Failure::Cancelled { step })?;
+    sink.emit(Event::StepStarted { step });
+    Ok(())
+}

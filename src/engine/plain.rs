@@ -1,0 +1,136 @@
+//! The nine steps without TLS: what `redis-cli` without `--tls` does. Steps 2–7 do not happen,
+//! and everything on the wire is readable by anyone on the path.
+
+use super::events::{Direction, Event, Failure, RecordInfo};
+use super::pace::{EventSink, Pace};
+use super::probe::printable;
+use super::records::hex;
+use super::resp;
+use super::{gate, step_connect, Target};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const NOT_ENCRYPTED: &str = "no TLS: this connection is plaintext and nothing on it is encrypted";
+
+pub async fn run_plain(target: &Target, pace: &Pace, sink: &EventSink) -> Result<(), Failure> {
+    let mut stream = step_connect(target, pace, sink).await?;
+    for step in 2..=7 {
+        sink.emit(Event::StepSkipped {
+            step,
+            reason: NOT_ENCRYPTED.into(),
+        });
+    }
+    gate(8, pace, sink).await?;
+    let mut pending = Vec::new();
+    if let Some(auth) = target.auth_command() {
+        let reply = exchange(&mut stream, &auth, &mut pending, target, sink).await?;
+        if reply.is_error() {
+            return Err(Failure::RedisError {
+                step: 8,
+                reply: reply.display(),
+                during_auth: true,
+            });
+        }
+    }
+    let reply = exchange(&mut stream, &target.command, &mut pending, target, sink).await?;
+    if reply.is_error() {
+        return Err(Failure::RedisError {
+            step: 8,
+            reply: reply.display(),
+            during_auth: false,
+        });
+    }
+    sink.emit(Event::StepCompleted { step: 8 });
+    gate(9, pace, sink).await?;
+    let _ = stream.shutdown().await;
+    sink.emit(Event::Closed {
+        close_notify_sent: false,
+    });
+    sink.emit(Event::StepCompleted { step: 9 });
+    Ok(())
+}
+
+fn chunk_event(direction: Direction, bytes: &[u8]) -> Event {
+    Event::Record(RecordInfo {
+        direction,
+        content_type: "plaintext".into(),
+        version: String::new(),
+        length: bytes.len(),
+        encrypted: false,
+        messages: Vec::new(),
+        head_hex: hex(&bytes[..bytes.len().min(32)]),
+        note: Some(printable(bytes)),
+    })
+}
+
+async fn exchange(
+    stream: &mut TcpStream,
+    args: &[String],
+    pending: &mut Vec<u8>,
+    target: &Target,
+    sink: &EventSink,
+) -> Result<resp::Reply, Failure> {
+    let bytes = resp::encode(args);
+    sink.emit(Event::DataSent {
+        command: resp::redact(args),
+        plaintext_len: bytes.len(),
+        encrypted: false,
+    });
+    // The wire view shows the redacted command, never the password that really crossed.
+    let shown = resp::encode(
+        &resp::redact(args)
+            .split(' ')
+            .map(str::to_string)
+            .collect::<Vec<_>>(),
+    );
+    sink.emit(chunk_event(Direction::Out, &shown));
+    let io = |e: std::io::Error| Failure::Io {
+        step: 8,
+        message: e.to_string(),
+    };
+    match tokio::time::timeout(target.timeout, stream.write_all(&bytes)).await {
+        Err(_) => return Err(Failure::Timeout { step: 8 }),
+        Ok(r) => r.map_err(io)?,
+    }
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match resp::parse(pending) {
+            Ok(Some((reply, used))) => {
+                pending.drain(..used);
+                sink.emit(Event::DataReceived {
+                    reply: reply.display(),
+                    error: reply.is_error(),
+                });
+                return Ok(reply);
+            }
+            Ok(None) => {}
+            Err(_) => {
+                return Err(Failure::NotTls {
+                    step: 8,
+                    first_bytes_hex: hex(&pending[..pending.len().min(32)]),
+                    first_bytes_text: printable(pending),
+                })
+            }
+        }
+        let n = match tokio::time::timeout(target.timeout, stream.read(&mut buf)).await {
+            Err(_) => return Err(Failure::Timeout { step: 8 }),
+            Ok(Err(e)) => {
+                return Err(Failure::PeerClosed {
+                    step: 8,
+                    reset: e.kind() == std::io::ErrorKind::ConnectionReset,
+                    bytes_received: pending.len(),
+                })
+            }
+            Ok(Ok(0)) => {
+                return Err(Failure::PeerClosed {
+                    step: 8,
+                    reset: false,
+                    bytes_received: pending.len(),
+                })
+            }
+            Ok(Ok(n)) => n,
+        };
+        sink.emit(chunk_event(Direction::In, &buf[..n]));
+        pending.extend_from_slice(&buf[..n]);
+    }
+}

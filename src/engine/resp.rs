@@ -1,0 +1,227 @@
+//! Just enough RESP (the Redis protocol) to send one command and read one reply.
+
+/// Encode a command as a RESP array of bulk strings.
+pub fn encode(args: &[String]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// A command as it may be shown: the arguments that are secrets replaced by `***`.
+pub fn redact(args: &[String]) -> String {
+    let mut shown: Vec<String> = args.iter().map(|a| quote(a)).collect();
+    let upper = |i: usize| {
+        args.get(i)
+            .map(|a| a.to_ascii_uppercase())
+            .unwrap_or_default()
+    };
+    match upper(0).as_str() {
+        // AUTH pass | AUTH user pass
+        "AUTH" => {
+            if let Some(last) = shown.len().checked_sub(1).filter(|&i| i >= 1) {
+                shown[last] = "***".into();
+            }
+        }
+        // HELLO 3 AUTH user pass
+        "HELLO" => {
+            for i in 1..args.len() {
+                if upper(i) == "AUTH" && i + 2 < args.len() {
+                    shown[i + 2] = "***".into();
+                }
+            }
+        }
+        "CONFIG"
+            if upper(1) == "SET" && matches!(upper(2).as_str(), "REQUIREPASS" | "MASTERAUTH") =>
+        {
+            if shown.len() > 3 {
+                shown[3] = "***".into();
+            }
+        }
+        _ => {}
+    }
+    shown.join(" ")
+}
+
+fn quote(arg: &str) -> String {
+    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_graphic() && c != '"') {
+        arg.to_string()
+    } else {
+        format!("{arg:?}")
+    }
+}
+
+/// A parsed reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Simple(String),
+    Error(String),
+    Integer(i64),
+    Bulk(Option<Vec<u8>>),
+    Array(Option<Vec<Reply>>),
+    /// RESP3 types we only show as text.
+    Other(String),
+}
+
+impl Reply {
+    pub fn is_error(&self) -> bool {
+        matches!(self, Reply::Error(_))
+    }
+
+    /// As redis-cli would print it.
+    pub fn display(&self) -> String {
+        match self {
+            Reply::Simple(s) | Reply::Other(s) => s.clone(),
+            Reply::Error(e) => format!("(error) {e}"),
+            Reply::Integer(i) => format!("(integer) {i}"),
+            Reply::Bulk(None) | Reply::Array(None) => "(nil)".into(),
+            Reply::Bulk(Some(b)) => format!("{:?}", String::from_utf8_lossy(b)),
+            Reply::Array(Some(items)) if items.is_empty() => "(empty array)".into(),
+            Reply::Array(Some(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, r)| format!("{}) {}", i + 1, r.display()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// Not RESP at all (the bytes are shown to the user).
+    Invalid,
+}
+
+/// Parse one reply from the start of `buf`: `Ok(Some((reply, used)))`, or `Ok(None)` when more
+/// bytes are needed.
+pub fn parse(buf: &[u8]) -> Result<Option<(Reply, usize)>, ParseError> {
+    parse_at(buf, 0, 0)
+}
+
+const MAX_DEPTH: usize = 32;
+
+fn parse_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usize)>, ParseError> {
+    if depth > MAX_DEPTH {
+        return Err(ParseError::Invalid);
+    }
+    let Some(&kind) = buf.get(pos) else {
+        return Ok(None);
+    };
+    let Some(line_end) = find_crlf(buf, pos + 1) else {
+        return Ok(None);
+    };
+    let line = String::from_utf8_lossy(&buf[pos + 1..line_end]).into_owned();
+    let after = line_end + 2;
+    match kind {
+        b'+' => Ok(Some((Reply::Simple(line), after))),
+        b'-' => Ok(Some((Reply::Error(line), after))),
+        b':' => line
+            .parse()
+            .map(|i| Some((Reply::Integer(i), after)))
+            .map_err(|_| ParseError::Invalid),
+        b'_' => Ok(Some((Reply::Bulk(None), after))),
+        b'#' | b',' | b'(' => Ok(Some((Reply::Other(line), after))),
+        b'$' | b'=' | b'!' => {
+            let len: i64 = line.parse().map_err(|_| ParseError::Invalid)?;
+            if len < 0 {
+                return Ok(Some((Reply::Bulk(None), after)));
+            }
+            let len = usize::try_from(len).map_err(|_| ParseError::Invalid)?;
+            let end = after.checked_add(len).ok_or(ParseError::Invalid)?;
+            if buf.len() < end + 2 {
+                return Ok(None);
+            }
+            let body = buf[after..end].to_vec();
+            if kind == b'!' {
+                return Ok(Some((
+                    Reply::Error(String::from_utf8_lossy(&body).into()),
+                    end + 2,
+                )));
+            }
+            Ok(Some((Reply::Bulk(Some(body)), end + 2)))
+        }
+        b'*' | b'%' | b'~' | b'>' => {
+            let count: i64 = line.parse().map_err(|_| ParseError::Invalid)?;
+            if count < 0 {
+                return Ok(Some((Reply::Array(None), after)));
+            }
+            let count = usize::try_from(count).map_err(|_| ParseError::Invalid)?;
+            let count = if kind == b'%' {
+                count.saturating_mul(2)
+            } else {
+                count
+            };
+            let mut items = Vec::new();
+            let mut at = after;
+            for _ in 0..count {
+                match parse_at(buf, at, depth + 1)? {
+                    Some((item, next)) => {
+                        items.push(item);
+                        at = next;
+                    }
+                    None => return Ok(None),
+                }
+            }
+            Ok(Some((Reply::Array(Some(items)), at)))
+        }
+        _ => Err(ParseError::Invalid),
+    }
+}
+
+fn find_crlf(buf: &[u8], from: usize) -> Option<usize> {
+    buf.get(from..)?
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .map(|p| p + from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_a_command() {
+        assert_eq!(encode(&["PING".into()]), b"*1\r\n$4\r\nPING\r\n");
+    }
+
+    #[test]
+    fn parses_replies_and_waits_for_more() {
+        assert_eq!(
+            parse(b"+PONG\r\n"),
+            Ok(Some((Reply::Simple("PONG".into()), 7)))
+        );
+        assert_eq!(parse(b"+PON"), Ok(None));
+        assert_eq!(parse(b"$5\r\nhel"), Ok(None));
+        assert_eq!(parse(b"$-1\r\n"), Ok(Some((Reply::Bulk(None), 5))));
+        let (arr, used) = parse(b"*2\r\n:1\r\n$1\r\na\r\n").unwrap().unwrap();
+        assert_eq!(used, 15);
+        assert_eq!(arr.display(), "1) (integer) 1\n2) \"a\"");
+        assert_eq!(parse(b"HTTP/1.1 400"), Err(ParseError::Invalid));
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        let args = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(redact(&args("AUTH secret")), "AUTH ***");
+        assert_eq!(redact(&args("AUTH alice secret")), "AUTH alice ***");
+        assert_eq!(
+            redact(&args("HELLO 3 AUTH alice secret")),
+            "HELLO 3 AUTH alice ***"
+        );
+        assert_eq!(
+            redact(&args("CONFIG SET requirepass hunter2")),
+            "CONFIG SET requirepass ***"
+        );
+        assert_eq!(redact(&args("GET key")), "GET key");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let deep = "*1\r\n".repeat(10_000);
+        assert_eq!(parse(deep.as_bytes()), Err(ParseError::Invalid));
+    }
+}

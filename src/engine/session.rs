@@ -1,0 +1,453 @@
+//! One TLS connection driven by hand: records read one at a time and fed to rustls, records
+//! written by rustls held until the step that sends them.
+
+use super::events::{Direction, Event, Failure, TlsErrorDetail};
+use super::hooks::HookState;
+use super::pace::{EventSink, Pace};
+use super::probe::printable;
+use super::records::{describe, hex, split_complete, RecordSplitter, SplitError};
+use super::resp::{self, Reply};
+use rustls::ClientConnection;
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub struct TlsSession {
+    stream: TcpStream,
+    /// Always `Some` except while rustls runs on a blocking thread (manual pacing).
+    tls: Option<Box<ClientConnection>>,
+    splitter: RecordSplitter,
+    /// Records rustls produced that have not been sent yet.
+    pub held: VecDeque<Vec<u8>>,
+    pub hooks: Arc<HookState>,
+    sink: EventSink,
+    pace: Pace,
+    timeout: Duration,
+    /// The step in progress, for attributing failures.
+    pub step: u8,
+    out_encrypted: bool,
+    in_encrypted: bool,
+    received: usize,
+    plaintext: Vec<u8>,
+    read_buf: Vec<u8>,
+}
+
+impl TlsSession {
+    pub fn new(
+        stream: TcpStream,
+        tls: ClientConnection,
+        hooks: Arc<HookState>,
+        sink: EventSink,
+        pace: Pace,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            stream,
+            tls: Some(Box::new(tls)),
+            splitter: RecordSplitter::new(),
+            held: VecDeque::new(),
+            hooks,
+            sink,
+            pace,
+            timeout,
+            step: 1,
+            out_encrypted: false,
+            in_encrypted: false,
+            received: 0,
+            plaintext: Vec::new(),
+            read_buf: vec![0u8; 18 * 1024],
+        }
+    }
+
+    pub fn conn(&mut self) -> Result<&mut ClientConnection, Failure> {
+        let step = self.step;
+        self.tls.as_deref_mut().ok_or(Failure::Io {
+            step,
+            message: "internal error: the TLS connection was lost".into(),
+        })
+    }
+
+    /// Move whatever rustls wants to write into the held queue, split into records.
+    pub fn collect_output(&mut self) -> Result<(), Failure> {
+        let mut out = Vec::new();
+        let conn = self.conn()?;
+        while conn.wants_write() {
+            if conn.write_tls(&mut out).is_err() {
+                break;
+            }
+        }
+        // Records behind a ChangeCipherSpec (ours, sent or queued) are encrypted.
+        let mut encrypted = self.out_encrypted || self.held.iter().any(|r| r.first() == Some(&20));
+        for record in split_complete(&out) {
+            let is_ccs = record.first() == Some(&20);
+            if record.first() == Some(&22) && !encrypted {
+                // rustls joins a flight's messages into one record; in clear we can give each
+                // message its own record (valid TLS) so each leaves in the step it belongs to.
+                self.held.extend(split_handshake_messages(&record));
+            } else {
+                self.held.push_back(record);
+            }
+            encrypted |= is_ccs;
+        }
+        Ok(())
+    }
+
+    /// Send the first `count` held records.
+    pub async fn send_held(&mut self, count: usize, note: Option<&str>) -> Result<(), Failure> {
+        for _ in 0..count {
+            let Some(record) = self.held.pop_front() else {
+                break;
+            };
+            self.send_record(&record, note).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn send_all_held(&mut self, note: Option<&str>) -> Result<(), Failure> {
+        let count = self.held.len();
+        self.send_held(count, note).await
+    }
+
+    async fn send_record(&mut self, record: &[u8], note: Option<&str>) -> Result<(), Failure> {
+        let mut info = describe(Direction::Out, record, self.out_encrypted);
+        info.note = note.map(str::to_string);
+        if record.first() == Some(&20) {
+            self.out_encrypted = true;
+        }
+        if record.first() == Some(&21) && !info.encrypted {
+            self.emit_alert(Direction::Out, record);
+        }
+        self.sink.emit(Event::Record(info));
+        let step = self.step;
+        match tokio::time::timeout(self.timeout, self.stream.write_all(record)).await {
+            Err(_) => Err(Failure::Timeout { step }),
+            Ok(Err(e)) if is_reset(&e) => Err(Failure::PeerClosed {
+                step,
+                reset: true,
+                bytes_received: self.received,
+            }),
+            Ok(Err(e)) => Err(Failure::Io {
+                step,
+                message: e.to_string(),
+            }),
+            Ok(Ok(())) => Ok(()),
+        }
+    }
+
+    fn emit_alert(&self, direction: Direction, record: &[u8]) {
+        if let (Some(&level), Some(&code)) = (record.get(5), record.get(6)) {
+            self.sink.emit(Event::Alert {
+                direction,
+                level: if level == 2 { "fatal" } else { "warning" }.into(),
+                description: alert_name(code),
+                code,
+            });
+        }
+    }
+
+    /// Read the next whole record from the socket (bounded by the timeout).
+    async fn next_record(&mut self) -> Result<Vec<u8>, Failure> {
+        let step = self.step;
+        loop {
+            match self.splitter.next_record() {
+                Ok(Some(record)) => return Ok(record),
+                Ok(None) => {}
+                Err(SplitError::Oversized(length)) => {
+                    return Err(Failure::RecordOverflow { step, length })
+                }
+                Err(SplitError::NotTls) => {
+                    // Gather a little more so the evidence is readable ("HTTP/1.1 400 …").
+                    let wait = self.timeout.min(Duration::from_millis(150));
+                    if self.splitter.pending().len() < 24 {
+                        if let Ok(Ok(n)) =
+                            tokio::time::timeout(wait, self.stream.read(&mut self.read_buf)).await
+                        {
+                            self.splitter.push(&self.read_buf[..n]);
+                        }
+                    }
+                    let pending = self.splitter.pending();
+                    return Err(Failure::NotTls {
+                        step,
+                        first_bytes_hex: hex(&pending[..pending.len().min(32)]),
+                        first_bytes_text: printable(pending),
+                    });
+                }
+            }
+            let read = tokio::time::timeout(self.timeout, self.stream.read(&mut self.read_buf));
+            let n = match read.await {
+                Err(_) => return Err(Failure::Timeout { step }),
+                Ok(Err(e)) if is_reset(&e) => {
+                    return Err(Failure::PeerClosed {
+                        step,
+                        reset: true,
+                        bytes_received: self.received,
+                    })
+                }
+                Ok(Err(e)) => {
+                    return Err(Failure::Io {
+                        step,
+                        message: e.to_string(),
+                    })
+                }
+                Ok(Ok(0)) => {
+                    return Err(Failure::PeerClosed {
+                        step,
+                        reset: false,
+                        bytes_received: self.received,
+                    })
+                }
+                Ok(Ok(n)) => n,
+            };
+            self.received += n;
+            self.splitter.push(&self.read_buf[..n]);
+        }
+    }
+
+    /// Read one record, show it, and let rustls process it. On a rustls error, the alert rustls
+    /// wants to send goes out before the failure is returned.
+    pub async fn read_and_process(&mut self) -> Result<(), Failure> {
+        let record = self.next_record().await?;
+        let info = describe(Direction::In, &record, self.in_encrypted);
+        if record.first() == Some(&20) {
+            self.in_encrypted = true;
+        }
+        let clear_alert = record.first() == Some(&21) && !info.encrypted;
+        self.sink.emit(Event::Record(info));
+        if clear_alert {
+            self.emit_alert(Direction::In, &record);
+        }
+        let step = self.step;
+        if let Err(e) = self.conn()?.read_tls(&mut &record[..]) {
+            return Err(Failure::Io {
+                step,
+                message: e.to_string(),
+            });
+        }
+        match self.process().await? {
+            Ok(()) => {}
+            Err(error) => {
+                let step = self.failure_step();
+                if let rustls::Error::AlertReceived(desc) = &error {
+                    if !clear_alert {
+                        self.sink.emit(Event::Alert {
+                            direction: Direction::In,
+                            level: "fatal".into(),
+                            description: format!("{desc:?}"),
+                            code: u8::from(*desc),
+                        });
+                    }
+                }
+                // Say goodbye properly: rustls has queued the alert explaining why.
+                self.collect_output()?;
+                let _ = self.send_all_held(None).await;
+                return Err(Failure::Tls {
+                    step,
+                    error: error.to_string(),
+                    detail: tls_detail(&error),
+                });
+            }
+        }
+        // Application data, if any, is kept for the reply reader.
+        let mut received = Vec::new();
+        let mut reader = self.conn()?.reader();
+        let mut chunk = [0u8; 4096];
+        // Ok(0) is a clean close_notify, Err(WouldBlock) is "no more for now".
+        while let Ok(n @ 1..) = reader.read(&mut chunk) {
+            received.extend_from_slice(&chunk[..n]);
+        }
+        self.plaintext.extend_from_slice(&received);
+        self.collect_output()?;
+        Ok(())
+    }
+
+    /// The step a TLS error belongs to as seen from here: a failure while the verifier holds
+    /// the chain is step 4's.
+    fn failure_step(&self) -> u8 {
+        let flags = self.hooks.snapshot();
+        if self.step == 3 && flags.chain_seen && !flags.verified {
+            4
+        } else {
+            self.step
+        }
+    }
+
+    /// `process_new_packets`, on a blocking thread when paced by hand (the verifier may wait
+    /// there for the next step's permit).
+    async fn process(&mut self) -> Result<Result<(), rustls::Error>, Failure> {
+        let step = self.step;
+        if !self.pace.is_manual() {
+            return Ok(self.conn()?.process_new_packets().map(|_| ()));
+        }
+        let Some(mut tls) = self.tls.take() else {
+            return Err(Failure::Io {
+                step,
+                message: "internal error: the TLS connection was lost".into(),
+            });
+        };
+        let joined = tokio::task::spawn_blocking(move || {
+            let result = tls.process_new_packets().map(|_| ());
+            (tls, result)
+        })
+        .await;
+        match joined {
+            Ok((tls, result)) => {
+                self.tls = Some(tls);
+                Ok(result)
+            }
+            Err(e) => Err(Failure::Io {
+                step,
+                message: format!("internal error: {e}"),
+            }),
+        }
+    }
+
+    /// Send a command and read its reply (step 8).
+    pub async fn exchange(&mut self, args: &[String]) -> Result<Reply, Failure> {
+        let bytes = resp::encode(args);
+        let step = self.step;
+        self.conn()?
+            .writer()
+            .write_all(&bytes)
+            .map_err(|e| Failure::Io {
+                step,
+                message: e.to_string(),
+            })?;
+        self.sink.emit(Event::DataSent {
+            command: resp::redact(args),
+            plaintext_len: bytes.len(),
+            encrypted: true,
+        });
+        self.collect_output()?;
+        self.send_all_held(Some("Redis command (encrypted application data)"))
+            .await?;
+        loop {
+            match resp::parse(&self.plaintext) {
+                Ok(Some((reply, used))) => {
+                    self.plaintext.drain(..used);
+                    self.sink.emit(Event::DataReceived {
+                        reply: reply.display(),
+                        error: reply.is_error(),
+                    });
+                    return Ok(reply);
+                }
+                Ok(None) => {}
+                Err(_) => {
+                    return Err(Failure::RedisError {
+                        step,
+                        reply: format!("not a Redis reply: {}", printable(&self.plaintext)),
+                        during_auth: false,
+                    })
+                }
+            }
+            self.read_and_process().await?;
+            // Anything rustls must answer (e.g. a KeyUpdate) goes at once during data transfer.
+            self.send_all_held(None).await?;
+        }
+    }
+
+    /// Step 9: close_notify, then a half-close of TCP.
+    pub async fn close(&mut self) -> Result<(), Failure> {
+        self.conn()?.send_close_notify();
+        self.collect_output()?;
+        self.send_all_held(Some("close_notify")).await?;
+        let _ = self.stream.shutdown().await;
+        Ok(())
+    }
+}
+
+/// One clear handshake record holding several messages → one record per message. Anything that
+/// does not parse cleanly is returned untouched.
+pub fn split_handshake_messages(record: &[u8]) -> Vec<Vec<u8>> {
+    let Some(body) = record.get(5..) else {
+        return vec![record.to_vec()];
+    };
+    let mut messages = Vec::new();
+    let mut rest = body;
+    while rest.len() >= 4 {
+        let len = (usize::from(rest[1]) << 16) | (usize::from(rest[2]) << 8) | usize::from(rest[3]);
+        let Some(message) = rest.get(..4 + len) else {
+            return vec![record.to_vec()];
+        };
+        messages.push(message);
+        rest = &rest[4 + len..];
+    }
+    if !rest.is_empty() || messages.len() < 2 {
+        return vec![record.to_vec()];
+    }
+    messages
+        .into_iter()
+        .map(|m| {
+            let mut r = record[..3].to_vec();
+            r.extend_from_slice(&(m.len() as u16).to_be_bytes());
+            r.extend_from_slice(m);
+            r
+        })
+        .collect()
+}
+
+fn is_reset(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::BrokenPipe
+    )
+}
+
+pub fn alert_name(code: u8) -> String {
+    format!("{:?}", rustls::AlertDescription::from(code))
+}
+
+/// The stable part of a rustls error, for diagnosis.
+pub fn tls_detail(error: &rustls::Error) -> TlsErrorDetail {
+    use rustls::CertificateError as C;
+    match error {
+        rustls::Error::AlertReceived(desc) => TlsErrorDetail::AlertReceived {
+            description: format!("{desc:?}"),
+            code: u8::from(*desc),
+        },
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            C::Expired => TlsErrorDetail::CertificateExpired {
+                now: None,
+                not_after: None,
+            },
+            C::ExpiredContext { time, not_after } => TlsErrorDetail::CertificateExpired {
+                now: Some(time.as_secs() as i64),
+                not_after: Some(not_after.as_secs() as i64),
+            },
+            C::NotValidYet => TlsErrorDetail::CertificateNotValidYet {
+                now: None,
+                not_before: None,
+            },
+            C::NotValidYetContext { time, not_before } => TlsErrorDetail::CertificateNotValidYet {
+                now: Some(time.as_secs() as i64),
+                not_before: Some(not_before.as_secs() as i64),
+            },
+            C::UnknownIssuer => TlsErrorDetail::UnknownIssuer,
+            C::NotValidForName => TlsErrorDetail::NotValidForName {
+                expected: None,
+                presented: Vec::new(),
+            },
+            C::NotValidForNameContext {
+                expected,
+                presented,
+            } => TlsErrorDetail::NotValidForName {
+                expected: Some(expected.to_str().into_owned()),
+                presented: presented.clone(),
+            },
+            other => TlsErrorDetail::BadCertificate {
+                reason: format!("{other:?}"),
+            },
+        },
+        rustls::Error::PeerIncompatible(p) => TlsErrorDetail::PeerIncompatible {
+            reason: format!("{p:?}"),
+        },
+        rustls::Error::PeerMisbehaved(p) => TlsErrorDetail::PeerMisbehaved {
+            reason: format!("{p:?}"),
+        },
+        _ => TlsErrorDetail::Other,
+    }
+}

@@ -1,0 +1,289 @@
+//! The built-in server: TLS (tokio-rustls) and enough RESP for the lessons, for machines without
+//! a TLS-capable `redis-server`. Also the thread plumbing the fault servers share.
+
+use super::files::LabFiles;
+use super::{AuthClients, LabError, LabOptions};
+use crate::engine::resp::{self, Reply};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig};
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+/// A server on its own thread and runtime; stopping it closes the listener and every connection.
+pub struct ServerThread {
+    pub port: u16,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerThread {
+    pub fn spawn<F, Fut>(bind: IpAddr, handler: F) -> Result<ServerThread, LabError>
+    where
+        F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let std_listener = std::net::TcpListener::bind((bind, 0))
+            .map_err(|e| LabError(format!("cannot listen on {bind}: {e}")))?;
+        let port = std_listener
+            .local_addr()
+            .map_err(|e| LabError(e.to_string()))?
+            .port();
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|e| LabError(e.to_string()))?;
+        let (tx, mut rx) = oneshot::channel::<()>();
+        let handler = Arc::new(handler);
+        let thread = std::thread::Builder::new()
+            .name("tlsviz-lab-server".into())
+            .spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(async move {
+                    let Ok(listener) = TcpListener::from_std(std_listener) else {
+                        return;
+                    };
+                    let mut tasks = tokio::task::JoinSet::new();
+                    loop {
+                        tokio::select! {
+                            _ = &mut rx => break,
+                            accepted = listener.accept() => {
+                                if let Ok((stream, _)) = accepted {
+                                    let _ = stream.set_nodelay(true);
+                                    tasks.spawn((handler)(stream));
+                                }
+                            }
+                        }
+                    }
+                    tasks.abort_all();
+                });
+            })
+            .map_err(|e| LabError(format!("cannot start the server thread: {e}")))?;
+        Ok(ServerThread {
+            port,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn stop(mut self) {
+        self.shutdown_now();
+    }
+
+    fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for ServerThread {
+    fn drop(&mut self) {
+        self.shutdown_now();
+    }
+}
+
+pub struct BuiltinServer {
+    pub port: u16,
+    thread: ServerThread,
+}
+
+impl BuiltinServer {
+    pub fn start(options: &LabOptions, files: &LabFiles) -> Result<Self, LabError> {
+        let acceptor = if options.tls {
+            Some(tokio_rustls::TlsAcceptor::from(server_config(
+                options, files,
+            )?))
+        } else {
+            None
+        };
+        let password = options.requirepass.clone();
+        let thread = ServerThread::spawn(options.bind, move |stream| {
+            let acceptor = acceptor.clone();
+            let password = password.clone();
+            async move {
+                match acceptor {
+                    Some(acceptor) => {
+                        if let Ok(tls) = acceptor.accept(stream).await {
+                            serve_resp(tls, password).await;
+                        }
+                    }
+                    None => serve_resp(stream, password).await,
+                }
+            }
+        })?;
+        Ok(BuiltinServer {
+            port: thread.port,
+            thread,
+        })
+    }
+
+    pub fn stop(self) {
+        self.thread.stop();
+    }
+}
+
+/// The server's rustls configuration from the lab's options (versions, client authentication).
+pub fn server_config(
+    options: &LabOptions,
+    files: &LabFiles,
+) -> Result<Arc<ServerConfig>, LabError> {
+    let provider = crate::engine::config::provider();
+    let chain: Vec<CertificateDer<'static>> = files
+        .server_chain_der
+        .iter()
+        .map(|d| CertificateDer::from(d.clone()))
+        .collect();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(files.server_key_der.clone()));
+    let versions: Vec<&'static rustls::SupportedProtocolVersion> =
+        match options.protocols.as_deref() {
+            Some(p) if p.contains("1.2") && !p.contains("1.3") => vec![&rustls::version::TLS12],
+            Some(p) if p.contains("1.3") && !p.contains("1.2") => vec![&rustls::version::TLS13],
+            _ => vec![&rustls::version::TLS13, &rustls::version::TLS12],
+        };
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&versions)
+        .map_err(|e| LabError(format!("built-in server TLS setup: {e}")))?;
+    let builder = match options.auth_clients {
+        AuthClients::No => builder.with_no_client_auth(),
+        mode => {
+            let mut roots = RootCertStore::empty();
+            let cas = crate::engine::config::read_certificates(&files.ca_cert, "lab CA")
+                .map_err(|e| LabError(e.to_string()))?;
+            roots.add_parsable_certificates(cas);
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+            let verifier = if mode == AuthClients::Optional {
+                verifier.allow_unauthenticated()
+            } else {
+                verifier
+            };
+            let verifier = verifier
+                .build()
+                .map_err(|e| LabError(format!("built-in server client verifier: {e}")))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let config = builder
+        .with_single_cert(chain, key)
+        .map_err(|e| LabError(format!("built-in server certificate: {e}")))?;
+    Ok(Arc::new(config))
+}
+
+/// Serve RESP commands until the client leaves.
+async fn serve_resp<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, password: Option<String>) {
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    let mut authenticated = password.is_none();
+    let mut store: HashMap<String, String> = HashMap::new();
+    loop {
+        while let Some((args, used)) = next_command(&buf) {
+            buf.drain(..used);
+            let (reply, quit) = answer(&args, &password, &mut authenticated, &mut store);
+            if stream.write_all(reply.as_bytes()).await.is_err() || quit {
+                let _ = stream.shutdown().await;
+                return;
+            }
+        }
+        if buf.len() > 1024 * 1024 {
+            return;
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// A RESP array of bulk strings, or an inline command line (`PING\r\n`).
+fn next_command(buf: &[u8]) -> Option<(Vec<String>, usize)> {
+    if buf.first() == Some(&b'*') {
+        let (reply, used) = resp::parse(buf).ok()??;
+        let Reply::Array(Some(items)) = reply else {
+            return None;
+        };
+        let args = items
+            .into_iter()
+            .map(|i| match i {
+                Reply::Bulk(Some(b)) => String::from_utf8_lossy(&b).into_owned(),
+                other => other.display(),
+            })
+            .collect();
+        return Some((args, used));
+    }
+    let end = buf.iter().position(|&b| b == b'\n')?;
+    let line = String::from_utf8_lossy(&buf[..end]);
+    Some((
+        line.split_whitespace().map(str::to_string).collect(),
+        end + 1,
+    ))
+}
+
+fn answer(
+    args: &[String],
+    password: &Option<String>,
+    authenticated: &mut bool,
+    store: &mut HashMap<String, String>,
+) -> (String, bool) {
+    let Some(name) = args.first().map(|a| a.to_ascii_uppercase()) else {
+        return (String::new(), false);
+    };
+    let bulk = |s: &str| format!("${}\r\n{s}\r\n", s.len());
+    if !*authenticated && !matches!(name.as_str(), "AUTH" | "HELLO" | "QUIT") {
+        return ("-NOAUTH Authentication required.\r\n".into(), false);
+    }
+    let reply = match name.as_str() {
+        "PING" => match args.get(1) {
+            Some(msg) => bulk(msg),
+            None => "+PONG\r\n".into(),
+        },
+        "ECHO" => args.get(1).map(|m| bulk(m)).unwrap_or_else(|| wrong_args("echo")),
+        "AUTH" => {
+            let given = args.last().filter(|_| args.len() >= 2);
+            match (password, given) {
+                (None, _) => "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n".into(),
+                (Some(_), None) => wrong_args("auth"),
+                (Some(p), Some(g)) if p == g && (args.len() == 2 || args[1] == "default") => {
+                    *authenticated = true;
+                    "+OK\r\n".into()
+                }
+                _ => "-WRONGPASS invalid username-password pair or user is disabled.\r\n".into(),
+            }
+        }
+        "HELLO" => "*6\r\n$6\r\nserver\r\n$5\r\nredis\r\n$5\r\nproto\r\n:2\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n".into(),
+        "SET" if args.len() >= 3 => {
+            store.insert(args[1].clone(), args[2].clone());
+            "+OK\r\n".into()
+        }
+        "GET" if args.len() == 2 => match store.get(&args[1]) {
+            Some(v) => bulk(v),
+            None => "$-1\r\n".into(),
+        },
+        "DEL" if args.len() >= 2 => {
+            let n = args[1..].iter().filter(|k| store.remove(*k).is_some()).count();
+            format!(":{n}\r\n")
+        }
+        "QUIT" => return ("+OK\r\n".into(), true),
+        "SET" | "GET" | "DEL" => wrong_args(&name.to_ascii_lowercase()),
+        _ => format!(
+            "-ERR unknown command '{}', with args beginning with: \r\n",
+            args[0].chars().filter(|c| !c.is_control()).take(64).collect::<String>()
+        ),
+    };
+    (reply, false)
+}
+
+fn wrong_args(cmd: &str) -> String {
+    format!("-ERR wrong number of arguments for '{cmd}' command\r\n")
+}

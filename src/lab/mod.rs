@@ -1,0 +1,342 @@
+//! The lab: certificates made on the spot, a real `redis-server` with TLS on a free loopback
+//! port (or the built-in server, or a fault server), and nothing left behind when it stops.
+
+pub mod builtin;
+pub mod certs;
+pub mod fault;
+mod files;
+mod redis;
+
+use certs::Validity;
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+pub use files::LabFiles;
+
+/// Which server the lab runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerChoice {
+    /// `redis-server` when it is installed with TLS, else the built-in server (with a notice).
+    #[default]
+    Auto,
+    Redis,
+    Builtin,
+}
+
+/// `tls-auth-clients` in redis.conf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthClients {
+    #[default]
+    Yes,
+    No,
+    Optional,
+}
+
+impl AuthClients {
+    pub fn conf_word(self) -> &'static str {
+        match self {
+            AuthClients::Yes => "yes",
+            AuthClients::No => "no",
+            AuthClients::Optional => "optional",
+        }
+    }
+}
+
+/// Who signed the server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerIssuer {
+    /// The lab CA the client is given.
+    #[default]
+    LabCa,
+    /// A second CA the client does not trust.
+    OtherCa,
+    SelfSigned,
+    /// The lab CA's intermediate; the server sends only its leaf (a common misconfiguration).
+    IntermediateLeafOnly,
+    /// The lab CA's intermediate; the server sends leaf and intermediate.
+    IntermediateFullChain,
+}
+
+/// The server certificate the lab makes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServerCertOptions {
+    pub validity: Validity,
+    /// subjectAltNames; default `localhost`, `127.0.0.1`, `::1`.
+    pub names: Vec<String>,
+    pub issuer: ServerIssuer,
+}
+
+impl Default for ServerCertOptions {
+    fn default() -> Self {
+        Self {
+            validity: Validity::Valid,
+            names: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            issuer: ServerIssuer::LabCa,
+        }
+    }
+}
+
+/// A server that misbehaves in a way Redis never would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// Accepts and never answers.
+    Silent,
+    /// Accepts and closes at once.
+    CloseAtOnce,
+    /// Accepts and resets the connection.
+    Reset,
+    /// Answers like a web server.
+    Http,
+    /// Answers random bytes.
+    RandomBytes,
+    /// Answers one byte every few hundred milliseconds.
+    SlowDrip,
+    /// Sends a record header longer than TLS allows.
+    OversizedRecord,
+    /// Sends half a record and closes.
+    TruncatedRecord,
+    /// Answers a real ServerHello, then goes silent.
+    StopMidHandshake,
+    /// Nothing listens on the port at all.
+    NothingListening,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabOptions {
+    pub server: ServerChoice,
+    pub bind: IpAddr,
+    /// False: a plaintext Redis, no TLS at all.
+    pub tls: bool,
+    pub auth_clients: AuthClients,
+    /// `tls-protocols`, e.g. `TLSv1.2 TLSv1.3`.
+    pub protocols: Option<String>,
+    pub ciphers: Option<String>,
+    pub ciphersuites: Option<String>,
+    pub requirepass: Option<String>,
+    pub server_cert: ServerCertOptions,
+    /// Run a fault server instead of Redis.
+    pub fault: Option<Fault>,
+}
+
+impl Default for LabOptions {
+    fn default() -> Self {
+        Self {
+            server: ServerChoice::Auto,
+            bind: IpAddr::from([127, 0, 0, 1]),
+            tls: true,
+            auth_clients: AuthClients::Yes,
+            protocols: None,
+            ciphers: None,
+            ciphersuites: None,
+            requirepass: None,
+            server_cert: ServerCertOptions::default(),
+            fault: None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct LabError(pub String);
+
+impl std::fmt::Display for LabError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LabError {}
+
+enum Backend {
+    Redis(redis::RedisProcess),
+    Builtin(builtin::BuiltinServer),
+    Fault(fault::FaultServer),
+    Nothing,
+}
+
+/// A running lab. Dropping it stops the server and removes its folder.
+pub struct Lab {
+    pub host: String,
+    pub port: u16,
+    pub files: LabFiles,
+    /// The redis.conf lines that configure this server (what teachers show).
+    pub conf_lines: Vec<String>,
+    /// What serves: `redis-server 7.0.15`, `built-in server`, `fault server (silent)`.
+    pub server_description: String,
+    /// Shown to the user when the lab had to fall back.
+    pub notice: Option<String>,
+    pub options: LabOptions,
+    backend: Backend,
+}
+
+impl Lab {
+    pub fn start(options: LabOptions) -> Result<Lab, LabError> {
+        let files = LabFiles::create(&options)?;
+        let host = options.bind.to_string();
+        if let Some(fault) = options.fault {
+            let (backend, port, description) = if fault == Fault::NothingListening {
+                (
+                    Backend::Nothing,
+                    files::closed_port(options.bind)?,
+                    "nothing listening".into(),
+                )
+            } else {
+                let server = fault::FaultServer::start(fault, options.bind, &files)?;
+                let port = server.port;
+                (
+                    Backend::Fault(server),
+                    port,
+                    format!("fault server ({fault:?})"),
+                )
+            };
+            return Ok(Lab {
+                host,
+                port,
+                files,
+                conf_lines: Vec::new(),
+                server_description: description,
+                notice: None,
+                options,
+                backend,
+            });
+        }
+        let conf_lines = redis::conf_lines(&options, &files);
+        let use_redis = match options.server {
+            ServerChoice::Builtin => false,
+            ServerChoice::Redis => true,
+            ServerChoice::Auto => redis::available().is_some(),
+        };
+        let mut notice = None;
+        if use_redis {
+            match redis::RedisProcess::start(&options, &files, &conf_lines) {
+                Ok(process) => {
+                    return Ok(Lab {
+                        host,
+                        port: process.port,
+                        server_description: process.description.clone(),
+                        files,
+                        conf_lines,
+                        notice: None,
+                        options,
+                        backend: Backend::Redis(process),
+                    })
+                }
+                Err(e) if options.server == ServerChoice::Redis => return Err(e),
+                Err(e) => {
+                    notice = Some(format!(
+                        "redis-server could not start ({e}); using the built-in server"
+                    ))
+                }
+            }
+        } else if options.server == ServerChoice::Auto {
+            notice = Some(
+                "redis-server with TLS was not found: using tlsviz's built-in server \
+                 (install it: apt install redis-server / brew install redis)"
+                    .into(),
+            );
+        }
+        let server = builtin::BuiltinServer::start(&options, &files)?;
+        Ok(Lab {
+            host,
+            port: server.port,
+            files,
+            conf_lines,
+            server_description: "built-in server (tokio-rustls)".into(),
+            notice,
+            options,
+            backend: Backend::Builtin(server),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.files.dir
+    }
+
+    /// The pid of the redis-server process, if the lab runs one.
+    pub fn redis_pid(&self) -> Option<u32> {
+        match &self.backend {
+            Backend::Redis(p) => Some(p.pid()),
+            _ => None,
+        }
+    }
+
+    pub fn is_real_redis(&self) -> bool {
+        matches!(self.backend, Backend::Redis(_))
+    }
+
+    /// `tlsviz connect` arguments that reach this lab with the lab's client certificate.
+    pub fn connect_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "-h".into(),
+            self.host.clone(),
+            "-p".into(),
+            self.port.to_string(),
+        ];
+        if self.options.tls {
+            args.extend([
+                "--tls".into(),
+                "--cacert".into(),
+                path_str(&self.files.ca_cert),
+                "--cert".into(),
+                path_str(&self.files.client_cert),
+                "--key".into(),
+                path_str(&self.files.client_key),
+            ]);
+        }
+        args
+    }
+
+    pub fn redis_cli_command(&self) -> String {
+        format!("redis-cli {}", shell_join(&self.connect_args()))
+    }
+
+    pub fn tlsviz_command(&self) -> String {
+        format!("tlsviz connect {}", shell_join(&self.connect_args()))
+    }
+
+    /// Stop the server and remove the folder now (dropping does the same).
+    pub fn stop(self) {}
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        match std::mem::replace(&mut self.backend, Backend::Nothing) {
+            Backend::Redis(p) => p.stop(),
+            Backend::Builtin(s) => s.stop(),
+            Backend::Fault(s) => s.stop(),
+            Backend::Nothing => {}
+        }
+        self.files.remove();
+    }
+}
+
+pub fn path_str(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn shell_join(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Where the lab keeps its folders: the system temp dir, or `TLSVIZ_LAB_DIR` for tests.
+pub fn lab_root() -> PathBuf {
+    std::env::var_os("TLSVIZ_LAB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+}

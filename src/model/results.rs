@@ -1,0 +1,212 @@
+//! What each step's row and the tracker say once the step ends, computed from the evidence.
+
+use super::tracker::{CertificateValidity, ConnectionState, EncryptionStatus, Tracker};
+use super::Model;
+use crate::engine::certinfo::format_time;
+use crate::engine::events::HandshakeMessage;
+
+/// The tracker right after `step`, from the tracker before it and the evidence.
+pub fn tracker_after(model: &Model, step: u8) -> Tracker {
+    let mut t = model.tracker.clone();
+    if !model.run.tls {
+        match step {
+            1 | 8 => t.connection_state = ConnectionState::ConnectedPlaintext,
+            9 => t.connection_state = ConnectionState::Closed,
+            _ => {}
+        }
+        t.encryption_status = EncryptionStatus::Off;
+        return t;
+    }
+    match step {
+        2 => {
+            t.connection_state = ConnectionState::HandshakeStarted;
+            if model.is_tls13() {
+                t.encryption_status = EncryptionStatus::HandshakeEncrypted;
+            }
+        }
+        3 => t.certificate_validity = CertificateValidity::Received,
+        4 => {
+            if model.insecure {
+                t.certificate_note = Some("not verified: --insecure".into());
+            } else {
+                t.connection_state = ConnectionState::CertificateVerified;
+                t.certificate_validity = CertificateValidity::Verified;
+            }
+        }
+        6 => {
+            t.connection_state = ConnectionState::KeysEstablished;
+            t.encryption_status = EncryptionStatus::Established;
+        }
+        7 => {
+            t.connection_state = ConnectionState::EncryptedAndConnected;
+            t.encryption_status = EncryptionStatus::Established;
+        }
+        8 => {
+            t.connection_state = ConnectionState::EncryptedAndConnected;
+            t.encryption_status = EncryptionStatus::Active;
+        }
+        9 => {
+            t.connection_state = ConnectionState::Closed;
+            t.encryption_status = EncryptionStatus::Off;
+        }
+        _ => {}
+    }
+    t
+}
+
+/// One line: what really happened in `step`.
+pub fn step_result(model: &Model, step: u8) -> String {
+    match step {
+        1 => {
+            let peer = model.events.iter().rev().find_map(|e| match &e.event {
+                crate::engine::events::Event::TcpConnected { peer, .. } => Some(peer.clone()),
+                _ => None,
+            });
+            format!(
+                "TCP connected to {}",
+                peer.unwrap_or_else(|| "the server".into())
+            )
+        }
+        2 => match &model.server_hello {
+            Some(HandshakeMessage::ServerHello {
+                version,
+                cipher_suite,
+                key_share_group,
+            }) => {
+                let mut s = format!("Server chose {version}, {cipher_suite}");
+                if let Some(group) = key_share_group {
+                    s.push_str(&format!(", key share {group}"));
+                }
+                s
+            }
+            _ => "ServerHello received".into(),
+        },
+        3 => match model.chain.first() {
+            Some(leaf) => format!(
+                "{} certificate{}: {} (issued by {})",
+                model.chain.len(),
+                if model.chain.len() == 1 { "" } else { "s" },
+                short_name(&leaf.subject),
+                short_name(&leaf.issuer)
+            ),
+            None => "Certificate received".into(),
+        },
+        4 => {
+            if model.insecure {
+                return "NOT verified: --insecure skips every check".into();
+            }
+            let until = model
+                .chain
+                .first()
+                .map(|c| format!(", valid until {}", format_time(c.not_after_unix)))
+                .unwrap_or_default();
+            format!(
+                "Verified: trusted by {}{until}, name {} matches",
+                if model.run.trust.is_empty() {
+                    "the trust store"
+                } else {
+                    &model.run.trust
+                },
+                model.verified_name.clone().unwrap_or_default()
+            )
+        }
+        5 => match (&model.certificate_request, model.client_certificate_sent) {
+            (None, _) => "Not requested by the server".into(),
+            (Some(_), Some(true)) => format!(
+                "Client certificate sent: {}",
+                short_name(model.client_certificate_subject.as_deref().unwrap_or("?"))
+            ),
+            (Some(_), _) => "Requested by the server, but no client certificate was sent".into(),
+        },
+        6 => {
+            if model.is_tls13() {
+                "Application traffic keys derived".into()
+            } else {
+                "ClientKeyExchange sent; both sides derived the master secret".into()
+            }
+        }
+        7 => match &model.tls {
+            Some(p) => format!("Finished both ways: {} with {}", p.version, p.cipher_suite),
+            None => "Finished both ways".into(),
+        },
+        8 => format!(
+            "{}{} → {}",
+            if model.redis.auth_sent {
+                "AUTH ***, "
+            } else {
+                ""
+            },
+            model.redis.command.clone().unwrap_or_default(),
+            model.redis.reply.clone().unwrap_or_default()
+        ),
+        9 => {
+            if model.run.tls {
+                "close_notify sent; connection closed".into()
+            } else {
+                "TCP connection closed".into()
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// Where the wire differs from the lesson's (TLS 1.2) order, say so on the step.
+pub fn step_note(model: &Model, step: u8) -> Option<String> {
+    if !model.is_tls13() {
+        return match step {
+            4 if model.insecure => Some(
+                "--insecure: the certificate was received but nothing about it was checked.".into(),
+            ),
+            _ => None,
+        };
+    }
+    let secret_time = |label: &str| {
+        model
+            .secrets
+            .iter()
+            .find(|s| s.label == label)
+            .map(|s| format!("{:.1} ms", s.at_us as f64 / 1000.0))
+    };
+    match step {
+        2 => Some(
+            "TLS 1.3: the key shares travel in these two hellos, so everything after the \
+             ServerHello is already encrypted."
+                .into(),
+        ),
+        3 => Some(
+            "TLS 1.3: the certificate arrived encrypted under the handshake keys; the lesson's \
+             TLS 1.2 order sends it in clear."
+                .into(),
+        ),
+        5 => model.certificate_request.as_ref().map(|_| {
+            "TLS 1.3: the server's CertificateRequest came in its first flight, before its \
+             certificate. The client answers only after the server's Finished, encrypted, in one \
+             record with its CertificateVerify and Finished."
+                .into()
+        }),
+        6 => Some(format!(
+            "TLS 1.3: no key-exchange message crosses here; the key shares crossed in step 2 and \
+             the application keys were derived when the server's Finished arrived{}.",
+            secret_time("SERVER_TRAFFIC_SECRET_0")
+                .map(|t| format!(" (at {t})"))
+                .unwrap_or_default()
+        )),
+        7 => Some(if model.certificate_request.is_some() {
+            "TLS 1.3: the server's Finished was read at step 5, and the client's Finished left in \
+             the same encrypted record as its certificate."
+                .into()
+        } else {
+            "TLS 1.3: the server's Finished was read at step 5; the client's Finished leaves now."
+                .into()
+        }),
+        _ => None,
+    }
+}
+
+/// `CN=redis.lab` from a full distinguished name, else the name itself.
+pub fn short_name(dn: &str) -> String {
+    dn.split(", ")
+        .find_map(|part| part.strip_prefix("CN="))
+        .unwrap_or(dn)
+        .to_string()
+}

@@ -1,0 +1,15 @@
+//! Headless faces of a run: the plain trace and newline-delimited JSON. Both read the model;
+//! neither touches the engine.
+
+pub mod json;
+pub mod plain;
+pub mod record;
+
+use crate::engine::events::Stamped;
+use crate::model::Model;
+
+/// A headless output: told about each event after the model has applied it, then the end.
+pub trait Reporter {
+    fn event(&mut self, model: &Model, event: &Stamped) -> std::io::Result<()>;
+    fn finish(&mut self, model: &Model) -> std::io::Result<()>;
+}

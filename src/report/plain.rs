@@ -1,0 +1,424 @@
+//! `--plain`: a readable step-by-step trace, at most 100 columns, colour only on a terminal.
+
+use super::Reporter;
+use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo, Stamped};
+use crate::model::steps::{self, StepStatus};
+use crate::model::{Model, Outcome};
+use std::io::Write;
+
+pub const WIDTH: usize = 100;
+const INDENT: &str = "      ";
+
+#[derive(Clone, Copy)]
+enum Tone {
+    Good,
+    Bad,
+    Warn,
+    Dim,
+    Bold,
+}
+
+pub struct PlainReporter<W: Write> {
+    out: W,
+    color: bool,
+}
+
+impl<W: Write> PlainReporter<W> {
+    pub fn new(out: W, color: bool) -> Self {
+        Self { out, color }
+    }
+
+    fn paint(&self, tone: Tone, text: &str) -> String {
+        if !self.color {
+            return text.to_string();
+        }
+        let code = match tone {
+            Tone::Good => "32",
+            Tone::Bad => "31",
+            Tone::Warn => "33",
+            Tone::Dim => "2",
+            Tone::Bold => "1",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    }
+
+    /// Write `text` wrapped to the width, every line after the first indented.
+    fn para(&mut self, first_prefix: &str, text: &str, tone: Option<Tone>) -> std::io::Result<()> {
+        let lines = wrap(text, WIDTH - INDENT.len() - first_prefix.chars().count());
+        for (i, line) in lines.iter().enumerate() {
+            let prefix = if i == 0 {
+                format!("{INDENT}{first_prefix}")
+            } else {
+                format!("{INDENT}{}", " ".repeat(first_prefix.chars().count()))
+            };
+            let body = match tone {
+                Some(t) => self.paint(t, line),
+                None => line.clone(),
+            };
+            writeln!(self.out, "{prefix}{body}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Reporter for PlainReporter<W> {
+    fn event(&mut self, model: &Model, stamped: &Stamped) -> std::io::Result<()> {
+        match &stamped.event {
+            Event::RunStarted(info) => {
+                let mode = if info.tls {
+                    "TLS"
+                } else {
+                    "NO TLS (plaintext)"
+                };
+                let head = format!("tlsviz → {}:{} over {mode}", info.host, info.port);
+                writeln!(self.out, "{}", self.paint(Tone::Bold, &head))?;
+                if info.tls {
+                    let sni = if info.sni_sent {
+                        format!("SNI {}", info.server_name)
+                    } else {
+                        format!("no SNI (IP address); name checked: {}", info.server_name)
+                    };
+                    self.para(
+                        "",
+                        &format!(
+                            "{sni}; trusting {}; client certificate: {}",
+                            info.trust,
+                            info.client_certificate
+                                .clone()
+                                .unwrap_or_else(|| "none".into())
+                        ),
+                        Some(Tone::Dim),
+                    )?;
+                } else {
+                    self.para("! ", "Nothing on this connection is encrypted: commands, passwords and replies cross the network in clear.", Some(Tone::Warn))?;
+                }
+                if info.insecure {
+                    self.para("! ", "--insecure: certificate verification is OFF; anyone in the path could impersonate the server.", Some(Tone::Bad))?;
+                }
+            }
+            Event::Waiting { .. } | Event::StepCompleted { .. } => {
+                if let Event::StepCompleted { step } = &stamped.event {
+                    self.step_end(model, *step)?;
+                }
+            }
+            Event::StepStarted { step } => {
+                let title = format!("[{step}/9] {}", steps::action(*step));
+                writeln!(self.out, "{}", self.paint(Tone::Bold, &title))?;
+            }
+            Event::StepSkipped { step, reason } => {
+                let title = format!("[{step}/9] {} — skipped", steps::action(*step));
+                writeln!(self.out, "{}", self.paint(Tone::Dim, &title))?;
+                if *step == 2 {
+                    self.para("– ", reason, Some(Tone::Warn))?;
+                }
+            }
+            Event::TcpConnected { peer, local } => {
+                self.para("", &format!("TCP {local} → {peer}"), Some(Tone::Dim))?
+            }
+            Event::Record(info) => {
+                let line = record_line(info);
+                self.para("", &line, Some(Tone::Dim))?;
+            }
+            Event::CertificateRequested(req) => {
+                let cas = if req.ca_names.is_empty() {
+                    "any CA".to_string()
+                } else {
+                    req.ca_names.join("; ")
+                };
+                self.para(
+                    "",
+                    &format!("server asks for a client certificate from: {cas}"),
+                    None,
+                )?;
+            }
+            Event::ClientCertificate { sent, subject } => {
+                let text = if *sent {
+                    format!(
+                        "client will send its certificate: {}",
+                        subject.clone().unwrap_or_default()
+                    )
+                } else {
+                    "client has no certificate to send".to_string()
+                };
+                self.para("", &text, None)?;
+            }
+            Event::ServerCertificates { chain, server_name } => {
+                for (i, cert) in chain.iter().enumerate() {
+                    let role = if i == 0 { "leaf" } else { "chain" };
+                    self.para(
+                        &format!("{role}: "),
+                        &format!(
+                            "{} — issuer {} — {} to {} — {} — SAN {}",
+                            cert.subject,
+                            cert.issuer,
+                            cert.not_before,
+                            cert.not_after,
+                            cert.key_type,
+                            if cert.san.is_empty() {
+                                "none".into()
+                            } else {
+                                cert.san.join(", ")
+                            }
+                        ),
+                        None,
+                    )?;
+                }
+                self.para(
+                    "",
+                    &format!("name to check: {server_name}"),
+                    Some(Tone::Dim),
+                )?;
+            }
+            Event::CertificateVerdict {
+                verified,
+                insecure,
+                reason,
+            } => {
+                if *insecure {
+                    self.para(
+                        "! ",
+                        "certificate NOT verified (--insecure)",
+                        Some(Tone::Bad),
+                    )?;
+                } else if !verified {
+                    self.para(
+                        "✗ ",
+                        &format!(
+                            "verification failed: {}",
+                            reason.clone().unwrap_or_default()
+                        ),
+                        Some(Tone::Bad),
+                    )?;
+                }
+            }
+            Event::SecretDerived { label } => self.para(
+                "",
+                &format!("secret derived: {label} (value not shown)"),
+                Some(Tone::Dim),
+            )?,
+            Event::HandshakeComplete(_) | Event::Closed { .. } => {}
+            Event::DataSent {
+                command,
+                encrypted,
+                plaintext_len,
+            } => {
+                let how = if *encrypted { "encrypted" } else { "IN CLEAR" };
+                self.para(
+                    "",
+                    &format!("sent {command} ({plaintext_len} bytes of RESP, {how})"),
+                    None,
+                )?;
+            }
+            Event::DataReceived { reply, .. } => self.para("", &format!("reply: {reply}"), None)?,
+            Event::Alert {
+                direction,
+                level,
+                description,
+                code,
+            } => {
+                let arrow = if *direction == Direction::Out {
+                    "→"
+                } else {
+                    "←"
+                };
+                self.para(
+                    "",
+                    &format!("{arrow} {level} alert {description} ({code})"),
+                    Some(Tone::Warn),
+                )?;
+            }
+            Event::Failed(_) | Event::Probe(_) => {}
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, model: &Model) -> std::io::Result<()> {
+        writeln!(self.out)?;
+        match (&model.outcome, &model.diagnosis) {
+            (Outcome::Ok, _) => {
+                let tls = model
+                    .tls
+                    .as_ref()
+                    .map(|p| format!(" ({}, {})", p.version, p.cipher_suite))
+                    .unwrap_or_else(|| " (NOT encrypted)".into());
+                let ms = model.events.last().map(|e| e.at_us).unwrap_or(0) as f64 / 1000.0;
+                let line = format!(
+                    "✓ success{tls}: {} → {} in {ms:.1} ms",
+                    model.redis.command.clone().unwrap_or_default(),
+                    model.redis.reply.clone().unwrap_or_default()
+                );
+                writeln!(self.out, "{}", self.paint(Tone::Good, &line))?;
+            }
+            (_, Some(d)) => {
+                let head = format!(
+                    "✗ failed at step {} ({}): {}",
+                    d.step,
+                    steps::action(d.step),
+                    d.kind
+                );
+                writeln!(self.out, "{}", self.paint(Tone::Bad, &head))?;
+                self.para("cause: ", &d.message, None)?;
+                self.para("why:   ", &d.explanation, None)?;
+                for e in &d.evidence {
+                    self.para(
+                        "       ",
+                        &format!("{}: {}", e.label, e.value),
+                        Some(Tone::Dim),
+                    )?;
+                }
+                self.para("fix:   ", &d.fix, Some(Tone::Good))?;
+                if let Some(note) = &d.redis_cli {
+                    self.para("redis-cli: ", note, Some(Tone::Dim))?;
+                }
+            }
+            _ => writeln!(self.out, "run incomplete")?,
+        }
+        self.out.flush()
+    }
+}
+
+impl<W: Write> PlainReporter<W> {
+    fn step_end(&mut self, model: &Model, step: u8) -> std::io::Result<()> {
+        let Some(row) = model.step(step) else {
+            return Ok(());
+        };
+        let mark = if row.status == StepStatus::Done {
+            "✓ "
+        } else {
+            "✗ "
+        };
+        let tone = if row.status == StepStatus::Done {
+            Tone::Good
+        } else {
+            Tone::Bad
+        };
+        let result = row.result.clone();
+        self.para(mark, &result, Some(tone))?;
+        if let Some(note) = row.note.clone() {
+            self.para("note: ", &note, Some(Tone::Warn))?;
+        }
+        if let Some(t) = row.tracker_after.clone() {
+            let (c, e, v) = t.triple();
+            let extra = t
+                .certificate_note
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            self.para(
+                "",
+                &format!("tracker: {c} · {e} · {v}{extra}"),
+                Some(Tone::Dim),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// One record as a line: direction, type, size, what it carries.
+pub fn record_line(info: &RecordInfo) -> String {
+    let arrow = if info.direction == Direction::Out {
+        "→"
+    } else {
+        "←"
+    };
+    let what = if info.content_type == "plaintext" {
+        format!(
+            "{} bytes in clear: {}",
+            info.length,
+            info.note.clone().unwrap_or_default()
+        )
+    } else if !info.messages.is_empty() {
+        info.messages
+            .iter()
+            .map(message_summary)
+            .collect::<Vec<_>>()
+            .join(" + ")
+    } else if info.encrypted {
+        format!(
+            "encrypted{}",
+            info.note
+                .as_ref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        )
+    } else {
+        info.content_type.clone()
+    };
+    format!("{arrow} {} {} B  {what}", info.content_type, info.length)
+}
+
+fn message_summary(m: &HandshakeMessage) -> String {
+    match m {
+        HandshakeMessage::ClientHello {
+            versions,
+            cipher_suites,
+            key_shares,
+            sni,
+            ..
+        } => format!(
+            "ClientHello: {}; {} suites; key share {}; SNI {}",
+            versions.join("/"),
+            cipher_suites.len(),
+            if key_shares.is_empty() {
+                "none".into()
+            } else {
+                key_shares.join(", ")
+            },
+            sni.clone().unwrap_or_else(|| "none".into())
+        ),
+        HandshakeMessage::ServerHello {
+            version,
+            cipher_suite,
+            key_share_group,
+        } => format!(
+            "ServerHello: {version}, {cipher_suite}{}",
+            key_share_group
+                .as_ref()
+                .map(|g| format!(", key share {g}"))
+                .unwrap_or_default()
+        ),
+        HandshakeMessage::Certificate { count } => format!("Certificate ({count} in chain)"),
+        other => other.name(),
+    }
+}
+
+/// Greedy word wrap; words longer than the width are cut.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(20);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word.to_string();
+        while word.chars().count() > width {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            lines.push(head);
+        }
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_within_width() {
+        let text = "a ".repeat(200) + &"x".repeat(150);
+        for line in wrap(&text, 60) {
+            assert!(line.chars().count() <= 60, "{line}");
+        }
+    }
+}

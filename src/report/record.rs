@@ -1,0 +1,112 @@
+//! Recordings: a run's events as NDJSON, behind a header line, for `tlsviz replay`.
+//! Events never carry secrets, so recordings do not either.
+
+use crate::engine::events::Stamped;
+use crate::errors::UsageError;
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+pub const FORMAT: &str = "tlsviz-recording";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
+    scenario: Option<String>,
+}
+
+/// Check early that the file can be written, so a bad path fails before the run, not after.
+pub fn check_writable(path: &Path) -> Result<(), UsageError> {
+    let input = format!("--record {}", path.display());
+    if path.is_dir() {
+        return Err(UsageError::new(
+            input,
+            "is a folder",
+            "give a file name, e.g. --record run.tlsviz",
+        ));
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map(|_| ())
+        .map_err(|e| {
+            UsageError::new(
+                input,
+                format!("cannot write: {e}"),
+                "choose a path in a folder you can write to",
+            )
+        })
+}
+
+pub fn write(path: &Path, scenario: Option<&str>, events: &[Stamped]) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let header = Header {
+        format: FORMAT.into(),
+        version: VERSION,
+        scenario: scenario.map(str::to_string),
+    };
+    serde_json::to_writer(&mut out, &header)?;
+    out.write_all(b"\n")?;
+    for e in events {
+        serde_json::to_writer(&mut out, e)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+pub fn read(path: &Path) -> Result<(Option<String>, Vec<Stamped>), UsageError> {
+    let input = format!("replay {}", path.display());
+    if path.is_dir() {
+        return Err(UsageError::new(
+            input,
+            "is a folder",
+            "give a file written by --record",
+        ));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| UsageError::new(&input, format!("cannot open: {e}"), "check the path"))?;
+    let mut lines = std::io::BufReader::new(file).lines();
+    let not_recording = || {
+        UsageError::new(
+            &input,
+            "not a tlsviz recording",
+            "record one with --record FILE",
+        )
+    };
+    let first = lines
+        .next()
+        .ok_or_else(not_recording)?
+        .map_err(|_| not_recording())?;
+    let header: Header = serde_json::from_str(&first).map_err(|_| not_recording())?;
+    if header.format != FORMAT {
+        return Err(not_recording());
+    }
+    if header.version != VERSION {
+        return Err(UsageError::new(
+            input,
+            format!("recording version {} is not supported", header.version),
+            "record it again with this tlsviz",
+        ));
+    }
+    let mut events = Vec::new();
+    for (n, line) in lines.enumerate() {
+        let line =
+            line.map_err(|e| UsageError::new(&input, e.to_string(), "the file is damaged"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let event = serde_json::from_str(&line).map_err(|e| {
+            UsageError::new(
+                &input,
+                format!("line {}: {e}", n + 2),
+                "the recording is damaged or from another tool",
+            )
+        })?;
+        events.push(event);
+    }
+    Ok((header.scenario, events))
+}

@@ -1,0 +1,122 @@
+//! Shared test helpers: a lab on a real redis-server (or, loudly, the built-in one) and a run
+//! of the real engine against it.
+#![allow(dead_code)]
+
+use std::time::Duration;
+use tlsviz::engine::config::{self, TlsOptions, TlsVersions};
+use tlsviz::engine::pace::{EventSink, Pace};
+use tlsviz::engine::{self, Target};
+use tlsviz::lab::{Lab, LabOptions, ServerChoice};
+use tlsviz::model::Model;
+
+/// The server the tests run against. With TLSVIZ_REQUIRE_REDIS=1 (CI) a missing redis-server is
+/// a failure, never a silent skip.
+pub fn server_choice() -> ServerChoice {
+    let have_redis = std::process::Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if have_redis {
+        return ServerChoice::Redis;
+    }
+    if std::env::var("TLSVIZ_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
+        panic!("TLSVIZ_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)");
+    }
+    eprintln!(
+        "!!! redis-server not found: THIS TEST RAN AGAINST THE BUILT-IN SERVER, NOT REAL REDIS !!!"
+    );
+    ServerChoice::Builtin
+}
+
+pub fn lab(options: LabOptions) -> Lab {
+    let lab = Lab::start(LabOptions {
+        server: server_choice(),
+        ..options
+    })
+    .expect("lab starts");
+    if lab.options.fault.is_none() {
+        assert_eq!(lab.is_real_redis(), server_choice() == ServerChoice::Redis);
+    }
+    lab
+}
+
+/// What the client side of a test uses.
+#[derive(Clone, Default)]
+pub struct Client {
+    pub trust_other_ca: bool,
+    pub no_client_cert: bool,
+    pub other_client_cert: bool,
+    pub versions: TlsVersions,
+    pub host: Option<String>,
+    pub password: Option<String>,
+    pub plaintext: bool,
+    pub timeout: Option<Duration>,
+}
+
+pub fn target(lab: &Lab, client: &Client) -> Target {
+    let files = &lab.files;
+    let tls = (!client.plaintext).then(|| {
+        let (cert, key) = if client.no_client_cert {
+            (None, None)
+        } else if client.other_client_cert {
+            (
+                Some(files.other_client_cert.clone()),
+                Some(files.other_client_key.clone()),
+            )
+        } else {
+            (
+                Some(files.client_cert.clone()),
+                Some(files.client_key.clone()),
+            )
+        };
+        config::load(&TlsOptions {
+            cacert: Some(if client.trust_other_ca {
+                files.other_ca_cert.clone()
+            } else {
+                files.ca_cert.clone()
+            }),
+            cert,
+            key,
+            versions: client.versions,
+            ..TlsOptions::default()
+        })
+        .expect("client material loads")
+    });
+    let host = client.host.clone().unwrap_or_else(|| "localhost".into());
+    Target {
+        server_name: host.clone(),
+        host,
+        port: lab.port,
+        tls,
+        user: None,
+        password: client.password.clone(),
+        command: vec!["PING".into()],
+        timeout: client.timeout.unwrap_or(Duration::from_secs(5)),
+    }
+}
+
+/// Run the real engine in auto mode and fold every event into a model.
+pub async fn run(target: &Target) -> Model {
+    let (sink, mut rx) = EventSink::channel();
+    let t = target.clone();
+    let engine = tokio::spawn(async move { engine::run(&t, Pace::Auto, sink).await });
+    let mut model = Model::new();
+    while let Some(event) = rx.recv().await {
+        model.apply(event);
+    }
+    engine.await.expect("engine task");
+    model
+}
+
+/// The tracker after `step` as the lesson's table writes it.
+pub fn tracker_after(model: &Model, step: u8) -> (String, String, String) {
+    model
+        .step(step)
+        .and_then(|r| r.tracker_after.clone())
+        .unwrap_or_else(|| panic!("step {step} has no tracker snapshot"))
+        .triple()
+}
+
+pub fn triple(a: &str, b: &str, c: &str) -> (String, String, String) {
+    (a.into(), b.into(), c.into())
+}

@@ -1,0 +1,160 @@
+//! The nine steps against a real redis-server started by the lab.
+
+mod common;
+
+use common::*;
+use tlsviz::diagnose::ErrorKind;
+use tlsviz::engine::config::TlsVersions;
+use tlsviz::lab::{AuthClients, LabOptions};
+use tlsviz::model::steps::StepStatus;
+use tlsviz::model::Outcome;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutual_tls13_succeeds_and_the_tracker_follows_the_lesson() {
+    let lab = lab(LabOptions::default());
+    let model = run(&target(&lab, &Client::default())).await;
+    assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
+    assert_eq!(model.redis.reply.as_deref(), Some("PONG"));
+    assert_eq!(model.tls.as_ref().unwrap().version, "TLS 1.3");
+    assert_eq!(model.client_certificate_sent, Some(true));
+    assert_eq!(
+        tracker_after(&model, 2),
+        triple("Handshake started", "Handshake encrypted", "Unknown")
+    );
+    assert_eq!(
+        tracker_after(&model, 8),
+        triple("Encrypted and connected", "Active", "Verified")
+    );
+    assert_eq!(
+        tracker_after(&model, 9),
+        triple("Closed", "Off", "Verified")
+    );
+    assert!(model.steps.iter().all(|r| r.status == StepStatus::Done));
+    // Under TLS 1.3 the step notes tell where the wire differs from the lesson.
+    assert!(model
+        .step(3)
+        .unwrap()
+        .note
+        .as_deref()
+        .unwrap_or("")
+        .contains("encrypted"));
+    // Secrets are reported by label only.
+    assert!(model
+        .secrets
+        .iter()
+        .any(|s| s.label == "CLIENT_TRAFFIC_SECRET_0"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls12_tracker_equals_the_lessons_table() {
+    let lab = lab(LabOptions {
+        protocols: Some("TLSv1.2".into()),
+        ..LabOptions::default()
+    });
+    let model = run(&target(&lab, &Client::default())).await;
+    assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
+    assert_eq!(model.tls.as_ref().unwrap().version, "TLS 1.2");
+    assert_eq!(
+        tracker_after(&model, 3),
+        triple("Handshake started", "None", "Received")
+    );
+    assert_eq!(
+        tracker_after(&model, 4),
+        triple("Certificate verified", "None", "Verified")
+    );
+    assert_eq!(
+        tracker_after(&model, 6),
+        triple("Keys established", "Established", "Verified")
+    );
+    assert_eq!(
+        tracker_after(&model, 8),
+        triple("Encrypted and connected", "Active", "Verified")
+    );
+    // Each clear message left in its own step: Certificate at 5, ClientKeyExchange at 6.
+    let sent_in = |name: &str| {
+        let index = model
+            .events
+            .iter()
+            .position(|e| matches!(&e.event, tlsviz::engine::events::Event::Record(r)
+                if r.messages.iter().any(|m| m.name() == name) && r.direction == tlsviz::engine::events::Direction::Out))
+            .unwrap_or_else(|| panic!("{name} never sent"));
+        model
+            .steps
+            .iter()
+            .rev()
+            .find(|r| r.first_event.is_some_and(|f| f <= index))
+            .unwrap()
+            .step
+    };
+    assert_eq!(sent_in("Certificate"), 5);
+    assert_eq!(sent_in("ClientKeyExchange"), 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_that_does_not_ask_gets_no_certificate() {
+    let lab = lab(LabOptions {
+        auth_clients: AuthClients::No,
+        ..LabOptions::default()
+    });
+    let model = run(&target(&lab, &Client::default())).await;
+    assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
+    assert!(model.certificate_request.is_none());
+    assert_eq!(model.step(5).unwrap().result, "Not requested by the server");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_client_certificate_is_step_5() {
+    let lab = lab(LabOptions::default());
+    let model = run(&target(
+        &lab,
+        &Client {
+            no_client_cert: true,
+            ..Client::default()
+        },
+    ))
+    .await;
+    assert_eq!(model.outcome, Outcome::Failed);
+    let d = model.diagnosis.as_ref().unwrap();
+    assert_eq!(d.kind, ErrorKind::ClientCertificateRequired, "{d:?}");
+    assert_eq!(d.step, 5);
+    assert!(!d.explanation.is_empty() && !d.fix.is_empty());
+    assert_eq!(model.step(5).unwrap().status, StepStatus::Failed);
+    assert_eq!(model.tracker.connection_state.to_string(), "Failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_client_certificate_under_tls12_is_step_5_too() {
+    let lab = lab(LabOptions::default());
+    let client = Client {
+        no_client_cert: true,
+        versions: TlsVersions::Only12,
+        ..Client::default()
+    };
+    let model = run(&target(&lab, &client)).await;
+    let d = model.diagnosis.as_ref().unwrap();
+    assert_eq!(
+        (d.kind, d.step),
+        (ErrorKind::ClientCertificateRequired, 5),
+        "{d:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untrusted_ca_is_unknown_issuer_at_step_4() {
+    let lab = lab(LabOptions::default());
+    let model = run(&target(
+        &lab,
+        &Client {
+            trust_other_ca: true,
+            ..Client::default()
+        },
+    ))
+    .await;
+    let d = model.diagnosis.as_ref().unwrap();
+    assert_eq!((d.kind, d.step), (ErrorKind::UnknownIssuer, 4), "{d:?}");
+    assert_eq!(tracker_after(&model, 4).2, "Invalid");
+    assert!(
+        d.evidence.iter().any(|e| e.value.contains("tlsviz Lab CA")),
+        "{d:?}"
+    );
+}
