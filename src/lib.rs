@@ -9,3 +9,4 @@ pub mod errors;
 pub mod lab;
 pub mod model;
 pub mod report;
+pub mod ui;

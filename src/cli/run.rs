@@ -93,8 +93,101 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         return repeat(target, n).await;
     }
     let face = face(&args.output);
+    if face == Face::Tui {
+        let redis_cli = redis_cli_line(args);
+        let opener: crate::ui::Opener = std::sync::Arc::new(move |_scenario| {
+            let target = target.clone();
+            let redis_cli = redis_cli.clone();
+            Box::pin(async move {
+                Ok(crate::ui::LiveSession {
+                    target,
+                    lab: None,
+                    scenario: None,
+                    conf_lines: Vec::new(),
+                    redis_cli,
+                })
+            })
+        });
+        let source = crate::ui::Source::Live {
+            opener,
+            first: None,
+            cards: Vec::new(),
+        };
+        return crate::ui::run(source, ui_options(&args.output)).await;
+    }
     let model = drive(target, face, args.output.record.as_deref(), None).await;
     Ok(exit_code(&model))
+}
+
+pub fn ui_options(out: &OutputArgs) -> crate::ui::UiOptions {
+    crate::ui::UiOptions {
+        light: out.theme == super::args::Theme::Light,
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        record: out.record.clone(),
+    }
+}
+
+/// The redis-cli command equivalent to these flags (password masked).
+fn redis_cli_line(args: &ConnectArgs) -> String {
+    let mut parts = vec!["redis-cli".to_string()];
+    let mut push = |flag: &str, value: Option<String>| {
+        if let Some(v) = value {
+            parts.push(flag.to_string());
+            parts.push(v);
+        }
+    };
+    push("-h", args.host.clone());
+    push("-p", args.port.clone());
+    push("-u", args.uri.as_deref().map(target::mask_uri_password));
+    push("--sni", args.sni.clone());
+    push(
+        "--cacert",
+        args.cacert.as_ref().map(|p| p.display().to_string()),
+    );
+    push(
+        "--cacertdir",
+        args.cacertdir.as_ref().map(|p| p.display().to_string()),
+    );
+    push(
+        "--cert",
+        args.cert.as_ref().map(|p| p.display().to_string()),
+    );
+    push("--key", args.key.as_ref().map(|p| p.display().to_string()));
+    push("--user", args.user.clone());
+    push("-a", args.pass.as_ref().map(|_| "***".to_string()));
+    if args.tls {
+        parts.insert(1, "--tls".into());
+    }
+    if args.insecure {
+        parts.push("--insecure".into());
+    }
+    parts.extend(args.command.iter().cloned());
+    parts.join(" ")
+}
+
+/// A fresh lab and the session that reaches it (the default lesson).
+pub async fn open_lab_session(
+    server: ServerArg,
+    _scenario: Option<String>,
+) -> Result<crate::ui::LiveSession, UsageError> {
+    let lab = start_lab(LabOptions {
+        server: server_choice(server),
+        ..LabOptions::default()
+    })
+    .await?;
+    let target = target::build(&lab_connect_args(&lab))?;
+    let conf_lines = lab
+        .conf_lines
+        .iter()
+        .map(|l| l.replace("{PORT}", &lab.port.to_string()))
+        .collect();
+    Ok(crate::ui::LiveSession {
+        target,
+        conf_lines,
+        redis_cli: lab.redis_cli_command(),
+        scenario: None,
+        lab: Some(lab),
+    })
 }
 
 /// Wait for Ctrl-C or SIGTERM.
@@ -136,8 +229,14 @@ pub async fn start_lab(options: LabOptions) -> Result<Lab, UsageError> {
 
 /// The `connect` arguments that reach a lab with its client certificate.
 pub fn lab_connect_args(lab: &Lab) -> ConnectArgs {
+    // On loopback, use the name: the lesson then shows SNI and a DNS name check.
+    let host = if lab.options.bind.is_loopback() && lab.options.bind.is_ipv4() {
+        "localhost".to_string()
+    } else {
+        lab.host.clone()
+    };
     ConnectArgs {
-        host: Some(lab.host.clone()),
+        host: Some(host),
         port: Some(lab.port.to_string()),
         tls: lab.options.tls,
         cacert: lab.options.tls.then(|| lab.files.ca_cert.clone()),
@@ -160,13 +259,25 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     if let Some(path) = &args.output.record {
         crate::report::record::check_writable(path)?;
     }
-    let lab = start_lab(LabOptions {
-        server: server_choice(args.server),
-        ..LabOptions::default()
-    })
-    .await?;
-    let target = target::build(&lab_connect_args(&lab))?;
     let face = face(&args.output);
+    if face == Face::Tui {
+        let server = args.server;
+        let opener: crate::ui::Opener = std::sync::Arc::new(move |scenario| {
+            Box::pin(async move {
+                open_lab_session(server, scenario)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+        });
+        let source = crate::ui::Source::Live {
+            opener,
+            first: args.scenario.clone(),
+            cards: Vec::new(),
+        };
+        return crate::ui::run(source, ui_options(&args.output)).await;
+    }
+    let session = open_lab_session(args.server, args.scenario.clone()).await?;
+    let (target, lab) = (session.target, session.lab);
     let code = tokio::select! {
         model = drive(target, face, args.output.record.as_deref(), Some("mutual-tls13")) => exit_code(&model),
         _ = termination() => EXIT_FAILED,
@@ -241,11 +352,15 @@ pub async fn check(_args: &CheckArgs) -> Result<i32, UsageError> {
 }
 
 pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {
-    let (_scenario, events) = crate::report::record::read(&args.file)?;
-    let face = match face(&args.output) {
-        Face::Tui => Face::Plain,
-        other => other,
-    };
+    let (scenario, events) = crate::report::record::read(&args.file)?;
+    let face = face(&args.output);
+    if face == Face::Tui {
+        let source = crate::ui::Source::Replay {
+            events,
+            label: scenario,
+        };
+        return crate::ui::run(source, ui_options(&args.output)).await;
+    }
     let mut model = Model::new();
     let mut out = reporter(face);
     for event in events {

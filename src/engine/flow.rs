@@ -99,9 +99,25 @@ pub async fn run_tls(
     }
     sink.emit(Event::StepCompleted { step: 8 });
 
-    // Step 9: close_notify.
+    // Step 9: close_notify. While the engine holds before it (manual pace), commands typed in
+    // the Redis console travel over the open channel.
     s.step = 9;
-    gate(9, pace, sink).await?;
+    loop {
+        tokio::select! {
+            allowed = pace.wait(9, sink) => {
+                allowed.map_err(|_| Failure::Cancelled { step: 9 })?;
+                break;
+            }
+            Some(command) = pace.console_command() => {
+                if !command.is_empty() {
+                    s.step = 8;
+                    s.exchange(&command).await?;
+                    s.step = 9;
+                }
+            }
+        }
+    }
+    sink.emit(Event::StepStarted { step: 9 });
     s.close().await?;
     sink.emit(Event::Closed {
         close_notify_sent: true,

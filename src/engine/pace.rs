@@ -24,7 +24,23 @@ impl Pace {
     /// A manual pace and the handle that lets its steps go.
     pub fn manual() -> (Pace, Stepper) {
         let sem = Arc::new(Semaphore::new(0));
-        (Pace::Manual(Gate { sem: sem.clone() }), Stepper { sem })
+        let (console_tx, console_rx) = mpsc::unbounded_channel();
+        (
+            Pace::Manual(Gate {
+                sem: sem.clone(),
+                console: Arc::new(tokio::sync::Mutex::new(console_rx)),
+            }),
+            Stepper { sem, console_tx },
+        )
+    }
+
+    /// The next command typed in the Redis console, if paced by hand and one arrives.
+    /// Never resolves in auto mode.
+    pub async fn console_command(&self) -> Option<Vec<String>> {
+        match self {
+            Pace::Auto => std::future::pending().await,
+            Pace::Manual(gate) => gate.console.lock().await.recv().await,
+        }
     }
 
     pub fn is_manual(&self) -> bool {
@@ -63,14 +79,22 @@ impl Pace {
 #[derive(Clone)]
 pub struct Gate {
     sem: Arc<Semaphore>,
+    console: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Vec<String>>>>,
 }
 
 /// The "next" button. Dropping it cancels a run that is waiting.
 pub struct Stepper {
     sem: Arc<Semaphore>,
+    console_tx: mpsc::UnboundedSender<Vec<String>>,
 }
 
 impl Stepper {
+    /// Send a command over the encrypted channel (the TUI's Redis console). It is sent while
+    /// the engine holds before step 9; at other times it waits until then.
+    pub fn console(&self, args: Vec<String>) {
+        let _ = self.console_tx.send(args);
+    }
+
     /// Let the next step happen.
     pub fn next(&self) {
         self.sem.add_permits(1);

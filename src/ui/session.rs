@@ -1,0 +1,58 @@
+//! What the TUI is given to show: a live session (opened on demand, so `r` restarts and the
+//! scenario picker switches) or a recording.
+
+use crate::engine::events::Stamped;
+use crate::engine::Target;
+use crate::lab::Lab;
+use futures::future::BoxFuture;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A scenario as the picker and the header show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScenarioCard {
+    pub name: String,
+    pub title: String,
+    pub summary: String,
+    /// What to notice, which step matters.
+    pub lesson: String,
+}
+
+/// One connection ready to run: the target, and the lab serving it (stopped when dropped).
+pub struct LiveSession {
+    pub target: Target,
+    pub lab: Option<Lab>,
+    pub scenario: Option<ScenarioCard>,
+    /// The lab server's redis.conf TLS lines (mode 2, Sample), empty for a foreign server.
+    pub conf_lines: Vec<String>,
+    /// The equivalent redis-cli command line (mode 2).
+    pub redis_cli: String,
+}
+
+/// Opens a fresh session: `None` for the default (or the same target again), `Some(name)` for a
+/// scenario. Errors are one line for the status bar.
+pub type Opener =
+    Arc<dyn Fn(Option<String>) -> BoxFuture<'static, Result<LiveSession, String>> + Send + Sync>;
+
+pub enum Source {
+    Live {
+        opener: Opener,
+        /// The scenario to open first (`None`: the default).
+        first: Option<String>,
+        /// What the scenario picker lists.
+        cards: Vec<ScenarioCard>,
+    },
+    Replay {
+        events: Vec<Stamped>,
+        label: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UiOptions {
+    pub light: bool,
+    /// NO_COLOR is set: no colour at all, meaning carried by symbols and words.
+    pub no_color: bool,
+    /// `--record FILE`: where each finished run's events are written.
+    pub record: Option<PathBuf>,
+}
