@@ -23,7 +23,7 @@ pub struct Cli {
 pub enum Command {
     /// Connect to a Redis server with redis-cli's flags and walk the nine steps.
     #[command(disable_help_flag = true)]
-    Connect(ConnectArgs),
+    Connect(Box<ConnectArgs>),
     /// Start a local TLS Redis (certificates made on the spot) and wait until Ctrl-C.
     Lab(LabArgs),
     /// List the shipped scenarios.

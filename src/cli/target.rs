@@ -75,6 +75,13 @@ pub fn build(args: &ConnectArgs) -> Result<Target, UsageError> {
     } else {
         None
     };
+    if let Some(flag) = args.command.first().filter(|c| c.starts_with('-')) {
+        return Err(UsageError::new(
+            flag.clone(),
+            "unknown option",
+            "see tlsviz connect --help; options go before the Redis command",
+        ));
+    }
     let command = if args.command.is_empty() {
         vec!["PING".to_string()]
     } else {
@@ -209,6 +216,7 @@ pub fn parse_timeout(text: &str) -> Result<Duration, UsageError> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+#[derive(Debug)]
 struct ParsedUri {
     tls: bool,
     host: String,

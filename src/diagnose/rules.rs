@@ -71,7 +71,7 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
         .explain(format!(
             "At step 1 the machine at {address} answered that nothing listens on that port."
         ))
-        .fix("Check -p: Redis serves TLS on its tls-port (e.g. 6380 beside 6379), and that redis-server is running.")
+        .fix("Check -h and -p (Redis serves TLS on its tls-port, often 6380 beside 6379) and that redis-server is running.")
         .evidence("address", address.clone())
         .done(),
         Failure::ConnectTimeout { address } => Builder::new(

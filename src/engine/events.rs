@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 /// An event with the time it happened, in microseconds since the run started.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stamped {
-    pub at_us: u64,
+    // Declared first so each JSON line starts with its `type`.
     #[serde(flatten)]
     pub event: Event,
+    pub at_us: u64,
 }
 
 /// Which way bytes travelled.

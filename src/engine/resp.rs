@@ -35,11 +35,11 @@ pub fn redact(args: &[String]) -> String {
             }
         }
         "CONFIG"
-            if upper(1) == "SET" && matches!(upper(2).as_str(), "REQUIREPASS" | "MASTERAUTH") =>
+            if upper(1) == "SET"
+                && matches!(upper(2).as_str(), "REQUIREPASS" | "MASTERAUTH")
+                && shown.len() > 3 =>
         {
-            if shown.len() > 3 {
-                shown[3] = "***".into();
-            }
+            shown[3] = "***".into();
         }
         _ => {}
     }
@@ -111,6 +111,10 @@ fn parse_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usize
     let Some(&kind) = buf.get(pos) else {
         return Ok(None);
     };
+    // Judge the type byte at once: a non-Redis peer is recognised without waiting for a line.
+    if !b"+-:_#,($=!*%~>".contains(&kind) {
+        return Err(ParseError::Invalid);
+    }
     let Some(line_end) = find_crlf(buf, pos + 1) else {
         return Ok(None);
     };

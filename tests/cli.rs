@@ -1,0 +1,170 @@
+//! The real binary: JSON contract, exit codes, one-line errors.
+
+mod common;
+
+use serde_json::Value;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use tlsviz::lab::LabOptions;
+
+pub fn tlsviz(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsviz"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("SSLKEYLOGFILE")
+        .env_remove("REDISCLI_AUTH")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("tlsviz {args:?} hung");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn lab_args(lab: &tlsviz::lab::Lab) -> Vec<String> {
+    lab.connect_args()
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn json_output_follows_the_contract() {
+    let lab = common::lab(LabOptions::default());
+    let mut args = vec!["connect".to_string(), "--json".into()];
+    args.extend(lab_args(&lab));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = tlsviz(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert!(lines.iter().all(|l| l["type"].is_string()));
+    let steps: Vec<&Value> = lines.iter().filter(|l| l["type"] == "step").collect();
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| s["step"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        (1..=9).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        steps[7]["tracker"]["connection_state"],
+        "Encrypted and connected"
+    );
+    assert_eq!(steps[7]["tracker"]["encryption_status"], "Active");
+    assert_eq!(steps[7]["tracker"]["certificate_validity"], "Verified");
+    assert_eq!(steps[3]["action"], "Client verifies certificate");
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["outcome"], "ok");
+    assert_eq!(summary["failed_step"], Value::Null);
+    assert_eq!(summary["error"], Value::Null);
+    assert_eq!(summary["tls"]["version"], "TLS 1.3");
+    assert_eq!(summary["redis"]["reply"], "PONG");
+    assert!(
+        summary["server_certificate"]["sha256"]
+            .as_str()
+            .unwrap()
+            .len()
+            == 95
+    );
+    // No secret values anywhere: labels only.
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("CLIENT_TRAFFIC_SECRET_0"));
+    assert!(!text.contains("PRIVATE KEY"));
+}
+
+#[test]
+fn refused_connection_exits_1_with_a_diagnosis() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = tlsviz(&["connect", "--json", "--tls", "-p", &port.to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let summary = json_lines(&out).pop().unwrap();
+    assert_eq!(summary["outcome"], "failed");
+    assert_eq!(summary["failed_step"], 1);
+    assert_eq!(summary["error"]["kind"], "connection_refused");
+    assert!(!summary["error"]["fix"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn plain_trace_fits_100_columns_and_says_the_result() {
+    let lab = common::lab(LabOptions::default());
+    let mut args = vec!["connect".to_string(), "--plain".into()];
+    args.extend(lab_args(&lab));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = tlsviz(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for line in text.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+    assert!(!text.contains('\x1b'), "colour without a terminal");
+    assert!(text.contains("[9/9] Connection closed"));
+    assert!(text.contains("✓ success"));
+}
+
+#[test]
+fn plaintext_connection_says_nothing_is_encrypted() {
+    let lab = common::lab(LabOptions {
+        tls: false,
+        ..LabOptions::default()
+    });
+    let out = tlsviz(&[
+        "connect",
+        "--plain",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &lab.port.to_string(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("Nothing on this connection is encrypted"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_input_gets_one_line_and_exit_2() {
+    for args in [
+        vec!["connect", "-p", "99999"],
+        vec!["connect", "-p", "abc"],
+        vec!["connect", "-h", ""],
+        vec!["connect", "-u", "http://example.com"],
+        vec!["connect", "--tls", "--tls-version", "1.1"],
+        vec!["connect", "--timeout", "-3"],
+        vec!["connect", "--tls", "--cacert", "/nonexistent/ca.pem"],
+        vec!["connect", "--tls", "--cert", "/etc/hostname"],
+        vec!["connect", "--no-such-flag"],
+    ] {
+        let out = tlsviz(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains("hint"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}

@@ -1,0 +1,85 @@
+//! The lab leaves nothing behind: no process, no folder; keys are private.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use tlsviz::lab::LabOptions;
+
+fn process_alive(pid: u32) -> bool {
+    // Zombies count as gone: read the state from /proc.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.split_whitespace().nth(2).is_none_or(|state| state != "Z"))
+        .unwrap_or(false)
+}
+
+#[test]
+fn lab_stops_its_server_and_removes_its_folder() {
+    let lab = common::lab(LabOptions::default());
+    let dir = lab.dir().to_path_buf();
+    assert!(dir.is_dir());
+    let pid = lab.redis_pid();
+    if let Some(pid) = pid {
+        assert!(process_alive(pid));
+    }
+    let port = lab.port;
+    lab.stop();
+    assert!(!dir.exists(), "lab folder left behind: {}", dir.display());
+    if let Some(pid) = pid {
+        assert!(!process_alive(pid), "redis-server {pid} still running");
+    }
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "port {port} still answers"
+    );
+}
+
+#[test]
+fn lab_folder_is_private_and_keys_are_0600() {
+    let lab = common::lab(LabOptions::default());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(lab.dir()), 0o700);
+    assert_eq!(mode(&lab.files.server_key), 0o600);
+    assert_eq!(mode(&lab.files.client_key), 0o600);
+    assert_eq!(mode(&lab.files.other_client_key), 0o600);
+    assert!(lab.conf_lines.iter().any(|l| l == "tls-auth-clients yes"));
+}
+
+#[test]
+fn lab_listens_on_loopback_only() {
+    let lab = common::lab(LabOptions::default());
+    assert_eq!(lab.host, "127.0.0.1");
+    // Not reachable through another local address (if the machine has one).
+    if let Ok(sock) = std::net::UdpSocket::bind("0.0.0.0:0") {
+        if sock.connect("192.0.2.1:9").is_ok() {
+            if let Ok(addr) = sock.local_addr() {
+                if !addr.ip().is_loopback() && !addr.ip().is_unspecified() {
+                    assert!(std::net::TcpStream::connect((addr.ip(), lab.port)).is_err());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn builtin_server_serves_the_lesson() {
+    let lab = tlsviz::lab::Lab::start(LabOptions {
+        server: tlsviz::lab::ServerChoice::Builtin,
+        ..LabOptions::default()
+    })
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let model = rt.block_on(common::run(&common::target(
+        &lab,
+        &common::Client::default(),
+    )));
+    assert_eq!(
+        model.outcome,
+        tlsviz::model::Outcome::Ok,
+        "{:?}",
+        model.diagnosis
+    );
+    assert_eq!(model.redis.reply.as_deref(), Some("PONG"));
+    let dir = lab.dir().to_path_buf();
+    drop(lab);
+    assert!(!dir.exists());
+}
