@@ -9,4 +9,5 @@ pub mod errors;
 pub mod lab;
 pub mod model;
 pub mod report;
+pub mod scenario;
 pub mod ui;

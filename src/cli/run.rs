@@ -165,17 +165,25 @@ fn redis_cli_line(args: &ConnectArgs) -> String {
     parts.join(" ")
 }
 
-/// A fresh lab and the session that reaches it (the default lesson).
+/// A fresh lab and the session that reaches it: the default lesson, or a scenario.
 pub async fn open_lab_session(
     server: ServerArg,
-    _scenario: Option<String>,
+    scenario: Option<String>,
 ) -> Result<crate::ui::LiveSession, UsageError> {
-    let lab = start_lab(LabOptions {
-        server: server_choice(server),
-        ..LabOptions::default()
-    })
-    .await?;
-    let target = target::build(&lab_connect_args(&lab))?;
+    let scenario = scenario.as_deref().map(crate::scenario::load).transpose()?;
+    let options = match &scenario {
+        Some(s) => s.lab_options(server_choice(server)),
+        None => LabOptions {
+            server: server_choice(server),
+            ..LabOptions::default()
+        },
+    };
+    let lab = start_lab(options).await?;
+    let args = match &scenario {
+        Some(s) => s.connect_args(&lab),
+        None => lab_connect_args(&lab),
+    };
+    let target = target::build(&args)?;
     let conf_lines = lab
         .conf_lines
         .iter()
@@ -184,10 +192,50 @@ pub async fn open_lab_session(
     Ok(crate::ui::LiveSession {
         target,
         conf_lines,
-        redis_cli: lab.redis_cli_command(),
-        scenario: None,
+        redis_cli: redis_cli_line(&args),
+        scenario: scenario.map(|s| card(&s)),
         lab: Some(lab),
     })
+}
+
+pub fn card(s: &crate::scenario::Scenario) -> crate::ui::ScenarioCard {
+    crate::ui::ScenarioCard {
+        name: s.name.clone(),
+        title: s.title.clone(),
+        summary: s.summary.clone(),
+        lesson: s.lesson.trim().to_string(),
+    }
+}
+
+/// Before a scenario's trace: what it is and the server's configuration.
+fn print_preamble(face: Face, session: &crate::ui::LiveSession) {
+    let Some(card) = &session.scenario else {
+        return;
+    };
+    if face == Face::Json {
+        let line = serde_json::json!({
+            "type": "scenario",
+            "name": card.name,
+            "title": card.title,
+            "summary": card.summary,
+            "lesson": card.lesson,
+            "redis_conf": session.conf_lines,
+            "server": session.lab.as_ref().map(|l| l.server_description.clone()),
+        });
+        println!("{line}");
+        return;
+    }
+    println!("scenario {}: {}", card.name, card.title);
+    for line in crate::report::plain::wrap(&card.lesson, 96) {
+        println!("  {line}");
+    }
+    if !session.conf_lines.is_empty() {
+        println!("  redis.conf:");
+        for line in &session.conf_lines {
+            println!("    {line}");
+        }
+    }
+    println!();
 }
 
 /// Wait for Ctrl-C or SIGTERM.
@@ -249,12 +297,9 @@ pub fn lab_connect_args(lab: &Lab) -> ConnectArgs {
 
 /// `tlsviz` with no command: the default lesson on a fresh lab.
 pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
-    if args.scenario.is_some() {
-        return Err(UsageError::new(
-            "--scenario",
-            "scenarios are not available in this build yet",
-            "run tlsviz without --scenario",
-        ));
+    if let Some(name) = &args.scenario {
+        // Fail on a bad name before anything starts.
+        crate::scenario::load(name)?;
     }
     if let Some(path) = &args.output.record {
         crate::report::record::check_writable(path)?;
@@ -269,17 +314,24 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
                     .map_err(|e| e.to_string())
             })
         });
+        let cards = crate::scenario::all().iter().map(card).collect();
         let source = crate::ui::Source::Live {
             opener,
             first: args.scenario.clone(),
-            cards: Vec::new(),
+            cards,
         };
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
     let session = open_lab_session(args.server, args.scenario.clone()).await?;
+    print_preamble(face, &session);
+    let label = session
+        .scenario
+        .as_ref()
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| "mutual-tls13".into());
     let (target, lab) = (session.target, session.lab);
     let code = tokio::select! {
-        model = drive(target, face, args.output.record.as_deref(), Some("mutual-tls13")) => exit_code(&model),
+        model = drive(target, face, args.output.record.as_deref(), Some(&label)) => exit_code(&model),
         _ = termination() => EXIT_FAILED,
     };
     drop(lab);
@@ -336,19 +388,66 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
 }
 
 pub fn list_scenarios() -> Result<i32, UsageError> {
-    Err(UsageError::new(
-        "scenarios",
-        "no scenarios in this build yet",
-        "use tlsviz connect or tlsviz lab",
-    ))
+    for s in crate::scenario::all() {
+        println!("{:<24} {:<50} {}", s.name, s.title, s.expect.describe());
+    }
+    Ok(EXIT_OK)
 }
 
-pub async fn check(_args: &CheckArgs) -> Result<i32, UsageError> {
-    Err(UsageError::new(
-        "check",
-        "no scenarios in this build yet",
-        "use tlsviz connect or tlsviz lab",
-    ))
+pub async fn check(args: &CheckArgs) -> Result<i32, UsageError> {
+    let scenarios = if args.all || args.names.is_empty() {
+        crate::scenario::all()
+    } else {
+        args.names
+            .iter()
+            .map(|n| crate::scenario::load(n))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let started = std::time::Instant::now();
+    let results = crate::scenario::run_all(scenarios, server_choice(args.server)).await;
+    println!(
+        "{:<24} {:<30} {:<30} {:>8}",
+        "scenario", "expected", "got", "time"
+    );
+    let mut mismatches = 0;
+    let mut servers = std::collections::BTreeSet::new();
+    for result in &results {
+        match result {
+            Ok(c) => {
+                let ok = c.matches();
+                mismatches += usize::from(!ok);
+                servers.insert(c.server.clone());
+                println!(
+                    "{:<24} {:<30} {:<30} {:>5} ms {}",
+                    c.scenario.name,
+                    c.scenario.expect.describe(),
+                    c.got(),
+                    c.elapsed.as_millis(),
+                    if ok { "✓" } else { "✗ MISMATCH" }
+                );
+            }
+            Err(e) => {
+                mismatches += 1;
+                println!("{e}  ✗");
+            }
+        }
+    }
+    println!(
+        "{} scenarios, {} mismatched, {:.2} s, server: {}",
+        results.len(),
+        mismatches,
+        started.elapsed().as_secs_f64(),
+        servers
+            .into_iter()
+            .filter(|s| !s.starts_with("fault") && s != "nothing listening")
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(if mismatches == 0 {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
 }
 
 pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {

@@ -263,7 +263,8 @@ fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize) -> Diagnosis 
 fn client_certificate_verdict(model: &Model, noticed: u8, what: &str) -> Option<Diagnosis> {
     let request = model.certificate_request.as_ref()?;
     let accepted = if request.ca_names.is_empty() {
-        "(the server did not list them)".to_string()
+        "not listed by the server (Redis does not send them): the CAs in its tls-ca-cert-file"
+            .to_string()
     } else {
         request.ca_names.join("; ")
     };
@@ -478,6 +479,28 @@ fn unknown_issuer(model: &Model) -> Diagnosis {
             .done();
     }
     let top = model.chain.last().cloned().unwrap_or_default();
+    if let Some(related) = &model.related_trusted_ca {
+        return Builder::new(
+            ErrorKind::MissingIntermediate,
+            4,
+            format!("the server did not send the intermediate CA {:?}", top.issuer),
+        )
+        .explain(format!(
+            "At step 4 the chain stopped at {:?}, which is not in {trust}. You do trust {related:?}, \
+             from the same organisation: the server most likely sends its own certificate without \
+             the intermediate CA certificate that links it to that root.",
+            top.issuer
+        ))
+        .fix(
+            "Put the full chain (server certificate, then the intermediate) in the server's \
+             tls-cert-file. As a stopgap on this side, add the intermediate to the --cacert file.",
+        )
+        .evidence("certificates sent", model.chain.len().to_string())
+        .evidence("issuer not found", top.issuer.clone())
+        .evidence("trusted root of the same organisation", related.clone())
+        .redis_cli("redis-cli fails the same way: 'certificate verify failed: unable to get local issuer certificate'.")
+        .done();
+    }
     let chain_only_leaf = model.chain.len() == 1;
     let mut b = Builder::new(
         ErrorKind::UnknownIssuer,

@@ -68,6 +68,35 @@ pub fn describe_distinguished_name(der: &[u8]) -> String {
     }
 }
 
+/// The organisation (O=) of a DER distinguished name (with or without its outer SEQUENCE).
+pub fn organization_of_name(der: &[u8]) -> Option<String> {
+    let parse = |bytes: &[u8]| -> Option<String> {
+        let (_, name) = X509Name::from_der(bytes).ok()?;
+        let org = name.iter_organization().next()?.as_str().ok()?.to_string();
+        Some(org)
+    };
+    parse(der).or_else(|| {
+        let mut wrapped = vec![0x30];
+        let len = der.len();
+        if len < 128 {
+            wrapped.push(len as u8);
+        } else if len < 256 {
+            wrapped.extend_from_slice(&[0x81, len as u8]);
+        } else {
+            wrapped.push(0x82);
+            wrapped.extend_from_slice(&(len.min(0xffff) as u16).to_be_bytes());
+        }
+        wrapped.extend_from_slice(der);
+        parse(&wrapped)
+    })
+}
+
+/// The issuer's organisation of a DER certificate.
+pub fn issuer_organization(cert_der: &[u8]) -> Option<String> {
+    let (_, cert) = X509Certificate::from_der(cert_der).ok()?;
+    organization_of_name(cert.issuer().as_raw())
+}
+
 pub fn fingerprint(der: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
     digest

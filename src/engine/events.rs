@@ -77,6 +77,10 @@ pub enum Event {
         /// True when verification was skipped because the user asked for `--insecure`.
         insecure: bool,
         reason: Option<String>,
+        /// On an unknown issuer: a trusted CA from the same organisation as the missing issuer,
+        /// the sign of a server that did not send its intermediate certificate.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        related_trusted_ca: Option<String>,
     },
     /// A secret was derived. The label only: the secret itself never enters the event stream.
     SecretDerived {

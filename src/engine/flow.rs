@@ -253,6 +253,7 @@ fn client_config(
     };
     let verifier = Arc::new(TapVerifier {
         inner,
+        roots: material.roots.clone(),
         provider: material.provider.clone(),
         sink: sink.clone(),
         pace: pace.clone(),

@@ -47,6 +47,8 @@ impl HookState {
 pub struct TapVerifier {
     /// `None` means `--insecure`: the chain is reported but not judged.
     pub inner: Option<Arc<dyn ServerCertVerifier>>,
+    /// The trust anchors, to explain an unknown issuer.
+    pub roots: Arc<rustls::RootCertStore>,
     pub provider: Arc<CryptoProvider>,
     pub sink: EventSink,
     pub pace: Pace,
@@ -62,6 +64,18 @@ impl std::fmt::Debug for EventSink {
 impl std::fmt::Debug for Pace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(if self.is_manual() { "Manual" } else { "Auto" })
+    }
+}
+
+impl TapVerifier {
+    /// A trusted CA whose organisation is that of `cert`'s issuer, if any.
+    fn related_anchor(&self, cert: &[u8]) -> Option<String> {
+        let wanted = super::certinfo::issuer_organization(cert)?;
+        self.roots.roots.iter().find_map(|anchor| {
+            let subject = anchor.subject.as_ref();
+            (super::certinfo::organization_of_name(subject).as_deref() == Some(wanted.as_str()))
+                .then(|| describe_distinguished_name(subject))
+        })
     }
 }
 
@@ -95,6 +109,7 @@ impl ServerCertVerifier for TapVerifier {
                 verified: false,
                 insecure: true,
                 reason: Some("verification skipped: --insecure".into()),
+                related_trusted_ca: None,
             });
             self.state.lock().verified = true;
             self.sink.emit(Event::StepCompleted { step: 4 });
@@ -106,16 +121,25 @@ impl ServerCertVerifier for TapVerifier {
                     verified: true,
                     insecure: false,
                     reason: None,
+                    related_trusted_ca: None,
                 });
                 self.state.lock().verified = true;
                 self.sink.emit(Event::StepCompleted { step: 4 });
                 Ok(ok)
             }
             Err(err) => {
+                let related_trusted_ca = match &err {
+                    Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
+                        let top = intermediates.last().unwrap_or(end_entity);
+                        self.related_anchor(top.as_ref())
+                    }
+                    _ => None,
+                };
                 self.sink.emit(Event::CertificateVerdict {
                     verified: false,
                     insecure: false,
                     reason: Some(err.to_string()),
+                    related_trusted_ca,
                 });
                 Err(err)
             }

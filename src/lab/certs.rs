@@ -43,8 +43,13 @@ fn window(validity: Validity) -> (OffsetDateTime, OffsetDateTime) {
 }
 
 fn name(common_name: &str) -> DistinguishedName {
+    name_in("tlsviz lab", common_name)
+}
+
+/// A name in a given organisation (a second CA belongs to another one).
+pub fn name_in(organization: &str, common_name: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::OrganizationName, "tlsviz lab");
+    dn.push(DnType::OrganizationName, organization);
     dn.push(DnType::CommonName, common_name);
     dn
 }
@@ -54,9 +59,13 @@ fn new_key() -> Result<KeyPair, rcgen::Error> {
 }
 
 /// A self-signed CA (root or, when signed by `parent`, an intermediate).
-pub fn make_ca(common_name: &str, parent: Option<&Issued>) -> Result<Issued, rcgen::Error> {
+pub fn make_ca(
+    organization: &str,
+    common_name: &str,
+    parent: Option<&Issued>,
+) -> Result<Issued, rcgen::Error> {
     let mut params = CertificateParams::new(Vec::<String>::new())?;
-    params.distinguished_name = name(common_name);
+    params.distinguished_name = name_in(organization, common_name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
@@ -142,7 +151,7 @@ mod tests {
 
     #[test]
     fn server_certificate_has_the_lab_names_and_issuer() {
-        let ca = make_ca("tlsviz Lab CA", None).unwrap();
+        let ca = make_ca("tlsviz lab", "tlsviz Lab CA", None).unwrap();
         let leaf = make_leaf(
             &LeafSpec::server(&["localhost", "127.0.0.1", "::1"]),
             Some(&ca),
@@ -157,7 +166,7 @@ mod tests {
 
     #[test]
     fn expired_certificates_end_in_the_past() {
-        let ca = make_ca("CA", None).unwrap();
+        let ca = make_ca("tlsviz lab", "CA", None).unwrap();
         let mut spec = LeafSpec::server(&["localhost"]);
         spec.validity = Validity::Expired;
         let info = describe_certificate(make_leaf(&spec, Some(&ca)).unwrap().cert.der());

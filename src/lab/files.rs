@@ -6,6 +6,9 @@ use std::io::Write;
 use std::net::{IpAddr, TcpListener};
 use std::path::{Path, PathBuf};
 
+/// The lab CA's organisation: its intermediate shares it, the untrusted CA does not.
+pub const LAB_ORG: &str = "tlsviz lab";
+
 #[derive(Debug, Clone)]
 pub struct LabFiles {
     pub dir: PathBuf,
@@ -22,6 +25,9 @@ pub struct LabFiles {
     /// A client certificate signed by the other CA.
     pub other_client_cert: PathBuf,
     pub other_client_key: PathBuf,
+    /// A client certificate from the lab CA whose extendedKeyUsage lacks clientAuth.
+    pub noauth_client_cert: PathBuf,
+    pub noauth_client_key: PathBuf,
     /// DER of the server chain as served, and the server key, for the built-in servers.
     pub server_chain_der: Vec<Vec<u8>>,
     pub server_key_der: Vec<u8>,
@@ -46,8 +52,9 @@ impl LabFiles {
     }
 
     fn fill(dir: &Path, options: &LabOptions) -> Result<LabFiles, LabError> {
-        let ca = make_ca("tlsviz Lab CA", None).map_err(lab_error("lab CA"))?;
-        let other_ca = make_ca("Untrusted Other CA", None).map_err(lab_error("other CA"))?;
+        let ca = make_ca(LAB_ORG, "tlsviz Lab CA", None).map_err(lab_error("lab CA"))?;
+        let other_ca =
+            make_ca("Another Org", "Untrusted Other CA", None).map_err(lab_error("other CA"))?;
         let names: Vec<&str> = options
             .server_cert
             .names
@@ -74,7 +81,7 @@ impl LabFiles {
                 None,
             ),
             ServerIssuer::IntermediateLeafOnly | ServerIssuer::IntermediateFullChain => {
-                intermediate = make_ca("tlsviz Lab Intermediate CA", Some(&ca))
+                intermediate = make_ca(LAB_ORG, "tlsviz Lab Intermediate CA", Some(&ca))
                     .map_err(lab_error("intermediate CA"))?;
                 let leaf = make_leaf(&spec, Some(&intermediate))
                     .map_err(lab_error("server certificate"))?;
@@ -87,6 +94,11 @@ impl LabFiles {
             .map_err(lab_error("client certificate"))?;
         let other_client = make_leaf(&LeafSpec::client("stranger client"), Some(&other_ca))
             .map_err(lab_error("other client certificate"))?;
+        let mut server_only = LeafSpec::client("server-only client");
+        server_only.server_auth = true;
+        server_only.client_auth = false;
+        let noauth_client =
+            make_leaf(&server_only, Some(&ca)).map_err(lab_error("client certificate"))?;
 
         let path = |name: &str| dir.join(name);
         let mut server_pem = server.cert_pem();
@@ -103,6 +115,8 @@ impl LabFiles {
         write_file(&path("client.key"), &client.key_pem(), true)?;
         write_file(&path("other-client.crt"), &other_client.cert_pem(), false)?;
         write_file(&path("other-client.key"), &other_client.key_pem(), true)?;
+        write_file(&path("noauth-client.crt"), &noauth_client.cert_pem(), false)?;
+        write_file(&path("noauth-client.key"), &noauth_client.key_pem(), true)?;
         Ok(LabFiles {
             dir: dir.to_path_buf(),
             ca_cert: path("ca.crt"),
@@ -113,6 +127,8 @@ impl LabFiles {
             client_key: path("client.key"),
             other_client_cert: path("other-client.crt"),
             other_client_key: path("other-client.key"),
+            noauth_client_cert: path("noauth-client.crt"),
+            noauth_client_key: path("noauth-client.key"),
             server_chain_der,
             server_key_der: server.key.serialize_der(),
             removed: false,

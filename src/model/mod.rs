@@ -69,6 +69,8 @@ pub struct Model {
     pub chain: Vec<CertificateInfo>,
     pub verified_name: Option<String>,
     pub verdict: Option<(bool, Option<String>)>,
+    /// A trusted CA of the same organisation as an issuer that could not be found.
+    pub related_trusted_ca: Option<String>,
     pub insecure: bool,
     pub certificate_request: Option<CertificateRequestInfo>,
     /// `Some(sent)` once the client answered a CertificateRequest.
@@ -220,8 +222,10 @@ impl Model {
                 verified,
                 insecure,
                 reason,
+                related_trusted_ca,
             } => {
                 self.verdict = Some((verified, reason.clone()));
+                self.related_trusted_ca = related_trusted_ca;
                 if !verified && !insecure {
                     self.tracker.certificate_validity = CertificateValidity::Invalid;
                     self.tracker.certificate_note = reason;

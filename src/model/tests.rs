@@ -59,6 +59,7 @@ fn through_step_4(model: &mut Model, version: &str) {
             verified: true,
             insecure: false,
             reason: None,
+            related_trusted_ca: None,
         },
         Event::StepCompleted { step: 4 },
     ];
@@ -158,6 +159,7 @@ fn a_failed_verification_marks_step_4_invalid_with_its_reason() {
             verified: false,
             insecure: false,
             reason: Some("invalid peer certificate: Expired".into()),
+            related_trusted_ca: None,
         },
         Event::Failed(Failure::Tls {
             step: 4,

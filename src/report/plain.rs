@@ -173,6 +173,7 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 verified,
                 insecure,
                 reason,
+                ..
             } => {
                 if *insecure {
                     self.para(

@@ -1,0 +1,329 @@
+//! Scenarios: data files that say how the lab's server is set up, what the client does, and
+//! what must happen. Shipped ones are embedded; any file can be loaded with `--scenario PATH`.
+
+mod check;
+mod shipped;
+
+pub use check::{run as run_scenario, run_all, Checked};
+
+use crate::errors::UsageError;
+use crate::lab::{AuthClients, Fault, LabOptions, ServerCertOptions, ServerChoice};
+use serde::Deserialize;
+use std::path::Path;
+
+pub use shipped::SHIPPED;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Scenario {
+    pub name: String,
+    pub title: String,
+    pub summary: String,
+    /// What to notice, which step matters.
+    pub lesson: String,
+    #[serde(default)]
+    pub server: ServerSpec,
+    #[serde(default)]
+    pub client: ClientSpec,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServerSpec {
+    /// False: a plaintext Redis (no TLS at all).
+    pub tls: bool,
+    pub auth_clients: AuthClients,
+    pub protocols: Option<String>,
+    pub ciphers: Option<String>,
+    pub ciphersuites: Option<String>,
+    pub requirepass: Option<String>,
+    pub certificate: ServerCertOptions,
+    /// A fault server instead of Redis.
+    pub fault: Option<Fault>,
+}
+
+impl Default for ServerSpec {
+    fn default() -> Self {
+        Self {
+            tls: true,
+            auth_clients: AuthClients::Yes,
+            protocols: None,
+            ciphers: None,
+            ciphersuites: None,
+            requirepass: None,
+            certificate: ServerCertOptions::default(),
+            fault: None,
+        }
+    }
+}
+
+/// Which CA the client trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trust {
+    #[default]
+    LabCa,
+    OtherCa,
+    System,
+}
+
+/// Which certificate the client presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientCertificate {
+    #[default]
+    Lab,
+    None,
+    OtherCa,
+    /// Signed by the lab CA but without the clientAuth extended key usage.
+    NoClientAuth,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClientSpec {
+    pub tls: bool,
+    pub trust: Trust,
+    pub certificate: ClientCertificate,
+    /// The name connected to (and sent as SNI), default `localhost`.
+    pub host: String,
+    pub sni: Option<String>,
+    pub tls_version: Option<String>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub insecure: bool,
+    pub command: Vec<String>,
+    /// Seconds.
+    pub timeout: f64,
+}
+
+impl Default for ClientSpec {
+    fn default() -> Self {
+        Self {
+            tls: true,
+            trust: Trust::LabCa,
+            certificate: ClientCertificate::Lab,
+            host: "localhost".into(),
+            sni: None,
+            tls_version: None,
+            user: None,
+            password: None,
+            insecure: false,
+            command: vec!["PING".into()],
+            timeout: 5.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExpectedOutcome {
+    Ok,
+    Failed,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Expect {
+    pub outcome: ExpectedOutcome,
+    pub step: Option<u8>,
+    pub kind: Option<String>,
+}
+
+impl Expect {
+    pub fn describe(&self) -> String {
+        match self.outcome {
+            ExpectedOutcome::Ok => "ok".into(),
+            ExpectedOutcome::Failed => format!(
+                "{}:{}",
+                self.step
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                self.kind.clone().unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// Parse a scenario; errors name the file, line, column and the field.
+pub fn parse(text: &str, origin: &str) -> Result<Scenario, UsageError> {
+    let scenario: Scenario = toml::from_str(text).map_err(|e| {
+        let (line, col) = e
+            .span()
+            .map(|span| line_col(text, span.start))
+            .unwrap_or((1, 1));
+        let message = e.message().replace('\n', " ");
+        UsageError::new(
+            format!("{origin}:{line}:{col}"),
+            message,
+            "see scenarios/*.toml for the fields a scenario may have",
+        )
+    })?;
+    validate(&scenario, origin)?;
+    Ok(scenario)
+}
+
+fn validate(s: &Scenario, origin: &str) -> Result<(), UsageError> {
+    let bad = |field: &str, problem: &str, hint: &str| {
+        Err(UsageError::new(format!("{origin}: {field}"), problem, hint))
+    };
+    if let Some(kind) = &s.expect.kind {
+        if crate::diagnose::ErrorKind::parse(kind).is_none() {
+            return bad(
+                "expect.kind",
+                &format!("unknown error kind {kind:?}"),
+                "use a kind listed in README.md",
+            );
+        }
+    }
+    if let Some(step) = s.expect.step {
+        if !(1..=9).contains(&step) {
+            return bad(
+                "expect.step",
+                "a step is 1 to 9",
+                "the step the failure belongs to",
+            );
+        }
+    }
+    if s.expect.outcome == ExpectedOutcome::Failed
+        && (s.expect.step.is_none() || s.expect.kind.is_none())
+    {
+        return bad(
+            "expect",
+            "a failing scenario needs step and kind",
+            "add step = N and kind = \"…\"",
+        );
+    }
+    if let Some(v) = &s.client.tls_version {
+        if v != "1.2" && v != "1.3" {
+            return bad("client.tls-version", "use \"1.2\" or \"1.3\"", "");
+        }
+    }
+    if !(s.client.timeout > 0.0 && s.client.timeout <= 3600.0) {
+        return bad(
+            "client.timeout",
+            "seconds, more than 0 and at most 3600",
+            "e.g. timeout = 1.0",
+        );
+    }
+    if s.client.command.is_empty() {
+        return bad(
+            "client.command",
+            "the command is empty",
+            "e.g. command = [\"PING\"]",
+        );
+    }
+    Ok(())
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+/// A shipped scenario by name, or a file by path.
+pub fn load(name_or_path: &str) -> Result<Scenario, UsageError> {
+    if let Some((_, text)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
+        return parse(text, &format!("scenarios/{name_or_path}.toml"));
+    }
+    let path = Path::new(name_or_path);
+    if name_or_path.ends_with(".toml") || path.components().count() > 1 {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            UsageError::new(
+                format!("--scenario {name_or_path}"),
+                format!("cannot read: {e}"),
+                "check the path",
+            )
+        })?;
+        return parse(&text, name_or_path);
+    }
+    let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+    let close = names
+        .iter()
+        .find(|n| n.contains(name_or_path) || name_or_path.contains(**n))
+        .map(|n| format!("did you mean {n}? "))
+        .unwrap_or_default();
+    Err(UsageError::new(
+        format!("--scenario {name_or_path}"),
+        "no such scenario",
+        format!("{close}tlsviz scenarios lists them; a file path must end in .toml"),
+    ))
+}
+
+/// Every shipped scenario, parsed (they are tested to parse).
+pub fn all() -> Vec<Scenario> {
+    SHIPPED
+        .iter()
+        .filter_map(|(name, text)| parse(text, name).ok())
+        .collect()
+}
+
+impl Scenario {
+    pub fn lab_options(&self, server: ServerChoice) -> LabOptions {
+        LabOptions {
+            server,
+            tls: self.server.tls,
+            auth_clients: self.server.auth_clients,
+            protocols: self.server.protocols.clone(),
+            ciphers: self.server.ciphers.clone(),
+            ciphersuites: self.server.ciphersuites.clone(),
+            requirepass: self.server.requirepass.clone(),
+            server_cert: self.server.certificate.clone(),
+            fault: self.server.fault,
+            ..LabOptions::default()
+        }
+    }
+
+    /// The `connect` flags this scenario's client uses against `lab`.
+    pub fn connect_args(&self, lab: &crate::lab::Lab) -> crate::cli::args::ConnectArgs {
+        let files = &lab.files;
+        let c = &self.client;
+        let (cert, key) = match c.certificate {
+            ClientCertificate::Lab => (
+                Some(files.client_cert.clone()),
+                Some(files.client_key.clone()),
+            ),
+            ClientCertificate::OtherCa => (
+                Some(files.other_client_cert.clone()),
+                Some(files.other_client_key.clone()),
+            ),
+            ClientCertificate::NoClientAuth => (
+                Some(files.noauth_client_cert.clone()),
+                Some(files.noauth_client_key.clone()),
+            ),
+            ClientCertificate::None => (None, None),
+        };
+        let cacert = match c.trust {
+            Trust::LabCa => Some(files.ca_cert.clone()),
+            Trust::OtherCa => Some(files.other_ca_cert.clone()),
+            Trust::System => None,
+        };
+        crate::cli::args::ConnectArgs {
+            host: Some(c.host.clone()),
+            port: Some(lab.port.to_string()),
+            tls: c.tls,
+            sni: c.sni.clone(),
+            cacert: if c.tls { cacert } else { None },
+            cert: if c.tls { cert } else { None },
+            key: if c.tls { key } else { None },
+            insecure: c.insecure,
+            user: c.user.clone(),
+            pass: c.password.clone(),
+            tls_version: c.tls_version.clone(),
+            timeout: c.timeout.to_string(),
+            command: c.command.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
