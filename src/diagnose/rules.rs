@@ -129,7 +129,8 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
             step,
             reset,
             bytes_received,
-        } => peer_closed(model, *step, *reset, *bytes_received),
+            partial_record,
+        } => peer_closed(model, *step, *reset, *bytes_received, *partial_record),
         Failure::Tls { step, error, detail } => tls_failure(model, *step, error, detail),
         Failure::RedisError {
             reply, during_auth, ..
@@ -211,8 +212,24 @@ fn not_tls(model: &Model, step: u8, hex: &str, text: &str) -> Diagnosis {
     .done()
 }
 
-fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize) -> Diagnosis {
+fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize, partial: usize) -> Diagnosis {
     let how = if reset { "reset" } else { "closed" };
+    if partial > 0 && model.run.tls {
+        return Builder::new(
+            ErrorKind::PeerClosed,
+            step,
+            format!(
+                "the server {how} the connection in the middle of a record ({partial} bytes of it)"
+            ),
+        )
+        .explain(format!(
+            "At step {step} a TLS record started to arrive and the connection ended before it was \
+             whole: the peer crashed, or something in the path cut the stream."
+        ))
+        .fix("Check the server's log and any proxy or load balancer between here and the server.")
+        .evidence("bytes of the unfinished record", partial.to_string())
+        .done();
+    }
     if step >= 5 && model.run.tls {
         if let Some(d) =
             client_certificate_verdict(model, step, &format!("the server {how} the connection"))
@@ -309,7 +326,7 @@ fn client_certificate_verdict(model: &Model, noticed: u8, what: &str) -> Option<
                  send.{late}"
             ))
             .fix(
-                "Pass --cert client.crt --key client.key signed by one of the CAs below, or set \
+                "Pass --cert client.crt --key client.key issued by a CA the server trusts (see the evidence), or set \
                  tls-auth-clients no (or optional) in redis.conf if clients need not prove who they are.",
             )
             .evidence("CAs the server accepts", accepted)
@@ -321,7 +338,7 @@ fn client_certificate_verdict(model: &Model, noticed: u8, what: &str) -> Option<
 fn tls_failure(model: &Model, step: u8, error: &str, detail: &TlsErrorDetail) -> Diagnosis {
     match detail {
         TlsErrorDetail::AlertReceived { description, code } => {
-            let alert = format!("alert {description} ({code}) received");
+            let alert = format!("alert {description} ({code})");
             let client_cert_alert =
                 matches!(code, 40 | 42 | 43 | 44 | 45 | 46 | 48 | 49 | 51 | 116);
             if step >= 5 && client_cert_alert {

@@ -260,6 +260,9 @@ pub enum Failure {
         step: u8,
         reset: bool,
         bytes_received: usize,
+        /// Bytes of a record that never arrived whole (a truncated record).
+        #[serde(default)]
+        partial_record: usize,
     },
     /// Bytes arrived that are not a TLS record.
     NotTls {

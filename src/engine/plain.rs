@@ -93,6 +93,7 @@ async fn exchange(
         Ok(r) => r.map_err(io)?,
     }
     let mut buf = vec![0u8; 16 * 1024];
+    let deadline = tokio::time::Instant::now() + target.timeout;
     loop {
         match resp::parse(pending) {
             Ok(Some((reply, used))) => {
@@ -112,13 +113,14 @@ async fn exchange(
                 })
             }
         }
-        let n = match tokio::time::timeout(target.timeout, stream.read(&mut buf)).await {
+        let n = match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
             Err(_) => return Err(Failure::Timeout { step: 8 }),
             Ok(Err(e)) => {
                 return Err(Failure::PeerClosed {
                     step: 8,
                     reset: e.kind() == std::io::ErrorKind::ConnectionReset,
                     bytes_received: pending.len(),
+                    partial_record: 0,
                 })
             }
             Ok(Ok(0)) => {
@@ -126,6 +128,7 @@ async fn exchange(
                     step: 8,
                     reset: false,
                     bytes_received: pending.len(),
+                    partial_record: 0,
                 })
             }
             Ok(Ok(n)) => n,

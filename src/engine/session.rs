@@ -128,6 +128,7 @@ impl TlsSession {
                 step,
                 reset: true,
                 bytes_received: self.received,
+                partial_record: self.splitter.pending().len(),
             }),
             Ok(Err(e)) => Err(Failure::Io {
                 step,
@@ -151,6 +152,8 @@ impl TlsSession {
     /// Read the next whole record from the socket (bounded by the timeout).
     async fn next_record(&mut self) -> Result<Vec<u8>, Failure> {
         let step = self.step;
+        // One deadline for the whole record: a peer dripping a byte at a time must not reset it.
+        let deadline = tokio::time::Instant::now() + self.timeout;
         loop {
             match self.splitter.next_record() {
                 Ok(Some(record)) => return Ok(record),
@@ -176,7 +179,7 @@ impl TlsSession {
                     });
                 }
             }
-            let read = tokio::time::timeout(self.timeout, self.stream.read(&mut self.read_buf));
+            let read = tokio::time::timeout_at(deadline, self.stream.read(&mut self.read_buf));
             let n = match read.await {
                 Err(_) => return Err(Failure::Timeout { step }),
                 Ok(Err(e)) if is_reset(&e) => {
@@ -184,6 +187,7 @@ impl TlsSession {
                         step,
                         reset: true,
                         bytes_received: self.received,
+                        partial_record: self.splitter.pending().len(),
                     })
                 }
                 Ok(Err(e)) => {
@@ -197,6 +201,7 @@ impl TlsSession {
                         step,
                         reset: false,
                         bytes_received: self.received,
+                        partial_record: self.splitter.pending().len(),
                     })
                 }
                 Ok(Ok(n)) => n,

@@ -179,10 +179,16 @@ pub fn step_note(model: &Model, step: u8) -> Option<String> {
                 .into(),
         ),
         5 => model.certificate_request.as_ref().map(|_| {
-            "TLS 1.3: the server's CertificateRequest came in its first flight, before its \
-             certificate. The client answers only after the server's Finished, encrypted, in one \
-             record with its CertificateVerify and Finished."
-                .into()
+            let carried = if model.client_certificate_sent == Some(true) {
+                "its Certificate, CertificateVerify and Finished together"
+            } else {
+                "an empty Certificate and its Finished together"
+            };
+            format!(
+                "TLS 1.3: the server's CertificateRequest came in its first flight, before its \
+                 certificate. The client answers only after the server's Finished, in one \
+                 encrypted record carrying {carried}."
+            )
         }),
         6 => Some(format!(
             "TLS 1.3: no key-exchange message crosses here; the key shares crossed in step 2 and \
