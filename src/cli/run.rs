@@ -365,8 +365,12 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
         }
     }
     let lab = start_lab(options).await?;
+    let pid = lab
+        .redis_pid()
+        .map(|p| format!(" (pid {p})"))
+        .unwrap_or_default();
     println!(
-        "tlsviz lab: {} on {}:{}",
+        "tlsviz lab: {}{pid} on {}:{}",
         lab.server_description, lab.host, lab.port
     );
     println!("folder (removed on exit): {}", lab.dir().display());

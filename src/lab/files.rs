@@ -146,6 +146,7 @@ impl LabFiles {
 /// A fresh folder only we can enter.
 fn private_dir() -> Result<PathBuf, LabError> {
     let root = super::lab_root();
+    sweep_stale(&root);
     let mut random = [0u8; 6];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
         .map_err(|_| LabError("no randomness for the lab folder name".into()))?;
@@ -163,7 +164,37 @@ fn private_dir() -> Result<PathBuf, LabError> {
             root.display()
         ))
     })?;
+    // Who owns this folder: a later lab removes it if this process died without cleaning up.
+    let _ = std::fs::write(dir.join(OWNER_FILE), std::process::id().to_string());
     Ok(dir)
+}
+
+const OWNER_FILE: &str = "owner.pid";
+
+/// Remove lab folders left by a tlsviz that was killed outright (SIGKILL cannot be caught;
+/// its redis-server died with it through the parent-death signal).
+fn sweep_stale(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_lab = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("tlsviz-lab-");
+        if !is_lab || !path.is_dir() {
+            continue;
+        }
+        let owner = std::fs::read_to_string(path.join(OWNER_FILE))
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok());
+        if let Some(pid) = owner {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+    }
 }
 
 fn write_file(path: &Path, contents: &str, secret: bool) -> Result<(), LabError> {
