@@ -238,20 +238,36 @@ fn print_preamble(face: Face, session: &crate::ui::LiveSession) {
     println!();
 }
 
-/// Wait for Ctrl-C or SIGTERM.
-pub async fn termination() {
-    #[cfg(unix)]
-    {
+/// Ctrl-C and SIGTERM, caught from the moment this is made (not from the first wait), so a
+/// signal that arrives while a lab starts still stops it cleanly.
+pub struct Termination {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Termination {
+    pub fn install() -> Self {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
+        Self {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+
+    pub async fn wait(&mut self) {
+        async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+            match s {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            _ = next(&mut self.interrupt) => {}
+            _ = next(&mut self.terminate) => {}
+        }
+    }
 }
 
 pub fn server_choice(arg: ServerArg) -> ServerChoice {
@@ -322,6 +338,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         };
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
+    let mut stop = Termination::install();
     let session = open_lab_session(args.server, args.scenario.clone()).await?;
     print_preamble(face, &session);
     let label = session
@@ -332,13 +349,14 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     let (target, lab) = (session.target, session.lab);
     let code = tokio::select! {
         model = drive(target, face, args.output.record.as_deref(), Some(&label)) => exit_code(&model),
-        _ = termination() => EXIT_FAILED,
+        _ = stop.wait() => EXIT_FAILED,
     };
     drop(lab);
     Ok(code)
 }
 
 pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
+    let mut stop = Termination::install();
     if args.scenario.is_some() {
         return Err(UsageError::new(
             "--scenario",
@@ -385,7 +403,7 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
     println!("  {}", lab.tlsviz_command());
     println!();
     println!("Ctrl-C stops the server and removes the folder.");
-    termination().await;
+    stop.wait().await;
     drop(lab);
     eprintln!("tlsviz lab: stopped, folder removed");
     Ok(EXIT_OK)
