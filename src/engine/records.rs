@@ -85,6 +85,36 @@ pub fn split_complete(bytes: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+/// One clear handshake record holding several messages → one record per message. Anything that
+/// does not parse cleanly is returned untouched.
+pub fn split_handshake_messages(record: &[u8]) -> Vec<Vec<u8>> {
+    let Some(body) = record.get(5..) else {
+        return vec![record.to_vec()];
+    };
+    let mut messages = Vec::new();
+    let mut rest = body;
+    while rest.len() >= 4 {
+        let len = (usize::from(rest[1]) << 16) | (usize::from(rest[2]) << 8) | usize::from(rest[3]);
+        let Some(message) = rest.get(..4 + len) else {
+            return vec![record.to_vec()];
+        };
+        messages.push(message);
+        rest = &rest[4 + len..];
+    }
+    if !rest.is_empty() || messages.len() < 2 {
+        return vec![record.to_vec()];
+    }
+    messages
+        .into_iter()
+        .map(|m| {
+            let mut r = record[..3].to_vec();
+            r.extend_from_slice(&(m.len() as u16).to_be_bytes());
+            r.extend_from_slice(m);
+            r
+        })
+        .collect()
+}
+
 pub fn content_type_name(byte: u8) -> &'static str {
     match byte {
         20 => "change_cipher_spec",

@@ -5,7 +5,9 @@ use super::events::{Direction, Event, Failure, TlsErrorDetail};
 use super::hooks::HookState;
 use super::pace::{EventSink, Pace};
 use super::probe::printable;
-use super::records::{describe, hex, split_complete, RecordSplitter, SplitError};
+use super::records::{
+    describe, hex, split_complete, split_handshake_messages, RecordSplitter, SplitError,
+};
 use super::resp::{self, Reply};
 use rustls::ClientConnection;
 use std::collections::VecDeque;
@@ -361,36 +363,6 @@ impl TlsSession {
         let _ = self.stream.shutdown().await;
         Ok(())
     }
-}
-
-/// One clear handshake record holding several messages → one record per message. Anything that
-/// does not parse cleanly is returned untouched.
-pub fn split_handshake_messages(record: &[u8]) -> Vec<Vec<u8>> {
-    let Some(body) = record.get(5..) else {
-        return vec![record.to_vec()];
-    };
-    let mut messages = Vec::new();
-    let mut rest = body;
-    while rest.len() >= 4 {
-        let len = (usize::from(rest[1]) << 16) | (usize::from(rest[2]) << 8) | usize::from(rest[3]);
-        let Some(message) = rest.get(..4 + len) else {
-            return vec![record.to_vec()];
-        };
-        messages.push(message);
-        rest = &rest[4 + len..];
-    }
-    if !rest.is_empty() || messages.len() < 2 {
-        return vec![record.to_vec()];
-    }
-    messages
-        .into_iter()
-        .map(|m| {
-            let mut r = record[..3].to_vec();
-            r.extend_from_slice(&(m.len() as u16).to_be_bytes());
-            r.extend_from_slice(m);
-            r
-        })
-        .collect()
 }
 
 fn is_reset(e: &std::io::Error) -> bool {

@@ -1,0 +1,10 @@
+//! The scenario parser on arbitrary text: an error with a location, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = tlsviz::scenario::parse(text, "fuzz.toml");
+    }
+});
