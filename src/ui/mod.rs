@@ -1,17 +1,41 @@
-//! The teaching TUI. Views are pure functions of the model; the event loop owns the engine
-//! session and the terminal.
+//! The teaching TUI. Views are pure functions of the state (`app`, the model); the event loop
+//! owns the engine session and the terminal.
 
+pub mod app;
+pub mod checkpoints;
+mod event_loop;
+pub mod lesson;
+pub mod quiz;
+pub mod replay;
 pub mod session;
+pub mod theme;
+pub mod transcript;
+pub mod views;
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
 
 pub use session::{LiveSession, Opener, ScenarioCard, Source, UiOptions};
 
 use crate::errors::UsageError;
 
-/// Run the TUI until the user quits. Returns the exit code.
-pub async fn run(_source: Source, _options: UiOptions) -> Result<i32, UsageError> {
-    Err(UsageError::new(
-        "tui",
-        "the TUI is not built yet",
-        "use --plain or --json",
-    ))
+/// Run the TUI until the user quits. Returns the exit code: 0 if the last run succeeded, 1 if
+/// not. The terminal is restored on quit, on error, and (by ratatui's hook) on panic.
+pub async fn run(source: Source, options: UiOptions) -> Result<i32, UsageError> {
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            ratatui::restore();
+            return Err(UsageError::new(
+                "terminal",
+                format!("cannot start the TUI: {e}"),
+                "use --plain or --json",
+            ));
+        }
+    };
+    let result = event_loop::run(&mut terminal, source, options).await;
+    ratatui::restore();
+    result
 }

@@ -1,0 +1,677 @@
+//! The TUI's state and its key handling. `handle_key` is pure: it changes the state and says
+//! which effect (a real step, a restart, a console command…) the event loop must carry out.
+
+use super::lesson::{letter_index, Lesson};
+use super::quiz::{Answered, Quiz};
+use super::session::ScenarioCard;
+use super::theme::Theme;
+use crate::engine::events::{Event, Stamped};
+use crate::model::steps::StepStatus;
+use crate::model::tracker::ConnectionState;
+use crate::model::{Model, Outcome};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// The nine learning modes, keys 1–9.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Flow,
+    Sample,
+    Table,
+    Tracker,
+    Wire,
+    Certs,
+    Moments,
+    Quiz,
+    Transcript,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 9] = [
+        Mode::Flow,
+        Mode::Sample,
+        Mode::Table,
+        Mode::Tracker,
+        Mode::Wire,
+        Mode::Certs,
+        Mode::Moments,
+        Mode::Quiz,
+        Mode::Transcript,
+    ];
+
+    pub fn number(self) -> usize {
+        Mode::ALL.iter().position(|m| *m == self).unwrap_or(0) + 1
+    }
+
+    pub fn from_key(c: char) -> Option<Mode> {
+        let n = c.to_digit(10)? as usize;
+        Mode::ALL.get(n.checked_sub(1)?).copied()
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Mode::Flow => "Flow",
+            Mode::Sample => "Sample",
+            Mode::Table => "Table",
+            Mode::Tracker => "Tracker",
+            Mode::Wire => "Wire",
+            Mode::Certs => "Certificates",
+            Mode::Moments => "Key moments",
+            Mode::Quiz => "Quiz",
+            Mode::Transcript => "Transcript",
+        }
+    }
+
+    /// The short name the footer's tabs use.
+    pub fn tab(self) -> &'static str {
+        match self {
+            Mode::Certs => "Certs",
+            Mode::Moments => "Moments",
+            other => other.title(),
+        }
+    }
+
+    fn index(self) -> usize {
+        self.number() - 1
+    }
+}
+
+/// Autoplay intervals, slowest first.
+pub const SPEEDS_MS: [u64; 5] = [4000, 2500, 1500, 800, 400];
+
+/// What the event loop must do after a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    None,
+    Quit,
+    /// Let the next step really happen (live) or reveal it (replay).
+    Next,
+    /// A fresh connection with the same scenario.
+    Restart,
+    /// A fresh connection for this scenario (`None`: the default lesson).
+    Open(Option<String>),
+    /// Send this command over the encrypted channel.
+    Console(Vec<String>),
+    /// Write the transcript as Markdown.
+    Export,
+}
+
+/// Where the run comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Live,
+    Replay { label: Option<String> },
+}
+
+pub struct App {
+    pub mode: Mode,
+    /// The live model: everything the run has told us.
+    pub model: Model,
+    /// Looking back: the step whose end is on screen (0: before step 1).
+    pub look_back: Option<u8>,
+    looked: Option<Model>,
+    pub autoplay: bool,
+    /// Index into [`SPEEDS_MS`].
+    pub speed: usize,
+    pub quiz: Quiz,
+    /// The Redis console's input line, when the console is open.
+    pub console: Option<String>,
+    pub help: bool,
+    /// The scenario picker's selection, when open (0: the default lesson, then the cards).
+    pub picker: Option<usize>,
+    pub cards: Vec<ScenarioCard>,
+    pub scenario: Option<ScenarioCard>,
+    pub conf_lines: Vec<String>,
+    pub redis_cli: String,
+    pub origin: Origin,
+    /// One line for the status bar: what just happened (an export, an error).
+    pub status: Option<String>,
+    pub theme: Theme,
+    /// The clock the certificate view compares against (fixed in tests).
+    pub now_unix: i64,
+    /// Per mode: how far the view is scrolled.
+    pub scroll: [u16; 9],
+    /// Key moments: the selected moment.
+    pub moment: usize,
+    /// Wire: the selected record (index into the shown model's records); `None` follows the
+    /// newest.
+    pub record: Option<usize>,
+    /// A fresh session is being opened (a lab starting).
+    pub opening: bool,
+    /// The step whose permit was already given, so a double press does not skip a step.
+    released: Option<u8>,
+}
+
+impl App {
+    pub fn new(origin: Origin, theme: Theme) -> Self {
+        Self {
+            mode: Mode::Table,
+            model: Model::new(),
+            look_back: None,
+            looked: None,
+            autoplay: false,
+            speed: 2,
+            quiz: Quiz::new(Lesson::get().quiz.len()),
+            console: None,
+            help: false,
+            picker: None,
+            cards: Vec::new(),
+            scenario: None,
+            conf_lines: Vec::new(),
+            redis_cli: String::new(),
+            origin,
+            status: None,
+            theme,
+            now_unix: 0,
+            scroll: [0; 9],
+            moment: 0,
+            record: None,
+            opening: false,
+            released: None,
+        }
+    }
+
+    pub fn is_replay(&self) -> bool {
+        matches!(self.origin, Origin::Replay { .. })
+    }
+
+    /// The model on screen: the live one, or the one rebuilt for the step looked back at.
+    pub fn shown(&self) -> &Model {
+        match (&self.look_back, &self.looked) {
+            (Some(_), Some(m)) => m,
+            _ => &self.model,
+        }
+    }
+
+    pub fn apply(&mut self, stamped: Stamped) {
+        self.model.apply(stamped);
+        if self.model.outcome != Outcome::Running && self.autoplay {
+            self.autoplay = false;
+            self.status = None;
+        }
+    }
+
+    /// A new run starts (restart, another scenario, a replay from the top).
+    pub fn reset_run(&mut self) {
+        self.model = Model::new();
+        self.look_back = None;
+        self.looked = None;
+        self.released = None;
+        self.record = None;
+        self.console = None;
+        self.autoplay = false;
+        self.scroll[Mode::Flow.index()] = 0;
+        self.scroll[Mode::Wire.index()] = 0;
+        self.scroll[Mode::Transcript.index()] = 0;
+    }
+
+    pub fn scroll(&self, mode: Mode) -> u16 {
+        self.scroll[mode.index()]
+    }
+
+    pub fn autoplay_ms(&self) -> u64 {
+        SPEEDS_MS.get(self.speed).copied().unwrap_or(1500)
+    }
+
+    /// Whether the engine may be given its next permit now; records that it was.
+    pub fn take_permit(&mut self) -> bool {
+        match self.model.waiting_for {
+            Some(step) if self.released != Some(step) => {
+                self.released = Some(step);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Why nothing happened when next was pressed.
+    pub fn why_no_step(&self) -> String {
+        if self.model.outcome != Outcome::Running {
+            return if self.is_replay() {
+                "end of the recording: r plays it again".into()
+            } else {
+                "the run is over: r runs it again, s picks a scenario".into()
+            };
+        }
+        if self.opening {
+            return "opening the connection…".into();
+        }
+        format!("step {} is still running…", self.model.focus_step())
+    }
+
+    /// The Redis console is usable: a live run whose channel is encrypted and still open.
+    pub fn console_ready(&self) -> bool {
+        !self.is_replay()
+            && self.model.outcome == Outcome::Running
+            && self.model.tracker.connection_state == ConnectionState::EncryptedAndConnected
+    }
+
+    fn set_look_back(&mut self, step: Option<u8>) {
+        self.look_back = step;
+        self.looked = step.map(|k| {
+            let end = end_of_step(&self.model.events, k);
+            Model::from_events(self.model.events.get(..end).unwrap_or_default())
+        });
+    }
+
+    fn back(&mut self) {
+        let now = last_reached(&self.model);
+        let from = self.look_back.unwrap_or(now);
+        if from == 0 {
+            self.status = Some("nothing earlier to look back at".into());
+            return;
+        }
+        self.set_look_back(Some(from - 1));
+    }
+
+    fn forward(&mut self) {
+        if let Some(k) = self.look_back {
+            if k + 1 >= last_reached(&self.model) {
+                self.set_look_back(None);
+            } else {
+                self.set_look_back(Some(k + 1));
+            }
+        }
+    }
+
+    fn scroll_by(&mut self, delta: i32) {
+        let i = self.mode.index();
+        // Flow follows the newest message: its scroll counts lines up from the bottom.
+        let delta = if self.mode == Mode::Flow {
+            -delta
+        } else {
+            delta
+        };
+        let v = i32::from(self.scroll[i]) + delta;
+        self.scroll[i] = v.clamp(0, 2000) as u16;
+    }
+
+    fn picker_len(&self) -> usize {
+        self.cards.len() + 1
+    }
+}
+
+/// The last step whose end is known (0: none yet).
+pub fn last_reached(model: &Model) -> u8 {
+    model
+        .steps
+        .iter()
+        .filter(|r| r.tracker_after.is_some() || r.status == StepStatus::Failed)
+        .map(|r| r.step)
+        .max()
+        .unwrap_or(0)
+}
+
+/// How many events make up the run up to the end of `step` (0: up to the first step).
+pub fn end_of_step(events: &[Stamped], step: u8) -> usize {
+    let ends = |e: &Event| match e {
+        Event::StepCompleted { step: s } | Event::StepSkipped { step: s, .. } => *s == step,
+        _ => false,
+    };
+    let starts = |e: &Event| matches!(e, Event::StepStarted { .. });
+    let found = if step == 0 {
+        events.iter().position(|s| starts(&s.event))
+    } else {
+        events.iter().position(|s| ends(&s.event)).map(|i| i + 1)
+    };
+    found.unwrap_or(events.len())
+}
+
+/// Split a console line into arguments; "double" or 'single' quotes keep spaces.
+pub fn split_command(line: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut started = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                started = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if started {
+                    args.push(std::mem::take(&mut current));
+                    started = false;
+                }
+            }
+            (None, c) => {
+                current.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        args.push(current);
+    }
+    args
+}
+
+/// What the console shows while typing: secrets (AUTH's password, HELLO … AUTH, CONFIG SET
+/// requirepass) are masked as the engine masks them in its events.
+pub fn masked_input(input: &str) -> String {
+    let args = split_command(input);
+    let redacted = crate::engine::resp::redact(&args);
+    if !redacted.contains("***") {
+        return input.to_string();
+    }
+    let trailing = if input.ends_with(char::is_whitespace) {
+        " "
+    } else {
+        ""
+    };
+    format!("{redacted}{trailing}")
+}
+
+/// Handle one key. Pure: the state changes here, effects are returned.
+pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
+    if key.kind == KeyEventKind::Release {
+        return Action::None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C')) {
+        return Action::Quit;
+    }
+    if ctrl {
+        return Action::None;
+    }
+    if app.help {
+        app.help = false;
+        return Action::None;
+    }
+    if app.console.is_some() {
+        return console_key(app, key.code);
+    }
+    if app.picker.is_some() {
+        return picker_key(app, key.code);
+    }
+    app.status = None;
+    if app.mode == Mode::Quiz {
+        if let Some(action) = quiz_key(app, key.code) {
+            return action;
+        }
+    }
+    match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Esc => {
+            if app.look_back.is_some() {
+                app.set_look_back(None);
+                Action::None
+            } else {
+                Action::Quit
+            }
+        }
+        KeyCode::Char(c @ '1'..='9') => {
+            if let Some(mode) = Mode::from_key(c) {
+                app.mode = mode;
+            }
+            Action::None
+        }
+        KeyCode::Char(' ') | KeyCode::Right | KeyCode::Char('n') => {
+            if app.look_back.is_some() {
+                app.forward();
+                Action::None
+            } else {
+                Action::Next
+            }
+        }
+        KeyCode::Left | KeyCode::Char('b') => {
+            app.back();
+            Action::None
+        }
+        KeyCode::Char('a') => {
+            app.autoplay = !app.autoplay;
+            app.status = Some(if app.autoplay {
+                format!(
+                    "autoplay on: one step every {:.1} s (+/− to change, a to stop)",
+                    app.autoplay_ms() as f64 / 1000.0
+                )
+            } else {
+                "autoplay off".into()
+            });
+            Action::None
+        }
+        KeyCode::Char('+') | KeyCode::Char('=') => {
+            app.speed = (app.speed + 1).min(SPEEDS_MS.len() - 1);
+            app.status = Some(speed_status(app));
+            Action::None
+        }
+        KeyCode::Char('-') | KeyCode::Char('_') => {
+            app.speed = app.speed.saturating_sub(1);
+            app.status = Some(speed_status(app));
+            Action::None
+        }
+        KeyCode::Char('r') => Action::Restart,
+        KeyCode::Char('s') => {
+            if app.is_replay() {
+                app.status =
+                    Some("a replay has no lab: scenarios need tlsviz without replay".into());
+            } else {
+                app.picker = Some(0);
+            }
+            Action::None
+        }
+        KeyCode::Char(':') => {
+            if app.console_ready() {
+                app.console = Some(String::new());
+            } else if app.is_replay() {
+                app.status =
+                    Some("a replay has no connection: the console needs a live run".into());
+            } else {
+                app.status = Some(
+                    "the Redis console opens once the channel is encrypted (after step 7) and until step 9"
+                        .into(),
+                );
+            }
+            Action::None
+        }
+        KeyCode::Char('?') => {
+            app.help = true;
+            Action::None
+        }
+        KeyCode::Char('e') if app.mode == Mode::Transcript => Action::Export,
+        KeyCode::Char('e') => {
+            app.status = Some("e exports the transcript: press 9 first".into());
+            Action::None
+        }
+        KeyCode::Enter if app.mode == Mode::Moments => moment_enter(app),
+        KeyCode::Up | KeyCode::Char('k') => {
+            list_or_scroll(app, -1);
+            Action::None
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            list_or_scroll(app, 1);
+            Action::None
+        }
+        KeyCode::PageUp => {
+            list_or_scroll(app, -10);
+            Action::None
+        }
+        KeyCode::PageDown => {
+            list_or_scroll(app, 10);
+            Action::None
+        }
+        KeyCode::Home => {
+            app.scroll[app.mode.index()] = if app.mode == Mode::Flow { 2000 } else { 0 };
+            if app.mode == Mode::Wire {
+                app.record = Some(0);
+            }
+            Action::None
+        }
+        KeyCode::End => {
+            app.scroll[app.mode.index()] = if app.mode == Mode::Flow { 0 } else { 2000 };
+            if app.mode == Mode::Wire {
+                app.record = None;
+            }
+            Action::None
+        }
+        _ => Action::None,
+    }
+}
+
+fn speed_status(app: &App) -> String {
+    format!(
+        "autoplay speed: one step every {:.1} s",
+        app.autoplay_ms() as f64 / 1000.0
+    )
+}
+
+/// Up/down: move the selection in the list modes, scroll elsewhere.
+fn list_or_scroll(app: &mut App, delta: i32) {
+    match app.mode {
+        Mode::Moments => {
+            let n = Lesson::get().key_moments.len();
+            if n > 0 {
+                let i = (app.moment as i32 + delta).clamp(0, n as i32 - 1);
+                app.moment = i as usize;
+            }
+        }
+        Mode::Wire => {
+            let n = app.shown().records.len();
+            if n > 0 {
+                let current = app.record.unwrap_or(n - 1) as i32;
+                let i = (current + delta).clamp(0, n as i32 - 1) as usize;
+                app.record = if i == n - 1 { None } else { Some(i) };
+            }
+        }
+        _ => app.scroll_by(delta),
+    }
+}
+
+fn moment_enter(app: &mut App) -> Action {
+    let Some(moment) = Lesson::get().key_moments.get(app.moment) else {
+        return Action::None;
+    };
+    if moment.what_if.is_empty() {
+        app.status = Some("this moment has no scenario of its own".into());
+        return Action::None;
+    }
+    if app.is_replay() {
+        app.status = Some(format!(
+            "a replay has no lab: run `tlsviz --scenario {}`",
+            moment.what_if
+        ));
+        return Action::None;
+    }
+    Action::Open(Some(moment.what_if.clone()))
+}
+
+/// Keys the quiz takes while it is on screen; `None` lets the global keys act.
+fn quiz_key(app: &mut App, code: KeyCode) -> Option<Action> {
+    let questions = &Lesson::get().quiz;
+    match code {
+        KeyCode::Char(c @ ('a'..='d' | 'A'..='D')) => {
+            let choice = letter_index(c)?;
+            let current = app.quiz.current;
+            app.status = Some(match app.quiz.answer(questions, choice) {
+                Answered::Right => "✓ right! Enter: next question".into(),
+                Answered::Wrong => {
+                    let right = questions
+                        .get(current)
+                        .and_then(|q| q.answer_index())
+                        .map(super::lesson::index_letter)
+                        .unwrap_or('?');
+                    format!("✗ not quite: the answer is {right}. Enter: next question")
+                }
+                Answered::Already => {
+                    "already answered (the first answer counts). Enter: next question".into()
+                }
+                Answered::Invalid => "no such choice".into(),
+            });
+            Some(Action::None)
+        }
+        KeyCode::Char('h') => {
+            app.quiz.toggle_hint();
+            Some(Action::None)
+        }
+        KeyCode::Enter => {
+            if app.quiz.results {
+                app.quiz.reset();
+                app.status = Some("the quiz starts again".into());
+            } else {
+                app.quiz.next();
+            }
+            Some(Action::None)
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            app.quiz.previous();
+            Some(Action::None)
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            app.quiz.forward();
+            Some(Action::None)
+        }
+        _ => None,
+    }
+}
+
+fn console_key(app: &mut App, code: KeyCode) -> Action {
+    let Some(input) = app.console.as_mut() else {
+        return Action::None;
+    };
+    match code {
+        KeyCode::Esc => {
+            app.console = None;
+            Action::None
+        }
+        KeyCode::Enter => {
+            let args = split_command(input);
+            input.clear();
+            if args.is_empty() {
+                return Action::None;
+            }
+            if !app.console_ready() {
+                app.status = Some("the channel is closed: the console is off".into());
+                app.console = None;
+                return Action::None;
+            }
+            Action::Console(args)
+        }
+        KeyCode::Backspace => {
+            input.pop();
+            Action::None
+        }
+        KeyCode::Char(c) => {
+            if input.chars().count() < 200 {
+                input.push(c);
+            }
+            Action::None
+        }
+        _ => Action::None,
+    }
+}
+
+fn picker_key(app: &mut App, code: KeyCode) -> Action {
+    let n = app.picker_len();
+    let Some(selected) = app.picker else {
+        return Action::None;
+    };
+    match code {
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('s') => {
+            app.picker = None;
+            Action::None
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            app.picker = Some(selected.saturating_sub(1));
+            Action::None
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            app.picker = Some((selected + 1).min(n - 1));
+            Action::None
+        }
+        KeyCode::Enter => {
+            app.picker = None;
+            let name = selected
+                .checked_sub(1)
+                .and_then(|i| app.cards.get(i))
+                .map(|c| c.name.clone());
+            Action::Open(name)
+        }
+        _ => Action::None,
+    }
+}
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+mod tests;

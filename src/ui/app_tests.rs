@@ -1,0 +1,314 @@
+//! Key handling, as the lesson uses it: pure, without a terminal.
+
+use super::*;
+use crate::ui::testing::{app, fixture, model_after, model_after_presses};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ch(c: char) -> KeyEvent {
+    key(KeyCode::Char(c))
+}
+
+fn ctrl_c() -> KeyEvent {
+    KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+}
+
+/// The lesson waiting for step 5: steps 1–4 have happened.
+fn mid() -> App {
+    app(
+        model_after_presses(&fixture("tls13-mutual-ok"), 4),
+        Mode::Table,
+    )
+}
+
+#[test]
+fn digits_choose_the_nine_modes() {
+    let mut a = mid();
+    for (c, mode) in ('1'..='9').zip(Mode::ALL) {
+        assert_eq!(handle_key(&mut a, ch(c)), Action::None);
+        assert_eq!(a.mode, mode);
+    }
+    assert_eq!(Mode::from_key('0'), None);
+}
+
+#[test]
+fn space_right_and_n_ask_for_the_next_step() {
+    let mut a = mid();
+    for k in [ch(' '), key(KeyCode::Right), ch('n')] {
+        assert_eq!(handle_key(&mut a, k), Action::Next);
+    }
+}
+
+#[test]
+fn a_permit_is_given_once_per_waiting_step() {
+    let mut a = mid();
+    assert_eq!(a.model.waiting_for, Some(5));
+    assert!(a.take_permit(), "the engine waits for step 5");
+    assert!(!a.take_permit(), "a second press must not skip step 6");
+    assert!(a.why_no_step().contains("still running"));
+    let mut done = app(model_after(&fixture("tls13-mutual-ok"), 9), Mode::Table);
+    assert!(!done.take_permit());
+    assert!(done.why_no_step().contains("run is over"));
+}
+
+#[test]
+fn looking_back_shows_an_earlier_step_and_comes_back() {
+    let mut a = mid();
+    assert_eq!(handle_key(&mut a, key(KeyCode::Left)), Action::None);
+    assert_eq!(a.look_back, Some(3));
+    // After step 3 the certificate has arrived but is not checked.
+    assert_eq!(
+        a.shown().tracker.certificate_validity.to_string(),
+        "Received"
+    );
+    assert_eq!(a.model.tracker.certificate_validity.to_string(), "Verified");
+    handle_key(&mut a, ch('b'));
+    handle_key(&mut a, ch('b'));
+    handle_key(&mut a, ch('b'));
+    assert_eq!(a.look_back, Some(0));
+    assert_eq!(
+        a.shown().tracker.connection_state.to_string(),
+        "Disconnected"
+    );
+    handle_key(&mut a, ch('b'));
+    assert_eq!(a.look_back, Some(0), "nothing before the start");
+    assert!(a.status.is_some());
+    // Forward walks history first; space does not let a real step go while looking back.
+    assert_eq!(handle_key(&mut a, ch(' ')), Action::None);
+    assert_eq!(a.look_back, Some(1));
+    handle_key(&mut a, key(KeyCode::Right));
+    handle_key(&mut a, key(KeyCode::Right));
+    assert_eq!(a.look_back, Some(3));
+    handle_key(&mut a, key(KeyCode::Right));
+    assert_eq!(a.look_back, None, "after step 3 comes now (after step 4)");
+    assert_eq!(handle_key(&mut a, ch(' ')), Action::Next);
+}
+
+#[test]
+fn escape_leaves_look_back_first_then_quits() {
+    let mut a = mid();
+    handle_key(&mut a, ch('b'));
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert_eq!(a.look_back, None);
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::Quit);
+    assert_eq!(handle_key(&mut mid(), ch('q')), Action::Quit);
+}
+
+#[test]
+fn ctrl_c_always_quits() {
+    let mut a = mid();
+    a.help = true;
+    assert_eq!(handle_key(&mut a, ctrl_c()), Action::Quit);
+    a.help = false;
+    a.console = Some("SET".into());
+    assert_eq!(handle_key(&mut a, ctrl_c()), Action::Quit);
+    a.console = None;
+    a.picker = Some(0);
+    assert_eq!(handle_key(&mut a, ctrl_c()), Action::Quit);
+}
+
+#[test]
+fn autoplay_and_its_speed() {
+    let mut a = mid();
+    handle_key(&mut a, ch('a'));
+    assert!(a.autoplay);
+    let before = a.autoplay_ms();
+    handle_key(&mut a, ch('+'));
+    assert!(a.autoplay_ms() < before);
+    for _ in 0..10 {
+        handle_key(&mut a, ch('+'));
+    }
+    assert_eq!(a.autoplay_ms(), SPEEDS_MS[SPEEDS_MS.len() - 1]);
+    for _ in 0..10 {
+        handle_key(&mut a, ch('-'));
+    }
+    assert_eq!(a.autoplay_ms(), SPEEDS_MS[0]);
+    handle_key(&mut a, ch('a'));
+    assert!(!a.autoplay);
+}
+
+#[test]
+fn the_quiz_takes_a_to_d_and_h_while_on_screen() {
+    let mut a = mid();
+    handle_key(&mut a, ch('8'));
+    let questions = &Lesson::get().quiz;
+    let right = questions[0].answer_index().unwrap();
+    let wrong = (right + 1) % 4;
+    handle_key(&mut a, ch('h'));
+    assert!(a.quiz.hint);
+    // 'a' answers here: it must not toggle autoplay; 'b' must not look back.
+    let letter = crate::ui::lesson::index_letter(wrong).to_ascii_lowercase();
+    handle_key(&mut a, ch(letter));
+    assert!(!a.autoplay);
+    assert_eq!(a.look_back, None);
+    assert_eq!(a.quiz.given(), Some(wrong));
+    assert!(a.status.as_deref().unwrap_or("").starts_with("✗"));
+    assert_eq!(a.quiz.score(questions), (0, 1));
+    handle_key(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.quiz.current, 1);
+    assert!(!a.quiz.hint, "the hint belongs to one question");
+    let right1 = questions[1].answer_index().unwrap();
+    handle_key(
+        &mut a,
+        ch(crate::ui::lesson::index_letter(right1).to_ascii_lowercase()),
+    );
+    assert_eq!(a.quiz.score(questions), (1, 2));
+    // Space still steps the handshake from the quiz.
+    assert_eq!(handle_key(&mut a, ch(' ')), Action::Next);
+    // Outside the quiz, 'a' is autoplay again.
+    handle_key(&mut a, ch('3'));
+    handle_key(&mut a, ch('a'));
+    assert!(a.autoplay);
+}
+
+#[test]
+fn the_console_opens_only_on_an_encrypted_channel() {
+    let mut a = mid();
+    handle_key(&mut a, ch(':'));
+    assert!(a.console.is_none());
+    assert!(a.status.as_deref().unwrap_or("").contains("after step 7"));
+    let mut a = app(
+        model_after_presses(&fixture("tls13-mutual-ok"), 8),
+        Mode::Wire,
+    );
+    assert_eq!(a.model.waiting_for, Some(9));
+    handle_key(&mut a, ch(':'));
+    assert_eq!(a.console.as_deref(), Some(""));
+    for c in "SET greeting \"hello world\"".chars() {
+        // Keys typed into the console are text, not commands: 'q' does not quit.
+        assert_eq!(handle_key(&mut a, ch(c)), Action::None);
+    }
+    assert_eq!(
+        handle_key(&mut a, key(KeyCode::Enter)),
+        Action::Console(vec!["SET".into(), "greeting".into(), "hello world".into()])
+    );
+    assert_eq!(
+        a.console.as_deref(),
+        Some(""),
+        "stays open for the next one"
+    );
+    assert_eq!(handle_key(&mut a, key(KeyCode::Enter)), Action::None);
+    handle_key(&mut a, key(KeyCode::Esc));
+    assert!(a.console.is_none());
+}
+
+#[test]
+fn passwords_typed_in_the_console_are_masked() {
+    assert_eq!(masked_input("AUTH s3cret"), "AUTH ***");
+    assert_eq!(masked_input("auth user s3cret"), "auth user ***");
+    assert_eq!(masked_input("AUTH "), "AUTH ");
+    assert_eq!(masked_input("GET key"), "GET key");
+    assert!(!masked_input("CONFIG SET requirepass hunter2").contains("hunter2"));
+}
+
+#[test]
+fn split_command_keeps_quoted_spaces() {
+    assert_eq!(split_command("  GET  key "), ["GET", "key"]);
+    assert_eq!(split_command("SET k 'a b'"), ["SET", "k", "a b"]);
+    assert_eq!(split_command("SET k \"\""), ["SET", "k", ""]);
+    assert!(split_command("   ").is_empty());
+}
+
+#[test]
+fn the_picker_runs_the_chosen_scenario() {
+    let mut a = mid();
+    a.cards = vec![
+        ScenarioCard {
+            name: "expired".into(),
+            ..ScenarioCard::default()
+        },
+        ScenarioCard {
+            name: "self-signed".into(),
+            ..ScenarioCard::default()
+        },
+    ];
+    handle_key(&mut a, ch('s'));
+    assert_eq!(a.picker, Some(0));
+    handle_key(&mut a, key(KeyCode::Down));
+    handle_key(&mut a, key(KeyCode::Down));
+    handle_key(&mut a, key(KeyCode::Down));
+    assert_eq!(a.picker, Some(2), "stops at the last");
+    assert_eq!(
+        handle_key(&mut a, key(KeyCode::Enter)),
+        Action::Open(Some("self-signed".into()))
+    );
+    assert_eq!(a.picker, None);
+    handle_key(&mut a, ch('s'));
+    assert_eq!(
+        handle_key(&mut a, key(KeyCode::Enter)),
+        Action::Open(None),
+        "the first entry is the default lesson"
+    );
+    handle_key(&mut a, ch('s'));
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert_eq!(a.picker, None);
+}
+
+#[test]
+fn key_moments_enter_runs_the_what_if() {
+    let mut a = mid();
+    handle_key(&mut a, ch('7'));
+    let moments = &Lesson::get().key_moments;
+    assert_eq!(
+        handle_key(&mut a, key(KeyCode::Enter)),
+        Action::Open(Some(moments[0].what_if.clone()))
+    );
+    handle_key(&mut a, key(KeyCode::Down));
+    assert_eq!(a.moment, 1);
+    a.origin = Origin::Replay { label: None };
+    assert_eq!(handle_key(&mut a, key(KeyCode::Enter)), Action::None);
+    assert!(a.status.as_deref().unwrap_or("").contains("--scenario"));
+}
+
+#[test]
+fn e_exports_from_the_transcript_only() {
+    let mut a = mid();
+    assert_eq!(handle_key(&mut a, ch('e')), Action::None);
+    assert!(a.status.is_some());
+    handle_key(&mut a, ch('9'));
+    assert_eq!(handle_key(&mut a, ch('e')), Action::Export);
+}
+
+#[test]
+fn help_closes_on_any_key() {
+    let mut a = mid();
+    handle_key(&mut a, ch('?'));
+    assert!(a.help);
+    assert_eq!(
+        handle_key(&mut a, ch('q')),
+        Action::None,
+        "q closes help first"
+    );
+    assert!(!a.help);
+}
+
+#[test]
+fn a_replay_has_no_scenarios_and_no_console() {
+    let mut a = app(
+        model_after_presses(&fixture("tls13-mutual-ok"), 8),
+        Mode::Table,
+    );
+    a.origin = Origin::Replay { label: None };
+    handle_key(&mut a, ch('s'));
+    assert_eq!(a.picker, None);
+    handle_key(&mut a, ch(':'));
+    assert_eq!(a.console, None);
+    assert_eq!(handle_key(&mut a, ch('r')), Action::Restart);
+}
+
+#[test]
+fn end_of_step_cuts_the_events_where_the_step_ends() {
+    let events = model_after(&fixture("tls13-mutual-ok"), 9).events;
+    let cut = end_of_step(&events, 4);
+    let m = Model::from_events(&events[..cut]);
+    assert_eq!(last_reached(&m), 4);
+    assert_eq!(m.tracker.certificate_validity.to_string(), "Verified");
+    assert_eq!(
+        end_of_step(&events, 0),
+        2,
+        "RunStarted and the wait for step 1"
+    );
+}

@@ -1,0 +1,368 @@
+//! The event loop: one `select!` over the keyboard, the engine's events, a session being opened
+//! and (only while autoplay is on) a tick. It owns the engine session and the terminal; it draws
+//! only when something changed.
+
+use super::app::{handle_key, Action, App, Origin};
+use super::replay::Replay;
+use super::session::{LiveSession, Opener, Source, UiOptions};
+use super::theme::Theme;
+use super::views;
+use crate::engine::events::{Failure, Stamped};
+use crate::engine::pace::{EventSink, Pace, Stepper};
+use crate::errors::UsageError;
+use crate::model::Outcome;
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::future::BoxFuture;
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// A run in progress against a live session.
+struct LiveRun {
+    session: LiveSession,
+    stepper: Stepper,
+    events: Option<UnboundedReceiver<Stamped>>,
+    engine: JoinHandle<bool>,
+}
+
+struct Loop {
+    app: App,
+    options: UiOptions,
+    opener: Option<Opener>,
+    /// The scenario of the run on screen (`None`: the default).
+    current: Option<String>,
+    /// The scenario being opened.
+    wanted: Option<String>,
+    live: Option<LiveRun>,
+    opening: Option<BoxFuture<'static, Result<LiveSession, String>>>,
+    replay: Option<Replay>,
+    /// Something wrote to the terminal behind our back (a lab notice): repaint everything.
+    repaint: bool,
+}
+
+fn terminal_error(e: std::io::Error) -> UsageError {
+    UsageError::new("terminal", e.to_string(), "use --plain")
+}
+
+pub async fn run(
+    terminal: &mut DefaultTerminal,
+    source: Source,
+    options: UiOptions,
+) -> Result<i32, UsageError> {
+    let theme = Theme::new(options.light, options.no_color);
+    let mut this = match source {
+        Source::Live {
+            opener,
+            first,
+            cards,
+        } => {
+            let mut app = App::new(Origin::Live, theme);
+            app.cards = cards;
+            let mut this = Loop::new(app, options, Some(opener), None);
+            this.open(first).await;
+            this
+        }
+        Source::Replay { events, label } => {
+            let app = App::new(Origin::Replay { label }, theme);
+            let mut this = Loop::new(app, options, None, Some(Replay::new(&events)));
+            this.next(false);
+            this
+        }
+    };
+    let result = this.run_loop(terminal).await;
+    this.stop_live().await;
+    result?;
+    Ok(if this.app.model.outcome == Outcome::Ok {
+        0
+    } else {
+        1
+    })
+}
+
+async fn recv_live(live: &mut Option<LiveRun>) -> Option<Stamped> {
+    match live.as_mut().and_then(|l| l.events.as_mut()) {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn hung_up(signal: &mut Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_opened(
+    opening: &mut Option<BoxFuture<'static, Result<LiveSession, String>>>,
+) -> Result<LiveSession, String> {
+    match opening.as_mut() {
+        Some(f) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Loop {
+    fn new(app: App, options: UiOptions, opener: Option<Opener>, replay: Option<Replay>) -> Self {
+        Self {
+            app,
+            options,
+            opener,
+            current: None,
+            wanted: None,
+            live: None,
+            opening: None,
+            replay,
+            repaint: false,
+        }
+    }
+
+    async fn run_loop(&mut self, terminal: &mut DefaultTerminal) -> Result<(), UsageError> {
+        let mut keys = EventStream::new();
+        let mut dirty = true;
+        let mut next_tick = Instant::now();
+        let mut ticking = false;
+        // Ctrl-C arrives as a key in raw mode; SIGTERM (or SIGINT from elsewhere) ends us too.
+        let mut signals = crate::cli::run::Termination::install();
+        // The terminal went away (window closed, tmux killed): stop the lab all the same.
+        let mut hangup =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        loop {
+            if self.repaint {
+                terminal.clear().map_err(terminal_error)?;
+                self.repaint = false;
+                dirty = true;
+            }
+            if dirty {
+                self.app.now_unix = now_unix();
+                terminal
+                    .draw(|f| views::draw(f, &self.app))
+                    .map_err(terminal_error)?;
+                dirty = false;
+            }
+            if self.app.autoplay && !ticking {
+                next_tick = Instant::now() + Duration::from_millis(self.app.autoplay_ms());
+            }
+            ticking = self.app.autoplay;
+            tokio::select! {
+                key = keys.next() => match key {
+                    Some(Ok(TermEvent::Key(k))) => {
+                        dirty = true;
+                        let action = handle_key(&mut self.app, k);
+                        if self.perform(action).await {
+                            return Ok(());
+                        }
+                    }
+                    Some(Ok(TermEvent::Resize(..))) => dirty = true,
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(terminal_error(e)),
+                    None => return Ok(()),
+                },
+                event = recv_live(&mut self.live) => {
+                    dirty = true;
+                    match event {
+                        Some(stamped) => {
+                            self.app.apply(stamped);
+                            // Take whatever else is already there before drawing.
+                            if let Some(rx) = self.live.as_mut().and_then(|l| l.events.as_mut()) {
+                                while let Ok(more) = rx.try_recv() {
+                                    self.app.apply(more);
+                                }
+                            }
+                        }
+                        None => self.run_ended(),
+                    }
+                },
+                opened = next_opened(&mut self.opening) => {
+                    dirty = true;
+                    self.opening = None;
+                    self.opened(opened);
+                },
+                _ = tokio::time::sleep_until(next_tick), if ticking => {
+                    dirty = true;
+                    self.next(true);
+                    next_tick = Instant::now() + Duration::from_millis(self.app.autoplay_ms());
+                },
+                _ = signals.wait() => return Ok(()),
+                _ = hung_up(&mut hangup) => return Ok(()),
+            }
+        }
+    }
+
+    /// Carry out a key's effect. True when the TUI should quit.
+    async fn perform(&mut self, action: Action) -> bool {
+        match action {
+            Action::None => {}
+            Action::Quit => return true,
+            Action::Next => self.next(false),
+            Action::Restart => {
+                if let Some(replay) = self.replay.as_mut() {
+                    replay.rewind();
+                    self.app.reset_run();
+                    self.next(false);
+                    self.app.status = Some("the recording starts again".into());
+                } else {
+                    self.open(self.current.clone()).await;
+                }
+            }
+            Action::Open(scenario) => self.open(scenario).await,
+            Action::Console(args) => match &self.live {
+                Some(run) => run.stepper.console(args),
+                None => self.app.status = Some("no connection".into()),
+            },
+            Action::Export => self.export(),
+        }
+        false
+    }
+
+    /// Space: let the engine take its next step, or reveal the recording's next step.
+    /// `quiet`: from the autoplay tick, which says nothing when there is nothing to do.
+    fn next(&mut self, quiet: bool) {
+        if let Some(replay) = self.replay.as_mut() {
+            if replay.at_end() {
+                if !quiet {
+                    self.app.status = Some(self.app.why_no_step());
+                }
+                self.app.autoplay = false;
+                return;
+            }
+            let events = replay.reveal().to_vec();
+            for e in events {
+                self.app.apply(e);
+            }
+            return;
+        }
+        if self.app.take_permit() {
+            if let Some(run) = &self.live {
+                run.stepper.next();
+            }
+        } else if !quiet {
+            self.app.status = Some(self.app.why_no_step());
+        }
+    }
+
+    /// Stop the run on screen and its lab, then open a fresh session.
+    async fn open(&mut self, scenario: Option<String>) {
+        let Some(opener) = self.opener.clone() else {
+            return;
+        };
+        self.stop_live().await;
+        self.app.reset_run();
+        self.app.opening = true;
+        self.wanted = scenario.clone();
+        self.opening = Some(opener(scenario));
+    }
+
+    fn opened(&mut self, result: Result<LiveSession, String>) {
+        self.app.opening = false;
+        // Whatever the lab printed while starting is under our screen now.
+        self.repaint = true;
+        match result {
+            Ok(session) => {
+                self.current = self.wanted.take();
+                self.app.scenario = session.scenario.clone();
+                self.app.conf_lines = session.conf_lines.clone();
+                self.app.redis_cli = session.redis_cli.clone();
+                let (pace, stepper) = Pace::manual();
+                let (sink, events) = EventSink::channel();
+                let target = session.target.clone();
+                let engine =
+                    tokio::spawn(async move { crate::engine::run(&target, pace, sink).await });
+                self.live = Some(LiveRun {
+                    session,
+                    stepper,
+                    events: Some(events),
+                    engine,
+                });
+            }
+            Err(message) => {
+                let name = self
+                    .wanted
+                    .take()
+                    .unwrap_or_else(|| "the default lesson".into());
+                self.app.status = Some(format!(
+                    "could not open {name}: {message} (r tries the previous one again)"
+                ));
+            }
+        }
+    }
+
+    /// The engine has finished: the run's story is complete.
+    fn run_ended(&mut self) {
+        if let Some(run) = self.live.as_mut() {
+            run.events = None;
+        }
+        let cancelled = matches!(self.app.model.failure, Some(Failure::Cancelled { .. }));
+        if let Some(path) = &self.options.record {
+            if !cancelled && !self.app.model.events.is_empty() {
+                self.app.status = Some(
+                    match crate::report::record::write(
+                        path,
+                        self.current.as_deref(),
+                        &self.app.model.events,
+                    ) {
+                        Ok(()) => format!("run recorded to {}", path.display()),
+                        Err(e) => format!("--record {}: cannot write: {e}", path.display()),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Cancel the run (dropping the stepper), wait for the engine, then stop the lab.
+    async fn stop_live(&mut self) {
+        self.opening = None;
+        let Some(run) = self.live.take() else {
+            return;
+        };
+        let LiveRun {
+            session,
+            stepper,
+            events,
+            engine,
+        } = run;
+        drop(stepper);
+        let _ = tokio::time::timeout(Duration::from_secs(3), engine).await;
+        drop(events);
+        // Stopping a lab waits for its server to exit: not on the async threads.
+        let _ = tokio::task::spawn_blocking(move || drop(session)).await;
+    }
+
+    fn export(&mut self) {
+        let stamp = time::OffsetDateTime::now_utc();
+        let name = stamp
+            .format(time::macros::format_description!(
+                "tlsviz-transcript-[year][month][day]-[hour][minute][second].md"
+            ))
+            .unwrap_or_else(|_| "tlsviz-transcript.md".into());
+        let generated = stamp
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .unwrap_or_default();
+        let md = super::transcript::markdown(
+            self.app.shown(),
+            self.app.scenario.as_ref().map(|c| c.name.as_str()),
+            &generated,
+        );
+        let path = std::env::current_dir()
+            .map(|d| d.join(&name))
+            .unwrap_or_else(|_| name.clone().into());
+        self.app.status = Some(match std::fs::write(&path, md) {
+            Ok(()) => format!("transcript saved to {}", path.display()),
+            Err(e) => format!("cannot write {}: {e}", path.display()),
+        });
+    }
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,171 @@
+//! The lesson's texts (`assets/lesson.toml`), embedded in the binary: step explanations, key
+//! moments, the quiz, the concept snapshot and the transcript's frame.
+
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+const SOURCE: &str = include_str!("../../assets/lesson.toml");
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Lesson {
+    pub title: String,
+    pub concept: Concept,
+    pub sample: Sample,
+    pub steps: Vec<StepText>,
+    pub key_moments: Vec<Moment>,
+    pub quiz: Vec<Question>,
+    pub snapshot: Snapshot,
+    pub transcript: TranscriptText,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Concept {
+    pub flow: Vec<String>,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Sample {
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StepText {
+    pub step: u8,
+    pub action: String,
+    /// What the step is about, for the table's explanation box and the transcript.
+    pub explain: String,
+    /// Where TLS 1.3 differs from the lesson's order (empty: nowhere).
+    #[serde(default)]
+    pub tls13: String,
+    /// "press space: step N will …", completing the sentence.
+    pub will: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Moment {
+    pub step: u8,
+    pub title: String,
+    pub text: String,
+    /// The scenario that shows it ("" for none).
+    #[serde(default)]
+    pub what_if: String,
+    #[serde(default)]
+    pub what_if_text: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Question {
+    pub question: String,
+    pub choices: Vec<String>,
+    /// The right choice's letter, "A" to "D".
+    pub answer: String,
+    pub hint: String,
+    pub explanation: String,
+    pub kind: String,
+}
+
+impl Question {
+    /// The index of the right choice (0 for A).
+    pub fn answer_index(&self) -> Option<usize> {
+        let letter = self.answer.trim().chars().next()?;
+        letter_index(letter).filter(|&i| i < self.choices.len())
+    }
+}
+
+/// `a`/`A` → 0 … `d`/`D` → 3.
+pub fn letter_index(letter: char) -> Option<usize> {
+    let i = u32::from(letter.to_ascii_uppercase()).checked_sub(u32::from('A'))?;
+    (i < 4).then_some(i as usize)
+}
+
+/// 0 → `A` … 3 → `D`.
+pub fn index_letter(index: usize) -> char {
+    ['A', 'B', 'C', 'D'].get(index).copied().unwrap_or('?')
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Snapshot {
+    pub points: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TranscriptText {
+    pub intro: String,
+    pub outro: String,
+}
+
+impl Lesson {
+    pub fn parse(text: &str) -> Result<Lesson, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// The embedded lesson. The unit tests prove it parses; were it ever broken, the TUI would
+    /// show empty texts rather than crash mid-lesson.
+    pub fn get() -> &'static Lesson {
+        static LESSON: OnceLock<Lesson> = OnceLock::new();
+        LESSON.get_or_init(|| Lesson::parse(SOURCE).unwrap_or_default())
+    }
+
+    pub fn step(&self, step: u8) -> Option<&StepText> {
+        self.steps.iter().find(|s| s.step == step)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::steps::ACTIONS;
+
+    #[test]
+    fn the_embedded_lesson_parses_and_is_complete() {
+        let lesson = Lesson::parse(SOURCE).unwrap();
+        assert_eq!(lesson.steps.len(), 9);
+        for (i, step) in lesson.steps.iter().enumerate() {
+            assert_eq!(usize::from(step.step), i + 1);
+            // The lesson and the model speak the same words.
+            assert_eq!(step.action, ACTIONS[i]);
+            assert!(!step.explain.is_empty() && !step.will.is_empty());
+        }
+        assert!(lesson.quiz.len() >= 15, "{} questions", lesson.quiz.len());
+        for q in &lesson.quiz {
+            assert_eq!(q.choices.len(), 4, "{}", q.question);
+            assert!(q.answer_index().is_some(), "{}", q.question);
+            assert!(!q.hint.is_empty() && !q.explanation.is_empty());
+        }
+        assert!(lesson.quiz.iter().filter(|q| q.kind == "failure").count() >= 3);
+        assert!(lesson.key_moments.len() >= 3);
+        for m in &lesson.key_moments {
+            assert!((1..=9).contains(&m.step), "{}", m.title);
+            assert_eq!(
+                m.what_if.is_empty(),
+                m.what_if_text.is_empty(),
+                "{}",
+                m.title
+            );
+        }
+        assert!(!lesson.snapshot.points.is_empty());
+        assert!(!lesson.transcript.intro.is_empty());
+    }
+
+    #[test]
+    fn the_answers_are_not_all_the_same_letter() {
+        let lesson = Lesson::get();
+        let mut seen = [0usize; 4];
+        for q in &lesson.quiz {
+            if let Some(i) = q.answer_index() {
+                seen[i] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&n| n >= 3), "{seen:?}");
+    }
+
+    #[test]
+    fn letters() {
+        assert_eq!(letter_index('a'), Some(0));
+        assert_eq!(letter_index('D'), Some(3));
+        assert_eq!(letter_index('e'), None);
+        assert_eq!(letter_index('1'), None);
+        assert_eq!(index_letter(2), 'C');
+    }
+}

@@ -1,0 +1,72 @@
+//! Test helpers: recorded runs from `tests/fixtures`, revealed step by step as the TUI would,
+//! and rendering into a `TestBackend`.
+
+use super::app::{App, Mode, Origin};
+use super::replay::Replay;
+use super::theme::Theme;
+use crate::engine::events::Stamped;
+use crate::model::Model;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+/// A recorded run (real runs against the lab, recorded once with `--record`).
+pub fn fixture(name: &str) -> Vec<Stamped> {
+    let text = match name {
+        "tls13-mutual-ok" => include_str!("../../tests/fixtures/tls13-mutual-ok.ndjson"),
+        "tls12-mutual-ok" => include_str!("../../tests/fixtures/tls12-mutual-ok.ndjson"),
+        "untrusted-ca" => include_str!("../../tests/fixtures/untrusted-ca.ndjson"),
+        "missing-client-cert" => include_str!("../../tests/fixtures/missing-client-cert.ndjson"),
+        "insecure" => include_str!("../../tests/fixtures/insecure.ndjson"),
+        "refused" => include_str!("../../tests/fixtures/refused.ndjson"),
+        other => panic!("no fixture {other}"),
+    };
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The model after `presses` presses of space (0: the run has just started and waits for
+/// step 1), revealed as a replay reveals it.
+pub fn model_after_presses(events: &[Stamped], presses: usize) -> Model {
+    let mut replay = Replay::new(events);
+    let mut model = Model::new();
+    for _ in 0..=presses {
+        for e in replay.reveal() {
+            model.apply(e.clone());
+        }
+    }
+    model
+}
+
+/// The model once step `step` has ended (or the run has, if it ends before).
+pub fn model_after(events: &[Stamped], step: u8) -> Model {
+    model_after_presses(events, usize::from(step))
+}
+
+/// The clock the snapshots use: 2026-11-28 12:00 UTC, inside the fixtures' certificates.
+pub const NOW: i64 = 1_795_867_200;
+
+pub fn app(model: Model, mode: Mode) -> App {
+    let mut app = App::new(Origin::Live, Theme::new(false, false));
+    app.model = model;
+    app.mode = mode;
+    app.now_unix = NOW;
+    app.redis_cli = "redis-cli -h 127.0.0.1 -p 42559 --tls --cacert /tmp/lab/ca.crt --cert /tmp/lab/client.crt --key /tmp/lab/client.key".into();
+    app.conf_lines = vec![
+        "port 0".into(),
+        "tls-port 42559".into(),
+        "tls-cert-file /tmp/lab/server.crt".into(),
+        "tls-key-file /tmp/lab/server.key".into(),
+        "tls-ca-cert-file /tmp/lab/ca.crt".into(),
+        "tls-auth-clients yes".into(),
+    ];
+    app
+}
+
+pub fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| super::views::draw(f, app)).unwrap();
+    terminal
+}

@@ -1,0 +1,269 @@
+//! Snapshots of every mode at the start, mid-handshake, after success and after a failure,
+//! rendered into a `TestBackend` from recorded runs (fixed events, fixed clock).
+
+use super::app::{handle_key, App, Mode};
+use super::testing::{app, fixture, model_after, model_after_presses, render};
+use crate::model::Model;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+
+fn start() -> Model {
+    model_after_presses(&fixture("tls13-mutual-ok"), 0)
+}
+
+fn mid() -> Model {
+    model_after_presses(&fixture("tls13-mutual-ok"), 4)
+}
+
+fn success() -> Model {
+    model_after(&fixture("tls13-mutual-ok"), 9)
+}
+
+fn failure() -> Model {
+    model_after(&fixture("untrusted-ca"), 9)
+}
+
+fn snap(name: &str, a: &App, w: u16, h: u16) {
+    let terminal = render(a, w, h);
+    insta::assert_snapshot!(name, terminal.backend());
+}
+
+fn slug(mode: Mode) -> String {
+    format!("{}_{}", mode.number(), mode.tab().to_lowercase())
+}
+
+#[test]
+fn every_mode_at_the_start() {
+    for mode in Mode::ALL {
+        snap(
+            &format!("{}_start", slug(mode)),
+            &app(start(), mode),
+            80,
+            24,
+        );
+    }
+}
+
+#[test]
+fn every_mode_mid_handshake() {
+    for mode in Mode::ALL {
+        snap(&format!("{}_mid", slug(mode)), &app(mid(), mode), 80, 24);
+    }
+}
+
+#[test]
+fn every_mode_after_success() {
+    for mode in Mode::ALL {
+        snap(
+            &format!("{}_success", slug(mode)),
+            &app(success(), mode),
+            80,
+            24,
+        );
+    }
+}
+
+#[test]
+fn every_mode_after_a_failure() {
+    for mode in Mode::ALL {
+        snap(
+            &format!("{}_failure", slug(mode)),
+            &app(failure(), mode),
+            80,
+            24,
+        );
+    }
+}
+
+#[test]
+fn large_terminal_layouts() {
+    for mode in [
+        Mode::Table,
+        Mode::Flow,
+        Mode::Tracker,
+        Mode::Wire,
+        Mode::Certs,
+    ] {
+        snap(
+            &format!("large_{}_success", slug(mode)),
+            &app(success(), mode),
+            120,
+            40,
+        );
+    }
+    snap(
+        "large_3_table_failure",
+        &app(failure(), Mode::Table),
+        120,
+        40,
+    );
+    snap("large_1_flow_mid", &app(mid(), Mode::Flow), 120, 40);
+}
+
+#[test]
+fn other_runs() {
+    let late = model_after(&fixture("missing-client-cert"), 9);
+    snap(
+        "missing_client_cert_table",
+        &app(late, Mode::Table),
+        100,
+        30,
+    );
+    let refused = model_after(&fixture("refused"), 9);
+    snap("refused_table", &app(refused, Mode::Table), 80, 24);
+    let tls12 = model_after(&fixture("tls12-mutual-ok"), 9);
+    snap("tls12_tracker", &app(tls12.clone(), Mode::Tracker), 80, 30);
+    snap("tls12_flow", &app(tls12, Mode::Flow), 100, 40);
+}
+
+#[test]
+fn insecure_is_loud() {
+    let model = model_after(&fixture("insecure"), 9);
+    let a = app(model, Mode::Certs);
+    let text = render(&a, 80, 24).backend().to_string();
+    assert!(text.contains("INSECURE"), "{text}");
+    assert!(
+        text.contains("NOT verified"),
+        "the verdict comes first: {text}"
+    );
+    snap("insecure_certs", &a, 80, 24);
+}
+
+fn press(a: &mut App, code: KeyCode) {
+    handle_key(a, KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+#[test]
+fn overlays_and_states() {
+    let mut a = app(mid(), Mode::Table);
+    press(&mut a, KeyCode::Char('?'));
+    snap("help", &a, 80, 24);
+
+    let mut a = app(mid(), Mode::Flow);
+    a.cards = vec![
+        super::ScenarioCard {
+            name: "expired".into(),
+            title: "Expired server certificate".into(),
+            summary: "The server's certificate ran out yesterday; step 4 refuses it.".into(),
+            lesson: String::new(),
+        },
+        super::ScenarioCard {
+            name: "mutual-tls12".into(),
+            title: "Mutual TLS 1.2".into(),
+            summary: "The lesson's classic order: certificates in clear.".into(),
+            lesson: String::new(),
+        },
+    ];
+    press(&mut a, KeyCode::Char('s'));
+    press(&mut a, KeyCode::Down);
+    snap("picker", &a, 80, 24);
+
+    let mut a = app(mid(), Mode::Table);
+    press(&mut a, KeyCode::Left);
+    press(&mut a, KeyCode::Left);
+    snap("look_back_table", &a, 80, 24);
+
+    let mut a = app(
+        model_after_presses(&fixture("tls13-mutual-ok"), 8),
+        Mode::Wire,
+    );
+    press(&mut a, KeyCode::Char(':'));
+    for c in "AUTH hunter2".chars() {
+        press(&mut a, KeyCode::Char(c));
+    }
+    let text = render(&a, 80, 24).backend().to_string();
+    assert!(
+        !text.contains("hunter2"),
+        "a password typed in the console is masked"
+    );
+    snap("console", &a, 80, 24);
+
+    let mut a = app(success(), Mode::Quiz);
+    press(&mut a, KeyCode::Char('h'));
+    snap("quiz_hint", &a, 80, 24);
+    press(&mut a, KeyCode::Char('a'));
+    snap("quiz_answered_wrong", &a, 80, 24);
+
+    let mut a = app(success(), Mode::Moments);
+    press(&mut a, KeyCode::Down);
+    press(&mut a, KeyCode::Down);
+    snap("moments_third", &a, 80, 24);
+
+    let mut a = app(success(), Mode::Wire);
+    press(&mut a, KeyCode::Home);
+    snap("wire_first_record", &a, 80, 24);
+}
+
+#[test]
+fn a_small_terminal_says_so() {
+    snap("too_small", &app(mid(), Mode::Table), 60, 20);
+    let text = render(&app(mid(), Mode::Table), 79, 24)
+        .backend()
+        .to_string();
+    assert!(text.contains("too small"));
+    let text = render(&app(mid(), Mode::Table), 80, 24)
+        .backend()
+        .to_string();
+    assert!(!text.contains("too small"));
+}
+
+#[test]
+fn no_color_means_no_colour_and_symbols_carry_the_meaning() {
+    for model in [mid(), success(), failure()] {
+        for mode in Mode::ALL {
+            let mut a = app(model.clone(), mode);
+            a.theme = super::theme::Theme::new(false, true);
+            let terminal = render(&a, 120, 40);
+            for cell in terminal.backend().buffer().content() {
+                assert_eq!(cell.fg, Color::Reset, "{mode:?}: {cell:?}");
+                assert_eq!(cell.bg, Color::Reset, "{mode:?}: {cell:?}");
+            }
+        }
+    }
+    let a = app(failure(), Mode::Table);
+    let text = render(&a, 80, 24).backend().to_string();
+    assert!(text.contains("✗"), "a failure is marked by a symbol");
+    assert!(text.contains("✓"), "a success is marked by a symbol");
+}
+
+#[test]
+fn the_light_theme_differs_from_the_dark_one() {
+    let mut a = app(success(), Mode::Table);
+    let dark = render(&a, 80, 24).backend().buffer().clone();
+    a.theme = super::theme::Theme::new(true, false);
+    let light = render(&a, 80, 24).backend().buffer().clone();
+    assert_ne!(dark, light);
+}
+
+#[test]
+fn the_tracker_ends_as_the_lesson_says() {
+    let text = render(&app(success(), Mode::Table), 120, 40)
+        .backend()
+        .to_string();
+    let final_row = text
+        .lines()
+        .find(|l| l.contains("Final "))
+        .unwrap_or_default();
+    assert!(final_row.contains("Encrypted and connected"), "{final_row}");
+    assert!(final_row.contains("Active"), "{final_row}");
+    assert!(final_row.contains("Verified"), "{final_row}");
+}
+
+#[test]
+fn every_size_from_80x24_up_renders_without_panicking() {
+    for (w, h) in [
+        (80, 24),
+        (81, 25),
+        (100, 30),
+        (118, 26),
+        (120, 40),
+        (200, 60),
+        (80, 60),
+    ] {
+        for model in [Model::new(), start(), mid(), success(), failure()] {
+            for mode in Mode::ALL {
+                let _ = render(&app(model.clone(), mode), w, h);
+            }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The run told in prose, step by step, from the model: shown in mode 9 and exported as a
+//! Markdown handout. Nothing secret is in the model, so nothing secret is in the transcript.
+
+use super::checkpoints::{self, checkpoints};
+use super::lesson::Lesson;
+use crate::model::steps::{self, StepStatus};
+use crate::model::tracker::Tracker;
+use crate::model::{Model, Outcome};
+
+/// One paragraph; `heading` for the step paragraphs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paragraph {
+    pub heading: Option<String>,
+    pub text: String,
+    pub failed: bool,
+}
+
+fn para(heading: Option<String>, text: String) -> Paragraph {
+    Paragraph {
+        heading,
+        text,
+        failed: false,
+    }
+}
+
+/// The transcript of this run: a paragraph on the connection, one per step reached, the end.
+pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
+    let lesson = Lesson::get();
+    let mut out = vec![para(None, lesson.transcript.intro.clone())];
+    if model.events.is_empty() {
+        out.push(para(
+            None,
+            "Nothing has happened yet: the transcript grows as the steps run.".into(),
+        ));
+        return out;
+    }
+    out.push(para(None, setting(model, scenario)));
+    let mut previous = checkpoints::start(model);
+    for row in &model.steps {
+        if matches!(row.status, StepStatus::Pending | StepStatus::Waiting) {
+            continue;
+        }
+        let mut text = String::new();
+        match row.status {
+            StepStatus::Skipped => text.push_str(&format!("Skipped: {}.", trim_dot(&row.result))),
+            StepStatus::Running => text.push_str("This step is under way."),
+            StepStatus::Interrupted => text.push_str(&format!(
+                "This step never finished: {}.",
+                trim_dot(&row.result)
+            )),
+            StepStatus::Failed => {}
+            _ => text.push_str(&format!("{}.", trim_dot(&row.result))),
+        }
+        if row.status == StepStatus::Failed {
+            if let Some(d) = &model.diagnosis {
+                text.push_str(&format!(
+                    "This step failed ({}): {}. {} The fix: {}",
+                    d.kind, d.message, d.explanation, d.fix
+                ));
+            }
+        }
+        if let Some(note) = &row.note {
+            text.push(' ');
+            text.push_str(note);
+        }
+        if let Some(after) = checkpoints::after(model, row.step) {
+            text.push(' ');
+            text.push_str(&tracker_sentence(&previous, &after));
+            previous = after;
+        }
+        out.push(Paragraph {
+            heading: Some(format!("Step {} · {}", row.step, steps::action(row.step))),
+            text,
+            failed: row.status == StepStatus::Failed,
+        });
+    }
+    let end = match model.outcome {
+        Outcome::Ok => format!(
+            "The run succeeded{}: the client checked who it was talking to, the keys never crossed the network, and {} got the answer {} over the encrypted channel.",
+            model
+                .tls
+                .as_ref()
+                .map(|p| format!(" with {} and {}", p.version, p.cipher_suite))
+                .unwrap_or_default(),
+            model.redis.command.clone().unwrap_or_else(|| "the command".into()),
+            model.redis.reply.clone().unwrap_or_default()
+        ),
+        Outcome::Failed => {
+            let step = model.diagnosis.as_ref().map(|d| d.step).unwrap_or(0);
+            format!(
+                "The run stopped at step {step}. The steps after it never happened, so nothing after that point crossed the network."
+            )
+        }
+        Outcome::Running => "The run is still going: the transcript will grow.".into(),
+    };
+    out.push(para(None, end));
+    if model.outcome != Outcome::Running {
+        out.push(para(None, lesson.transcript.outro.clone()));
+    }
+    out
+}
+
+fn trim_dot(s: &str) -> &str {
+    s.trim().trim_end_matches('.')
+}
+
+fn setting(model: &Model, scenario: Option<&str>) -> String {
+    let run = &model.run;
+    let mut s = format!("tlsviz connected to {}:{}", run.host, run.port);
+    if let Some(name) = scenario {
+        s.push_str(&format!(" (scenario {name})"));
+    }
+    if !run.tls {
+        s.push_str(" without TLS: nothing on this connection was encrypted.");
+        return s;
+    }
+    s.push_str(&format!(
+        ", offering {}, trusting {}",
+        run.tls_versions.join(" and "),
+        if run.trust.is_empty() {
+            "the system trust store"
+        } else {
+            &run.trust
+        }
+    ));
+    match &run.client_certificate {
+        Some(c) => s.push_str(&format!(", with the client certificate {c}.")),
+        None => s.push_str(", with no client certificate."),
+    }
+    if run.sni_sent {
+        s.push_str(&format!(
+            " It sent the name {} as SNI and expected it in the certificate.",
+            run.server_name
+        ));
+    } else {
+        s.push_str(&format!(
+            " It sent no SNI (an IP address) and expected {} in the certificate.",
+            run.server_name
+        ));
+    }
+    if run.insecure {
+        s.push_str(" --insecure was given: the server's certificate was not checked at all.");
+    }
+    s
+}
+
+fn tracker_sentence(before: &Tracker, after: &Tracker) -> String {
+    let mut changes = Vec::new();
+    if before.connection_state != after.connection_state {
+        changes.push(format!(
+            "Connection State became '{}'",
+            after.connection_state
+        ));
+    }
+    if before.encryption_status != after.encryption_status {
+        changes.push(format!(
+            "Encryption Status became '{}'",
+            after.encryption_status
+        ));
+    }
+    if before.certificate_validity != after.certificate_validity {
+        changes.push(format!(
+            "Certificate Validity became '{}'",
+            after.certificate_validity
+        ));
+    }
+    if changes.is_empty() {
+        "The tracker did not change.".into()
+    } else {
+        format!("In the tracker, {}.", changes.join("; "))
+    }
+}
+
+/// The handout: concept snapshot, the run in prose, the table and the tracker, as Markdown.
+pub fn markdown(model: &Model, scenario: Option<&str>, generated: &str) -> String {
+    let lesson = Lesson::get();
+    let mut md = format!("# {} — transcript\n\n", lesson.title);
+    md.push_str(&format!("_Made by tlsviz on {generated}."));
+    if !model.events.is_empty() {
+        md.push_str(&format!(" Target {}:{}.", model.run.host, model.run.port));
+    }
+    md.push_str("_\n\n## Concept snapshot\n\n");
+    for p in &lesson.snapshot.points {
+        md.push_str(&format!("- {p}\n"));
+    }
+    md.push_str("\n## This run\n\n");
+    for p in paragraphs(model, scenario) {
+        if let Some(h) = &p.heading {
+            md.push_str(&format!("### {h}{}\n\n", if p.failed { " ✗" } else { "" }));
+        }
+        md.push_str(&p.text);
+        md.push_str("\n\n");
+    }
+    md.push_str("## Execution table\n\n| Step | Action | Result |\n|---|---|---|\n");
+    for row in &model.steps {
+        md.push_str(&format!(
+            "| {} {} | {} | {} |\n",
+            row.step,
+            row.status.symbol(),
+            steps::action(row.step),
+            row.result.replace('|', "\\|")
+        ));
+    }
+    md.push_str("\n## Variable tracker\n\n| | Connection State | Encryption Status | Certificate Validity |\n|---|---|---|---|\n");
+    for cp in checkpoints(model) {
+        let (c, e, v) = cp
+            .tracker
+            .map(|t| t.triple())
+            .unwrap_or_else(|| ("·".into(), "·".into(), "·".into()));
+        md.push_str(&format!("| {} | {c} | {e} | {v} |\n", cp.label));
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::testing::{fixture, model_after};
+
+    #[test]
+    fn a_successful_run_reads_step_by_step() {
+        let model = model_after(&fixture("tls13-mutual-ok"), 9);
+        let ps = paragraphs(&model, Some("mutual-tls13"));
+        let headings: Vec<_> = ps.iter().filter_map(|p| p.heading.clone()).collect();
+        assert_eq!(headings.len(), 9);
+        assert_eq!(headings[3], "Step 4 · Client verifies certificate");
+        let step4 = &ps[5].text;
+        assert!(
+            step4.contains("Certificate Validity became 'Verified'"),
+            "{step4}"
+        );
+        assert!(ps.iter().any(|p| p.text.contains("got the answer PONG")));
+    }
+
+    #[test]
+    fn a_failed_run_explains_the_failure_and_stops() {
+        let model = model_after(&fixture("untrusted-ca"), 9);
+        let ps = paragraphs(&model, None);
+        let failed: Vec<_> = ps.iter().filter(|p| p.failed).collect();
+        assert_eq!(failed.len(), 1);
+        assert!(failed[0]
+            .heading
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("Step 4"));
+        assert!(
+            failed[0].text.contains("unknown_issuer"),
+            "{}",
+            failed[0].text
+        );
+        assert!(ps.iter().any(|p| p.text.contains("stopped at step 4")));
+    }
+
+    #[test]
+    fn the_markdown_handout_has_the_tables_and_no_secrets() {
+        let model = model_after(&fixture("tls13-mutual-ok"), 9);
+        let md = markdown(&model, None, "2026-11-28 12:00 UTC");
+        assert!(md.starts_with("# TLS encryption in Redis — transcript"));
+        assert!(md.contains("| Final | Encrypted and connected | Active | Verified |"));
+        assert!(md.contains("| 4 ✓ | Client verifies certificate |"));
+        assert!(!md.to_ascii_lowercase().contains("secret_0 ="));
+    }
+}

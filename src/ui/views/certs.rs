@@ -1,0 +1,295 @@
+//! Mode 6, the certificates: the chain the server sent, each certificate's subject, issuer,
+//! validity against now, names against the one asked for, key, signature and fingerprint; then
+//! the verdict with its reason, and the client's own certificate.
+
+use super::{labelled, mode_title, panel, window};
+use crate::engine::events::CertificateInfo;
+use crate::model::Model;
+use crate::ui::app::{App, Mode};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// Draws the chain, the verdict and the client certificate.
+pub fn render(f: &mut Frame, app: &App, area: Rect) {
+    let block = panel(app, mode_title(Mode::Certs));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let lines = lines(app, app.shown(), inner.width.saturating_sub(1));
+    let visible = window(&lines, app.scroll(Mode::Certs), inner.height);
+    f.render_widget(Paragraph::new(visible), inner);
+}
+
+fn lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let mut out: Vec<Line> = Vec::new();
+    if model.chain.is_empty() {
+        let text = if !model.events.is_empty() && !model.run.tls {
+            "No TLS on this connection: the server never shows a certificate, and the client cannot tell who it talks to."
+        } else {
+            "No certificate yet: the server sends its chain at step 3, and the client checks it at step 4."
+        };
+        out.extend(labelled("", text, w, t.dim(), t.dim()));
+        return out;
+    }
+    let name = model
+        .verified_name
+        .clone()
+        .unwrap_or_else(|| model.run.server_name.clone());
+    out.push(Line::from(Span::styled(
+        format!(
+            "The server's chain: {} certificate{}, checked for the name {name}",
+            model.chain.len(),
+            if model.chain.len() == 1 { "" } else { "s" }
+        ),
+        t.accent(),
+    )));
+    let (text, style) = verdict(app, model);
+    out.extend(labelled("Verdict (step 4): ", &text, w, t.bold(), style));
+    for (i, cert) in model.chain.iter().enumerate() {
+        out.push(Line::raw(""));
+        let role = if i == 0 {
+            "server certificate (leaf)"
+        } else if cert.self_signed {
+            "root CA"
+        } else {
+            "intermediate CA"
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("[{}] {role}: ", i + 1), t.bold()),
+            Span::raw(cert.subject.clone()),
+        ]));
+        let mut kv = |label: &str, value: String, style: Style| {
+            out.extend(labelled(
+                &format!("    {label:<10}"),
+                &value,
+                w,
+                t.dim(),
+                style,
+            ));
+        };
+        kv("issuer", issuer_words(cert), Style::default());
+        kv(
+            "validity",
+            format!("{} → {}", cert.not_before, cert.not_after),
+            Style::default(),
+        );
+        let (when, ok) = validity_now(cert, app.now_unix);
+        kv("", when, if ok { t.good() } else { t.bad() });
+        if i == 0 {
+            let (names, ok) = names_against(cert, &name);
+            kv("names", names, if ok { t.good() } else { t.bad() });
+        } else if !cert.san.is_empty() {
+            kv("names", cert.san.join(", "), Style::default());
+        }
+        kv(
+            "key",
+            format!(
+                "{} · signed with {}",
+                cert.key_type, cert.signature_algorithm
+            ),
+            Style::default(),
+        );
+        kv(
+            "CA",
+            if cert.is_ca {
+                "yes: may sign other certificates".into()
+            } else {
+                "no: an end-entity certificate".into()
+            },
+            Style::default(),
+        );
+        kv("sha-256", cert.sha256.clone(), t.dim());
+    }
+    out.push(Line::raw(""));
+    out.push(Line::from(Span::styled(
+        "The client's certificate (step 5)",
+        t.accent(),
+    )));
+    let client = match (&model.certificate_request, model.client_certificate_sent) {
+        (None, _) if model.run.client_certificate.is_some() => format!(
+            "The client had one ({}), but the server has not asked for it.",
+            model.run.client_certificate.clone().unwrap_or_default()
+        ),
+        (None, _) => "The server has not asked for one.".to_string(),
+        (Some(req), sent) => {
+            let cas = if req.ca_names.is_empty() {
+                "any CA (it did not list names)".to_string()
+            } else {
+                req.ca_names.join("; ")
+            };
+            match sent {
+                Some(true) => format!(
+                    "The server asked for one signed by {cas}; the client sent {}.",
+                    model.client_certificate_subject.clone().unwrap_or_default()
+                ),
+                Some(false) => {
+                    format!(
+                        "The server asked for one signed by {cas}; the client had none to send."
+                    )
+                }
+                None => format!("The server asks for one signed by {cas}."),
+            }
+        }
+    };
+    out.extend(labelled("    ", &client, w, t.dim(), Style::default()));
+    out
+}
+
+fn issuer_words(cert: &CertificateInfo) -> String {
+    if cert.self_signed {
+        format!("{} (itself: self-signed)", cert.issuer)
+    } else {
+        cert.issuer.clone()
+    }
+}
+
+/// Whether the certificate is valid at `now`, in words with a ✓ or ✗.
+pub fn validity_now(cert: &CertificateInfo, now: i64) -> (String, bool) {
+    let days = |secs: i64| {
+        let d = secs / 86_400;
+        if d == 1 {
+            "1 day".to_string()
+        } else if d == 0 {
+            format!("{} hours", secs / 3600)
+        } else {
+            format!("{d} days")
+        }
+    };
+    if now < cert.not_before_unix {
+        (
+            format!(
+                "✗ not valid yet: starts in {}",
+                days(cert.not_before_unix - now)
+            ),
+            false,
+        )
+    } else if now > cert.not_after_unix {
+        (
+            format!("✗ expired {} ago", days(now - cert.not_after_unix)),
+            false,
+        )
+    } else {
+        (
+            format!(
+                "✓ valid now (expires in {})",
+                days(cert.not_after_unix - now)
+            ),
+            true,
+        )
+    }
+}
+
+/// The leaf's names, the one that matches the requested name marked.
+pub fn names_against(cert: &CertificateInfo, name: &str) -> (String, bool) {
+    if cert.san.is_empty() {
+        return (
+            format!("✗ no subjectAltName at all, so nothing can match {name}"),
+            false,
+        );
+    }
+    let matched = cert.san.iter().find(|san| san_matches(san, name));
+    match matched {
+        Some(m) => (
+            format!("✓ {m} matches {name} (all: {})", cert.san.join(", ")),
+            true,
+        ),
+        None => (
+            format!("✗ none matches {name}: {}", cert.san.join(", ")),
+            false,
+        ),
+    }
+}
+
+fn san_matches(san: &str, name: &str) -> bool {
+    let (kind, value) = san.split_once(':').unwrap_or(("DNS", san));
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    match kind {
+        "IP" => value == name,
+        _ => {
+            let value = value.to_ascii_lowercase();
+            let name = name.to_ascii_lowercase();
+            match value.strip_prefix("*.") {
+                Some(rest) => name
+                    .split_once('.')
+                    .is_some_and(|(head, tail)| !head.is_empty() && tail == rest),
+                None => value == name,
+            }
+        }
+    }
+}
+
+fn verdict(app: &App, model: &Model) -> (String, Style) {
+    let t = &app.theme;
+    match &model.verdict {
+        _ if model.insecure => (
+            "⚠ NOT verified: --insecure skipped every check. The certificate could belong to anyone."
+                .into(),
+            t.bad(),
+        ),
+        Some((true, _)) => (
+            format!(
+                "✓ verified: it leads to a CA the client trusts ({}), it is in date, and it names {}.",
+                if model.run.trust.is_empty() {
+                    "the trust store".to_string()
+                } else {
+                    model.run.trust.clone()
+                },
+                model.verified_name.clone().unwrap_or_default()
+            ),
+            t.good(),
+        ),
+        Some((false, reason)) => (
+            format!(
+                "✗ rejected: {}",
+                reason.clone().unwrap_or_else(|| "no reason given".into())
+            ),
+            t.bad(),
+        ),
+        None => ("⏳ not checked yet: that is step 4.".into(), t.warn()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(san: &[&str]) -> CertificateInfo {
+        CertificateInfo {
+            not_before_unix: 1000,
+            not_after_unix: 1000 + 86_400 * 30,
+            san: san.iter().map(|s| s.to_string()).collect(),
+            ..CertificateInfo::default()
+        }
+    }
+
+    #[test]
+    fn validity_against_now() {
+        let c = cert(&[]);
+        assert!(validity_now(&c, 500).0.starts_with("✗ not valid yet"));
+        assert_eq!(
+            validity_now(&c, 1000 + 86_400).0,
+            "✓ valid now (expires in 29 days)"
+        );
+        assert_eq!(
+            validity_now(&c, 1000 + 86_400 * 33).0,
+            "✗ expired 3 days ago"
+        );
+    }
+
+    #[test]
+    fn names_against_the_requested_one() {
+        let c = cert(&["DNS:localhost", "IP:127.0.0.1", "DNS:*.redis.lab"]);
+        assert!(names_against(&c, "localhost").1);
+        assert!(names_against(&c, "127.0.0.1").1);
+        assert!(names_against(&c, "db.redis.lab").1);
+        assert!(
+            !names_against(&c, "a.b.redis.lab").1,
+            "a wildcard covers one label"
+        );
+        assert!(!names_against(&c, "10.0.0.5").1);
+        assert!(!names_against(&cert(&[]), "x").1);
+    }
+}

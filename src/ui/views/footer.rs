@@ -1,0 +1,72 @@
+//! The footer: the nine modes as tabs, and the keys that work here.
+
+use crate::ui::app::{App, Mode};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// Draws the mode tabs and the key line.
+pub fn render(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    // Exactly 80 columns at the smallest: "[n Name]" for the mode on screen, "n Name" else.
+    let mut tabs = Vec::new();
+    for (i, mode) in Mode::ALL.into_iter().enumerate() {
+        let label = format!("{} {}", mode.number(), mode.tab());
+        if i > 0 {
+            tabs.push(Span::raw(" "));
+        }
+        if mode == app.mode {
+            tabs.push(Span::styled(format!("[{label}]"), t.highlight()));
+        } else {
+            tabs.push(Span::styled(label, t.dim()));
+        }
+    }
+    let width = usize::from(area.width);
+    let right = " ? help  q quit ";
+    let mut keys: Vec<(&str, &str)> = match app.mode {
+        Mode::Quiz => vec![
+            ("a–d", "answer"),
+            ("h", "hint"),
+            ("⏎", "next"),
+            ("↑↓", "browse"),
+        ],
+        Mode::Moments => vec![("↑↓", "choose"), ("⏎", "run the what-if")],
+        Mode::Transcript => vec![("e", "export .md"), ("↑↓", "scroll")],
+        Mode::Wire => vec![("↑↓", "pick record")],
+        Mode::Flow | Mode::Sample | Mode::Certs | Mode::Tracker | Mode::Table => {
+            vec![("↑↓", "scroll")]
+        }
+    };
+    keys.extend([
+        ("␣", "next"),
+        ("←", "back"),
+        (if app.mode == Mode::Quiz { "" } else { "a" }, "auto"),
+        ("r", "restart"),
+        ("s", "scenarios"),
+        (":", "console"),
+    ]);
+    let mut key_spans = vec![Span::raw(" ")];
+    let mut used = 1 + right.chars().count();
+    for (key, what) in keys {
+        if key.is_empty() {
+            continue;
+        }
+        let piece = key.chars().count() + 1 + what.chars().count() + 2;
+        if used + piece > width {
+            break;
+        }
+        used += piece;
+        key_spans.push(Span::styled(key.to_string(), t.accent()));
+        key_spans.push(Span::raw(format!(" {what}  ")));
+    }
+    key_spans.push(Span::raw(" ".repeat(width.saturating_sub(used))));
+    key_spans.push(Span::styled("?", t.accent()));
+    key_spans.push(Span::raw(" help  "));
+    key_spans.push(Span::styled("q", t.accent()));
+    key_spans.push(Span::raw(" quit "));
+    f.render_widget(
+        Paragraph::new(vec![Line::from(tabs), Line::from(key_spans)]),
+        area,
+    );
+}

@@ -1,0 +1,61 @@
+//! The help overlay (`?`): every key, grouped.
+
+use crate::ui::app::App;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+const KEYS: &[(&str, &str)] = &[
+    ("space → n", "next step: really lets the next flight go"),
+    ("← b", "look back at an earlier step (not rewound)"),
+    ("Esc", "back to now (or quit)"),
+    ("a", "autoplay on/off"),
+    ("+ −", "autoplay faster / slower"),
+    ("1 … 9", "the nine modes"),
+    ("↑ ↓ PgUp PgDn", "scroll, or choose in a list"),
+    ("r", "restart: a fresh connection"),
+    ("s", "scenario picker"),
+    (":", "Redis console (channel encrypted)"),
+    ("e", "export the transcript (mode 9)"),
+    ("⏎", "run the what-if (mode 7), next (8)"),
+    ("a–d h", "answer, hint (mode 8)"),
+    ("q  Ctrl-C", "quit (the lab stops)"),
+];
+
+/// Draws the key list over the screen.
+pub fn render(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let h = (KEYS.len() as u16 + 4).min(area.height);
+    let w = 64.min(area.width);
+    let [v] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(v);
+    let mut lines: Vec<Line> = KEYS
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<15}"), t.accent()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        " any key closes this help",
+        t.dim(),
+    )));
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.accent())
+                .title(Span::styled(" Keys ", t.accent())),
+        ),
+        r,
+    );
+}

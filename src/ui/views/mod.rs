@@ -1,0 +1,263 @@
+//! One file per view, each `pub fn render(f: &mut Frame, app: &App, area: Rect)`: a pure
+//! function of the state. `draw` lays the screen out and picks the views.
+
+pub mod certs;
+pub mod console;
+pub mod dock;
+pub mod flow;
+pub mod footer;
+pub mod header;
+pub mod help;
+pub mod moments;
+pub mod picker;
+pub mod prompt;
+pub mod quiz;
+pub mod sample;
+pub mod table;
+pub mod too_small;
+pub mod tracker;
+pub mod transcript;
+pub mod wire;
+
+use super::app::{App, Mode};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
+use ratatui::Frame;
+
+/// The smallest screen the lesson fits on.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// The sidebar (steps and tracker beside the mode) needs this much room.
+const SIDEBAR_WIDTH: u16 = 40;
+const SIDEBAR_MIN_SCREEN: (u16, u16) = (118, 26);
+
+/// Draw the whole screen.
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small::render(f, app, area);
+        return;
+    }
+    let [top, body, prompt_area, bottom] = Layout::vertical([
+        Constraint::Length(header::height(app)),
+        Constraint::Min(8),
+        Constraint::Length(1),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    header::render(f, app, top);
+    let (panel, dock_area) = split_body(app, body, area);
+    render_mode(f, app, panel);
+    if let Some(d) = dock_area {
+        dock::render(f, app, d);
+    }
+    if app.console.is_some() {
+        let h = if panel.height >= 20 { 11 } else { 8 };
+        let [_, console_area] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(h.min(panel.height))])
+                .areas(panel);
+        console::render(f, app, console_area);
+    }
+    prompt::render(f, app, prompt_area);
+    footer::render(f, app, bottom);
+    if app.picker.is_some() {
+        picker::render(f, app, area);
+    }
+    if app.help {
+        help::render(f, app, area);
+    }
+}
+
+/// Where the mode goes, and where the steps-and-tracker dock goes (if anywhere).
+fn split_body(app: &App, body: Rect, screen: Rect) -> (Rect, Option<Rect>) {
+    match app.mode {
+        Mode::Tracker => (body, None),
+        Mode::Table if body.height >= table::ROOMY => (body, None),
+        Mode::Table => strip(body),
+        _ if screen.width >= SIDEBAR_MIN_SCREEN.0 && screen.height >= SIDEBAR_MIN_SCREEN.1 => {
+            let [panel, side] =
+                Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDEBAR_WIDTH)])
+                    .areas(body);
+            (panel, Some(side))
+        }
+        _ => strip(body),
+    }
+}
+
+fn strip(body: Rect) -> (Rect, Option<Rect>) {
+    let [panel, s] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(dock::STRIP_HEIGHT)]).areas(body);
+    (panel, Some(s))
+}
+
+fn render_mode(f: &mut Frame, app: &App, area: Rect) {
+    match app.mode {
+        Mode::Flow => flow::render(f, app, area),
+        Mode::Sample => sample::render(f, app, area),
+        Mode::Table => table::render(f, app, area),
+        Mode::Tracker => tracker::render(f, app, area),
+        Mode::Wire => wire::render(f, app, area),
+        Mode::Certs => certs::render(f, app, area),
+        Mode::Moments => moments::render(f, app, area),
+        Mode::Quiz => quiz::render(f, app, area),
+        Mode::Transcript => transcript::render(f, app, area),
+    }
+}
+
+/// A bordered panel titled with the mode's number and name.
+pub(crate) fn panel<'a>(app: &App, title: impl Into<String>) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.dim())
+        .title(Span::styled(
+            format!(" {} ", title.into()),
+            app.theme.accent(),
+        ))
+}
+
+pub(crate) fn mode_title(mode: Mode) -> String {
+    format!("{} · {}", mode.number(), mode.title())
+}
+
+/// Greedy word wrap to `width` columns (never narrower than 10).
+pub(crate) fn wrap(text: &str, width: u16) -> Vec<String> {
+    let width = usize::from(width).max(10);
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            let mut word = word.to_string();
+            while word.chars().count() > width {
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                let head: String = word.chars().take(width).collect();
+                word = word.chars().skip(width).collect();
+                lines.push(head);
+            }
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&word);
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// Wrapped text as lines, the first prefixed by `label` and the rest indented under it.
+pub(crate) fn labelled<'a>(
+    label: &str,
+    text: &str,
+    width: u16,
+    label_style: Style,
+    style: Style,
+) -> Vec<Line<'a>> {
+    let indent = label.chars().count();
+    let body_width = width.saturating_sub(indent as u16);
+    wrap(text, body_width)
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let head = if i == 0 {
+                label.to_string()
+            } else {
+                " ".repeat(indent)
+            };
+            Line::from(vec![
+                Span::styled(head, label_style),
+                Span::styled(l, style),
+            ])
+        })
+        .collect()
+}
+
+/// How many columns `text` takes on screen (⏳ takes two).
+pub(crate) fn width_of(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+fn char_width(c: char) -> usize {
+    let mut buf = [0u8; 4];
+    Span::raw(&*c.encode_utf8(&mut buf)).width()
+}
+
+/// Cut `text` to `width` columns, ending in "…" when cut.
+pub(crate) fn clip(text: &str, width: usize) -> String {
+    if width_of(text) <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut s = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let cw = char_width(c);
+        if used + cw > width - 1 {
+            break;
+        }
+        used += cw;
+        s.push(c);
+    }
+    s.push('…');
+    s
+}
+
+/// Pad or cut to exactly `width` columns.
+pub(crate) fn cell(text: &str, width: usize) -> String {
+    let s = clip(text, width);
+    let n = width_of(&s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(n)))
+}
+
+/// The lines `scroll` down from the top that fit in `height`, clamped so the end stays visible.
+pub(crate) fn window<T: Clone>(lines: &[T], scroll: u16, height: u16) -> Vec<T> {
+    let h = usize::from(height);
+    let max = lines.len().saturating_sub(h);
+    let start = usize::from(scroll).min(max);
+    lines.iter().skip(start).take(h).cloned().collect()
+}
+
+/// The lines `from_bottom` up from the end that fit in `height` (0 follows the newest).
+pub(crate) fn tail<T: Clone>(lines: &[T], from_bottom: u16, height: u16) -> Vec<T> {
+    let h = usize::from(height);
+    let max = lines.len().saturating_sub(h);
+    let up = usize::from(from_bottom).min(max);
+    let start = lines.len().saturating_sub(h + up);
+    lines.iter().skip(start).take(h).cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_within_width_and_keeps_paragraphs() {
+        let lines = wrap("aaa bbb ccc\nddd", 7);
+        assert_eq!(lines, ["aaa bbb", "ccc", "ddd"]);
+        for l in wrap(&"word ".repeat(50), 23) {
+            assert!(l.chars().count() <= 23);
+        }
+    }
+
+    #[test]
+    fn windows_clamp() {
+        let v: Vec<u32> = (0..10).collect();
+        assert_eq!(window(&v, 0, 3), [0, 1, 2]);
+        assert_eq!(window(&v, 100, 3), [7, 8, 9]);
+        assert_eq!(tail(&v, 0, 3), [7, 8, 9]);
+        assert_eq!(tail(&v, 2, 3), [5, 6, 7]);
+        assert_eq!(tail(&v, 100, 3), [0, 1, 2]);
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(cell("ab", 4), "ab  ");
+        assert_eq!(cell("⏳ x", 5), "⏳ x ", "⏳ is two columns wide");
+        assert_eq!(width_of(&clip("⏳⏳⏳", 4)), 3);
+    }
+}

@@ -1,0 +1,77 @@
+//! The scenario picker (`s`): the default lesson, then each scenario with its one-line summary.
+
+use super::clip;
+use crate::ui::app::App;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+/// Draws the picker over the screen.
+pub fn render(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let selected = app.picker.unwrap_or(0);
+    let w = area.width.saturating_sub(8).min(100);
+    let h = area.height.saturating_sub(4);
+    let [v] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(v);
+    let inner_w = usize::from(w.saturating_sub(4));
+    let mut entries: Vec<(String, String)> = vec![(
+        "default lesson".into(),
+        "mutual TLS against the lab: every step succeeds".into(),
+    )];
+    entries.extend(app.cards.iter().map(|c| {
+        (
+            c.name.clone(),
+            if c.summary.is_empty() {
+                c.title.clone()
+            } else {
+                c.summary.clone()
+            },
+        )
+    }));
+    let visible = usize::from(h.saturating_sub(4));
+    let start = (selected + 1).saturating_sub(visible);
+    let mut lines: Vec<Line> = entries
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(visible)
+        .map(|(i, (name, summary))| {
+            let base = if i == selected {
+                t.highlight()
+            } else {
+                Style::default()
+            };
+            Line::from(vec![
+                Span::styled(if i == selected { "▶ " } else { "  " }, base),
+                Span::styled(format!("{:<26}", clip(name, 26)), t.accent().patch(base)),
+                Span::styled(clip(summary, inner_w.saturating_sub(28)), base),
+            ])
+        })
+        .collect();
+    if app.cards.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  (no other scenarios in this build)",
+            t.dim(),
+        )));
+    }
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.accent())
+                .title(Span::styled(
+                    " Scenarios · ↑↓ choose · ⏎ run · Esc close ",
+                    t.accent(),
+                )),
+        ),
+        r,
+    );
+}

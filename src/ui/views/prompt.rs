@@ -1,0 +1,86 @@
+//! The line above the footer: what space will do next, or what just happened.
+
+use crate::model::steps;
+use crate::model::Outcome;
+use crate::ui::app::App;
+use crate::ui::lesson::Lesson;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// Draws the prompt (or the latest status message).
+pub fn render(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let (text, style) = match &app.status {
+        Some(status) => (format!(" » {status}"), t.accent()),
+        None => prompt(app),
+    };
+    f.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), area);
+}
+
+fn prompt(app: &App) -> (String, ratatui::style::Style) {
+    let t = &app.theme;
+    let model = &app.model;
+    if app.opening {
+        return (
+            " ⏳ opening a fresh connection (starting the lab)…".into(),
+            t.warn(),
+        );
+    }
+    if let Some(step) = app.look_back {
+        return (
+            format!(" ◀ looking back at step {step}: ← earlier · → later · Esc: now"),
+            t.warn(),
+        );
+    }
+    if model.events.is_empty() {
+        return (" ⏳ waiting for the run to start…".into(), t.warn());
+    }
+    match model.outcome {
+        Outcome::Ok => {
+            return (
+                format!(
+                    " ✓ done: {}. r runs it again · s another scenario · 9 the transcript",
+                    model.step(8).map(|r| r.result.as_str()).unwrap_or_default()
+                ),
+                t.good(),
+            )
+        }
+        Outcome::Failed => {
+            let (step, kind) = model
+                .diagnosis
+                .as_ref()
+                .map(|d| (d.step, d.kind.to_string()))
+                .unwrap_or((0, "failed".into()));
+            return (
+                format!(
+                    " ✗ step {step} failed: {kind} · {} · r runs it again",
+                    if app.mode == crate::ui::app::Mode::Table {
+                        "the diagnosis is below"
+                    } else {
+                        "3 shows the diagnosis"
+                    }
+                ),
+                t.bad(),
+            );
+        }
+        Outcome::Running => {}
+    }
+    if let Some(step) = model.waiting_for {
+        let will = Lesson::get()
+            .step(step)
+            .map(|s| s.will.clone())
+            .unwrap_or_default();
+        let mut text = format!(" ⏸ press space: step {step} will {will}");
+        if step == 9 && app.console_ready() {
+            text.push_str(" · : Redis console");
+        }
+        return (text, t.warn());
+    }
+    let step = model.focus_step();
+    (
+        format!(" ⏳ step {step}: {}…", steps::action(step)),
+        t.warn(),
+    )
+}

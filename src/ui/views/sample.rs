@@ -1,0 +1,226 @@
+//! Mode 2, the sample: the same connection as `redis-cli` and `openssl s_client` commands, the
+//! lab server's redis.conf TLS lines, and what each flag means.
+
+use super::{labelled, mode_title, panel, window, wrap};
+use crate::engine::events::RunInfo;
+use crate::ui::app::{App, Mode};
+use crate::ui::lesson::Lesson;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// Draws the equivalent commands and configuration.
+pub fn render(f: &mut Frame, app: &App, area: Rect) {
+    let block = panel(app, mode_title(Mode::Sample));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let t = &app.theme;
+    let model = app.shown();
+    let w = inner.width.saturating_sub(1);
+    let mut lines: Vec<Line> = Vec::new();
+    let section = |lines: &mut Vec<Line>, title: &str| {
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::from(Span::styled(title.to_string(), t.accent())));
+    };
+    let redis_cli = if app.redis_cli.is_empty() {
+        redis_cli_from(&model.run)
+    } else {
+        app.redis_cli.clone()
+    };
+    section(&mut lines, "redis-cli: the same connection");
+    lines.extend(command_lines(&redis_cli, w, t.good()));
+    section(&mut lines, "openssl s_client: the same handshake, by hand");
+    lines.extend(command_lines(
+        &openssl_from(&redis_cli, &model.run),
+        w,
+        t.good(),
+    ));
+    lines.extend(labelled(
+        "  ",
+        "openssl goes on after a failed check unless given -verify_return_error; -verify_hostname makes it check the name as tlsviz does.",
+        w,
+        t.dim(),
+        t.dim(),
+    ));
+    if !app.conf_lines.is_empty() {
+        section(&mut lines, "The lab server's redis.conf (TLS lines)");
+        for l in &app.conf_lines {
+            lines.extend(command_lines(l, w, Style::default()));
+        }
+    }
+    section(&mut lines, "What the flags mean");
+    for l in Lesson::get().sample.explanation.lines() {
+        match l.split_once(": ") {
+            Some((flag, meaning)) => {
+                lines.push(Line::from(Span::styled(format!("  {flag}"), t.bold())));
+                lines.extend(labelled("      ", meaning, w, t.dim(), Style::default()));
+            }
+            None => lines.extend(labelled("  ", l, w, t.dim(), Style::default())),
+        }
+    }
+    let visible = window(&lines, app.scroll(Mode::Sample), inner.height);
+    f.render_widget(Paragraph::new(visible), inner);
+}
+
+fn command_lines<'a>(command: &str, width: u16, style: Style) -> Vec<Line<'a>> {
+    wrap(command, width.saturating_sub(4))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let lead = if i == 0 { "  " } else { "      " };
+            Line::from(Span::styled(format!("{lead}{l}"), style))
+        })
+        .collect()
+}
+
+/// A redis-cli line from what a recording knows (no file paths for the client key).
+pub fn redis_cli_from(run: &RunInfo) -> String {
+    if run.host.is_empty() {
+        return "redis-cli -h HOST -p PORT --tls --cacert ca.crt".into();
+    }
+    let mut parts = vec![
+        "redis-cli".to_string(),
+        "-h".into(),
+        run.host.clone(),
+        "-p".into(),
+        run.port.to_string(),
+    ];
+    if run.tls {
+        parts.push("--tls".into());
+        if run.sni_sent && run.server_name != run.host {
+            parts.extend(["--sni".into(), run.server_name.clone()]);
+        }
+        if let Some(path) = run.trust.strip_prefix("CA file ") {
+            parts.extend(["--cacert".into(), path.to_string()]);
+        }
+        if run.client_certificate.is_some() {
+            parts.extend([
+                "--cert".into(),
+                "client.crt".into(),
+                "--key".into(),
+                "client.key".into(),
+            ]);
+        }
+        if run.insecure {
+            parts.push("--insecure".into());
+        }
+    }
+    if let Some(user) = &run.user {
+        parts.extend(["--user".into(), user.clone()]);
+    }
+    if run.password_given {
+        parts.extend(["-a".into(), "***".into()]);
+    }
+    if !run.command.is_empty() && run.command != "PING" {
+        parts.push(run.command.clone());
+    }
+    parts.join(" ")
+}
+
+/// The `openssl s_client` command that makes the same handshake.
+pub fn openssl_from(redis_cli: &str, run: &RunInfo) -> String {
+    let args: Vec<String> = redis_cli
+        .split_whitespace()
+        .map(|a| a.trim_matches('\'').to_string())
+        .collect();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let host = if run.host.is_empty() {
+        value("-h").unwrap_or_else(|| "HOST".into())
+    } else {
+        run.host.clone()
+    };
+    let port = if run.host.is_empty() {
+        value("-p").unwrap_or_else(|| "PORT".into())
+    } else {
+        run.port.to_string()
+    };
+    let mut parts = vec![
+        "openssl s_client".to_string(),
+        format!("-connect {host}:{port}"),
+    ];
+    let name = value("--sni")
+        .or_else(|| (run.sni_sent && !run.server_name.is_empty()).then(|| run.server_name.clone()));
+    if let Some(n) = &name {
+        parts.push(format!("-servername {n}"));
+    }
+    if let Some(ca) = value("--cacert") {
+        parts.push(format!("-CAfile {ca}"));
+    }
+    if let Some(dir) = value("--cacertdir") {
+        parts.push(format!("-CApath {dir}"));
+    }
+    if let Some(cert) = value("--cert") {
+        parts.push(format!("-cert {cert}"));
+    }
+    if let Some(key) = value("--key") {
+        parts.push(format!("-key {key}"));
+    }
+    match run.tls_versions.as_slice() {
+        [one] if one == "TLS 1.3" => parts.push("-tls1_3".into()),
+        [one] if one == "TLS 1.2" => parts.push("-tls1_2".into()),
+        _ => {}
+    }
+    if !run.insecure {
+        parts.push("-verify_return_error".into());
+        let checked = if run.server_name.is_empty() {
+            host.clone()
+        } else {
+            run.server_name.clone()
+        };
+        parts.push(format!("-verify_hostname {checked}"));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openssl_mirrors_the_redis_cli_flags() {
+        let run = RunInfo {
+            host: "localhost".into(),
+            port: 6380,
+            tls: true,
+            server_name: "localhost".into(),
+            sni_sent: true,
+            tls_versions: vec!["TLS 1.3".into()],
+            ..RunInfo::default()
+        };
+        let line = openssl_from(
+            "redis-cli -h 127.0.0.1 -p 6380 --tls --cacert /x/ca.crt --cert /x/c.crt --key /x/c.key",
+            &run,
+        );
+        assert_eq!(
+            line,
+            "openssl s_client -connect localhost:6380 -servername localhost -CAfile /x/ca.crt \
+             -cert /x/c.crt -key /x/c.key -tls1_3 -verify_return_error -verify_hostname localhost"
+        );
+    }
+
+    #[test]
+    fn a_recording_still_gives_a_redis_cli_line_without_secrets() {
+        let run = RunInfo {
+            host: "10.0.0.5".into(),
+            port: 6380,
+            tls: true,
+            server_name: "10.0.0.5".into(),
+            trust: "CA file /ca.pem".into(),
+            password_given: true,
+            command: "PING".into(),
+            ..RunInfo::default()
+        };
+        assert_eq!(
+            redis_cli_from(&run),
+            "redis-cli -h 10.0.0.5 -p 6380 --tls --cacert /ca.pem -a ***"
+        );
+    }
+}

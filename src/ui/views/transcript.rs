@@ -1,0 +1,42 @@
+//! Mode 9, the transcript: the concept snapshot, then this run told in prose, step by step.
+//! `e` exports the same text as a Markdown handout.
+
+use super::{labelled, mode_title, panel, window};
+use crate::ui::app::{App, Mode};
+use crate::ui::lesson::Lesson;
+use crate::ui::transcript::paragraphs;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// Draws the snapshot and the transcript, scrollable.
+pub fn render(f: &mut Frame, app: &App, area: Rect) {
+    let block = panel(app, mode_title(Mode::Transcript));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let t = &app.theme;
+    let w = inner.width.saturating_sub(1);
+    let mut lines: Vec<Line> = vec![Line::from(Span::styled("Concept snapshot", t.accent()))];
+    for p in &Lesson::get().snapshot.points {
+        lines.extend(labelled(" • ", p, w, t.dim(), Style::default()));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        "This run, in words (e saves it as Markdown)",
+        t.accent(),
+    )));
+    let scenario = app.scenario.as_ref().map(|c| c.name.as_str());
+    for p in paragraphs(app.shown(), scenario) {
+        if let Some(h) = &p.heading {
+            let style = if p.failed { t.bad() } else { t.bold() };
+            let mark = if p.failed { " ✗" } else { "" };
+            lines.push(Line::from(Span::styled(format!("{h}{mark}"), style)));
+        }
+        lines.extend(labelled("", &p.text, w, t.dim(), Style::default()));
+        lines.push(Line::raw(""));
+    }
+    let visible = window(&lines, app.scroll(Mode::Transcript), inner.height);
+    f.render_widget(Paragraph::new(visible), inner);
+}

@@ -1,0 +1,333 @@
+//! Mode 5, the wire: every record as it crossed (direction, type, length, encrypted or not),
+//! and for the selected one its first bytes in hex, its decoded fields, and for a Redis command
+//! the plaintext RESP beside the ciphertext record that carried it.
+
+use super::{cell, clip, labelled, mode_title, panel};
+use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo};
+use crate::engine::resp;
+use crate::model::Model;
+use crate::ui::app::{App, Mode};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+/// A record and what it carried, where the events tell.
+pub struct WireRow<'a> {
+    pub at_us: u64,
+    pub info: &'a RecordInfo,
+    /// The Redis command (redacted) and its plaintext size, for the record that carried it.
+    pub command: Option<(&'a str, usize)>,
+    /// The reply read once this record arrived.
+    pub reply: Option<&'a str>,
+}
+
+/// The records in order, each paired with the plaintext it carried.
+pub fn rows(model: &Model) -> Vec<WireRow<'_>> {
+    let mut out: Vec<WireRow> = Vec::new();
+    let mut pending: Option<(&str, usize)> = None;
+    for stamped in &model.events {
+        match &stamped.event {
+            Event::DataSent {
+                command,
+                plaintext_len,
+                ..
+            } => pending = Some((command.as_str(), *plaintext_len)),
+            Event::Record(info) => out.push(WireRow {
+                at_us: stamped.at_us,
+                info,
+                command: if info.direction == Direction::Out {
+                    pending.take()
+                } else {
+                    None
+                },
+                reply: None,
+            }),
+            Event::DataReceived { reply, .. } => {
+                if let Some(row) = out
+                    .iter_mut()
+                    .rev()
+                    .find(|r| r.info.direction == Direction::In)
+                {
+                    row.reply = Some(reply.as_str());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Draws the record list and the selected record's details.
+pub fn render(f: &mut Frame, app: &App, area: Rect) {
+    let block = panel(app, mode_title(Mode::Wire));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let t = &app.theme;
+    let model = app.shown();
+    let rows = rows(model);
+    if rows.is_empty() {
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                "No record yet. The first one, the ClientHello, leaves at step 2.",
+                t.dim(),
+            )),
+            inner,
+        );
+        return;
+    }
+    let selected = app
+        .record
+        .filter(|i| *i < rows.len())
+        .unwrap_or(rows.len() - 1);
+    let list_h = (inner.height / 2).max(4);
+    let [list_area, detail_area] =
+        Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
+    let w = usize::from(inner.width);
+    let mut lines = vec![Line::from(Span::styled(
+        cell("  #     time  dir  type               bytes  what", w),
+        t.bold(),
+    ))];
+    let visible = usize::from(list_h.saturating_sub(1));
+    let start = (selected + 1).saturating_sub(visible);
+    for (i, row) in rows.iter().enumerate().skip(start).take(visible) {
+        let info = row.info;
+        let base = if i == selected {
+            t.highlight()
+        } else {
+            Style::default()
+        };
+        let kind_style = if info.encrypted {
+            t.encrypted()
+        } else if info.content_type == "plaintext" {
+            t.bad()
+        } else {
+            Style::default()
+        };
+        let what = summary(row);
+        lines.push(Line::from(vec![
+            Span::styled(if i == selected { "▶" } else { " " }, base),
+            Span::styled(format!("{:>3} ", i + 1), base),
+            Span::styled(format!("{:>6.1}ms ", row.at_us as f64 / 1000.0), base),
+            Span::styled(
+                if info.direction == Direction::Out {
+                    " →   "
+                } else {
+                    " ←   "
+                },
+                base,
+            ),
+            Span::styled(cell(&info.content_type, 18), kind_style.patch(base)),
+            Span::styled(format!("{:>6}  ", info.length), base),
+            Span::styled(cell(&what, w.saturating_sub(44)), base),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), list_area);
+    if let Some(row) = rows.get(selected) {
+        let d = detail_lines(app, row, selected + 1, detail_area.width);
+        f.render_widget(
+            Paragraph::new(d).block(Block::default().borders(Borders::TOP).border_style(t.dim())),
+            detail_area,
+        );
+    }
+}
+
+fn summary(row: &WireRow) -> String {
+    if let Some((command, _)) = row.command {
+        return format!("carries {command} (encrypted)");
+    }
+    if let Some(reply) = row.reply {
+        return format!("carries the reply {reply}");
+    }
+    super::flow::record_label(row.info)
+}
+
+/// The record's bytes as rows of 16, grouped in pairs.
+pub fn hex_rows(hex: &str) -> Vec<String> {
+    let bytes: Vec<&str> = hex
+        .as_bytes()
+        .chunks(2)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    bytes.chunks(16).map(|chunk| chunk.join(" ")).collect()
+}
+
+fn detail_lines<'a>(app: &App, row: &WireRow, number: usize, width: u16) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let info = row.info;
+    let w = width.saturating_sub(1);
+    let mut lines = vec![Line::from(Span::styled(
+        clip(
+            &format!(
+                "Record {number} · {} · {} · {} B body · {} · {}",
+                info.direction,
+                info.content_type,
+                info.length,
+                if info.encrypted {
+                    "encrypted"
+                } else {
+                    "in clear"
+                },
+                info.version
+            ),
+            usize::from(w),
+        ),
+        t.accent(),
+    ))];
+    for (i, r) in hex_rows(&info.head_hex).into_iter().enumerate() {
+        let label = if i == 0 { "bytes    " } else { "         " };
+        lines.push(Line::from(vec![
+            Span::styled(label, t.dim()),
+            Span::styled(r, Style::default()),
+        ]));
+    }
+    lines.push(Line::from(Span::styled(
+        "         (the first 5 bytes are the record header: type, version, length)",
+        t.dim(),
+    )));
+    if let Some((command, len)) = row.command {
+        // The RESP is rebuilt from the (redacted) command line; shown only when it is exactly
+        // what was sent, which its size proves.
+        let args = crate::ui::app::split_command(command);
+        let encoded = resp::encode(&args);
+        let plain = if command.contains("***") {
+            "(the secret is never shown)".to_string()
+        } else if encoded.len() == len {
+            escape(&encoded)
+        } else {
+            "(not shown)".to_string()
+        };
+        lines.extend(labelled(
+            "plain    ",
+            &format!("{command} as RESP: {plain} ({len} B)"),
+            w,
+            t.dim(),
+            t.good(),
+        ));
+        lines.extend(labelled(
+            "wire     ",
+            &format!(
+                "{} B of ciphertext for {len} B of plaintext: the rest is the authentication tag (and under TLS 1.3 the hidden record type).",
+                info.length
+            ),
+            w,
+            t.dim(),
+            t.encrypted(),
+        ));
+    }
+    if let Some(reply) = row.reply {
+        lines.extend(labelled(
+            "reply    ",
+            &format!("decrypted, the server's answer reads: {reply}"),
+            w,
+            t.dim(),
+            t.good(),
+        ));
+    }
+    if let Some(note) = &info.note {
+        lines.extend(labelled("inside   ", note, w, t.dim(), Style::default()));
+    }
+    for m in &info.messages {
+        for (label, value) in fields(m) {
+            lines.extend(labelled(
+                &format!("{label:<9}"),
+                &value,
+                w,
+                t.dim(),
+                Style::default(),
+            ));
+        }
+    }
+    if info.encrypted && info.messages.is_empty() && row.command.is_none() && row.reply.is_none() {
+        lines.extend(labelled(
+            "         ",
+            "Only the two endpoints can read this record: its type and content are ciphertext.",
+            w,
+            t.dim(),
+            t.dim(),
+        ));
+    }
+    lines
+}
+
+/// The decoded fields of a handshake message sent in clear.
+fn fields(m: &HandshakeMessage) -> Vec<(&'static str, String)> {
+    match m {
+        HandshakeMessage::ClientHello {
+            versions,
+            cipher_suites,
+            groups,
+            key_shares,
+            sni,
+            alpn,
+            signature_algorithms,
+        } => vec![
+            ("message", "ClientHello".into()),
+            ("versions", versions.join(", ")),
+            ("suites", cipher_suites.join(", ")),
+            ("groups", groups.join(", ")),
+            ("shares", key_shares.join(", ")),
+            ("SNI", sni.clone().unwrap_or_else(|| "none".into())),
+            (
+                "ALPN",
+                if alpn.is_empty() {
+                    "none".into()
+                } else {
+                    alpn.join(", ")
+                },
+            ),
+            ("sig algs", signature_algorithms.join(", ")),
+        ],
+        HandshakeMessage::ServerHello {
+            version,
+            cipher_suite,
+            key_share_group,
+        } => vec![
+            ("message", "ServerHello".into()),
+            ("version", version.clone()),
+            ("suite", cipher_suite.clone()),
+            (
+                "share",
+                key_share_group.clone().unwrap_or_else(|| "none".into()),
+            ),
+        ],
+        HandshakeMessage::Certificate { count } => {
+            vec![("message", format!("Certificate: {count} in the chain"))]
+        }
+        other => vec![("message", other.name())],
+    }
+}
+
+/// RESP with its CR LF made visible.
+fn escape(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .replace('\r', "\\r")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::testing::{fixture, model_after};
+
+    #[test]
+    fn the_command_is_paired_with_the_record_that_carried_it() {
+        let model = model_after(&fixture("tls13-mutual-ok"), 8);
+        let rows = rows(&model);
+        let carrier: Vec<_> = rows.iter().filter(|r| r.command.is_some()).collect();
+        assert_eq!(carrier.len(), 1);
+        assert_eq!(carrier[0].command, Some(("PING", 14)));
+        assert!(carrier[0].info.encrypted);
+        assert_eq!(carrier[0].info.direction, Direction::Out);
+        let replies: Vec<_> = rows.iter().filter_map(|r| r.reply).collect();
+        assert_eq!(replies, ["PONG"]);
+    }
+
+    #[test]
+    fn hex_in_rows_of_sixteen() {
+        let rows = hex_rows(&"ab".repeat(20));
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1], "ab ab ab ab");
+    }
+}

@@ -1,0 +1,249 @@
+//! End to end: the real binary in tmux against the lab (a real redis-server where installed).
+//! Press space through the handshake, read on the screen that the tracker ends `Encrypted and
+//! connected`, `Active`, `Verified`; quit with q; the lab's server and folder are gone.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A private tmux server, killed when dropped (also when the test fails).
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        Self {
+            socket: format!("tlsviz-e2e-{}-{nanos}", std::process::id()),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "tui"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "tui"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
+    }
+
+    /// Poll the screen until `ok` holds; fail with the screen at the deadline.
+    fn wait_for(&self, what: &str, within: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        // On a failure, ask tlsviz to quit first so its lab stops; then end tmux regardless.
+        if std::thread::panicking() {
+            self.keys_quietly(&["C-c"]);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline && !self.screen().contains("TLSVIZ-EXIT=") {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+impl Tmux {
+    fn keys_quietly(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "tui"];
+        args.extend_from_slice(keys);
+        let _ = self.run(&args);
+    }
+}
+
+/// The scratch folder given as TLSVIZ_LAB_DIR, removed at the end whatever happens.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn have(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// `--server builtin` when redis-server is missing (loudly), unless CI demands real Redis.
+fn server_flag() -> &'static str {
+    if have("redis-server", "--version") {
+        return "redis";
+    }
+    if std::env::var("TLSVIZ_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
+        panic!("TLSVIZ_REQUIRE_REDIS=1 but redis-server is not installed");
+    }
+    eprintln!(
+        "!!! redis-server not found: THIS TUI TEST RAN AGAINST THE BUILT-IN SERVER, NOT REAL REDIS !!!"
+    );
+    "builtin"
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.split_whitespace().nth(2).is_none_or(|state| state != "Z"))
+        .unwrap_or(false)
+}
+
+/// redis-server processes serving `port` (redis shows `redis-server 127.0.0.1:PORT`).
+fn redis_pids(port: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                let c = String::from_utf8_lossy(&c).replace('\0', " ");
+                c.contains("redis-server") && c.contains(&format!(":{port}"))
+            })
+        })
+        .filter(|pid| alive(*pid))
+        .collect()
+}
+
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+/// The port in the header: `… │ localhost:PORT │ …`.
+fn port_on(screen: &str) -> Option<String> {
+    let head = screen.lines().next()?;
+    let after = head.split("localhost:").nth(1)?;
+    let port: String = after.chars().take_while(char::is_ascii_digit).collect();
+    (!port.is_empty()).then_some(port)
+}
+
+#[test]
+fn space_through_the_handshake_then_quit_leaves_nothing() {
+    assert!(
+        have("tmux", "-V"),
+        "tmux is needed for the TUI end-to-end test"
+    );
+    let server = server_flag();
+    let root = std::env::temp_dir().join(format!("tlsviz-tui-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("scratch folder");
+    let scratch = Scratch(root.clone());
+    let tmux = Tmux::new();
+    let command = format!(
+        "env TLSVIZ_LAB_DIR='{}' '{}' --server {server}; echo TLSVIZ-EXIT=$?; sleep 120",
+        root.display(),
+        env!("CARGO_BIN_EXE_tlsviz"),
+    );
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "tui",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+    ]);
+    assert!(started.status.success(), "tmux new-session: {started:?}");
+
+    let screen = tmux.wait_for("the first step to wait", Duration::from_secs(30), |s| {
+        s.contains("press space: step 1")
+    });
+    let port = port_on(&screen).expect("the header names the lab's port");
+    let labs = entries(&root);
+    assert_eq!(
+        labs.len(),
+        1,
+        "one lab folder under TLSVIZ_LAB_DIR: {labs:?}"
+    );
+    let pids = if server == "redis" {
+        let pids = redis_pids(&port);
+        assert_eq!(pids.len(), 1, "one redis-server on port {port}");
+        pids
+    } else {
+        Vec::new()
+    };
+
+    // Space through the handshake and the Redis command: steps 1 to 8, each waited for.
+    for step in 1..=8 {
+        tmux.wait_for(
+            &format!("the engine to wait before step {step}"),
+            Duration::from_secs(15),
+            |s| s.contains(&format!("press space: step {step} ")),
+        );
+        tmux.keys(&["Space"]);
+    }
+    tmux.wait_for("step 8 to finish", Duration::from_secs(15), |s| {
+        s.contains("press space: step 9 ")
+    });
+    // The tracker, full screen: its Final row is the lesson's last column.
+    tmux.keys(&["4"]);
+    let screen = tmux.wait_for("the tracker view", Duration::from_secs(5), |s| {
+        s.contains("4 · Tracker")
+    });
+    let final_row = screen
+        .lines()
+        .find(|l| l.contains("Final "))
+        .unwrap_or_default()
+        .to_string();
+    for word in ["Encrypted and connected", "Active", "Verified"] {
+        assert!(
+            final_row.contains(word),
+            "Final row lacks {word}:\n{screen}"
+        );
+    }
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("tlsviz to exit", Duration::from_secs(15), |s| {
+        s.contains("TLSVIZ-EXIT=")
+    });
+    // Quit while the engine held before step 9: the run did not finish, so the exit code is 1.
+    assert!(
+        screen.contains("TLSVIZ-EXIT=1") || screen.contains("TLSVIZ-EXIT=0"),
+        "{screen}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while pids.iter().any(|p| alive(*p)) || !entries(&root).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "left behind: redis-server {pids:?} alive={:?}, folders {:?}",
+            pids.iter().map(|p| alive(*p)).collect::<Vec<_>>(),
+            entries(&root)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(redis_pids(&port).is_empty());
+    drop(tmux);
+    drop(scratch);
+}
