@@ -65,6 +65,9 @@ pub struct TlsOptions {
 pub struct TlsMaterial {
     pub provider: Arc<CryptoProvider>,
     pub roots: Arc<RootCertStore>,
+    /// rustls's own verifier over `roots`, built once and shared by every run (`None` with
+    /// `--insecure`).
+    pub verifier: Option<Arc<rustls::client::WebPkiServerVerifier>>,
     pub trust_description: String,
     pub client: Option<(Arc<CertifiedKey>, String)>,
     pub insecure: bool,
@@ -109,9 +112,26 @@ pub fn load(opts: &TlsOptions) -> Result<TlsMaterial, UsageError> {
         )?))),
         None => None,
     };
+    let roots = Arc::new(roots);
+    let verifier = if opts.insecure {
+        None
+    } else {
+        Some(
+            rustls::client::WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
+                .build()
+                .map_err(|e| {
+                    UsageError::new(
+                        trust_description.clone(),
+                        format!("cannot verify with it: {e}"),
+                        "the trust store is empty or unusable; pass the server's CA with --cacert",
+                    )
+                })?,
+        )
+    };
     Ok(TlsMaterial {
         provider,
-        roots: Arc::new(roots),
+        roots,
+        verifier,
         trust_description,
         client,
         insecure: opts.insecure,

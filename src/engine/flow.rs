@@ -8,7 +8,7 @@ use super::pace::{EventSink, Pace};
 use super::records::{content_type_name, describe};
 use super::session::TlsSession;
 use super::{gate, step_connect, Target};
-use rustls::client::{Resumption, WebPkiServerVerifier};
+use rustls::client::Resumption;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, ProtocolVersion};
 use std::sync::Arc;
@@ -237,20 +237,10 @@ fn client_config(
         step: 1,
         message: format!("TLS configuration: {e}"),
     };
-    let inner = if material.insecure {
-        None
-    } else {
-        let verifier = WebPkiServerVerifier::builder_with_provider(
-            material.roots.clone(),
-            material.provider.clone(),
-        )
-        .build()
-        .map_err(|e| Failure::Io {
-            step: 1,
-            message: format!("TLS configuration: {e}"),
-        })?;
-        Some(verifier as Arc<dyn rustls::client::danger::ServerCertVerifier>)
-    };
+    let inner = material
+        .verifier
+        .clone()
+        .map(|v| v as Arc<dyn rustls::client::danger::ServerCertVerifier>);
     let verifier = Arc::new(TapVerifier {
         inner,
         roots: material.roots.clone(),
