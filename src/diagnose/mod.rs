@@ -89,3 +89,6 @@ impl Diagnosis {
         format!("{}: {}", self.kind, self.message)
     }
 }
+
+#[cfg(test)]
+mod tests;

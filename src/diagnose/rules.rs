@@ -98,7 +98,7 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
             8,
             format!("no reply to the command within {secs} s"),
         )
-        .explain("The channel was up, the command went out encrypted, and Redis did not answer in time.")
+        .explain("The channel was up and at step 8 the command went out encrypted, but Redis did not answer in time.")
         .fix("Check that the server is not blocked (a long command, a busy server) or raise --timeout.")
         .done(),
         Failure::Timeout { step } => Builder::new(
@@ -121,7 +121,7 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
             *step,
             format!("a record announced {length} bytes, more than TLS allows (18432)"),
         )
-        .explain("The peer sent a record header no TLS implementation may send; it does not speak TLS correctly.")
+        .explain(format!("At step {step} the peer sent a record header no TLS implementation may send: it does not speak TLS correctly."))
         .fix("Make sure -p points at the TLS port of a real Redis server and nothing rewrites the traffic.")
         .evidence("declared length", length.to_string())
         .done(),
@@ -262,6 +262,13 @@ fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize, partial: usiz
     ))
     .fix("Check the server's log for the reason (tls-protocols, tls-ciphers), and that -p is its TLS port.")
     .evidence("bytes received before the close", bytes.to_string());
+    if step == 2 {
+        b = b.redis_cli(if model.run.sni_sent {
+            "redis-cli sends SNI only with --sni; tlsviz sent it, so a server that routes by SNI got it here"
+        } else {
+            "No SNI was sent (the host is an IP address). Proxies and managed services that route by SNI drop such hellos: connect by name or pass --sni."
+        });
+    }
     if let Some(probe) = &model.probe {
         b = b.evidence(
             "plain PING on a second connection",
@@ -571,7 +578,9 @@ fn redis_error(model: &Model, reply: &str, during_auth: bool) -> Diagnosis {
             .done();
     }
     Builder::new(ErrorKind::RedisError, 8, reply.to_string())
-        .explain("The connection worked end to end; Redis answered the command with an error.")
+        .explain(
+            "The connection worked end to end; at step 8 Redis answered the command with an error.",
+        )
         .fix("Check the command and its arguments.")
         .done()
 }

@@ -117,15 +117,18 @@ pub fn load(opts: &TlsOptions) -> Result<TlsMaterial, UsageError> {
         None
     } else {
         Some(
-            rustls::client::WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
-                .build()
-                .map_err(|e| {
-                    UsageError::new(
-                        trust_description.clone(),
-                        format!("cannot verify with it: {e}"),
-                        "the trust store is empty or unusable; pass the server's CA with --cacert",
-                    )
-                })?,
+            rustls::client::WebPkiServerVerifier::builder_with_provider(
+                roots.clone(),
+                provider.clone(),
+            )
+            .build()
+            .map_err(|e| {
+                UsageError::new(
+                    trust_description.clone(),
+                    format!("cannot verify with it: {e}"),
+                    "the trust store is empty or unusable; pass the server's CA with --cacert",
+                )
+            })?,
         )
     };
     Ok(TlsMaterial {

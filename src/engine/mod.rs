@@ -12,6 +12,7 @@ pub mod probe;
 pub mod records;
 pub mod resp;
 mod session;
+pub mod tls_error;
 
 use config::TlsMaterial;
 use events::{Event, Failure, RunInfo};

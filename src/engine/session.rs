@@ -1,7 +1,7 @@
 //! One TLS connection driven by hand: records read one at a time and fed to rustls, records
 //! written by rustls held until the step that sends them.
 
-use super::events::{Direction, Event, Failure, TlsErrorDetail};
+use super::events::{Direction, Event, Failure};
 use super::hooks::HookState;
 use super::pace::{EventSink, Pace};
 use super::probe::printable;
@@ -9,6 +9,7 @@ use super::records::{
     describe, hex, split_complete, split_handshake_messages, RecordSplitter, SplitError,
 };
 use super::resp::{self, Reply};
+use super::tls_error::{alert_name, tls_detail};
 use rustls::ClientConnection;
 use std::collections::VecDeque;
 use std::io::{Read, Write};
@@ -372,59 +373,4 @@ fn is_reset(e: &std::io::Error) -> bool {
             | std::io::ErrorKind::ConnectionAborted
             | std::io::ErrorKind::BrokenPipe
     )
-}
-
-pub fn alert_name(code: u8) -> String {
-    format!("{:?}", rustls::AlertDescription::from(code))
-}
-
-/// The stable part of a rustls error, for diagnosis.
-pub fn tls_detail(error: &rustls::Error) -> TlsErrorDetail {
-    use rustls::CertificateError as C;
-    match error {
-        rustls::Error::AlertReceived(desc) => TlsErrorDetail::AlertReceived {
-            description: format!("{desc:?}"),
-            code: u8::from(*desc),
-        },
-        rustls::Error::InvalidCertificate(cert) => match cert {
-            C::Expired => TlsErrorDetail::CertificateExpired {
-                now: None,
-                not_after: None,
-            },
-            C::ExpiredContext { time, not_after } => TlsErrorDetail::CertificateExpired {
-                now: Some(time.as_secs() as i64),
-                not_after: Some(not_after.as_secs() as i64),
-            },
-            C::NotValidYet => TlsErrorDetail::CertificateNotValidYet {
-                now: None,
-                not_before: None,
-            },
-            C::NotValidYetContext { time, not_before } => TlsErrorDetail::CertificateNotValidYet {
-                now: Some(time.as_secs() as i64),
-                not_before: Some(not_before.as_secs() as i64),
-            },
-            C::UnknownIssuer => TlsErrorDetail::UnknownIssuer,
-            C::NotValidForName => TlsErrorDetail::NotValidForName {
-                expected: None,
-                presented: Vec::new(),
-            },
-            C::NotValidForNameContext {
-                expected,
-                presented,
-            } => TlsErrorDetail::NotValidForName {
-                expected: Some(expected.to_str().into_owned()),
-                presented: presented.clone(),
-            },
-            other => TlsErrorDetail::BadCertificate {
-                reason: format!("{other:?}"),
-            },
-        },
-        rustls::Error::PeerIncompatible(p) => TlsErrorDetail::PeerIncompatible {
-            reason: format!("{p:?}"),
-        },
-        rustls::Error::PeerMisbehaved(p) => TlsErrorDetail::PeerMisbehaved {
-            reason: format!("{p:?}"),
-        },
-        _ => TlsErrorDetail::Other,
-    }
 }

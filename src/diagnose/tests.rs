@@ -1,0 +1,409 @@
+//! One test per rule, fed with real rustls errors (through the same conversion the engine uses)
+//! and real socket-level failures.
+
+use super::*;
+use crate::engine::events::*;
+use crate::engine::tls_error::tls_detail;
+use crate::model::Model;
+use rustls::{AlertDescription, CertificateError, Error, PeerIncompatible};
+
+fn model(tls13: bool) -> Model {
+    let mut m = Model::new();
+    m.apply(Stamped {
+        at_us: 0,
+        event: Event::RunStarted(RunInfo {
+            host: "cache.example.com".into(),
+            port: 6380,
+            tls: true,
+            server_name: "cache.example.com".into(),
+            timeout_ms: 5000,
+            tls_versions: vec!["TLS 1.3".into(), "TLS 1.2".into()],
+            ..RunInfo::default()
+        }),
+    });
+    m.apply(Stamped {
+        at_us: 1,
+        event: Event::Record(RecordInfo {
+            direction: Direction::In,
+            content_type: "handshake".into(),
+            version: "TLS 1.2".into(),
+            length: 90,
+            encrypted: false,
+            messages: vec![HandshakeMessage::ServerHello {
+                version: if tls13 { "TLS 1.3" } else { "TLS 1.2" }.into(),
+                cipher_suite: "x".into(),
+                key_share_group: None,
+            }],
+            head_hex: String::new(),
+            note: None,
+        }),
+    });
+    m
+}
+
+fn with_chain(mut m: Model, chain: Vec<CertificateInfo>) -> Model {
+    m.apply(Stamped {
+        at_us: 2,
+        event: Event::ServerCertificates {
+            server_name: "cache.example.com".into(),
+            chain,
+        },
+    });
+    m
+}
+
+fn tls(step: u8, error: Error) -> Failure {
+    Failure::Tls {
+        step,
+        error: error.to_string(),
+        detail: tls_detail(&error),
+    }
+}
+
+fn check(d: &Diagnosis, kind: ErrorKind, step: u8) {
+    assert_eq!((d.kind, d.step), (kind, step), "{d:?}");
+    assert!(
+        !d.message.is_empty() && !d.explanation.is_empty() && !d.fix.is_empty(),
+        "{d:?}"
+    );
+    assert!(
+        d.explanation.contains(&format!("step {step}")) || d.explanation.contains("Step"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn socket_failures_belong_to_step_1() {
+    let m = model(true);
+    check(
+        &diagnose(
+            &Failure::ConnectRefused {
+                address: "10.0.0.1:6380".into(),
+            },
+            &m,
+        ),
+        ErrorKind::ConnectionRefused,
+        1,
+    );
+    check(
+        &diagnose(
+            &Failure::HostNotFound {
+                host: "x".into(),
+                message: "no such host".into(),
+            },
+            &m,
+        ),
+        ErrorKind::HostNotFound,
+        1,
+    );
+    check(
+        &diagnose(
+            &Failure::ConnectTimeout {
+                address: "10.0.0.1:6380".into(),
+            },
+            &m,
+        ),
+        ErrorKind::ConnectTimeout,
+        1,
+    );
+}
+
+#[test]
+fn certificate_rules_are_step_4() {
+    let leaf = CertificateInfo {
+        subject: "CN=cache.example.com".into(),
+        issuer: "O=Example, CN=Example Issuing CA".into(),
+        san: vec!["DNS:cache.example.com".into()],
+        not_after_unix: 1_700_000_000,
+        ..Default::default()
+    };
+    let m = with_chain(model(true), vec![leaf.clone()]);
+    let expired = Error::InvalidCertificate(CertificateError::ExpiredContext {
+        time: rustls::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+            1_700_086_400,
+        )),
+        not_after: rustls::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+            1_700_000_000,
+        )),
+    });
+    let d = diagnose(&tls(4, expired), &m);
+    check(&d, ErrorKind::CertificateExpired, 4);
+    assert!(d.explanation.contains("1 day ago"), "{}", d.explanation);
+    check(
+        &diagnose(
+            &tls(4, Error::InvalidCertificate(CertificateError::NotValidYet)),
+            &m,
+        ),
+        ErrorKind::CertificateNotYetValid,
+        4,
+    );
+    let d = diagnose(
+        &tls(
+            4,
+            Error::InvalidCertificate(CertificateError::UnknownIssuer),
+        ),
+        &m,
+    );
+    check(&d, ErrorKind::UnknownIssuer, 4);
+    assert!(d
+        .evidence
+        .iter()
+        .any(|e| e.value.contains("Example Issuing CA")));
+    let name = Error::InvalidCertificate(CertificateError::NotValidForName);
+    let d = diagnose(&tls(4, name), &m);
+    check(&d, ErrorKind::HostnameMismatch, 4);
+    assert!(d
+        .redis_cli
+        .as_deref()
+        .unwrap_or("")
+        .contains("does not check host names"));
+    check(
+        &diagnose(
+            &tls(
+                4,
+                Error::InvalidCertificate(CertificateError::InvalidPurpose),
+            ),
+            &m,
+        ),
+        ErrorKind::BadCertificate,
+        4,
+    );
+
+    let self_signed = CertificateInfo {
+        self_signed: true,
+        ..leaf.clone()
+    };
+    let m2 = with_chain(model(true), vec![self_signed]);
+    check(
+        &diagnose(
+            &tls(
+                4,
+                Error::InvalidCertificate(CertificateError::UnknownIssuer),
+            ),
+            &m2,
+        ),
+        ErrorKind::SelfSigned,
+        4,
+    );
+
+    let mut m3 = with_chain(model(true), vec![leaf]);
+    m3.related_trusted_ca = Some("O=Example, CN=Example Root CA".into());
+    let d = diagnose(
+        &tls(
+            4,
+            Error::InvalidCertificate(CertificateError::UnknownIssuer),
+        ),
+        &m3,
+    );
+    check(&d, ErrorKind::MissingIntermediate, 4);
+    assert!(d.fix.contains("tls-cert-file"));
+}
+
+#[test]
+fn hello_rules_are_step_2() {
+    let m = model(true);
+    check(
+        &diagnose(
+            &tls(2, Error::AlertReceived(AlertDescription::ProtocolVersion)),
+            &m,
+        ),
+        ErrorKind::ProtocolVersion,
+        2,
+    );
+    check(
+        &diagnose(
+            &tls(2, Error::AlertReceived(AlertDescription::HandshakeFailure)),
+            &m,
+        ),
+        ErrorKind::NoSharedCipher,
+        2,
+    );
+    check(
+        &diagnose(
+            &tls(
+                2,
+                Error::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13),
+            ),
+            &m,
+        ),
+        ErrorKind::ProtocolVersion,
+        2,
+    );
+    check(
+        &diagnose(
+            &tls(
+                2,
+                Error::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon),
+            ),
+            &m,
+        ),
+        ErrorKind::NoSharedCipher,
+        2,
+    );
+    check(
+        &diagnose(&Failure::Timeout { step: 2 }, &m),
+        ErrorKind::HandshakeTimeout,
+        2,
+    );
+    let http = Failure::NotTls {
+        step: 2,
+        first_bytes_hex: "48545450".into(),
+        first_bytes_text: "HTTP/1.1 400 Bad Request".into(),
+    };
+    check(&diagnose(&http, &m), ErrorKind::NotTls, 2);
+    let redis = Failure::NotTls {
+        step: 2,
+        first_bytes_hex: "2d455252".into(),
+        first_bytes_text: "-ERR unknown command".into(),
+    };
+    check(&diagnose(&redis, &m), ErrorKind::PlaintextPort, 2);
+    check(
+        &diagnose(
+            &Failure::PeerClosed {
+                step: 2,
+                reset: true,
+                bytes_received: 0,
+                partial_record: 0,
+            },
+            &m,
+        ),
+        ErrorKind::PeerClosed,
+        2,
+    );
+    check(
+        &diagnose(
+            &Failure::RecordOverflow {
+                step: 2,
+                length: 65535,
+            },
+            &m,
+        ),
+        ErrorKind::BadRecord,
+        2,
+    );
+}
+
+fn requested(mut m: Model, sent: bool) -> Model {
+    m.apply(Stamped {
+        at_us: 3,
+        event: Event::CertificateRequested(CertificateRequestInfo {
+            ca_names: vec![],
+            signature_schemes: vec![],
+        }),
+    });
+    m.apply(Stamped {
+        at_us: 4,
+        event: Event::ClientCertificate {
+            sent,
+            subject: sent.then(|| "CN=app".into()),
+        },
+    });
+    m
+}
+
+#[test]
+fn client_certificate_rules_are_step_5_wherever_they_are_noticed() {
+    let none = requested(model(true), false);
+    let d = diagnose(
+        &tls(
+            8,
+            Error::AlertReceived(AlertDescription::CertificateRequired),
+        ),
+        &none,
+    );
+    check(&d, ErrorKind::ClientCertificateRequired, 5);
+    assert!(d.explanation.contains("noticed at step 8"));
+    let tls12 = requested(model(false), false);
+    check(
+        &diagnose(
+            &tls(7, Error::AlertReceived(AlertDescription::HandshakeFailure)),
+            &tls12,
+        ),
+        ErrorKind::ClientCertificateRequired,
+        5,
+    );
+    let sent = requested(model(true), true);
+    check(
+        &diagnose(
+            &tls(8, Error::AlertReceived(AlertDescription::UnknownCA)),
+            &sent,
+        ),
+        ErrorKind::ClientCertificateRejected,
+        5,
+    );
+    check(
+        &diagnose(
+            &tls(
+                8,
+                Error::AlertReceived(AlertDescription::UnsupportedCertificate),
+            ),
+            &sent,
+        ),
+        ErrorKind::ClientCertificateRejected,
+        5,
+    );
+    check(
+        &diagnose(
+            &Failure::PeerClosed {
+                step: 8,
+                reset: true,
+                bytes_received: 3000,
+                partial_record: 0,
+            },
+            &sent,
+        ),
+        ErrorKind::ClientCertificateRejected,
+        5,
+    );
+}
+
+#[test]
+fn redis_rules_are_step_8() {
+    let m = model(true);
+    let err = |reply: &str, during_auth| Failure::RedisError {
+        step: 8,
+        reply: reply.into(),
+        during_auth,
+    };
+    check(
+        &diagnose(&err("(error) NOAUTH Authentication required.", false), &m),
+        ErrorKind::AuthRequired,
+        8,
+    );
+    check(
+        &diagnose(
+            &err(
+                "(error) WRONGPASS invalid username-password pair or user is disabled.",
+                true,
+            ),
+            &m,
+        ),
+        ErrorKind::AuthFailed,
+        8,
+    );
+    let no_pass = diagnose(&err("(error) ERR AUTH <password> called without any password configured for the default user.", true), &m);
+    check(&no_pass, ErrorKind::AuthFailed, 8);
+    assert!(no_pass.fix.contains("Drop -a"));
+    check(
+        &diagnose(&err("(error) ERR unknown command 'FOO'", false), &m),
+        ErrorKind::RedisError,
+        8,
+    );
+    check(
+        &diagnose(&Failure::Timeout { step: 8 }, &m),
+        ErrorKind::ReplyTimeout,
+        8,
+    );
+}
+
+#[test]
+fn kinds_round_trip_through_their_names() {
+    for kind in [
+        ErrorKind::ClientCertificateRequired,
+        ErrorKind::PlaintextPort,
+        ErrorKind::MissingIntermediate,
+    ] {
+        assert_eq!(ErrorKind::parse(&kind.as_str()), Some(kind));
+    }
+    assert_eq!(ErrorKind::parse("no_such_kind"), None);
+}
