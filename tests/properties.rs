@@ -20,11 +20,8 @@ proptest! {
         let mut splitter = RecordSplitter::new();
         for chunk in bytes.chunks(cut) {
             splitter.push(chunk);
-            loop {
-                match splitter.next_record() {
-                    Ok(Some(r)) => { let _ = describe(Direction::In, &r, false); }
-                    Ok(None) | Err(_) => break,
-                }
+            while let Ok(Some(r)) = splitter.next_record() {
+                let _ = describe(Direction::In, &r, false);
             }
         }
     }
