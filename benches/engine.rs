@@ -2,6 +2,7 @@
 //! - the engine in auto mode against bare tokio-rustls (connect, TLS 1.3 mutual handshake, PING,
 //!   close_notify), N handshakes each, against the same lab redis-server;
 //! - the lab from start to ready (certificates made, redis-server answering).
+//!
 //! Prints figures; asserts nothing (targets are judged in BENCHMARKS.md).
 
 use std::sync::Arc;

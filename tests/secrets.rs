@@ -19,7 +19,11 @@ fn run(args: &[String], env: &[(&str, &str)]) -> (Option<i32>, String) {
         .unwrap();
     (
         out.status.code(),
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     )
 }
 
@@ -55,17 +59,32 @@ fn passwords_and_keys_stay_out_of_every_output() {
         assert!(out.contains("***"), "{face} does not show the redaction");
         assert!(!out.contains(&key_body), "{face} shows the private key");
         let recorded = std::fs::read_to_string(&record).unwrap();
-        assert!(!recorded.contains(PASSWORD), "the recording holds the password");
-        assert!(recorded.contains("SECRET"), "the recording should name secrets by label");
+        assert!(
+            !recorded.contains(PASSWORD),
+            "the recording holds the password"
+        );
+        assert!(
+            recorded.contains("SECRET"),
+            "the recording should name secrets by label"
+        );
         let secrets: Vec<String> = std::fs::read_to_string(&keylog)
             .unwrap()
             .lines()
             .filter_map(|l| l.split(' ').nth(2).map(str::to_lowercase))
             .collect();
-        assert!(secrets.len() >= 5, "expected the TLS 1.3 secrets in the keylog");
+        assert!(
+            secrets.len() >= 5,
+            "expected the TLS 1.3 secrets in the keylog"
+        );
         for secret in &secrets {
-            assert!(!out.to_lowercase().contains(secret), "{face}: a TLS secret reached the output");
-            assert!(!recorded.to_lowercase().contains(secret), "a TLS secret reached the recording");
+            assert!(
+                !out.to_lowercase().contains(secret),
+                "{face}: a TLS secret reached the output"
+            );
+            assert!(
+                !recorded.to_lowercase().contains(secret),
+                "a TLS secret reached the recording"
+            );
         }
     }
 
@@ -90,14 +109,22 @@ fn keylog_only_when_asked_and_private() {
     let dir = std::env::temp_dir().join(format!("tlsviz-keylog-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let keylog = dir.join("keys.log");
-    let mut args = vec!["connect".to_string(), "--json".into(), "--keylog".into(), keylog.display().to_string()];
+    let mut args = vec![
+        "connect".to_string(),
+        "--json".into(),
+        "--keylog".into(),
+        keylog.display().to_string(),
+    ];
     args.extend(lab.connect_args());
     let (code, out) = run(&args, &[]);
     assert_eq!(code, Some(0), "{out}");
     let text = std::fs::read_to_string(&keylog).unwrap();
     let mode = std::fs::metadata(&keylog).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
-    let line = text.lines().find(|l| l.starts_with("CLIENT_TRAFFIC_SECRET_0 ")).expect("NSS key log line");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("CLIENT_TRAFFIC_SECRET_0 "))
+        .expect("NSS key log line");
     let secret = line.split(' ').nth(2).unwrap();
     assert!(secret.len() >= 64);
     assert!(!out.contains(secret), "the secret reached stdout");
