@@ -2,7 +2,8 @@
 //! and (only while autoplay is on) a tick. It owns the engine session and the terminal; it draws
 //! only when something changed.
 
-use super::app::{handle_key, Action, App, Origin};
+use super::app::{Action, App, Origin};
+use super::keys::handle_key;
 use super::replay::Replay;
 use super::session::{LiveSession, Opener, Source, UiOptions};
 use super::theme::Theme;
@@ -259,7 +260,8 @@ impl Loop {
     }
 
     fn opened(&mut self, result: Result<LiveSession, String>) {
-        self.app.opening = false;
+        // On success, `opening` stays set until the engine's first event arrives.
+        self.app.opening = result.is_ok();
         // Whatever the lab printed while starting is under our screen now.
         self.repaint = true;
         match result {
@@ -314,9 +316,14 @@ impl Loop {
         }
     }
 
-    /// Cancel the run (dropping the stepper), wait for the engine, then stop the lab.
+    /// Cancel the run (dropping the stepper), wait for the engine, then stop the lab. A session
+    /// still being opened is waited for and stopped too, so no lab outlives the TUI.
     async fn stop_live(&mut self) {
-        self.opening = None;
+        if let Some(opening) = self.opening.take() {
+            if let Ok(Ok(session)) = tokio::time::timeout(Duration::from_secs(15), opening).await {
+                let _ = tokio::task::spawn_blocking(move || drop(session)).await;
+            }
+        }
         let Some(run) = self.live.take() else {
             return;
         };
@@ -324,10 +331,16 @@ impl Loop {
             session,
             stepper,
             events,
-            engine,
+            mut engine,
         } = run;
         drop(stepper);
-        let _ = tokio::time::timeout(Duration::from_secs(3), engine).await;
+        // A waiting engine stops at once; one blocked on the network is cut off.
+        if tokio::time::timeout(Duration::from_secs(1), &mut engine)
+            .await
+            .is_err()
+        {
+            engine.abort();
+        }
         drop(events);
         // Stopping a lab waits for its server to exit: not on the async threads.
         let _ = tokio::task::spawn_blocking(move || drop(session)).await;

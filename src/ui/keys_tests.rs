@@ -1,6 +1,9 @@
 //! Key handling, as the lesson uses it: pure, without a terminal.
 
 use super::*;
+use crate::model::Model;
+use crate::ui::app::{end_of_step, last_reached, masked_input, Origin};
+use crate::ui::session::ScenarioCard;
 use crate::ui::testing::{app, fixture, model_after, model_after_presses};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

@@ -161,6 +161,31 @@ mod tests {
     }
 
     #[test]
+    fn every_what_if_names_a_shipped_scenario() {
+        let shipped: Vec<String> = crate::scenario::all()
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        for m in &Lesson::get().key_moments {
+            if !m.what_if.is_empty() {
+                assert!(shipped.contains(&m.what_if), "{}: {}", m.title, m.what_if);
+            }
+        }
+        // Hints say "Run 'name'": those names must exist too.
+        for q in &Lesson::get().quiz {
+            for quoted in q.hint.split('\'').skip(1).step_by(2) {
+                let looks_like_a_name = !quoted.is_empty()
+                    && quoted
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if looks_like_a_name {
+                    assert!(shipped.iter().any(|n| n == quoted), "{}: {quoted}", q.hint);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn letters() {
         assert_eq!(letter_index('a'), Some(0));
         assert_eq!(letter_index('D'), Some(3));

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod checkpoints;
 mod event_loop;
+pub mod keys;
 pub mod lesson;
 pub mod quiz;
 pub mod replay;

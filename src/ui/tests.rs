@@ -1,7 +1,8 @@
 //! Snapshots of every mode at the start, mid-handshake, after success and after a failure,
 //! rendered into a `TestBackend` from recorded runs (fixed events, fixed clock).
 
-use super::app::{handle_key, App, Mode};
+use super::app::{App, Mode};
+use super::keys::handle_key;
 use super::testing::{app, fixture, model_after, model_after_presses, render};
 use crate::model::Model;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

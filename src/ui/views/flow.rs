@@ -124,7 +124,8 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 } else {
                     Style::default()
                 };
-                lines.push(arrow(info.direction, &record_label(info), style, w, t));
+                let label = record_label(info, model.is_tls13());
+                lines.push(arrow(info.direction, &label, style, w, t));
             }
             Event::CertificateRequested(req) => lines.push(between(
                 &format!(
@@ -276,7 +277,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
 }
 
 /// A record in a few words: its messages, or that it is encrypted.
-pub fn record_label(info: &RecordInfo) -> String {
+pub fn record_label(info: &RecordInfo, tls13: bool) -> String {
     if info.content_type == "plaintext" {
         return format!(
             "IN CLEAR {} B{}",
@@ -291,6 +292,10 @@ pub fn record_label(info: &RecordInfo) -> String {
         let names: Vec<String> = info.messages.iter().map(message_words).collect();
         return format!("{} · {} B", names.join(" + "), info.length);
     }
+    if info.encrypted && !tls13 && info.content_type == "handshake" {
+        // TLS 1.2: the only encrypted handshake message is the Finished after ChangeCipherSpec.
+        return format!("encrypted Finished · {} B", info.length);
+    }
     if info.encrypted {
         return format!(
             "encrypted {} B{}",
@@ -302,7 +307,16 @@ pub fn record_label(info: &RecordInfo) -> String {
         );
     }
     match info.content_type.as_str() {
-        "change_cipher_spec" => format!("ChangeCipherSpec · {} B (compatibility)", info.length),
+        "change_cipher_spec" if tls13 => {
+            format!(
+                "ChangeCipherSpec · {} B (ignored: compatibility only)",
+                info.length
+            )
+        }
+        "change_cipher_spec" => format!(
+            "ChangeCipherSpec · {} B: what follows is encrypted",
+            info.length
+        ),
         other => format!("{other} · {} B", info.length),
     }
 }

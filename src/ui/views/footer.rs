@@ -38,13 +38,14 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             vec![("↑↓", "scroll")]
         }
     };
+    let live = !app.is_replay();
     keys.extend([
         ("␣", "next"),
         ("←", "back"),
         (if app.mode == Mode::Quiz { "" } else { "a" }, "auto"),
-        ("r", "restart"),
-        ("s", "scenarios"),
-        (":", "console"),
+        ("r", if live { "restart" } else { "replay again" }),
+        (if live { "s" } else { "" }, "scenarios"),
+        (if app.console_ready() { ":" } else { "" }, "console"),
     ]);
     let mut key_spans = vec![Span::raw(" ")];
     let mut used = 1 + right.chars().count();

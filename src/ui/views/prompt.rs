@@ -35,7 +35,14 @@ fn prompt(app: &App) -> (String, ratatui::style::Style) {
         );
     }
     if model.events.is_empty() {
-        return (" ⏳ waiting for the run to start…".into(), t.warn());
+        return if app.is_replay() {
+            (" the recording is empty".into(), t.dim())
+        } else {
+            (
+                " no connection: r opens it again, s picks a scenario".into(),
+                t.warn(),
+            )
+        };
     }
     match model.outcome {
         Outcome::Ok => {

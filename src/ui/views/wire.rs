@@ -86,7 +86,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
     let w = usize::from(inner.width);
     let mut lines = vec![Line::from(Span::styled(
-        cell("  #     time  dir  type               bytes  what", w),
+        cell("  #       time  dir  type               bytes  what", w),
         t.bold(),
     ))];
     let visible = usize::from(list_h.saturating_sub(1));
@@ -105,11 +105,11 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         } else {
             Style::default()
         };
-        let what = summary(row);
+        let what = summary(row, model.is_tls13());
         lines.push(Line::from(vec![
             Span::styled(if i == selected { "▶" } else { " " }, base),
             Span::styled(format!("{:>3} ", i + 1), base),
-            Span::styled(format!("{:>6.1}ms ", row.at_us as f64 / 1000.0), base),
+            Span::styled(format!("{:>8.1}ms ", row.at_us as f64 / 1000.0), base),
             Span::styled(
                 if info.direction == Direction::Out {
                     " →   "
@@ -120,12 +120,12 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             ),
             Span::styled(cell(&info.content_type, 18), kind_style.patch(base)),
             Span::styled(format!("{:>6}  ", info.length), base),
-            Span::styled(cell(&what, w.saturating_sub(44)), base),
+            Span::styled(cell(&what, w.saturating_sub(46)), base),
         ]));
     }
     f.render_widget(Paragraph::new(lines), list_area);
     if let Some(row) = rows.get(selected) {
-        let d = detail_lines(app, row, selected + 1, detail_area.width);
+        let d = detail_lines(app, row, selected + 1, detail_area.width, model.is_tls13());
         f.render_widget(
             Paragraph::new(d).block(Block::default().borders(Borders::TOP).border_style(t.dim())),
             detail_area,
@@ -133,14 +133,14 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-fn summary(row: &WireRow) -> String {
+fn summary(row: &WireRow, tls13: bool) -> String {
     if let Some((command, _)) = row.command {
         return format!("carries {command} (encrypted)");
     }
     if let Some(reply) = row.reply {
         return format!("carries the reply {reply}");
     }
-    super::flow::record_label(row.info)
+    super::flow::record_label(row.info, tls13)
 }
 
 /// The record's bytes as rows of 16, grouped in pairs.
@@ -153,7 +153,27 @@ pub fn hex_rows(hex: &str) -> Vec<String> {
     bytes.chunks(16).map(|chunk| chunk.join(" ")).collect()
 }
 
-fn detail_lines<'a>(app: &App, row: &WireRow, number: usize, width: u16) -> Vec<Line<'a>> {
+/// Why the ciphertext is longer than the plaintext it carries.
+fn overhead_words(record: usize, plaintext: usize, tls13: bool) -> String {
+    let extra = record.saturating_sub(plaintext);
+    let why = match (tls13, extra) {
+        (true, 17) => {
+            "1 B for the record's real type, hidden inside, and a 16 B authentication tag"
+        }
+        (false, 24) => "an 8 B explicit nonce and a 16 B authentication tag",
+        (_, 16) => "a 16 B authentication tag",
+        _ => "the authentication tag and the cipher's framing",
+    };
+    format!("{record} B of ciphertext for {plaintext} B of plaintext: {extra} B more, {why}.")
+}
+
+fn detail_lines<'a>(
+    app: &App,
+    row: &WireRow,
+    number: usize,
+    width: u16,
+    tls13: bool,
+) -> Vec<Line<'a>> {
     let t = &app.theme;
     let info = row.info;
     let w = width.saturating_sub(1);
@@ -207,10 +227,7 @@ fn detail_lines<'a>(app: &App, row: &WireRow, number: usize, width: u16) -> Vec<
         ));
         lines.extend(labelled(
             "wire     ",
-            &format!(
-                "{} B of ciphertext for {len} B of plaintext: the rest is the authentication tag (and under TLS 1.3 the hidden record type).",
-                info.length
-            ),
+            &overhead_words(info.length, len, tls13),
             w,
             t.dim(),
             t.encrypted(),

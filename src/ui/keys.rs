@@ -1,0 +1,319 @@
+//! Key handling. `handle_key` is pure: it changes the state and says which effect (a real step,
+//! a restart, a console command…) the event loop must carry out.
+
+use super::app::{split_command, Action, App, Mode, SPEEDS_MS};
+use super::lesson::{letter_index, Lesson};
+use super::quiz::Answered;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// Handle one key. Pure: the state changes here, effects are returned.
+pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
+    if key.kind == KeyEventKind::Release {
+        return Action::None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C')) {
+        return Action::Quit;
+    }
+    if ctrl {
+        return Action::None;
+    }
+    if app.help {
+        app.help = false;
+        return Action::None;
+    }
+    if app.console.is_some() {
+        return console_key(app, key.code);
+    }
+    if app.picker.is_some() {
+        return picker_key(app, key.code);
+    }
+    app.status = None;
+    if app.mode == Mode::Quiz {
+        if let Some(action) = quiz_key(app, key.code) {
+            return action;
+        }
+    }
+    match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Esc => {
+            if app.look_back.is_some() {
+                app.set_look_back(None);
+                Action::None
+            } else {
+                Action::Quit
+            }
+        }
+        KeyCode::Char(c @ '1'..='9') => {
+            if let Some(mode) = Mode::from_key(c) {
+                app.mode = mode;
+            }
+            Action::None
+        }
+        KeyCode::Char(' ') | KeyCode::Right | KeyCode::Char('n') => {
+            if app.look_back.is_some() {
+                app.forward();
+                Action::None
+            } else {
+                Action::Next
+            }
+        }
+        KeyCode::Left | KeyCode::Char('b') => {
+            app.back();
+            Action::None
+        }
+        KeyCode::Char('a') => {
+            app.autoplay = !app.autoplay;
+            app.status = Some(if app.autoplay {
+                format!(
+                    "autoplay on: one step every {:.1} s (+/− to change, a to stop)",
+                    app.autoplay_ms() as f64 / 1000.0
+                )
+            } else {
+                "autoplay off".into()
+            });
+            Action::None
+        }
+        KeyCode::Char('+') | KeyCode::Char('=') => {
+            app.speed = (app.speed + 1).min(SPEEDS_MS.len() - 1);
+            app.status = Some(speed_status(app));
+            Action::None
+        }
+        KeyCode::Char('-') | KeyCode::Char('_') => {
+            app.speed = app.speed.saturating_sub(1);
+            app.status = Some(speed_status(app));
+            Action::None
+        }
+        KeyCode::Char('r') => Action::Restart,
+        KeyCode::Char('s') => {
+            if app.is_replay() {
+                app.status =
+                    Some("a replay has no lab: scenarios need tlsviz without replay".into());
+            } else {
+                app.picker = Some(0);
+            }
+            Action::None
+        }
+        KeyCode::Char(':') => {
+            if app.console_ready() {
+                app.console = Some(String::new());
+            } else if app.is_replay() {
+                app.status =
+                    Some("a replay has no connection: the console needs a live run".into());
+            } else {
+                app.status = Some(
+                    "the Redis console opens once the channel is encrypted (after step 7) and until step 9"
+                        .into(),
+                );
+            }
+            Action::None
+        }
+        KeyCode::Char('?') => {
+            app.help = true;
+            Action::None
+        }
+        KeyCode::Char('e') if app.mode == Mode::Transcript => Action::Export,
+        KeyCode::Char('e') => {
+            app.status = Some("e exports the transcript: press 9 first".into());
+            Action::None
+        }
+        KeyCode::Enter if app.mode == Mode::Moments => moment_enter(app),
+        KeyCode::Up | KeyCode::Char('k') => {
+            list_or_scroll(app, -1);
+            Action::None
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            list_or_scroll(app, 1);
+            Action::None
+        }
+        KeyCode::PageUp => {
+            list_or_scroll(app, -10);
+            Action::None
+        }
+        KeyCode::PageDown => {
+            list_or_scroll(app, 10);
+            Action::None
+        }
+        KeyCode::Home => {
+            app.scroll[app.mode.index()] = if app.mode == Mode::Flow { 2000 } else { 0 };
+            if app.mode == Mode::Wire {
+                app.record = Some(0);
+            }
+            Action::None
+        }
+        KeyCode::End => {
+            app.scroll[app.mode.index()] = if app.mode == Mode::Flow { 0 } else { 2000 };
+            if app.mode == Mode::Wire {
+                app.record = None;
+            }
+            Action::None
+        }
+        _ => Action::None,
+    }
+}
+
+fn speed_status(app: &App) -> String {
+    format!(
+        "autoplay speed: one step every {:.1} s",
+        app.autoplay_ms() as f64 / 1000.0
+    )
+}
+
+/// Up/down: move the selection in the list modes, scroll elsewhere.
+fn list_or_scroll(app: &mut App, delta: i32) {
+    match app.mode {
+        Mode::Moments => {
+            let n = Lesson::get().key_moments.len();
+            if n > 0 {
+                let i = (app.moment as i32 + delta).clamp(0, n as i32 - 1);
+                app.moment = i as usize;
+            }
+        }
+        Mode::Wire => {
+            let n = app.shown().records.len();
+            if n > 0 {
+                let current = app.record.unwrap_or(n - 1) as i32;
+                let i = (current + delta).clamp(0, n as i32 - 1) as usize;
+                app.record = if i == n - 1 { None } else { Some(i) };
+            }
+        }
+        _ => app.scroll_by(delta),
+    }
+}
+
+fn moment_enter(app: &mut App) -> Action {
+    let Some(moment) = Lesson::get().key_moments.get(app.moment) else {
+        return Action::None;
+    };
+    if moment.what_if.is_empty() {
+        app.status = Some("this moment has no scenario of its own".into());
+        return Action::None;
+    }
+    if app.is_replay() {
+        app.status = Some(format!(
+            "a replay has no lab: run `tlsviz --scenario {}`",
+            moment.what_if
+        ));
+        return Action::None;
+    }
+    Action::Open(Some(moment.what_if.clone()))
+}
+
+/// Keys the quiz takes while it is on screen; `None` lets the global keys act.
+fn quiz_key(app: &mut App, code: KeyCode) -> Option<Action> {
+    let questions = &Lesson::get().quiz;
+    match code {
+        KeyCode::Char(c @ ('a'..='d' | 'A'..='D')) => {
+            let choice = letter_index(c)?;
+            let current = app.quiz.current;
+            app.status = Some(match app.quiz.answer(questions, choice) {
+                Answered::Right => "✓ right! Enter: next question".into(),
+                Answered::Wrong => {
+                    let right = questions
+                        .get(current)
+                        .and_then(|q| q.answer_index())
+                        .map(super::lesson::index_letter)
+                        .unwrap_or('?');
+                    format!("✗ not quite: the answer is {right}. Enter: next question")
+                }
+                Answered::Already => {
+                    "already answered (the first answer counts). Enter: next question".into()
+                }
+                Answered::Invalid => "no such choice".into(),
+            });
+            Some(Action::None)
+        }
+        KeyCode::Char('h') => {
+            app.quiz.toggle_hint();
+            Some(Action::None)
+        }
+        KeyCode::Enter => {
+            if app.quiz.results {
+                app.quiz.reset();
+                app.status = Some("the quiz starts again".into());
+            } else {
+                app.quiz.next();
+            }
+            Some(Action::None)
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            app.quiz.previous();
+            Some(Action::None)
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            app.quiz.forward();
+            Some(Action::None)
+        }
+        _ => None,
+    }
+}
+
+fn console_key(app: &mut App, code: KeyCode) -> Action {
+    let Some(input) = app.console.as_mut() else {
+        return Action::None;
+    };
+    match code {
+        KeyCode::Esc => {
+            app.console = None;
+            Action::None
+        }
+        KeyCode::Enter => {
+            let args = split_command(input);
+            input.clear();
+            if args.is_empty() {
+                return Action::None;
+            }
+            if !app.console_ready() {
+                app.status = Some("the channel is closed: the console is off".into());
+                app.console = None;
+                return Action::None;
+            }
+            Action::Console(args)
+        }
+        KeyCode::Backspace => {
+            input.pop();
+            Action::None
+        }
+        KeyCode::Char(c) => {
+            if input.chars().count() < 200 {
+                input.push(c);
+            }
+            Action::None
+        }
+        _ => Action::None,
+    }
+}
+
+fn picker_key(app: &mut App, code: KeyCode) -> Action {
+    let n = app.picker_len();
+    let Some(selected) = app.picker else {
+        return Action::None;
+    };
+    match code {
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('s') => {
+            app.picker = None;
+            Action::None
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            app.picker = Some(selected.saturating_sub(1));
+            Action::None
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            app.picker = Some((selected + 1).min(n - 1));
+            Action::None
+        }
+        KeyCode::Enter => {
+            app.picker = None;
+            let name = selected
+                .checked_sub(1)
+                .and_then(|i| app.cards.get(i))
+                .map(|c| c.name.clone());
+            Action::Open(name)
+        }
+        _ => Action::None,
+    }
+}
+
+#[cfg(test)]
+#[path = "keys_tests.rs"]
+mod tests;
