@@ -411,7 +411,7 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
 
 pub fn list_scenarios() -> Result<i32, UsageError> {
     for s in crate::scenario::all() {
-        println!("{:<24} {:<50} {}", s.name, s.title, s.expect.describe());
+        println!("{:<24} {:<45} {}", s.name, s.title, s.expect.describe());
     }
     Ok(EXIT_OK)
 }
