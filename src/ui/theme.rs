@@ -45,7 +45,7 @@ impl Theme {
     /// Secondary text.
     pub fn dim(&self) -> Style {
         if self.color {
-            self.fg(Color::DarkGray, Color::Gray)
+            self.fg(Color::DarkGray, Color::DarkGray)
         } else {
             Style::default().add_modifier(Modifier::DIM)
         }

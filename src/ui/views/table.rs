@@ -16,6 +16,9 @@ use ratatui::Frame;
 /// From this body height on, the table view carries the tracker grid itself.
 pub const ROOMY: u16 = 32;
 
+/// The tracker grid's width.
+const GRID_WIDTH: u16 = 76;
+
 /// Draws the execution table, the notes, the diagnosis or the step's explanation, and (with
 /// room) the tracker grid.
 pub fn render(f: &mut Frame, app: &App, area: Rect) {
@@ -24,8 +27,15 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(block, area);
     let model = app.shown();
     let w = inner.width;
-    let grid_h = super::tracker::GRID_HEIGHT + 1;
     let show_grid = area.height >= ROOMY;
+    // Beside the grid, when there is room: the connection's live details.
+    let side_w = w.saturating_sub(GRID_WIDTH + 4);
+    let details = if side_w >= 32 {
+        super::tracker::details_lines(app, model, side_w)
+    } else {
+        Vec::new()
+    };
+    let grid_h = (super::tracker::GRID_HEIGHT + 1).max(details.len() as u16 + 1);
     let table_h = 10u16;
     let below = below_lines(app, model, w);
     let spare = inner
@@ -52,11 +62,22 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let visible: Vec<Line> = lines.into_iter().skip(start).collect();
     f.render_widget(Paragraph::new(visible), text_area);
     if show_grid {
+        let [grid_area, side] =
+            Layout::horizontal([Constraint::Length(GRID_WIDTH + 4), Constraint::Min(0)])
+                .areas(grid_area);
+        if !details.is_empty() {
+            let mut d = vec![Line::from(Span::styled(
+                "The connection now",
+                app.theme.accent(),
+            ))];
+            d.extend(details);
+            f.render_widget(Paragraph::new(d), side);
+        }
         let [title, g] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(grid_area);
         f.render_widget(
             Paragraph::new(Span::styled(
-                "Variable tracker at the lesson's checkpoints (4 shows every step)",
+                "Variable tracker at the lesson's checkpoints (4: every step)",
                 app.theme.accent(),
             )),
             title,
