@@ -3,8 +3,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 use tlsviz::lab::LabOptions;
 
 struct Scratch(PathBuf);
@@ -30,30 +29,8 @@ impl Drop for Scratch {
 }
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsviz"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("SSLKEYLOGFILE")
-        .env_remove("REDISCLI_AUTH")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("hung: {args:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let ran = common::tlsviz_bin(args, &[]);
+    (ran.code, ran.stdout, ran.stderr)
 }
 
 /// Exit 2, one line, naming `names` (the input), with a hint; nothing on stdout.

@@ -3,40 +3,18 @@
 mod common;
 
 use serde_json::Value;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 use tlsviz::lab::LabOptions;
 
-pub fn tlsviz(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsviz"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("SSLKEYLOGFILE")
-        .env_remove("REDISCLI_AUTH")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            panic!("tlsviz {args:?} hung");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+fn tlsviz(args: &[&str]) -> common::Ran {
+    common::tlsviz_bin(args, &[])
 }
 
 fn lab_args(lab: &tlsviz::lab::Lab) -> Vec<String> {
     lab.connect_args()
 }
 
-fn json_lines(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
+fn json_lines(out: &common::Ran) -> Vec<Value> {
+    out.stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
         .collect()
@@ -49,12 +27,7 @@ fn json_output_follows_the_contract() {
     args.extend(lab_args(&lab));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = tlsviz(&args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
     let lines = json_lines(&out);
     assert!(lines.iter().all(|l| l["type"].is_string()));
     let steps: Vec<&Value> = lines.iter().filter(|l| l["type"] == "step").collect();
@@ -87,7 +60,7 @@ fn json_output_follows_the_contract() {
             == 95
     );
     // No secret values anywhere: labels only.
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = out.stdout.clone();
     assert!(text.contains("CLIENT_TRAFFIC_SECRET_0"));
     assert!(!text.contains("PRIVATE KEY"));
 }
@@ -100,7 +73,7 @@ fn refused_connection_exits_1_with_a_diagnosis() {
         .unwrap()
         .port();
     let out = tlsviz(&["connect", "--json", "--tls", "-p", &port.to_string()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.code, Some(1));
     let summary = json_lines(&out).pop().unwrap();
     assert_eq!(summary["outcome"], "failed");
     assert_eq!(summary["failed_step"], 1);
@@ -115,8 +88,8 @@ fn plain_trace_fits_100_columns_and_says_the_result() {
     args.extend(lab_args(&lab));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = tlsviz(&args);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = out.stdout.clone();
+    assert_eq!(out.code, Some(0), "{text}");
     for line in text.lines() {
         assert!(line.chars().count() <= 100, "too wide: {line}");
     }
@@ -139,8 +112,8 @@ fn plaintext_connection_says_nothing_is_encrypted() {
         "-p",
         &lab.port.to_string(),
     ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = out.stdout.clone();
+    assert_eq!(out.code, Some(0), "{text}");
     assert!(
         text.contains("Nothing on this connection is encrypted"),
         "{text}"
@@ -161,8 +134,8 @@ fn bad_input_gets_one_line_and_exit_2() {
         vec!["connect", "--no-such-flag"],
     ] {
         let out = tlsviz(&args);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let err = out.stderr;
+        assert_eq!(out.code, Some(2), "{args:?}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains("hint"), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?}");

@@ -3,28 +3,13 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Stdio};
 use tlsviz::lab::LabOptions;
 
 const PASSWORD: &str = "s3cr3t-Lab-Passw0rd";
 
 fn run(args: &[String], env: &[(&str, &str)]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tlsviz"))
-        .args(args)
-        .env_remove("SSLKEYLOGFILE")
-        .env_remove("REDISCLI_AUTH")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let ran = common::tlsviz_bin(args, env);
+    (ran.code, format!("{}{}", ran.stdout, ran.stderr))
 }
 
 #[test]

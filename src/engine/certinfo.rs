@@ -45,49 +45,37 @@ pub fn describe_certificate(der: &[u8]) -> CertificateInfo {
     }
 }
 
-/// A CA name from a CertificateRequest, readable. rustls hands over the DER of the Name; accept
-/// it with or without its outer SEQUENCE.
-pub fn describe_distinguished_name(der: &[u8]) -> String {
+/// A DER distinguished name, given with or without its outer SEQUENCE (rustls hands over CA
+/// names and trust-anchor subjects either way), parsed into its readable form and organisation.
+fn with_name<T>(der: &[u8], read: impl Fn(&X509Name) -> Option<T>) -> Option<T> {
     if let Ok((_, name)) = X509Name::from_der(der) {
-        return name.to_string();
+        return read(&name);
     }
+    let len = der.len().min(0xffff);
     let mut wrapped = vec![0x30];
-    let len = der.len();
-    if len < 128 {
-        wrapped.push(len as u8);
-    } else if len < 256 {
-        wrapped.extend_from_slice(&[0x81, len as u8]);
-    } else {
-        wrapped.push(0x82);
-        wrapped.extend_from_slice(&(len.min(0xffff) as u16).to_be_bytes());
+    match len {
+        0..=127 => wrapped.push(len as u8),
+        128..=255 => wrapped.extend_from_slice(&[0x81, len as u8]),
+        _ => {
+            wrapped.push(0x82);
+            wrapped.extend_from_slice(&(len as u16).to_be_bytes());
+        }
     }
-    wrapped.extend_from_slice(der);
-    match X509Name::from_der(&wrapped) {
-        Ok((_, name)) => name.to_string(),
-        Err(_) => format!("(undecodable name, {} bytes)", der.len()),
-    }
+    wrapped.extend_from_slice(&der[..len]);
+    let (_, name) = X509Name::from_der(&wrapped).ok()?;
+    read(&name)
 }
 
-/// The organisation (O=) of a DER distinguished name (with or without its outer SEQUENCE).
+/// A CA name from a CertificateRequest or a trust anchor, readable.
+pub fn describe_distinguished_name(der: &[u8]) -> String {
+    with_name(der, |name| Some(name.to_string()))
+        .unwrap_or_else(|| format!("(undecodable name, {} bytes)", der.len()))
+}
+
+/// The organisation (O=) of a DER distinguished name.
 pub fn organization_of_name(der: &[u8]) -> Option<String> {
-    let parse = |bytes: &[u8]| -> Option<String> {
-        let (_, name) = X509Name::from_der(bytes).ok()?;
-        let org = name.iter_organization().next()?.as_str().ok()?.to_string();
-        Some(org)
-    };
-    parse(der).or_else(|| {
-        let mut wrapped = vec![0x30];
-        let len = der.len();
-        if len < 128 {
-            wrapped.push(len as u8);
-        } else if len < 256 {
-            wrapped.extend_from_slice(&[0x81, len as u8]);
-        } else {
-            wrapped.push(0x82);
-            wrapped.extend_from_slice(&(len.min(0xffff) as u16).to_be_bytes());
-        }
-        wrapped.extend_from_slice(der);
-        parse(&wrapped)
+    with_name(der, |name| {
+        Some(name.iter_organization().next()?.as_str().ok()?.to_string())
     })
 }
 

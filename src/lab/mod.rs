@@ -107,9 +107,14 @@ pub enum Fault {
     NothingListening,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How the lab's server is set up. The same struct is a scenario's `[server]` table (the
+/// server choice and the address are the command line's, never a scenario's).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LabOptions {
+    #[serde(skip)]
     pub server: ServerChoice,
+    #[serde(skip, default = "loopback")]
     pub bind: IpAddr,
     /// False: a plaintext Redis, no TLS at all.
     pub tls: bool,
@@ -119,16 +124,21 @@ pub struct LabOptions {
     pub ciphers: Option<String>,
     pub ciphersuites: Option<String>,
     pub requirepass: Option<String>,
+    #[serde(rename = "certificate")]
     pub server_cert: ServerCertOptions,
     /// Run a fault server instead of Redis.
     pub fault: Option<Fault>,
+}
+
+fn loopback() -> IpAddr {
+    IpAddr::from([127, 0, 0, 1])
 }
 
 impl Default for LabOptions {
     fn default() -> Self {
         Self {
             server: ServerChoice::Auto,
-            bind: IpAddr::from([127, 0, 0, 1]),
+            bind: loopback(),
             tls: true,
             auth_clients: AuthClients::Yes,
             protocols: None,

@@ -7,7 +7,7 @@ mod shipped;
 pub use check::{run as run_scenario, run_all, Checked};
 
 use crate::errors::UsageError;
-use crate::lab::{AuthClients, Fault, LabOptions, ServerCertOptions, ServerChoice};
+use crate::lab::{LabOptions, ServerChoice};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -21,41 +21,12 @@ pub struct Scenario {
     pub summary: String,
     /// What to notice, which step matters.
     pub lesson: String,
+    /// The lab server's setup (`[server]`, `[server.certificate]`).
     #[serde(default)]
-    pub server: ServerSpec,
+    pub server: LabOptions,
     #[serde(default)]
     pub client: ClientSpec,
     pub expect: Expect,
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ServerSpec {
-    /// False: a plaintext Redis (no TLS at all).
-    pub tls: bool,
-    pub auth_clients: AuthClients,
-    pub protocols: Option<String>,
-    pub ciphers: Option<String>,
-    pub ciphersuites: Option<String>,
-    pub requirepass: Option<String>,
-    pub certificate: ServerCertOptions,
-    /// A fault server instead of Redis.
-    pub fault: Option<Fault>,
-}
-
-impl Default for ServerSpec {
-    fn default() -> Self {
-        Self {
-            tls: true,
-            auth_clients: AuthClients::Yes,
-            protocols: None,
-            ciphers: None,
-            ciphersuites: None,
-            requirepass: None,
-            certificate: ServerCertOptions::default(),
-            fault: None,
-        }
-    }
 }
 
 /// Which CA the client trusts.
@@ -270,15 +241,7 @@ impl Scenario {
     pub fn lab_options(&self, server: ServerChoice) -> LabOptions {
         LabOptions {
             server,
-            tls: self.server.tls,
-            auth_clients: self.server.auth_clients,
-            protocols: self.server.protocols.clone(),
-            ciphers: self.server.ciphers.clone(),
-            ciphersuites: self.server.ciphersuites.clone(),
-            requirepass: self.server.requirepass.clone(),
-            server_cert: self.server.certificate.clone(),
-            fault: self.server.fault,
-            ..LabOptions::default()
+            ..self.server.clone()
         }
     }
 

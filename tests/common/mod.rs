@@ -120,3 +120,62 @@ pub fn tracker_after(model: &Model, step: u8) -> (String, String, String) {
 pub fn triple(a: &str, b: &str, c: &str) -> (String, String, String) {
     (a.into(), b.into(), c.into())
 }
+
+/// What the real binary did.
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run the real binary with no terminal, no colour and none of the user's secrets in its
+/// environment (plus `env`); a run longer than 30 s is a hang and fails the test.
+pub fn tlsviz_bin<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &str)]) -> Ran {
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsviz"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("SSLKEYLOGFILE")
+        .env_remove("REDISCLI_AUTH")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // Read both pipes while waiting, so a chatty child never blocks on a full pipe.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!(
+                "tlsviz {:?} hung",
+                args.iter()
+                    .map(|a| a.as_ref().to_owned())
+                    .collect::<Vec<_>>()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Ran {
+        code: status.code(),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}
