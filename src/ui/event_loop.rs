@@ -224,6 +224,10 @@ impl Loop {
     /// Space: let the engine take its next step, or reveal the recording's next step.
     /// `quiet`: from the autoplay tick, which says nothing when there is nothing to do.
     fn next(&mut self, quiet: bool) {
+        if quiet && self.app.look_back.is_some() {
+            // Autoplay waits while the class looks back.
+            return;
+        }
         if let Some(replay) = self.replay.as_mut() {
             if replay.at_end() {
                 if !quiet {

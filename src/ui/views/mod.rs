@@ -122,33 +122,11 @@ pub(crate) fn mode_title(mode: Mode) -> String {
     format!("{} · {}", mode.number(), mode.title())
 }
 
-/// Greedy word wrap to `width` columns (never narrower than 10).
+/// Word wrap to `width` columns, keeping the text's own line breaks.
 pub(crate) fn wrap(text: &str, width: u16) -> Vec<String> {
-    let width = usize::from(width).max(10);
-    let mut lines = Vec::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::new();
-        for word in paragraph.split_whitespace() {
-            let mut word = word.to_string();
-            while word.chars().count() > width {
-                if !line.is_empty() {
-                    lines.push(std::mem::take(&mut line));
-                }
-                let head: String = word.chars().take(width).collect();
-                word = word.chars().skip(width).collect();
-                lines.push(head);
-            }
-            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-                lines.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(&word);
-        }
-        lines.push(line);
-    }
-    lines
+    text.split('\n')
+        .flat_map(|paragraph| crate::report::plain::wrap(paragraph, usize::from(width)))
+        .collect()
 }
 
 /// Wrapped text as lines, the first prefixed by `label` and the rest indented under it.
@@ -240,8 +218,8 @@ mod tests {
 
     #[test]
     fn wrap_keeps_within_width_and_keeps_paragraphs() {
-        let lines = wrap("aaa bbb ccc\nddd", 7);
-        assert_eq!(lines, ["aaa bbb", "ccc", "ddd"]);
+        let lines = wrap("aaa bbb ccc ddd eee fff ggg\nhhh", 20);
+        assert_eq!(lines, ["aaa bbb ccc ddd eee", "fff ggg", "hhh"]);
         for l in wrap(&"word ".repeat(50), 23) {
             assert!(l.chars().count() <= 23);
         }
