@@ -35,7 +35,31 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             },
         )
     }));
-    let visible = usize::from(h.saturating_sub(4));
+    // The chosen scenario in full at the bottom: its title, summary and what to notice.
+    let detail = selected
+        .checked_sub(1)
+        .and_then(|i| app.cards.get(i))
+        .map(|c| {
+            let mut text = c.title.clone();
+            if !c.summary.is_empty() {
+                text.push_str(": ");
+                text.push_str(&c.summary);
+            }
+            if !c.lesson.is_empty() {
+                text.push(' ');
+                text.push_str(&c.lesson);
+            }
+            text
+        });
+    let detail_lines: Vec<Line> = detail
+        .map(|d| {
+            super::labelled("", &d, w.saturating_sub(4), t.dim(), t.dim())
+                .into_iter()
+                .take(4)
+                .collect()
+        })
+        .unwrap_or_default();
+    let visible = usize::from(h.saturating_sub(2)).saturating_sub(detail_lines.len() + 1);
     let start = (selected + 1).saturating_sub(visible);
     let mut lines: Vec<Line> = entries
         .iter()
@@ -60,6 +84,13 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             "  (no other scenarios in this build)",
             t.dim(),
         )));
+    }
+    if !detail_lines.is_empty() {
+        while lines.len() < visible {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::raw(""));
+        lines.extend(detail_lines);
     }
     f.render_widget(Clear, r);
     f.render_widget(
