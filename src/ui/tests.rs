@@ -185,6 +185,16 @@ fn overlays_and_states() {
     press(&mut a, KeyCode::Char('a'));
     snap("quiz_answered_wrong", &a, 80, 24);
 
+    let mut a = app(success(), Mode::Quiz);
+    for _ in 0..super::lesson::Lesson::get().quiz.len() {
+        press(&mut a, KeyCode::Char('d'));
+        press(&mut a, KeyCode::Enter);
+    }
+    assert!(a.quiz.results);
+    snap("quiz_results", &a, 80, 24);
+    press(&mut a, KeyCode::Enter);
+    assert!(!a.quiz.results && a.quiz.answers.iter().all(Option::is_none));
+
     let mut a = app(success(), Mode::Moments);
     press(&mut a, KeyCode::Down);
     press(&mut a, KeyCode::Down);

@@ -36,24 +36,36 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
                 let given = (*a)?;
                 (q.answer_index() != Some(given)).then(|| {
                     format!(
-                        "✗ Q{}: you said {}, the answer is {}. {}",
+                        "Q{}:{}→{}",
                         i + 1,
                         index_letter(given),
                         q.answer_index().map(index_letter).unwrap_or('?'),
-                        q.explanation
                     )
                 })
             })
             .collect();
         if wrong.is_empty() {
             lines.push(Line::from(Span::styled("✓ Every answer right.", t.good())));
-        }
-        for w_line in wrong {
-            lines.extend(labelled("", &w_line, w, t.bad(), Style::default()));
+        } else {
+            lines.push(Line::from(Span::styled(
+                format!("✗ {} not right (question:yours→the answer):", wrong.len()),
+                t.bad(),
+            )));
+            lines.extend(labelled(
+                "  ",
+                &wrong.join("  "),
+                w,
+                t.bad(),
+                Style::default(),
+            ));
+            lines.push(Line::from(Span::styled(
+                "↑↓ goes back through the questions, each with its explanation.",
+                t.dim(),
+            )));
         }
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(
-            "⏎ Enter starts the quiz again · ↑↓ goes back to the questions",
+            "⏎ Enter starts the quiz again",
             t.dim(),
         )));
         f.render_widget(Paragraph::new(lines), inner);
