@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use tlsviz::diagnose::ErrorKind;
 use tlsviz::engine::config::TlsVersions;
+use tlsviz::engine::events::Direction;
 use tlsviz::lab::{AuthClients, LabOptions};
 use tlsviz::model::steps::StepStatus;
 use tlsviz::model::Outcome;
@@ -43,6 +44,39 @@ async fn mutual_tls13_succeeds_and_the_tracker_follows_the_lesson() {
         .secrets
         .iter()
         .any(|s| s.label == "CLIENT_TRAFFIC_SECRET_0"));
+    // The encrypted records were opened with the session's own keys and named, in wire order.
+    let names = |dir: Direction| -> Vec<String> {
+        model
+            .records
+            .iter()
+            .filter(|(_, r)| r.direction == dir && r.encrypted)
+            .flat_map(|(_, r)| r.messages.iter().map(|m| m.name()))
+            .collect()
+    };
+    let server = names(Direction::In);
+    assert_eq!(
+        &server[..5],
+        [
+            "EncryptedExtensions",
+            "CertificateRequest",
+            "Certificate",
+            "CertificateVerify",
+            "Finished"
+        ],
+        "{server:?}"
+    );
+    assert_eq!(
+        names(Direction::Out),
+        ["Certificate", "CertificateVerify", "Finished"]
+    );
+    let reply = model
+        .records
+        .iter()
+        .rev()
+        .find(|(_, r)| r.direction == Direction::In)
+        .unwrap();
+    let note = reply.1.note.clone().unwrap_or_default();
+    assert!(note.contains("application data, 7 bytes"), "{note}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,6 +19,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Default)]
 pub struct HookState {
     inner: Mutex<HookFlags>,
+    /// The session's traffic secrets, to name what encrypted records carry (never output).
+    pub keys: super::decrypt::SessionKeys,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -257,6 +259,7 @@ impl KeyLog for TapKeyLog {
             label: label.to_string(),
         });
         self.state.lock().secrets.push(label.to_string());
+        self.state.keys.store(label, secret);
         if let Some(file) = &self.file {
             let line = format!(
                 "{label} {} {}\n",

@@ -3,6 +3,7 @@
 
 pub mod certinfo;
 pub mod config;
+pub mod decrypt;
 pub mod events;
 mod flow;
 pub mod hooks;

@@ -36,6 +36,7 @@ pub struct TlsSession {
     received: usize,
     plaintext: Vec<u8>,
     read_buf: Vec<u8>,
+    decryptor: super::decrypt::Decryptor,
 }
 
 impl TlsSession {
@@ -62,6 +63,7 @@ impl TlsSession {
             received: 0,
             plaintext: Vec::new(),
             read_buf: vec![0u8; 18 * 1024],
+            decryptor: super::decrypt::Decryptor::default(),
         }
     }
 
@@ -117,6 +119,7 @@ impl TlsSession {
     async fn send_record(&mut self, record: &[u8], note: Option<&str>) -> Result<(), Failure> {
         let mut info = describe(Direction::Out, record, self.out_encrypted);
         info.note = note.map(str::to_string);
+        self.look_inside(Direction::Out, record, &mut info);
         if record.first() == Some(&20) {
             self.out_encrypted = true;
         }
@@ -149,6 +152,36 @@ impl TlsSession {
                 description: alert_name(code),
                 code,
             });
+        }
+    }
+
+    /// Under TLS 1.3, name what an encrypted record carries (see `decrypt`).
+    fn look_inside(
+        &mut self,
+        direction: Direction,
+        record: &[u8],
+        info: &mut super::events::RecordInfo,
+    ) {
+        if info.encrypted && record.first() == Some(&22) {
+            // TLS 1.2: the one encrypted handshake message is the Finished right after
+            // ChangeCipherSpec; the protocol fixes its place.
+            info.messages = vec![super::events::HandshakeMessage::Finished];
+            info.note = Some("Finished".into());
+            return;
+        }
+        if !info.encrypted || record.first() != Some(&23) {
+            return;
+        }
+        if let Some(suite) = self.tls.as_ref().and_then(|c| c.negotiated_cipher_suite()) {
+            self.decryptor.set_suite(suite.suite());
+        }
+        if let Some(inner) = self.decryptor.open(direction, record, &self.hooks.keys) {
+            // Named messages say it all; for data and alerts our own label adds the meaning.
+            info.note = Some(match info.note.take() {
+                Some(n) if inner.messages.is_empty() => format!("{n}: {}", inner.summary),
+                _ => inner.summary,
+            });
+            info.messages = inner.messages;
         }
     }
 
@@ -218,7 +251,8 @@ impl TlsSession {
     /// wants to send goes out before the failure is returned.
     pub async fn read_and_process(&mut self) -> Result<(), Failure> {
         let record = self.next_record().await?;
-        let info = describe(Direction::In, &record, self.in_encrypted);
+        let mut info = describe(Direction::In, &record, self.in_encrypted);
+        self.look_inside(Direction::In, &record, &mut info);
         if record.first() == Some(&20) {
             self.in_encrypted = true;
         }

@@ -321,30 +321,35 @@ pub fn record_line(info: &RecordInfo) -> String {
     } else {
         "←"
     };
-    let what = if info.content_type == "plaintext" {
-        format!(
-            "{} bytes in clear: {}",
+    if info.content_type == "plaintext" {
+        return format!(
+            "{arrow} {} bytes IN CLEAR: {}",
             info.length,
             info.note.clone().unwrap_or_default()
-        )
+        );
+    }
+    let lock = if info.encrypted { "[encrypted] " } else { "" };
+    let what = if !info.messages.is_empty() && !info.encrypted {
+        info.messages
+            .iter()
+            .map(message_summary)
+            .collect::<Vec<_>>()
+            .join(" + ")
+    } else if let Some(note) = &info.note {
+        note.clone()
     } else if !info.messages.is_empty() {
         info.messages
             .iter()
             .map(message_summary)
             .collect::<Vec<_>>()
             .join(" + ")
-    } else if info.encrypted {
-        format!(
-            "encrypted{}",
-            info.note
-                .as_ref()
-                .map(|n| format!(": {n}"))
-                .unwrap_or_default()
-        )
     } else {
-        info.content_type.clone()
+        String::new()
     };
-    format!("{arrow} {} {} B  {what}", info.content_type, info.length)
+    format!(
+        "{arrow} {} {} B  {lock}{what}",
+        info.content_type, info.length
+    )
 }
 
 fn message_summary(m: &HandshakeMessage) -> String {

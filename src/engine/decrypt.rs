@@ -1,0 +1,255 @@
+//! Seeing inside TLS 1.3's encrypted records, for teaching: with the session's own traffic
+//! secrets (from the `KeyLog` hook, kept in memory only), each record is opened a second time,
+//! beside rustls, to name what it carries (EncryptedExtensions, Certificate, Finished, …).
+//! Only message names and sizes come out; application data contents never do.
+
+use super::events::{Direction, HandshakeMessage};
+use ring::{aead, hkdf};
+use std::sync::Mutex;
+
+/// Traffic secrets by label, for this connection only. Never printed, never serialized; wiped
+/// when dropped.
+#[derive(Default)]
+pub struct SessionKeys {
+    secrets: Mutex<Vec<(String, Vec<u8>)>>,
+}
+
+impl std::fmt::Debug for SessionKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionKeys(…)")
+    }
+}
+
+impl SessionKeys {
+    pub fn store(&self, label: &str, secret: &[u8]) {
+        let mut s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        s.push((label.to_string(), secret.to_vec()));
+    }
+
+    fn get(&self, label: &str) -> Option<Vec<u8>> {
+        let s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        s.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone())
+    }
+}
+
+impl Drop for SessionKeys {
+    fn drop(&mut self) {
+        let s = self.secrets.get_mut().unwrap_or_else(|e| e.into_inner());
+        for (_, secret) in s.iter_mut() {
+            secret.iter_mut().for_each(|b| *b = 0);
+        }
+    }
+}
+
+/// What an encrypted record turned out to carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inner {
+    pub messages: Vec<HandshakeMessage>,
+    pub summary: String,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Epoch {
+    Handshake,
+    Application,
+}
+
+struct DirState {
+    epoch: Epoch,
+    seq: u64,
+}
+
+/// Per-connection decryption state for both directions.
+pub struct Decryptor {
+    suite: Option<(&'static aead::Algorithm, hkdf::Algorithm)>,
+    states: [DirState; 2],
+}
+
+impl Default for Decryptor {
+    fn default() -> Self {
+        Self {
+            suite: None,
+            states: [
+                DirState {
+                    epoch: Epoch::Handshake,
+                    seq: 0,
+                },
+                DirState {
+                    epoch: Epoch::Handshake,
+                    seq: 0,
+                },
+            ],
+        }
+    }
+}
+
+struct Len(usize);
+
+impl hkdf::KeyType for Len {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+/// HKDF-Expand-Label (RFC 8446 §7.1) with an empty context.
+fn expand_label(alg: hkdf::Algorithm, secret: &[u8], label: &str, len: usize) -> Option<Vec<u8>> {
+    let full = format!("tls13 {label}");
+    let mut info = Vec::with_capacity(4 + full.len());
+    info.extend_from_slice(&(len as u16).to_be_bytes());
+    info.push(full.len() as u8);
+    info.extend_from_slice(full.as_bytes());
+    info.push(0);
+    let prk = hkdf::Prk::new_less_safe(alg, secret);
+    let mut out = vec![0u8; len];
+    prk.expand(&[&info], Len(len)).ok()?.fill(&mut out).ok()?;
+    Some(out)
+}
+
+impl Decryptor {
+    /// Set the TLS 1.3 suite once it is known (after the ServerHello).
+    pub fn set_suite(&mut self, suite: rustls::CipherSuite) {
+        self.suite = match suite {
+            rustls::CipherSuite::TLS13_AES_128_GCM_SHA256 => {
+                Some((&aead::AES_128_GCM, hkdf::HKDF_SHA256))
+            }
+            rustls::CipherSuite::TLS13_AES_256_GCM_SHA384 => {
+                Some((&aead::AES_256_GCM, hkdf::HKDF_SHA384))
+            }
+            rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256 => {
+                Some((&aead::CHACHA20_POLY1305, hkdf::HKDF_SHA256))
+            }
+            _ => None,
+        };
+    }
+
+    /// Open one TLS 1.3 application_data record sent in `direction`; `None` when it cannot be
+    /// opened (no suite or key yet, TLS 1.2, or not ours to read).
+    pub fn open(
+        &mut self,
+        direction: Direction,
+        record: &[u8],
+        keys: &SessionKeys,
+    ) -> Option<Inner> {
+        let (alg, hash) = self.suite?;
+        if record.first() != Some(&23) || record.len() < 5 + alg.tag_len() {
+            return None;
+        }
+        let index = usize::from(direction == Direction::In);
+        let state = &mut self.states[index];
+        let side = if direction == Direction::In {
+            "SERVER"
+        } else {
+            "CLIENT"
+        };
+        let label = match state.epoch {
+            Epoch::Handshake => format!("{side}_HANDSHAKE_TRAFFIC_SECRET"),
+            Epoch::Application => format!("{side}_TRAFFIC_SECRET_0"),
+        };
+        let secret = keys.get(&label)?;
+        let key = expand_label(hash, &secret, "key", alg.key_len())?;
+        let iv = expand_label(hash, &secret, "iv", aead::NONCE_LEN)?;
+        let mut nonce = [0u8; aead::NONCE_LEN];
+        nonce.copy_from_slice(&iv);
+        for (n, s) in nonce[4..].iter_mut().zip(state.seq.to_be_bytes()) {
+            *n ^= s;
+        }
+        let key = aead::LessSafeKey::new(aead::UnboundKey::new(alg, &key).ok()?);
+        let mut body = record[5..].to_vec();
+        let plain = key
+            .open_in_place(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(&record[..5]),
+                &mut body,
+            )
+            .ok()?;
+        state.seq += 1;
+        // TLSInnerPlaintext: content, content type, zero padding.
+        let end = plain.iter().rposition(|&b| b != 0)?;
+        let content_type = plain[end];
+        let content = &plain[..end];
+        let inner = match content_type {
+            22 => {
+                let messages = handshake_names(content);
+                if messages.iter().any(|m| *m == HandshakeMessage::Finished) {
+                    state.epoch = Epoch::Application;
+                    state.seq = 0;
+                }
+                let summary = messages
+                    .iter()
+                    .map(HandshakeMessage::name)
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                Inner { messages, summary }
+            }
+            23 => Inner {
+                messages: Vec::new(),
+                summary: format!("application data, {} bytes", content.len()),
+            },
+            21 => Inner {
+                messages: Vec::new(),
+                summary: match content.get(1) {
+                    Some(&code) => format!("alert {}", super::tls_error::alert_name(code)),
+                    None => "alert".into(),
+                },
+            },
+            other => Inner {
+                messages: Vec::new(),
+                summary: format!("content type {other}"),
+            },
+        };
+        Some(inner)
+    }
+}
+
+/// Handshake messages in a decrypted fragment, by name (their contents stay private).
+fn handshake_names(mut content: &[u8]) -> Vec<HandshakeMessage> {
+    let mut out = Vec::new();
+    while content.len() >= 4 {
+        let len = (usize::from(content[1]) << 16)
+            | (usize::from(content[2]) << 8)
+            | usize::from(content[3]);
+        out.push(match content[0] {
+            4 => HandshakeMessage::NewSessionTicket,
+            8 => HandshakeMessage::Other {
+                name: "EncryptedExtensions".into(),
+            },
+            11 => HandshakeMessage::Certificate {
+                count: tls13_certificate_count(content.get(4..4 + len).unwrap_or_default()),
+            },
+            13 => HandshakeMessage::CertificateRequest,
+            15 => HandshakeMessage::CertificateVerify,
+            20 => HandshakeMessage::Finished,
+            24 => HandshakeMessage::Other {
+                name: "KeyUpdate".into(),
+            },
+            t => HandshakeMessage::Other {
+                name: format!("handshake type {t}"),
+            },
+        });
+        content = content.get(4 + len..).unwrap_or_default();
+    }
+    out
+}
+
+/// TLS 1.3 Certificate: context, then a list of (cert, extensions) entries.
+fn tls13_certificate_count(body: &[u8]) -> usize {
+    let Some(&ctx_len) = body.first() else {
+        return 0;
+    };
+    let mut rest = body.get(1 + usize::from(ctx_len) + 3..).unwrap_or_default();
+    let mut count = 0;
+    while rest.len() >= 3 {
+        let cert_len =
+            (usize::from(rest[0]) << 16) | (usize::from(rest[1]) << 8) | usize::from(rest[2]);
+        let Some(after) = rest.get(3 + cert_len..) else {
+            break;
+        };
+        if after.len() < 2 {
+            break;
+        }
+        let ext_len = usize::from(u16::from_be_bytes([after[0], after[1]]));
+        rest = after.get(2 + ext_len..).unwrap_or_default();
+        count += 1;
+    }
+    count
+}
