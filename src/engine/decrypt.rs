@@ -170,7 +170,7 @@ impl Decryptor {
         let inner = match content_type {
             22 => {
                 let messages = handshake_names(content);
-                if messages.iter().any(|m| *m == HandshakeMessage::Finished) {
+                if messages.contains(&HandshakeMessage::Finished) {
                     state.epoch = Epoch::Application;
                     state.seq = 0;
                 }
