@@ -105,6 +105,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
                     scenario: None,
                     conf_lines: Vec::new(),
                     redis_cli,
+                    notice: None,
                 })
             })
         });
@@ -194,6 +195,7 @@ pub async fn open_lab_session(
         conf_lines,
         redis_cli: redis_cli_line(&args),
         scenario: scenario.map(|s| card(&s)),
+        notice: lab.notice.clone(),
         lab: Some(lab),
     })
 }
@@ -285,9 +287,6 @@ pub async fn start_lab(options: LabOptions) -> Result<Lab, UsageError> {
         .map_err(|e| {
             UsageError::new("lab", e.0, "install redis-server, or try --server builtin")
         })?;
-    if let Some(notice) = &lab.notice {
-        eprintln!("tlsviz: notice: {notice}");
-    }
     Ok(lab)
 }
 
@@ -340,6 +339,9 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     }
     let mut stop = Termination::install();
     let session = open_lab_session(args.server, args.scenario.clone()).await?;
+    if let Some(notice) = &session.notice {
+        eprintln!("tlsviz: notice: {notice}");
+    }
     print_preamble(face, &session);
     let label = session
         .scenario
@@ -383,6 +385,9 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
         }
     }
     let lab = start_lab(options).await?;
+    if let Some(notice) = &lab.notice {
+        eprintln!("tlsviz: notice: {notice}");
+    }
     let pid = lab
         .redis_pid()
         .map(|p| format!(" (pid {p})"))

@@ -274,6 +274,9 @@ impl Loop {
                 self.app.scenario = session.scenario.clone();
                 self.app.conf_lines = session.conf_lines.clone();
                 self.app.redis_cli = session.redis_cli.clone();
+                if let Some(notice) = &session.notice {
+                    self.app.status = Some(format!("notice: {notice}"));
+                }
                 let (pace, stepper) = Pace::manual();
                 let (sink, events) = EventSink::channel();
                 let target = session.target.clone();

@@ -40,6 +40,9 @@ pub struct StepText {
     pub tls13: String,
     /// "press space: step N will …", completing the sentence.
     pub will: String,
+    /// The same under TLS 1.3, where the step does something else (empty: same as `will`).
+    #[serde(default)]
+    pub will_tls13: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -27,6 +27,9 @@ pub struct LiveSession {
     pub conf_lines: Vec<String>,
     /// The equivalent redis-cli command line (mode 2).
     pub redis_cli: String,
+    /// Something the user must know about this session (the lab fell back to the built-in
+    /// server), shown in the status line.
+    pub notice: Option<String>,
 }
 
 /// Opens a fresh session: `None` for the default (or the same target again), `Some(name)` for a

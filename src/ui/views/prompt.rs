@@ -77,7 +77,13 @@ fn prompt(app: &App) -> (String, ratatui::style::Style) {
     if let Some(step) = model.waiting_for {
         let will = Lesson::get()
             .step(step)
-            .map(|s| s.will.clone())
+            .map(|s| {
+                if model.is_tls13() && !s.will_tls13.is_empty() {
+                    s.will_tls13.clone()
+                } else {
+                    s.will.clone()
+                }
+            })
             .unwrap_or_default();
         let mut text = format!(" ⏸ press space: step {step} will {will}");
         if step == 9 && app.console_ready() {
