@@ -526,24 +526,49 @@ fn unknown_issuer(model: &Model) -> Diagnosis {
         .done();
     }
     let chain_only_leaf = model.chain.len() == 1;
+    // A chain that ends in a self-signed CA names its root; one that does not leaves it unnamed.
+    let root_sent = !chain_only_leaf && top.self_signed;
+    let (why, fix) = if root_sent {
+        (
+            format!(
+                "The chain ends at the root CA {:?}, which is not in {trust}.",
+                top.subject
+            ),
+            format!(
+                "Pass that CA with --cacert (its PEM file, e.g. the server's tls-ca-cert-file), \
+                 after checking its fingerprint {} with whoever runs the server.",
+                top.sha256
+            ),
+        )
+    } else if chain_only_leaf {
+        (
+            "The server sent only its own certificate: either its CA is not the one you trust, or \
+             it must also send an intermediate CA certificate."
+                .to_string(),
+            format!(
+                "Pass the CA that issued the server's certificate with --cacert (issuer: {}). If \
+                 that issuer is an intermediate, put the full chain in the server's tls-cert-file.",
+                top.issuer
+            ),
+        )
+    } else {
+        (
+            "The top of the chain the server sent names an issuer you do not trust.".to_string(),
+            format!(
+                "Pass the CA that issued the top of the chain with --cacert (issuer: {}).",
+                top.issuer
+            ),
+        )
+    };
     let mut b = Builder::new(
         ErrorKind::UnknownIssuer,
         4,
         format!("no trusted CA issued {:?}", top.issuer),
     )
     .explain(format!(
-        "At step 4 the client could not link the chain to any CA in {trust}. {}",
-        if chain_only_leaf {
-            "The server sent only its own certificate: either its CA is not the one you trust, or it \
-             must also send an intermediate CA certificate."
-        } else {
-            "The top of the chain the server sent names an issuer you do not trust."
-        }
+        "At step 4 the client could not link the chain to any CA in {trust}. {why}"
     ))
-    .fix(format!(
-        "Pass the CA that issued the server's certificate with --cacert (issuer: {}). If that issuer is an intermediate, put the full chain in the server's tls-cert-file.",
-        top.issuer
-    ))
+    .fix(fix)
     .evidence("issuer not found", top.issuer.clone())
     .evidence("certificates sent", model.chain.len().to_string())
     .evidence("trusted", trust);

@@ -1,109 +1,35 @@
-//! The scenarios shipped in the binary (scenarios/*.toml), embedded at build time.
+//! The scenarios shipped in the binary (scenarios/*.toml), embedded at build time. A test checks
+//! that every file in scenarios/ is listed here.
 
+#[rustfmt::skip]
 pub const SHIPPED: &[(&str, &str)] = &[
-    (
-        "mutual-tls13",
-        include_str!("../../scenarios/mutual-tls13.toml"),
-    ),
-    (
-        "mutual-tls12",
-        include_str!("../../scenarios/mutual-tls12.toml"),
-    ),
-    (
-        "server-auth-only",
-        include_str!("../../scenarios/server-auth-only.toml"),
-    ),
-    (
-        "optional-with-cert",
-        include_str!("../../scenarios/optional-with-cert.toml"),
-    ),
-    (
-        "optional-without-cert",
-        include_str!("../../scenarios/optional-without-cert.toml"),
-    ),
-    (
-        "missing-client-cert",
-        include_str!("../../scenarios/missing-client-cert.toml"),
-    ),
-    (
-        "untrusted-client-cert",
-        include_str!("../../scenarios/untrusted-client-cert.toml"),
-    ),
-    (
-        "client-cert-wrong-usage",
-        include_str!("../../scenarios/client-cert-wrong-usage.toml"),
-    ),
-    (
-        "untrusted-server-ca",
-        include_str!("../../scenarios/untrusted-server-ca.toml"),
-    ),
-    (
-        "self-signed",
-        include_str!("../../scenarios/self-signed.toml"),
-    ),
-    (
-        "insecure-self-signed",
-        include_str!("../../scenarios/insecure-self-signed.toml"),
-    ),
+    ("mutual-tls13", include_str!("../../scenarios/mutual-tls13.toml")),
+    ("mutual-tls12", include_str!("../../scenarios/mutual-tls12.toml")),
+    ("tls13-chacha20", include_str!("../../scenarios/tls13-chacha20.toml")),
+    ("server-auth-only", include_str!("../../scenarios/server-auth-only.toml")),
+    ("optional-with-cert", include_str!("../../scenarios/optional-with-cert.toml")),
+    ("optional-without-cert", include_str!("../../scenarios/optional-without-cert.toml")),
+    ("missing-client-cert", include_str!("../../scenarios/missing-client-cert.toml")),
+    ("untrusted-client-cert", include_str!("../../scenarios/untrusted-client-cert.toml")),
+    ("client-cert-wrong-usage", include_str!("../../scenarios/client-cert-wrong-usage.toml")),
+    ("untrusted-server-ca", include_str!("../../scenarios/untrusted-server-ca.toml")),
+    ("system-trust-store", include_str!("../../scenarios/system-trust-store.toml")),
+    ("self-signed", include_str!("../../scenarios/self-signed.toml")),
+    ("insecure-self-signed", include_str!("../../scenarios/insecure-self-signed.toml")),
     ("expired", include_str!("../../scenarios/expired.toml")),
-    (
-        "not-yet-valid",
-        include_str!("../../scenarios/not-yet-valid.toml"),
-    ),
-    (
-        "hostname-mismatch",
-        include_str!("../../scenarios/hostname-mismatch.toml"),
-    ),
-    (
-        "ip-without-ip-san",
-        include_str!("../../scenarios/ip-without-ip-san.toml"),
-    ),
-    (
-        "missing-intermediate",
-        include_str!("../../scenarios/missing-intermediate.toml"),
-    ),
-    (
-        "full-chain",
-        include_str!("../../scenarios/full-chain.toml"),
-    ),
-    (
-        "legacy-ciphers",
-        include_str!("../../scenarios/legacy-ciphers.toml"),
-    ),
-    (
-        "version-mismatch",
-        include_str!("../../scenarios/version-mismatch.toml"),
-    ),
-    (
-        "tls-to-plaintext-port",
-        include_str!("../../scenarios/tls-to-plaintext-port.toml"),
-    ),
-    (
-        "plaintext-to-tls-port",
-        include_str!("../../scenarios/plaintext-to-tls-port.toml"),
-    ),
-    (
-        "auth-required",
-        include_str!("../../scenarios/auth-required.toml"),
-    ),
-    (
-        "wrong-password",
-        include_str!("../../scenarios/wrong-password.toml"),
-    ),
-    (
-        "http-server",
-        include_str!("../../scenarios/http-server.toml"),
-    ),
-    (
-        "peer-closes",
-        include_str!("../../scenarios/peer-closes.toml"),
-    ),
-    (
-        "peer-silent",
-        include_str!("../../scenarios/peer-silent.toml"),
-    ),
-    (
-        "nothing-listening",
-        include_str!("../../scenarios/nothing-listening.toml"),
-    ),
+    ("not-yet-valid", include_str!("../../scenarios/not-yet-valid.toml")),
+    ("hostname-mismatch", include_str!("../../scenarios/hostname-mismatch.toml")),
+    ("ip-without-ip-san", include_str!("../../scenarios/ip-without-ip-san.toml")),
+    ("missing-intermediate", include_str!("../../scenarios/missing-intermediate.toml")),
+    ("full-chain", include_str!("../../scenarios/full-chain.toml")),
+    ("legacy-ciphers", include_str!("../../scenarios/legacy-ciphers.toml")),
+    ("version-mismatch", include_str!("../../scenarios/version-mismatch.toml")),
+    ("tls-to-plaintext-port", include_str!("../../scenarios/tls-to-plaintext-port.toml")),
+    ("plaintext-to-tls-port", include_str!("../../scenarios/plaintext-to-tls-port.toml")),
+    ("auth-required", include_str!("../../scenarios/auth-required.toml")),
+    ("wrong-password", include_str!("../../scenarios/wrong-password.toml")),
+    ("http-server", include_str!("../../scenarios/http-server.toml")),
+    ("peer-closes", include_str!("../../scenarios/peer-closes.toml")),
+    ("peer-silent", include_str!("../../scenarios/peer-silent.toml")),
+    ("nothing-listening", include_str!("../../scenarios/nothing-listening.toml")),
 ];
