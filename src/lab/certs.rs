@@ -54,8 +54,32 @@ pub fn name_in(organization: &str, common_name: &str) -> DistinguishedName {
     dn
 }
 
-fn new_key() -> Result<KeyPair, rcgen::Error> {
-    KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+/// The kind of key a certificate carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyKind {
+    /// ECDSA on P-256: small and fast, the lab's default.
+    #[default]
+    Ecdsa,
+    /// RSA 2048, as many older and managed deployments still use.
+    Rsa,
+}
+
+fn new_key(kind: KeyKind) -> Result<KeyPair, rcgen::Error> {
+    match kind {
+        KeyKind::Ecdsa => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+        KeyKind::Rsa => {
+            // ring signs with RSA keys but cannot make them: the rsa crate makes this one.
+            use rsa::pkcs8::EncodePrivateKey;
+            let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
+                .map_err(|_| rcgen::Error::KeyGenerationUnavailable)?;
+            let der = key
+                .to_pkcs8_der()
+                .map_err(|_| rcgen::Error::KeyGenerationUnavailable)?;
+            let der = rustls::pki_types::PrivateKeyDer::Pkcs8(der.as_bytes().to_vec().into());
+            KeyPair::from_der_and_sign_algo(&der, &rcgen::PKCS_RSA_SHA256)
+        }
+    }
 }
 
 /// A self-signed CA (root or, when signed by `parent`, an intermediate).
@@ -75,7 +99,7 @@ pub fn make_ca(
     let (from, to) = window(Validity::Valid);
     params.not_before = from;
     params.not_after = to + Duration::days(335);
-    let key = new_key()?;
+    let key = new_key(KeyKind::Ecdsa)?;
     let cert = match parent {
         Some(p) => params.signed_by(&key, &p.cert, &p.key)?,
         None => params.self_signed(&key)?,
@@ -91,6 +115,7 @@ pub struct LeafSpec {
     pub validity: Validity,
     pub server_auth: bool,
     pub client_auth: bool,
+    pub key: KeyKind,
 }
 
 impl LeafSpec {
@@ -101,6 +126,7 @@ impl LeafSpec {
             validity: Validity::Valid,
             server_auth: true,
             client_auth: false,
+            key: KeyKind::Ecdsa,
         }
     }
 
@@ -111,6 +137,7 @@ impl LeafSpec {
             validity: Validity::Valid,
             server_auth: false,
             client_auth: true,
+            key: KeyKind::Ecdsa,
         }
     }
 }
@@ -136,7 +163,7 @@ pub fn make_leaf(spec: &LeafSpec, issuer: Option<&Issued>) -> Result<Issued, rcg
     params.not_before = from;
     params.not_after = to;
     params.use_authority_key_identifier_extension = issuer.is_some();
-    let key = new_key()?;
+    let key = new_key(spec.key)?;
     let cert = match issuer {
         Some(i) => params.signed_by(&key, &i.cert, &i.key)?,
         None => params.self_signed(&key)?,

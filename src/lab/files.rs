@@ -63,6 +63,7 @@ impl LabFiles {
             .collect();
         let mut spec = LeafSpec::server(&names);
         spec.validity = options.server_cert.validity;
+        spec.key = options.server_cert.key;
         if spec.names.is_empty() {
             spec.common_name = "redis server".into();
         }

@@ -7,7 +7,7 @@ pub mod fault;
 mod files;
 mod redis;
 
-use certs::Validity;
+use certs::{KeyKind, Validity};
 use serde::Deserialize;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -69,6 +69,8 @@ pub struct ServerCertOptions {
     /// subjectAltNames; default `localhost`, `127.0.0.1`, `::1`.
     pub names: Vec<String>,
     pub issuer: ServerIssuer,
+    /// `ecdsa` (default) or `rsa`.
+    pub key: KeyKind,
 }
 
 impl Default for ServerCertOptions {
@@ -77,6 +79,7 @@ impl Default for ServerCertOptions {
             validity: Validity::Valid,
             names: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             issuer: ServerIssuer::LabCa,
+            key: KeyKind::Ecdsa,
         }
     }
 }

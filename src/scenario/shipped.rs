@@ -22,6 +22,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("ip-without-ip-san", include_str!("../../scenarios/ip-without-ip-san.toml")),
     ("missing-intermediate", include_str!("../../scenarios/missing-intermediate.toml")),
     ("full-chain", include_str!("../../scenarios/full-chain.toml")),
+    ("rsa-server", include_str!("../../scenarios/rsa-server.toml")),
     ("legacy-ciphers", include_str!("../../scenarios/legacy-ciphers.toml")),
     ("version-mismatch", include_str!("../../scenarios/version-mismatch.toml")),
     ("tls-to-plaintext-port", include_str!("../../scenarios/tls-to-plaintext-port.toml")),
