@@ -67,8 +67,7 @@ fn certificate_and_key_files() {
     let lab = common::lab(LabOptions::default());
     let s = Scratch::new("files");
     let f = &lab.files;
-    let (ca, cert, key) = (
-        f.ca_cert.display().to_string(),
+    let (cert, key) = (
         f.client_cert.display().to_string(),
         f.client_key.display().to_string(),
     );
@@ -153,8 +152,21 @@ fn certificate_and_key_files() {
         "openssl pkey",
     );
 
-    // DER where PEM is expected is accepted: the run goes on and reaches the server.
+    // DER where PEM is expected is accepted: the run goes on and reaches the server. The key
+    // is made SEC1 DER by openssl where it is installed (a short, one-byte-length SEQUENCE).
     let der = s.file("ca.der", &pem_to_der(&f.ca_cert));
+    let der_key = s.0.join("client.key.der");
+    let sec1 = Command::new("openssl")
+        .args(["ec", "-in", &key, "-outform", "DER", "-out"])
+        .arg(&der_key)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !sec1 {
+        use rustls::pki_types::pem::PemObject;
+        let pkcs8 = rustls::pki_types::PrivateKeyDer::from_pem_file(&f.client_key).unwrap();
+        std::fs::write(&der_key, pkcs8.secret_der()).unwrap();
+    }
+    let key = der_key.display().to_string();
     let port = lab.port.to_string();
     let (code, stdout, stderr) = run(&[
         "connect",
@@ -172,7 +184,8 @@ fn certificate_and_key_files() {
         &key,
     ]);
     assert_eq!(code, Some(0), "{stderr}\n{stdout}");
-    let _ = ca;
+    // And DER of the wrong kind is named: a key given as the CA.
+    check(&["--cacert", &key], "--cacert", "not a certificate");
 }
 
 #[test]

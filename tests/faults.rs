@@ -56,7 +56,9 @@ async fn every_fault_is_diagnosed_in_time() {
     let mut wrong = Vec::new();
     for (fault, kind, step) in cases {
         let (d, elapsed) = against(fault).await;
-        if (d.kind, d.step) != (kind, step) {
+        // A reset can beat connect() to its return: then it is noticed at step 1.
+        let step_ok = d.step == step || (fault == Fault::Reset && d.step == 1);
+        if d.kind != kind || !step_ok {
             wrong.push(format!(
                 "{fault:?}: expected {kind}@{step}, got {}@{} ({}) in {elapsed:?}",
                 d.kind, d.step, d.message

@@ -147,3 +147,36 @@ fn a_panic_while_the_lab_runs_still_cleans_up() {
         wait_gone(pid);
     }
 }
+
+#[test]
+fn interrupting_check_stops_every_lab() {
+    let root = scratch("check");
+    let server = match common::server_choice() {
+        tlsviz::lab::ServerChoice::Redis => "redis",
+        _ => "builtin",
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsviz"))
+        .args(["check", "--all", "--server", server])
+        .env("TLSVIZ_LAB_DIR", &root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until labs are running, then interrupt.
+    let start = Instant::now();
+    while std::fs::read_dir(&root).unwrap().count() == 0 {
+        assert!(start.elapsed() < Duration::from_secs(10), "no lab started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = wait_exit(&mut child);
+    assert_eq!(status.code(), Some(1), "interrupted check exits 1");
+    let left: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "lab folders left: {left:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -85,12 +85,35 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
     for warning in target::warnings(args) {
         eprintln!("tlsviz: warning: {warning}");
     }
+    let mut args = args.clone();
+    if args.pass.is_none() && args.uri.as_deref().is_none_or(|u| !u.contains('@')) {
+        // As redis-cli does: a password from the environment stays out of shell history. Only
+        // here, for a server the user names, never for the lab's own runs.
+        args.pass = std::env::var("REDISCLI_AUTH")
+            .ok()
+            .filter(|p| !p.is_empty());
+    }
+    let args = &args;
     let target = target::build(args)?;
     if let Some(path) = &args.output.record {
         crate::report::record::check_writable(path)?;
     }
     if let Some(n) = args.repeat {
-        return repeat(target, n).await;
+        if n == 0 {
+            return Err(UsageError::new(
+                "--repeat 0",
+                "nothing to repeat",
+                "give a count of 1 or more",
+            ));
+        }
+        if args.output.record.is_some() {
+            return Err(UsageError::new(
+                "--record",
+                "does not go with --repeat",
+                "record one run without --repeat",
+            ));
+        }
+        return repeat(target, n, args.output.json).await;
     }
     let face = face(&args.output);
     if face == Face::Tui {
@@ -185,11 +208,7 @@ pub async fn open_lab_session(
         None => lab_connect_args(&lab),
     };
     let target = target::build(&args)?;
-    let conf_lines = lab
-        .conf_lines
-        .iter()
-        .map(|l| l.replace("{PORT}", &lab.port.to_string()))
-        .collect();
+    let conf_lines = lab.conf_lines.clone();
     Ok(crate::ui::LiveSession {
         target,
         conf_lines,
@@ -359,16 +378,17 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
 
 pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
     let mut stop = Termination::install();
-    if args.scenario.is_some() {
-        return Err(UsageError::new(
-            "--scenario",
-            "scenarios are not available in this build yet",
-            "run tlsviz lab without --scenario",
-        ));
-    }
-    let mut options = LabOptions {
-        server: server_choice(args.server),
-        ..LabOptions::default()
+    let scenario = args
+        .scenario
+        .as_deref()
+        .map(crate::scenario::load)
+        .transpose()?;
+    let mut options = match &scenario {
+        Some(s) => s.lab_options(server_choice(args.server)),
+        None => LabOptions {
+            server: server_choice(args.server),
+            ..LabOptions::default()
+        },
     };
     if let Some(bind) = &args.bind {
         options.bind = bind.parse().map_err(|_| {
@@ -400,7 +420,7 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
     println!();
     println!("redis.conf TLS lines:");
     for line in &lab.conf_lines {
-        println!("  {}", line.replace("{PORT}", &lab.port.to_string()));
+        println!("  {line}");
     }
     println!();
     println!("reach it with:");
@@ -431,7 +451,20 @@ pub async fn check(args: &CheckArgs) -> Result<i32, UsageError> {
             .collect::<Result<Vec<_>, _>>()?
     };
     let started = std::time::Instant::now();
-    let results = crate::scenario::run_all(scenarios, server_choice(args.server)).await;
+    // Ctrl-C or SIGTERM stops every running scenario's lab before tlsviz exits.
+    let mut stop = Termination::install();
+    let (cancel, cancelled) = tokio::sync::watch::channel(false);
+    let runs = crate::scenario::run_all_until(scenarios, server_choice(args.server), cancelled);
+    tokio::pin!(runs);
+    let results = tokio::select! {
+        results = &mut runs => results,
+        _ = stop.wait() => {
+            let _ = cancel.send(true);
+            runs.await;
+            eprintln!("tlsviz check: interrupted; every lab stopped");
+            return Ok(EXIT_FAILED);
+        }
+    };
     println!(
         "{:<24} {:<30} {:<30} {:>8}",
         "scenario", "expected", "got", "time"
@@ -499,27 +532,35 @@ pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {
     Ok(exit_code(&model))
 }
 
-/// `--repeat N`: N full runs in one process, with open files and resident size every 100.
-async fn repeat(target: Target, n: u32) -> Result<i32, UsageError> {
+/// Run one connection in auto mode with no output, folding every event into a model.
+pub async fn run_to_model(target: &Target) -> Model {
+    let (sink, mut rx) = EventSink::channel();
+    let t = target.clone();
+    let engine = tokio::spawn(async move { engine::run(&t, Pace::Auto, sink).await });
+    let mut model = Model::new();
+    while let Some(event) = rx.recv().await {
+        model.apply(event);
+    }
+    let _ = engine.await;
+    model
+}
+
+/// `--repeat N`: N full runs in one process. Progress (open files, resident size) goes to
+/// stderr every 100 runs; stdout gets one result line (JSON with `--json`).
+async fn repeat(target: Target, n: u32, json: bool) -> Result<i32, UsageError> {
     let mut ok = 0u32;
     let mut last_failure = None;
     let started = std::time::Instant::now();
+    let (files_before, rss_before) = (open_files(), resident_kib());
     for i in 1..=n {
-        let (sink, mut rx) = EventSink::channel();
-        let t = target.clone();
-        let engine = tokio::spawn(async move { engine::run(&t, Pace::Auto, sink).await });
-        let mut model = Model::new();
-        while let Some(event) = rx.recv().await {
-            model.apply(event);
-        }
-        let _ = engine.await;
+        let model = run_to_model(&target).await;
         if model.outcome == Outcome::Ok {
             ok += 1;
         } else {
             last_failure = model.diagnosis.map(|d| d.headline());
         }
         if i % 100 == 0 || i == n {
-            println!(
+            eprintln!(
                 "{i:>6} runs  {ok:>6} ok  open files {:>4}  rss {:>6} KiB  {:.1} s",
                 open_files(),
                 resident_kib(),
@@ -527,8 +568,27 @@ async fn repeat(target: Target, n: u32) -> Result<i32, UsageError> {
             );
         }
     }
-    if let Some(f) = last_failure {
-        eprintln!("tlsviz: last failure: {f}");
+    let (files_after, rss_after) = (open_files(), resident_kib());
+    if json {
+        let line = serde_json::json!({
+            "type": "repeat_summary",
+            "runs": n,
+            "ok": ok,
+            "failed": n - ok,
+            "last_failure": last_failure,
+            "open_files": { "before": files_before, "after": files_after },
+            "rss_kib": { "before": rss_before, "after": rss_after },
+            "seconds": started.elapsed().as_secs_f64(),
+        });
+        println!("{line}");
+    } else {
+        println!(
+            "{ok} of {n} runs ok in {:.1} s; open files {files_before} → {files_after}; rss {rss_before} → {rss_after} KiB",
+            started.elapsed().as_secs_f64()
+        );
+        if let Some(f) = &last_failure {
+            println!("last failure: {f}");
+        }
     }
     Ok(if ok == n { EXIT_OK } else { EXIT_FAILED })
 }

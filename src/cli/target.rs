@@ -29,12 +29,6 @@ pub fn build(args: &ConnectArgs) -> Result<Target, UsageError> {
     if let Some(p) = &args.port {
         port = Some(parse_port(p)?);
     }
-    if pass.is_none() {
-        // As redis-cli does: a password from the environment stays out of shell history.
-        pass = std::env::var("REDISCLI_AUTH")
-            .ok()
-            .filter(|p| !p.is_empty());
-    }
     let host = host.unwrap_or_else(|| DEFAULT_HOST.to_string());
     let port = port.unwrap_or(DEFAULT_PORT);
     let timeout = parse_timeout(&args.timeout)?;
@@ -50,13 +44,18 @@ pub fn build(args: &ConnectArgs) -> Result<Target, UsageError> {
             ))
         }
     };
-    let server_name = match &args.sni {
-        Some(sni) => check_host(sni, "--sni")?,
-        None => host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string(),
+    let (server_name, name_flag) = match &args.sni {
+        Some(sni) => (check_host(sni, "--sni")?, "--sni"),
+        None => (crate::engine::bare_host(&host).to_string(), "-h"),
     };
+    // The name must also be one TLS can carry and check (not `1.2.3`, not `foo.123`).
+    if tls && rustls::pki_types::ServerName::try_from(server_name.clone()).is_err() {
+        return Err(UsageError::new(
+            format!("{name_flag} {server_name}"),
+            "not a name TLS can check a certificate against",
+            "use the server's DNS name or a full IP address",
+        ));
+    }
     let keylog = args.keylog.clone().or_else(|| {
         std::env::var_os("SSLKEYLOGFILE")
             .filter(|v| !v.is_empty())
@@ -160,7 +159,7 @@ fn check_host(text: &str, flag: &str) -> Result<String, UsageError> {
             "give a name or address, e.g. -h 127.0.0.1",
         ));
     }
-    let bare = trimmed.trim_start_matches('[').trim_end_matches(']');
+    let bare = crate::engine::bare_host(trimmed);
     if bare.parse::<std::net::IpAddr>().is_ok() {
         return Ok(trimmed.to_string());
     }
@@ -258,16 +257,11 @@ fn parse_uri(text: &str) -> Result<ParsedUri, UsageError> {
             )
         })?
         .to_string();
+    // userinfo is percent-encoded (RFC 3986); `+` and `&` are themselves.
     let decode = |s: &str| {
-        url::form_urlencoded::parse(s.as_bytes())
-            .map(|(k, v)| {
-                if v.is_empty() {
-                    k.into_owned()
-                } else {
-                    format!("{k}={v}")
-                }
-            })
-            .collect::<String>()
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
     };
     let user = (!url.username().is_empty()).then(|| decode(url.username()));
     let pass = url.password().map(decode);
@@ -316,6 +310,8 @@ mod tests {
 
     #[test]
     fn uris_give_host_port_and_credentials() {
+        let odd = parse_uri("redis://:p+ss&a=b@example.com").unwrap();
+        assert_eq!(odd.pass.as_deref(), Some("p+ss&a=b"));
         let u = parse_uri("rediss://alice:s%40cret@example.com:6380").unwrap();
         assert!(u.tls);
         assert_eq!(u.host, "example.com");

@@ -1,7 +1,9 @@
 //! From a failure and the evidence gathered before it to a stable kind, the step it belongs to,
 //! a plain explanation and a concrete fix.
 
+mod builder;
 mod rules;
+mod tls;
 
 use serde::{Deserialize, Serialize};
 

@@ -211,6 +211,20 @@ pub fn read_certificates(
 ) -> Result<Vec<CertificateDer<'static>>, UsageError> {
     let bytes = read_input_file(path, input)?;
     if looks_like_der(&bytes) {
+        // Accept DER, but only if it really is a certificate.
+        use x509_parser::prelude::FromDer;
+        if x509_parser::certificate::X509Certificate::from_der(&bytes).is_err() {
+            let hint = if PrivateKeyDer::try_from(bytes.as_slice()).is_ok() {
+                "this is a DER private key; pass it with --key"
+            } else {
+                "expected a PEM or DER certificate"
+            };
+            return Err(UsageError::new(
+                input,
+                "binary data that is not a certificate",
+                hint,
+            ));
+        }
         return Ok(vec![CertificateDer::from(bytes)]);
     }
     let labels = pem_labels(&bytes);
@@ -339,9 +353,10 @@ fn io_problem(err: &std::io::Error, path: &Path) -> String {
     }
 }
 
-/// DER certificates and keys start with a SEQUENCE tag and a long-form length.
+/// Binary DER: a SEQUENCE tag and no PEM armour (keys can be short: SEC1 and Ed25519 keys use
+/// a one-byte length).
 fn looks_like_der(bytes: &[u8]) -> bool {
-    bytes.len() > 4 && bytes[0] == 0x30 && (bytes[1] == 0x82 || bytes[1] == 0x81)
+    bytes.len() > 2 && bytes[0] == 0x30 && !bytes.windows(11).any(|w| w == b"-----BEGIN ")
 }
 
 /// The labels of the PEM blocks in a file (`CERTIFICATE`, `PRIVATE KEY`, …).

@@ -50,7 +50,8 @@ pub async fn run_tls(
     while s.conn()?.protocol_version().is_none() {
         s.read_and_process().await?;
         // A HelloRetryRequest makes rustls write a second ClientHello: it belongs here.
-        s.send_all_held(None).await?;
+        let hellos = count_leading(&s, &["ClientHello"]);
+        s.send_held(hellos, None).await?;
     }
     sink.emit(Event::StepCompleted { step: 2 });
     let tls13 = s.conn()?.protocol_version() == Some(ProtocolVersion::TLSv1_3);

@@ -106,10 +106,16 @@ pub async fn run(target: &Target, pace: Pace, sink: EventSink) -> bool {
     }
 }
 
-/// Step 1: resolve the host and open the TCP connection, each bounded by the timeout.
+/// A host without the brackets of an IPv6 literal (`[::1]` → `::1`).
+pub fn bare_host(host: &str) -> &str {
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
+/// Step 1: resolve the host and open the TCP connection, all within one timeout.
 async fn connect(target: &Target, sink: &EventSink) -> Result<TcpStream, Failure> {
-    let host = target.host.trim_start_matches('[').trim_end_matches(']');
-    let lookup = tokio::time::timeout(target.timeout, tokio::net::lookup_host((host, target.port)));
+    let host = bare_host(&target.host);
+    let deadline = tokio::time::Instant::now() + target.timeout;
+    let lookup = tokio::time::timeout_at(deadline, tokio::net::lookup_host((host, target.port)));
     let addresses: Vec<_> = match lookup.await {
         Err(_) => {
             return Err(Failure::HostNotFound {
@@ -135,7 +141,7 @@ async fn connect(target: &Target, sink: &EventSink) -> Result<TcpStream, Failure
         address: first.to_string(),
     };
     for address in addresses {
-        match tokio::time::timeout(target.timeout, TcpStream::connect(address)).await {
+        match tokio::time::timeout_at(deadline, TcpStream::connect(address)).await {
             Ok(Ok(stream)) => {
                 // Small handshake records must leave when we say so, not when Nagle decides.
                 let _ = stream.set_nodelay(true);
@@ -147,6 +153,15 @@ async fn connect(target: &Target, sink: &EventSink) -> Result<TcpStream, Failure
                         .unwrap_or_default(),
                 });
                 return Ok(stream);
+            }
+            // Established, then reset before connect() returned: a peer that resets at once.
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return Err(Failure::PeerClosed {
+                    step: 1,
+                    reset: true,
+                    bytes_received: 0,
+                    partial_record: 0,
+                })
             }
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                 last = Failure::ConnectRefused {

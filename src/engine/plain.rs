@@ -50,12 +50,14 @@ pub async fn run_plain(target: &Target, pace: &Pace, sink: &EventSink) -> Result
     Ok(())
 }
 
-fn chunk_event(direction: Direction, bytes: &[u8]) -> Event {
+/// A chunk of plaintext on the wire: `shown` is what may be displayed, `length` what crossed.
+fn chunk_event(direction: Direction, shown: &[u8], length: usize) -> Event {
+    let bytes = shown;
     Event::Record(RecordInfo {
         direction,
         content_type: "plaintext".into(),
         version: String::new(),
-        length: bytes.len(),
+        length,
         encrypted: false,
         messages: Vec::new(),
         head_hex: hex(&bytes[..bytes.len().min(32)]),
@@ -76,14 +78,9 @@ async fn exchange(
         plaintext_len: bytes.len(),
         encrypted: false,
     });
-    // The wire view shows the redacted command, never the password that really crossed.
-    let shown = resp::encode(
-        &resp::redact(args)
-            .split(' ')
-            .map(str::to_string)
-            .collect::<Vec<_>>(),
-    );
-    sink.emit(chunk_event(Direction::Out, &shown));
+    // The wire view shows the bytes that crossed, with the secrets' bytes replaced by `***`.
+    let shown = resp::encode(&resp::redacted_args(args));
+    sink.emit(chunk_event(Direction::Out, &shown, bytes.len()));
     let io = |e: std::io::Error| Failure::Io {
         step: 8,
         message: e.to_string(),
@@ -118,7 +115,7 @@ async fn exchange(
             Ok(Err(e)) => {
                 return Err(Failure::PeerClosed {
                     step: 8,
-                    reset: e.kind() == std::io::ErrorKind::ConnectionReset,
+                    reset: super::session::is_reset(&e),
                     bytes_received: pending.len(),
                     partial_record: 0,
                 })
@@ -133,7 +130,7 @@ async fn exchange(
             }
             Ok(Ok(n)) => n,
         };
-        sink.emit(chunk_event(Direction::In, &buf[..n]));
+        sink.emit(chunk_event(Direction::In, &buf[..n], n));
         pending.extend_from_slice(&buf[..n]);
     }
 }

@@ -13,7 +13,7 @@ pub const PROBE_LIMIT: Duration = Duration::from_millis(500);
 pub async fn probe_plaintext(host: &str, port: u16, timeout: Duration) -> ProbeResult {
     let limit = timeout.min(PROBE_LIMIT);
     let attempt = async {
-        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let host = super::bare_host(host);
         let mut stream = TcpStream::connect((host, port)).await?;
         stream.write_all(b"PING\r\n").await?;
         let mut buf = vec![0u8; 256];

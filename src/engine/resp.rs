@@ -11,39 +11,57 @@ pub fn encode(args: &[String]) -> Vec<u8> {
     out
 }
 
-/// A command as it may be shown: the arguments that are secrets replaced by `***`.
-pub fn redact(args: &[String]) -> String {
-    let mut shown: Vec<String> = args.iter().map(|a| quote(a)).collect();
+/// The arguments with every secret replaced by `***`: what may be shown, recorded or logged.
+pub fn redacted_args(args: &[String]) -> Vec<String> {
+    let mut shown: Vec<String> = args.to_vec();
     let upper = |i: usize| {
         args.get(i)
             .map(|a| a.to_ascii_uppercase())
             .unwrap_or_default()
     };
+    let mut hide = |i: usize| {
+        if let Some(a) = shown.get_mut(i) {
+            *a = "***".into();
+        }
+    };
     match upper(0).as_str() {
         // AUTH pass | AUTH user pass
-        "AUTH" => {
-            if let Some(last) = shown.len().checked_sub(1).filter(|&i| i >= 1) {
-                shown[last] = "***".into();
-            }
-        }
+        "AUTH" if args.len() >= 2 => hide(args.len() - 1),
         // HELLO 3 AUTH user pass
-        "HELLO" => {
+        "HELLO" => (1..args.len())
+            .filter(|&i| upper(i) == "AUTH")
+            .for_each(|i| hide(i + 2)),
+        "CONFIG"
+            if upper(1) == "SET" && matches!(upper(2).as_str(), "REQUIREPASS" | "MASTERAUTH") =>
+        {
+            hide(3)
+        }
+        // ACL SETUSER name >password <password #hash !hash
+        "ACL" if upper(1) == "SETUSER" => (3..args.len())
+            .filter(|&i| args[i].starts_with(['>', '<', '#', '!']))
+            .for_each(&mut hide),
+        // MIGRATE … AUTH password | AUTH2 user password
+        "MIGRATE" => {
             for i in 1..args.len() {
-                if upper(i) == "AUTH" && i + 2 < args.len() {
-                    shown[i + 2] = "***".into();
+                match upper(i).as_str() {
+                    "AUTH" => hide(i + 1),
+                    "AUTH2" => hide(i + 2),
+                    _ => {}
                 }
             }
         }
-        "CONFIG"
-            if upper(1) == "SET"
-                && matches!(upper(2).as_str(), "REQUIREPASS" | "MASTERAUTH")
-                && shown.len() > 3 =>
-        {
-            shown[3] = "***".into();
-        }
         _ => {}
     }
-    shown.join(" ")
+    shown
+}
+
+/// A command as it may be shown: the secrets replaced by `***`, arguments quoted where needed.
+pub fn redact(args: &[String]) -> String {
+    redacted_args(args)
+        .iter()
+        .map(|a| if a == "***" { a.clone() } else { quote(a) })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn quote(arg: &str) -> String {
@@ -221,6 +239,18 @@ mod tests {
             "CONFIG SET requirepass ***"
         );
         assert_eq!(redact(&args("GET key")), "GET key");
+        assert_eq!(
+            redact(&args("ACL SETUSER bob on >hunter2 ~* +@all")),
+            "ACL SETUSER bob on *** ~* +@all"
+        );
+        assert_eq!(
+            redact(&args("MIGRATE h 6379 k 0 5000 AUTH2 bob hunter2")),
+            "MIGRATE h 6379 k 0 5000 AUTH2 bob ***"
+        );
+        assert_eq!(
+            redact(&args("MIGRATE h 6379 k 0 5000 AUTH hunter2 KEYS a")),
+            "MIGRATE h 6379 k 0 5000 AUTH *** KEYS a"
+        );
     }
 
     #[test]

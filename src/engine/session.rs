@@ -37,6 +37,8 @@ pub struct TlsSession {
     plaintext: Vec<u8>,
     read_buf: Vec<u8>,
     decryptor: super::decrypt::Decryptor,
+    /// Handshake messages of a clear record not yet given to rustls (see `next_unit`).
+    pending_units: VecDeque<Vec<u8>>,
 }
 
 impl TlsSession {
@@ -64,6 +66,7 @@ impl TlsSession {
             plaintext: Vec::new(),
             read_buf: vec![0u8; 18 * 1024],
             decryptor: super::decrypt::Decryptor::default(),
+            pending_units: VecDeque::new(),
         }
     }
 
@@ -247,20 +250,39 @@ impl TlsSession {
         }
     }
 
-    /// Read one record, show it, and let rustls process it. On a rustls error, the alert rustls
-    /// wants to send goes out before the failure is returned.
-    pub async fn read_and_process(&mut self) -> Result<(), Failure> {
+    /// The next unit to give rustls, and whether it is a clear alert. A record is shown on the
+    /// tap as it crossed the wire; a clear record holding several handshake messages (a TLS 1.2
+    /// server's whole flight) is then given to rustls one message at a time, so each step
+    /// stops where it should, not wherever the server happened to cut its records.
+    async fn next_unit(&mut self) -> Result<(Vec<u8>, bool), Failure> {
+        if let Some(unit) = self.pending_units.pop_front() {
+            return Ok((unit, false));
+        }
         let record = self.next_record().await?;
         let mut info = describe(Direction::In, &record, self.in_encrypted);
         self.look_inside(Direction::In, &record, &mut info);
+        let clear = !info.encrypted;
         if record.first() == Some(&20) {
             self.in_encrypted = true;
         }
-        let clear_alert = record.first() == Some(&21) && !info.encrypted;
+        let clear_alert = record.first() == Some(&21) && clear;
         self.sink.emit(Event::Record(info));
         if clear_alert {
             self.emit_alert(Direction::In, &record);
         }
+        if clear && record.first() == Some(&22) {
+            let mut units: VecDeque<Vec<u8>> = split_handshake_messages(&record).into();
+            let first = units.pop_front().unwrap_or(record);
+            self.pending_units = units;
+            return Ok((first, false));
+        }
+        Ok((record, clear_alert))
+    }
+
+    /// Read one record, show it, and let rustls process it. On a rustls error, the alert rustls
+    /// wants to send goes out before the failure is returned.
+    pub async fn read_and_process(&mut self) -> Result<(), Failure> {
+        let (record, clear_alert) = self.next_unit().await?;
         let step = self.step;
         if let Err(e) = self.conn()?.read_tls(&mut &record[..]) {
             return Err(Failure::Io {
@@ -400,7 +422,7 @@ impl TlsSession {
     }
 }
 
-fn is_reset(e: &std::io::Error) -> bool {
+pub(super) fn is_reset(e: &std::io::Error) -> bool {
     matches!(
         e.kind(),
         std::io::ErrorKind::ConnectionReset

@@ -177,7 +177,7 @@ pub struct Lab {
     pub host: String,
     pub port: u16,
     pub files: LabFiles,
-    /// The redis.conf lines that configure this server (what teachers show).
+    /// The redis.conf lines that configure this server (what teachers show), port filled in.
     pub conf_lines: Vec<String>,
     /// What serves: `redis-server 7.0.15`, `built-in server`, `fault server (silent)`.
     pub server_description: String,
@@ -233,7 +233,7 @@ impl Lab {
                         port: process.port,
                         server_description: process.description.clone(),
                         files,
-                        conf_lines,
+                        conf_lines: resolve_port(&conf_lines, process.port),
                         notice: None,
                         options,
                         backend: Backend::Redis(process),
@@ -258,7 +258,7 @@ impl Lab {
             host,
             port: server.port,
             files,
-            conf_lines,
+            conf_lines: resolve_port(&conf_lines, server.port),
             server_description: "built-in server (tokio-rustls)".into(),
             notice,
             options,
@@ -326,6 +326,13 @@ impl Drop for Lab {
         }
         self.files.remove();
     }
+}
+
+fn resolve_port(lines: &[String], port: u16) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| l.replace("{PORT}", &port.to_string()))
+        .collect()
 }
 
 pub fn path_str(p: &Path) -> String {

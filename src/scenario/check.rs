@@ -1,7 +1,6 @@
 //! Running scenarios headless against the lab and comparing with what they expect.
 
 use super::{ExpectedOutcome, Scenario};
-use crate::engine::pace::{EventSink, Pace};
 use crate::errors::UsageError;
 use crate::lab::{Lab, ServerChoice};
 use crate::model::{Model, Outcome};
@@ -42,33 +41,48 @@ impl Checked {
 
 /// Start the scenario's lab, run its client through the nine steps, stop the lab.
 pub async fn run(scenario: &Scenario, server: ServerChoice) -> Result<Checked, UsageError> {
+    let (_keep, never) = tokio::sync::watch::channel(false);
+    run_until(scenario, server, never).await
+}
+
+/// The same, given up (and its lab stopped) as soon as `cancel` turns true.
+pub async fn run_until(
+    scenario: &Scenario,
+    server: ServerChoice,
+    mut cancel: tokio::sync::watch::Receiver<bool>,
+) -> Result<Checked, UsageError> {
     let started = Instant::now();
+    let input = format!("scenario {}", scenario.name);
     let options = scenario.lab_options(server);
+    // A lab being started cannot be interrupted; it is stopped right after if need be.
     let lab = tokio::task::spawn_blocking(move || Lab::start(options))
         .await
-        .map_err(|e| UsageError::new(format!("scenario {}", scenario.name), e.to_string(), ""))?
-        .map_err(|e| {
-            UsageError::new(
-                format!("scenario {}", scenario.name),
-                e.0,
-                "is redis-server installed?",
-            )
-        })?;
-    let target = crate::cli::target::build(&scenario.connect_args(&lab))?;
-    let (sink, mut rx) = EventSink::channel();
-    let engine = tokio::spawn(async move { crate::engine::run(&target, Pace::Auto, sink).await });
-    let mut model = Model::new();
-    while let Some(event) = rx.recv().await {
-        model.apply(event);
+        .map_err(|e| UsageError::new(&input, e.to_string(), ""))?
+        .map_err(|e| UsageError::new(&input, e.0, "is redis-server installed?"))?;
+    let stop_lab = |lab: Lab| tokio::task::spawn_blocking(move || drop(lab));
+    let interrupted = || UsageError::new(&input, "interrupted", "");
+    let cancelled_already = *cancel.borrow();
+    if cancelled_already {
+        stop_lab(lab).await.ok();
+        return Err(interrupted());
     }
-    let _ = engine.await;
-    let conf_lines = lab
-        .conf_lines
-        .iter()
-        .map(|l| l.replace("{PORT}", &lab.port.to_string()))
-        .collect();
+    let target = match crate::cli::target::build(&scenario.connect_args(&lab)) {
+        Ok(t) => t,
+        Err(e) => {
+            stop_lab(lab).await.ok();
+            return Err(e);
+        }
+    };
+    let model = tokio::select! {
+        model = crate::cli::run::run_to_model(&target) => model,
+        _ = until_cancelled(&mut cancel) => {
+            stop_lab(lab).await.ok();
+            return Err(interrupted());
+        }
+    };
+    let conf_lines = lab.conf_lines.clone();
     let server = lab.server_description.clone();
-    tokio::task::spawn_blocking(move || drop(lab)).await.ok();
+    stop_lab(lab).await.ok();
     Ok(Checked {
         scenario: scenario.clone(),
         model,
@@ -83,14 +97,31 @@ pub async fn run_all(
     scenarios: Vec<Scenario>,
     server: ServerChoice,
 ) -> Vec<Result<Checked, UsageError>> {
+    let (_keep, never) = tokio::sync::watch::channel(false);
+    run_all_until(scenarios, server, never).await
+}
+
+/// The same; when `cancel` turns true every run stops its lab and ends.
+pub async fn run_all_until(
+    scenarios: Vec<Scenario>,
+    server: ServerChoice,
+    cancel: tokio::sync::watch::Receiver<bool>,
+) -> Vec<Result<Checked, UsageError>> {
     const AT_ONCE: usize = 4;
     let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
     let mut handles = Vec::new();
     for scenario in scenarios {
         let limit = limit.clone();
+        let mut cancel = cancel.clone();
         handles.push(tokio::spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            run(&scenario, server).await
+            // Hold the permit for the whole run: at most AT_ONCE labs at a time.
+            let _permit = tokio::select! {
+                permit = limit.acquire_owned() => permit,
+                _ = until_cancelled(&mut cancel) => {
+                    return Err(UsageError::new(format!("scenario {}", scenario.name), "interrupted", ""));
+                }
+            };
+            run_until(&scenario, server, cancel).await
         }));
     }
     let mut results = Vec::new();
@@ -102,4 +133,17 @@ pub async fn run_all(
         );
     }
     results
+}
+
+/// Resolves once `cancel` is true; never if its sender is gone without cancelling.
+async fn until_cancelled(cancel: &mut tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let stop = *cancel.borrow_and_update();
+        if stop {
+            return;
+        }
+        if cancel.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }

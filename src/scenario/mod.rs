@@ -4,7 +4,7 @@
 mod check;
 mod shipped;
 
-pub use check::{run as run_scenario, run_all, Checked};
+pub use check::{run as run_scenario, run_all, run_all_until, Checked};
 
 use crate::errors::UsageError;
 use crate::lab::{LabOptions, ServerChoice};

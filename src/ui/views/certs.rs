@@ -205,7 +205,7 @@ pub fn names_against(cert: &CertificateInfo, name: &str) -> (String, bool) {
 
 fn san_matches(san: &str, name: &str) -> bool {
     let (kind, value) = san.split_once(':').unwrap_or(("DNS", san));
-    let name = name.trim_start_matches('[').trim_end_matches(']');
+    let name = crate::engine::bare_host(name);
     match kind {
         "IP" => value == name,
         _ => {

@@ -1,0 +1,313 @@
+//! The rules for what rustls refused: certificates (step 4), client certificates (step 5),
+//! alerts and incompatible hellos (step 2).
+
+use super::builder::{ago, now_unix, Builder};
+use super::{Diagnosis, ErrorKind};
+use crate::engine::certinfo::format_time;
+use crate::engine::events::TlsErrorDetail;
+use crate::model::Model;
+
+/// After the client's flight: a closed connection or an alert usually judges the client's
+/// certificate (TLS 1.3 says so only when the first reply is read).
+pub(super) fn client_certificate_verdict(
+    model: &Model,
+    noticed: u8,
+    what: &str,
+) -> Option<Diagnosis> {
+    let request = model.certificate_request.as_ref()?;
+    let accepted = if request.ca_names.is_empty() {
+        "not listed by the server (Redis does not send them): the CAs in its tls-ca-cert-file"
+            .to_string()
+    } else {
+        request.ca_names.join("; ")
+    };
+    let late = if model.is_tls13() && noticed >= 7 {
+        format!(
+            " Under TLS 1.3 the server's refusal arrives only after the handshake, when the first \
+             reply is read (noticed at step {noticed})."
+        )
+    } else {
+        String::new()
+    };
+    if model.client_certificate_sent == Some(true) {
+        let subject = model.client_certificate_subject.clone().unwrap_or_default();
+        Some(
+            Builder::new(
+                ErrorKind::ClientCertificateRejected,
+                5,
+                format!("{what} after the client certificate was sent"),
+            )
+            .explain(format!(
+                "At step 5 the client sent its certificate ({subject}) and the server refused it: \
+                 it is not signed by a CA the server trusts, has expired, or lacks the clientAuth \
+                 usage.{late}"
+            ))
+            .fix(
+                "Use a client certificate issued by the CA in the server's tls-ca-cert-file (or add \
+                 your CA there), with extendedKeyUsage clientAuth and valid dates.",
+            )
+            .evidence("certificate sent", subject)
+            .evidence("CAs the server accepts", accepted)
+            .done(),
+        )
+    } else {
+        Some(
+            Builder::new(
+                ErrorKind::ClientCertificateRequired,
+                5,
+                format!("{what}: the server requires a client certificate and none was sent"),
+            )
+            .explain(format!(
+                "At step 5 the server asked for a client certificate and the client had none to \
+                 send.{late}"
+            ))
+            .fix(
+                "Pass --cert client.crt --key client.key issued by a CA the server trusts (see the evidence), or set \
+                 tls-auth-clients no (or optional) in redis.conf if clients need not prove who they are.",
+            )
+            .evidence("CAs the server accepts", accepted)
+            .done(),
+        )
+    }
+}
+
+pub(super) fn tls_failure(
+    model: &Model,
+    step: u8,
+    error: &str,
+    detail: &TlsErrorDetail,
+) -> Diagnosis {
+    match detail {
+        TlsErrorDetail::AlertReceived { description, code } => {
+            let alert = format!("alert {description} ({code})");
+            let client_cert_alert =
+                matches!(code, 40 | 42 | 43 | 44 | 45 | 46 | 48 | 49 | 51 | 116);
+            if step >= 5 && client_cert_alert {
+                if let Some(d) =
+                    client_certificate_verdict(model, step, &format!("the server sent {alert}"))
+                {
+                    return d;
+                }
+            }
+            match code {
+                70 => Builder::new(ErrorKind::ProtocolVersion, 2, format!("{alert}: no TLS version in common"))
+                    .explain("At step 2 the server found no TLS version it accepts among those the ClientHello offered.")
+                    .fix("Align the versions: --tls-version on this side, tls-protocols in redis.conf (e.g. \"TLSv1.2 TLSv1.3\").")
+                    .evidence("offered", model.run.tls_versions.join(", "))
+                    .done(),
+                40 | 71 if step <= 2 => Builder::new(
+                    ErrorKind::NoSharedCipher,
+                    2,
+                    format!("{alert}: no cipher suite or group in common"),
+                )
+                .explain("At step 2 the server found nothing it accepts among the cipher suites and groups offered.")
+                .fix("Allow modern suites on the server: tls-ciphers (TLS 1.2) and tls-ciphersuites (TLS 1.3) in redis.conf must include ECDHE with AES-GCM or ChaCha20.")
+                .done(),
+                _ => Builder::new(ErrorKind::TlsAlert, step, alert.clone())
+                    .explain(format!("At step {step} the server ended the handshake with {alert}."))
+                    .fix("Read the server's log for the reason behind the alert.")
+                    .done(),
+            }
+        }
+        TlsErrorDetail::CertificateExpired { now, not_after } => {
+            let leaf = model.chain.first();
+            let not_after = not_after.or(leaf.map(|c| c.not_after_unix));
+            let now = now.unwrap_or_else(now_unix);
+            let mut b = Builder::new(ErrorKind::CertificateExpired, 4, "the server's certificate has expired")
+                .explain(format!(
+                    "At step 4 the client compared the certificate's dates with its clock: it expired {}.",
+                    not_after.map(|t| ago(now - t)).unwrap_or_else(|| "in the past".into())
+                ))
+                .fix("Renew the server certificate and point tls-cert-file at the new one (then restart or CONFIG SET it). Check this machine's clock too.")
+                .evidence("now", format_time(now));
+            if let Some(t) = not_after {
+                b = b.evidence("not after", format_time(t));
+            }
+            b.done()
+        }
+        TlsErrorDetail::CertificateNotValidYet { now, not_before } => {
+            let not_before = not_before.or(model.chain.first().map(|c| c.not_before_unix));
+            let now = now.unwrap_or_else(now_unix);
+            let mut b = Builder::new(ErrorKind::CertificateNotYetValid, 4, "the server's certificate is not valid yet")
+                .explain("At step 4 the client found the certificate's start date in the future.")
+                .fix("Check the clocks of this machine and of the CA that issued it; wait, or reissue with a correct notBefore.")
+                .evidence("now", format_time(now));
+            if let Some(t) = not_before {
+                b = b.evidence("not before", format_time(t));
+            }
+            b.done()
+        }
+        TlsErrorDetail::UnknownIssuer => unknown_issuer(model),
+        TlsErrorDetail::NotValidForName {
+            expected,
+            presented,
+        } => {
+            let expected = expected
+                .clone()
+                .or(model.verified_name.clone())
+                .unwrap_or_default();
+            let presented = if presented.is_empty() {
+                model
+                    .chain
+                    .first()
+                    .map(|c| c.san.clone())
+                    .unwrap_or_default()
+            } else {
+                presented.clone()
+            };
+            let by_ip = expected.parse::<std::net::IpAddr>().is_ok();
+            let no_ip_sans = !presented
+                .iter()
+                .any(|n| n.starts_with("IP:") || n.parse::<std::net::IpAddr>().is_ok());
+            let explanation = if by_ip && no_ip_sans {
+                format!("At step 4 the client connected by IP address ({expected}) and the certificate lists no IP address at all, only names.")
+            } else {
+                format!("At step 4 the name asked for, {expected}, is not among the names the certificate is valid for.")
+            };
+            Builder::new(ErrorKind::HostnameMismatch, 4, format!("the certificate is not valid for {expected}"))
+                .explain(explanation)
+                .fix("Connect with a name in the certificate (or pass it with --sni), or reissue the certificate with this name in its subjectAltName.")
+                .evidence("name requested", expected)
+                .evidence("names in the certificate", presented.join(", "))
+                .redis_cli("redis-cli does not check host names, so it would connect anyway: anyone holding any certificate from that CA could impersonate this server.")
+                .done()
+        }
+        TlsErrorDetail::BadCertificate { reason } => Builder::new(
+            ErrorKind::BadCertificate,
+            4,
+            format!("the certificate was refused: {reason}"),
+        )
+        .explain(format!(
+            "At step 4 the certificate could not be accepted: {reason}."
+        ))
+        .fix("Reissue the server certificate with serverAuth usage, a supported key and signature.")
+        .done(),
+        TlsErrorDetail::PeerIncompatible { reason } => {
+            let (kind, fix) = if reason.contains("Version")
+                || reason.contains("Tls12")
+                || reason.contains("Tls13")
+            {
+                (
+                    ErrorKind::ProtocolVersion,
+                    "Align the TLS versions: --tls-version here, tls-protocols in redis.conf.",
+                )
+            } else {
+                (ErrorKind::NoSharedCipher, "Allow modern suites on the server (tls-ciphers / tls-ciphersuites in redis.conf).")
+            };
+            Builder::new(kind, 2, error.to_string())
+                .explain(format!(
+                    "At step 2 the server's choice is one this client cannot accept: {reason}."
+                ))
+                .fix(fix)
+                .done()
+        }
+        TlsErrorDetail::PeerMisbehaved { reason } => {
+            Builder::new(ErrorKind::TlsError, step, error.to_string())
+                .explain(format!(
+                    "At step {step} the server broke the TLS protocol: {reason}."
+                ))
+                .fix("Check what listens on the port; a middlebox may be altering the traffic.")
+                .done()
+        }
+        TlsErrorDetail::Other => Builder::new(ErrorKind::TlsError, step, error.to_string())
+            .explain(format!(
+                "At step {step} rustls stopped the handshake: {error}."
+            ))
+            .fix("Check the server's TLS configuration and log.")
+            .done(),
+    }
+}
+
+fn unknown_issuer(model: &Model) -> Diagnosis {
+    let leaf = model.chain.first().cloned().unwrap_or_default();
+    let trust = if model.run.trust.is_empty() {
+        "the trust store".to_string()
+    } else {
+        model.run.trust.clone()
+    };
+    if model.chain.len() == 1 && leaf.self_signed {
+        return Builder::new(ErrorKind::SelfSigned, 4, "the server's certificate is self-signed")
+            .explain(format!(
+                "At step 4 the certificate turned out to be signed by itself ({}); nothing in {trust} vouches for it.",
+                leaf.subject
+            ))
+            .fix("Give the server a certificate from your CA, or trust this exact certificate with --cacert (only if you got it from a safe place).")
+            .evidence("subject = issuer", leaf.subject.clone())
+            .evidence("fingerprint", leaf.sha256.clone())
+            .done();
+    }
+    let top = model.chain.last().cloned().unwrap_or_default();
+    if let Some(related) = &model.related_trusted_ca {
+        return Builder::new(
+            ErrorKind::MissingIntermediate,
+            4,
+            format!("the server did not send the intermediate CA {:?}", top.issuer),
+        )
+        .explain(format!(
+            "At step 4 the chain stopped at {:?}, which is not in {trust}. You do trust {related:?}, \
+             from the same organisation: the server most likely sends its own certificate without \
+             the intermediate CA certificate that links it to that root.",
+            top.issuer
+        ))
+        .fix(
+            "Put the full chain (server certificate, then the intermediate) in the server's \
+             tls-cert-file. As a stopgap on this side, add the intermediate to the --cacert file.",
+        )
+        .evidence("certificates sent", model.chain.len().to_string())
+        .evidence("issuer not found", top.issuer.clone())
+        .evidence("trusted root of the same organisation", related.clone())
+        .redis_cli("redis-cli fails the same way: 'certificate verify failed: unable to get local issuer certificate'.")
+        .done();
+    }
+    let chain_only_leaf = model.chain.len() == 1;
+    // A chain that ends in a self-signed CA names its root; one that does not leaves it unnamed.
+    let root_sent = !chain_only_leaf && top.self_signed;
+    let (why, fix) = if root_sent {
+        (
+            format!(
+                "The chain ends at the root CA {:?}, which is not in {trust}.",
+                top.subject
+            ),
+            format!(
+                "Pass that CA with --cacert (its PEM file, e.g. the server's tls-ca-cert-file), \
+                 after checking its fingerprint {} with whoever runs the server.",
+                top.sha256
+            ),
+        )
+    } else if chain_only_leaf {
+        (
+            "The server sent only its own certificate: either its CA is not the one you trust, or \
+             it must also send an intermediate CA certificate."
+                .to_string(),
+            format!(
+                "Pass the CA that issued the server's certificate with --cacert (issuer: {}). If \
+                 that issuer is an intermediate, put the full chain in the server's tls-cert-file.",
+                top.issuer
+            ),
+        )
+    } else {
+        (
+            "The top of the chain the server sent names an issuer you do not trust.".to_string(),
+            format!(
+                "Pass the CA that issued the top of the chain with --cacert (issuer: {}).",
+                top.issuer
+            ),
+        )
+    };
+    let mut b = Builder::new(
+        ErrorKind::UnknownIssuer,
+        4,
+        format!("no trusted CA issued {:?}", top.issuer),
+    )
+    .explain(format!(
+        "At step 4 the client could not link the chain to any CA in {trust}. {why}"
+    ))
+    .fix(fix)
+    .evidence("issuer not found", top.issuer.clone())
+    .evidence("certificates sent", model.chain.len().to_string())
+    .evidence("trusted", trust);
+    if let Some(leaf) = model.chain.first() {
+        b = b.evidence("server certificate", leaf.subject.clone());
+    }
+    b.done()
+}
