@@ -224,14 +224,10 @@ fn flags_and_values() {
         (&["lab", "--bogus"], "--bogus", "unexpected argument"),
         (
             &["--scenario", "no-such-thing", "--plain"],
-            "--scenario no-such-thing",
+            "scenario no-such-thing",
             "no such scenario",
         ),
-        (
-            &["check", "expird"],
-            "--scenario expird",
-            "no such scenario",
-        ),
+        (&["check", "expird"], "scenario expird", "no such scenario"),
     ];
     for (args, names, says) in cases {
         assert_usage_error(args, names, says);

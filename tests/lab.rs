@@ -22,7 +22,7 @@ fn lab_stops_its_server_and_removes_its_folder() {
         assert!(process_alive(pid));
     }
     let port = lab.port;
-    lab.stop();
+    drop(lab); // stops the server and removes the folder
     assert!(!dir.exists(), "lab folder left behind: {}", dir.display());
     if let Some(pid) = pid {
         assert!(!process_alive(pid), "redis-server {pid} still running");

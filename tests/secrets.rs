@@ -75,13 +75,30 @@ fn passwords_and_keys_stay_out_of_every_output() {
 
     // The password in a URL and in REDISCLI_AUTH is hidden too.
     let url = format!("rediss://default:{PASSWORD}@localhost:{}", lab.port);
+    let f = &lab.files;
+    let tls_flags: Vec<String> = [
+        "--tls",
+        "--cacert",
+        &f.ca_cert.display().to_string(),
+        "--cert",
+        &f.client_cert.display().to_string(),
+        "--key",
+        &f.client_key.display().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut args = vec!["connect".to_string(), "--json".into(), "-u".into(), url];
-    args.extend(base[4..base.len() - 2].iter().cloned()); // --tls and the certificate flags
+    args.extend(tls_flags.iter().cloned());
     let (code, out) = run(&args, &[]);
     assert_eq!(code, Some(0), "{out}");
     assert!(!out.contains(PASSWORD));
-    let mut args = vec!["connect".to_string(), "--plain".into()];
-    args.extend(base[..base.len() - 2].iter().cloned());
+    let port = lab.port.to_string();
+    let mut args: Vec<String> = ["connect", "--plain", "-h", "localhost", "-p", &port]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(tls_flags.iter().cloned());
     let (code, out) = run(&args, &[("REDISCLI_AUTH", PASSWORD)]);
     assert_eq!(code, Some(0), "{out}");
     assert!(!out.contains(PASSWORD));

@@ -205,7 +205,7 @@ pub async fn open_lab_session(
     let lab = start_lab(options).await?;
     let args = match &scenario {
         Some(s) => s.connect_args(&lab),
-        None => lab_connect_args(&lab),
+        None => crate::scenario::ClientSpec::default().connect_args(&lab),
     };
     let target = target::build(&args)?;
     let conf_lines = lab.conf_lines.clone();
@@ -236,6 +236,7 @@ fn print_preamble(face: Face, session: &crate::ui::LiveSession) {
     if face == Face::Json {
         let line = serde_json::json!({
             "type": "scenario",
+            "at_us": 0,
             "name": card.name,
             "title": card.title,
             "summary": card.summary,
@@ -307,26 +308,6 @@ pub async fn start_lab(options: LabOptions) -> Result<Lab, UsageError> {
             UsageError::new("lab", e.0, "install redis-server, or try --server builtin")
         })?;
     Ok(lab)
-}
-
-/// The `connect` arguments that reach a lab with its client certificate.
-pub fn lab_connect_args(lab: &Lab) -> ConnectArgs {
-    // On loopback, use the name: the lesson then shows SNI and a DNS name check.
-    let host = if lab.options.bind.is_loopback() && lab.options.bind.is_ipv4() {
-        "localhost".to_string()
-    } else {
-        lab.host.clone()
-    };
-    ConnectArgs {
-        host: Some(host),
-        port: Some(lab.port.to_string()),
-        tls: lab.options.tls,
-        cacert: lab.options.tls.then(|| lab.files.ca_cert.clone()),
-        cert: lab.options.tls.then(|| lab.files.client_cert.clone()),
-        key: lab.options.tls.then(|| lab.files.client_key.clone()),
-        timeout: "5".into(),
-        ..ConnectArgs::default()
-    }
 }
 
 /// `tlsviz` with no command: the default lesson on a fresh lab.

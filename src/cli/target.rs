@@ -149,7 +149,7 @@ pub fn parse_port(text: &str) -> Result<u16, UsageError> {
     }
 }
 
-fn check_host(text: &str, flag: &str) -> Result<String, UsageError> {
+pub fn check_host(text: &str, flag: &str) -> Result<String, UsageError> {
     let input = format!("{flag} {text:?}");
     let trimmed = text.trim();
     if trimmed.is_empty() {

@@ -294,7 +294,7 @@ fn requested(mut m: Model, sent: bool) -> Model {
     m.apply(Stamped {
         at_us: 4,
         event: Event::ClientCertificate {
-            sent,
+            chosen: sent,
             subject: sent.then(|| "CN=app".into()),
         },
     });

@@ -240,7 +240,11 @@ pub fn read_certificates(
         .map_err(|e| UsageError::new(input, format!("broken PEM: {e}"), "re-export the file"))?;
     if certs.is_empty() {
         let hint = if labels.iter().any(|l| l.contains("PRIVATE KEY")) {
-            "this is a private key; pass it with --key, and the certificate here"
+            if input.starts_with("--cacert") {
+                "this is a private key, not a CA certificate: give the CA's certificate file"
+            } else {
+                "this is a private key; pass it with --key, and the certificate here"
+            }
         } else {
             "the file must contain a -----BEGIN CERTIFICATE----- block"
         };

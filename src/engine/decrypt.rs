@@ -7,11 +7,20 @@ use super::events::{Direction, HandshakeMessage};
 use ring::{aead, hkdf};
 use std::sync::Mutex;
 
-/// Traffic secrets by label, for this connection only. Never printed, never serialized; wiped
-/// when dropped.
+/// Bytes that are overwritten with zeros when dropped (secrets, and the keys made from them).
+struct Wiped(Vec<u8>);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        self.0.iter_mut().for_each(|b| *b = 0);
+    }
+}
+
+/// Traffic secrets by label, for this connection only. Never printed, never serialized; every
+/// copy, and every key derived from them, is wiped when dropped.
 #[derive(Default)]
 pub struct SessionKeys {
-    secrets: Mutex<Vec<(String, Vec<u8>)>>,
+    secrets: Mutex<Vec<(String, Wiped)>>,
 }
 
 impl std::fmt::Debug for SessionKeys {
@@ -23,21 +32,14 @@ impl std::fmt::Debug for SessionKeys {
 impl SessionKeys {
     pub fn store(&self, label: &str, secret: &[u8]) {
         let mut s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
-        s.push((label.to_string(), secret.to_vec()));
+        s.push((label.to_string(), Wiped(secret.to_vec())));
     }
 
-    fn get(&self, label: &str) -> Option<Vec<u8>> {
+    fn get(&self, label: &str) -> Option<Wiped> {
         let s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
-        s.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone())
-    }
-}
-
-impl Drop for SessionKeys {
-    fn drop(&mut self) {
-        let s = self.secrets.get_mut().unwrap_or_else(|e| e.into_inner());
-        for (_, secret) in s.iter_mut() {
-            secret.iter_mut().for_each(|b| *b = 0);
-        }
+        s.iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, v)| Wiped(v.0.clone()))
     }
 }
 
@@ -92,7 +94,7 @@ impl hkdf::KeyType for Len {
 }
 
 /// HKDF-Expand-Label (RFC 8446 §7.1) with an empty context.
-fn expand_label(alg: hkdf::Algorithm, secret: &[u8], label: &str, len: usize) -> Option<Vec<u8>> {
+fn expand_label(alg: hkdf::Algorithm, secret: &[u8], label: &str, len: usize) -> Option<Wiped> {
     let full = format!("tls13 {label}");
     let mut info = Vec::with_capacity(4 + full.len());
     info.extend_from_slice(&(len as u16).to_be_bytes());
@@ -100,8 +102,8 @@ fn expand_label(alg: hkdf::Algorithm, secret: &[u8], label: &str, len: usize) ->
     info.extend_from_slice(full.as_bytes());
     info.push(0);
     let prk = hkdf::Prk::new_less_safe(alg, secret);
-    let mut out = vec![0u8; len];
-    prk.expand(&[&info], Len(len)).ok()?.fill(&mut out).ok()?;
+    let mut out = Wiped(vec![0u8; len]);
+    prk.expand(&[&info], Len(len)).ok()?.fill(&mut out.0).ok()?;
     Some(out)
 }
 
@@ -146,20 +148,21 @@ impl Decryptor {
             Epoch::Application => format!("{side}_TRAFFIC_SECRET_0"),
         };
         let secret = keys.get(&label)?;
-        let key = expand_label(hash, &secret, "key", alg.key_len())?;
-        let iv = expand_label(hash, &secret, "iv", aead::NONCE_LEN)?;
+        let key = expand_label(hash, &secret.0, "key", alg.key_len())?;
+        let iv = expand_label(hash, &secret.0, "iv", aead::NONCE_LEN)?;
         let mut nonce = [0u8; aead::NONCE_LEN];
-        nonce.copy_from_slice(&iv);
+        nonce.copy_from_slice(&iv.0);
         for (n, s) in nonce[4..].iter_mut().zip(state.seq.to_be_bytes()) {
             *n ^= s;
         }
-        let key = aead::LessSafeKey::new(aead::UnboundKey::new(alg, &key).ok()?);
-        let mut body = record[5..].to_vec();
+        let key = aead::LessSafeKey::new(aead::UnboundKey::new(alg, &key.0).ok()?);
+        // The plaintext may hold a password (AUTH): wiped like the keys.
+        let mut body = Wiped(record[5..].to_vec());
         let plain = key
             .open_in_place(
                 aead::Nonce::assume_unique_for_key(nonce),
                 aead::Aad::from(&record[..5]),
-                &mut body,
+                &mut body.0,
             )
             .ok()?;
         state.seq += 1;

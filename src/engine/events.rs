@@ -61,9 +61,12 @@ pub enum Event {
     Record(RecordInfo),
     /// The server asked for a client certificate (from the client-certificate resolver hook).
     CertificateRequested(CertificateRequestInfo),
-    /// What the client answered to a CertificateRequest.
+    /// What the client chose to answer to a CertificateRequest (from the resolver hook). It
+    /// leaves at step 5; under TLS 1.3 that is after the server's Finished.
     ClientCertificate {
-        sent: bool,
+        /// A certificate will be sent (false: an empty Certificate message).
+        #[serde(alias = "sent")]
+        chosen: bool,
         subject: Option<String>,
     },
     /// The chain the server presented (from the verifier hook, before verification).

@@ -29,7 +29,6 @@ pub struct HookFlags {
     pub client_certificate_sent: bool,
     pub chain_seen: bool,
     pub verified: bool,
-    pub secrets: Vec<String>,
 }
 
 impl HookState {
@@ -220,7 +219,7 @@ impl ResolvesClientCert for TapResolver {
             flags.client_certificate_sent = sent;
         }
         self.sink.emit(Event::ClientCertificate {
-            sent,
+            chosen: sent,
             subject: if sent {
                 self.certified_subject.clone()
             } else {
@@ -258,7 +257,6 @@ impl KeyLog for TapKeyLog {
         self.sink.emit(Event::SecretDerived {
             label: label.to_string(),
         });
-        self.state.lock().secrets.push(label.to_string());
         self.state.keys.store(label, secret);
         if let Some(file) = &self.file {
             let line = format!(

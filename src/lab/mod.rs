@@ -311,9 +311,6 @@ impl Lab {
     pub fn tlsviz_command(&self) -> String {
         format!("tlsviz connect {}", shell_join(&self.connect_args()))
     }
-
-    /// Stop the server and remove the folder now (dropping does the same).
-    pub fn stop(self) {}
 }
 
 impl Drop for Lab {

@@ -210,7 +210,10 @@ impl Model {
                 self.records.push((at, info));
             }
             Event::CertificateRequested(request) => self.certificate_request = Some(request),
-            Event::ClientCertificate { sent, subject } => {
+            Event::ClientCertificate {
+                chosen: sent,
+                subject,
+            } => {
                 self.client_certificate_sent = Some(sent);
                 self.client_certificate_subject = subject;
             }

@@ -204,7 +204,7 @@ fn a_late_refusal_under_tls13_belongs_to_step_5() {
     m.apply(at(
         101,
         Event::ClientCertificate {
-            sent: false,
+            chosen: false,
             subject: None,
         },
     ));

@@ -74,6 +74,7 @@ pub fn summary_object(model: &Model) -> Value {
     };
     json!({
         "type": "summary",
+        "at_us": model.events.last().map(|e| e.at_us).unwrap_or(0),
         "outcome": if failed { "failed" } else if model.outcome == Outcome::Ok { "ok" } else { "incomplete" },
         "failed_step": model.diagnosis.as_ref().filter(|_| failed).map(|d| d.step),
         "error": if failed { error.unwrap_or(Value::Null) } else { Value::Null },

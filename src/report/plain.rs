@@ -116,8 +116,10 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 self.para("", &format!("TCP {local} → {peer}"), Some(Tone::Dim))?
             }
             Event::Record(info) => {
+                // The arrow stands alone so wrapped lines hang under the text.
                 let line = record_line(info);
-                self.para("", &line, Some(Tone::Dim))?;
+                let (arrow, text) = line.split_once(' ').unwrap_or(("", line.as_str()));
+                self.para(&format!("{arrow} "), text, Some(Tone::Dim))?;
             }
             Event::CertificateRequested(req) => {
                 let cas = if req.ca_names.is_empty() {
@@ -131,7 +133,10 @@ impl<W: Write> Reporter for PlainReporter<W> {
                     None,
                 )?;
             }
-            Event::ClientCertificate { sent, subject } => {
+            Event::ClientCertificate {
+                chosen: sent,
+                subject,
+            } => {
                 let text = if *sent {
                     format!(
                         "client will send its certificate: {}",
@@ -243,12 +248,21 @@ impl<W: Write> Reporter for PlainReporter<W> {
                     .map(|p| format!(" ({}, {})", p.version, p.cipher_suite))
                     .unwrap_or_else(|| " (NOT encrypted)".into());
                 let ms = model.events.last().map(|e| e.at_us).unwrap_or(0) as f64 / 1000.0;
+                let (mark, warning, tone) = if model.insecure {
+                    (
+                        "!",
+                        " — the server was NOT verified (--insecure)",
+                        Tone::Bad,
+                    )
+                } else {
+                    ("✓", "", Tone::Good)
+                };
                 let line = format!(
-                    "✓ success{tls}: {} → {} in {ms:.1} ms",
+                    "{mark} success{tls}: {} → {} in {ms:.1} ms{warning}",
                     model.redis.command.clone().unwrap_or_default(),
                     model.redis.reply.clone().unwrap_or_default()
                 );
-                writeln!(self.out, "{}", self.paint(Tone::Good, &line))?;
+                writeln!(self.out, "{}", self.paint(tone, &line))?;
             }
             (_, Some(d)) => {
                 let head = format!(
@@ -283,12 +297,18 @@ impl<W: Write> PlainReporter<W> {
         let Some(row) = model.step(step) else {
             return Ok(());
         };
-        let mark = if row.status == StepStatus::Done {
+        // --insecure: step 4 "happened", but nothing was verified; it is not a success mark.
+        let unverified = step == 4 && model.insecure && row.status == StepStatus::Done;
+        let mark = if unverified {
+            "! "
+        } else if row.status == StepStatus::Done {
             "✓ "
         } else {
             "✗ "
         };
-        let tone = if row.status == StepStatus::Done {
+        let tone = if unverified {
+            Tone::Bad
+        } else if row.status == StepStatus::Done {
             Tone::Good
         } else {
             Tone::Bad

@@ -18,6 +18,7 @@ struct Header {
 }
 
 /// Check early that the file can be written, so a bad path fails before the run, not after.
+/// Leaves nothing behind: a file made only to check is removed again.
 pub fn check_writable(path: &Path) -> Result<(), UsageError> {
     let input = format!("--record {}", path.display());
     if path.is_dir() {
@@ -27,19 +28,23 @@ pub fn check_writable(path: &Path) -> Result<(), UsageError> {
             "give a file name, e.g. --record run.tlsviz",
         ));
     }
+    let existed = path.exists();
     std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(path)
-        .map(|_| ())
         .map_err(|e| {
             UsageError::new(
                 input,
                 format!("cannot write: {e}"),
                 "choose a path in a folder you can write to",
             )
-        })
+        })?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 pub fn write(path: &Path, scenario: Option<&str>, events: &[Stamped]) -> std::io::Result<()> {

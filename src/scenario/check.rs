@@ -33,7 +33,7 @@ impl Checked {
             ExpectedOutcome::Failed => self.model.diagnosis.as_ref().is_some_and(|d| {
                 self.model.outcome == Outcome::Failed
                     && Some(d.step) == expect.step
-                    && expect.kind.as_deref() == Some(d.kind.as_str().as_str())
+                    && expect.kind == Some(d.kind)
             }),
         }
     }

@@ -99,7 +99,7 @@ pub enum ExpectedOutcome {
 pub struct Expect {
     pub outcome: ExpectedOutcome,
     pub step: Option<u8>,
-    pub kind: Option<String>,
+    pub kind: Option<crate::diagnose::ErrorKind>,
 }
 
 impl Expect {
@@ -111,7 +111,7 @@ impl Expect {
                 self.step
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| "?".into()),
-                self.kind.clone().unwrap_or_default()
+                self.kind.map(|k| k.to_string()).unwrap_or_default()
             ),
         }
     }
@@ -139,13 +139,14 @@ fn validate(s: &Scenario, origin: &str) -> Result<(), UsageError> {
     let bad = |field: &str, problem: &str, hint: &str| {
         Err(UsageError::new(format!("{origin}: {field}"), problem, hint))
     };
-    if let Some(kind) = &s.expect.kind {
-        if crate::diagnose::ErrorKind::parse(kind).is_none() {
-            return bad(
-                "expect.kind",
-                &format!("unknown error kind {kind:?}"),
-                "use a kind listed in README.md",
-            );
+    for (field, host) in [
+        ("client.host", Some(&s.client.host)),
+        ("client.sni", s.client.sni.as_ref()),
+    ] {
+        if let Some(host) = host {
+            if let Err(e) = crate::cli::target::check_host(host, field) {
+                return bad(field, &e.problem, &e.hint);
+            }
         }
     }
     if let Some(step) = s.expect.step {
@@ -209,7 +210,7 @@ pub fn load(name_or_path: &str) -> Result<Scenario, UsageError> {
     if name_or_path.ends_with(".toml") || path.components().count() > 1 {
         let text = std::fs::read_to_string(path).map_err(|e| {
             UsageError::new(
-                format!("--scenario {name_or_path}"),
+                format!("scenario {name_or_path}"),
                 format!("cannot read: {e}"),
                 "check the path",
             )
@@ -223,7 +224,7 @@ pub fn load(name_or_path: &str) -> Result<Scenario, UsageError> {
         .map(|n| format!("did you mean {n}? "))
         .unwrap_or_default();
     Err(UsageError::new(
-        format!("--scenario {name_or_path}"),
+        format!("scenario {name_or_path}"),
         "no such scenario",
         format!("{close}tlsviz scenarios lists them; a file path must end in .toml"),
     ))
@@ -247,8 +248,16 @@ impl Scenario {
 
     /// The `connect` flags this scenario's client uses against `lab`.
     pub fn connect_args(&self, lab: &crate::lab::Lab) -> crate::cli::args::ConnectArgs {
+        self.client.connect_args(lab)
+    }
+}
+
+impl ClientSpec {
+    /// The `connect` flags this client uses against `lab` (the default client is the lesson's:
+    /// by name, trusting the lab CA, with the lab's client certificate).
+    pub fn connect_args(&self, lab: &crate::lab::Lab) -> crate::cli::args::ConnectArgs {
         let files = &lab.files;
-        let c = &self.client;
+        let c = self;
         let (cert, key) = match c.certificate {
             ClientCertificate::Lab => (
                 Some(files.client_cert.clone()),

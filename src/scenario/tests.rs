@@ -43,7 +43,7 @@ fn a_broken_file_gets_file_line_column_and_field() {
     let bad_kind = "name = \"x\"\ntitle = \"t\"\nsummary = \"s\"\nlesson = \"l\"\n[expect]\noutcome = \"failed\"\nstep = 4\nkind = \"expird\"\n";
     let err = parse(bad_kind, "my.toml").unwrap_err().to_string();
     assert!(
-        err.contains("expect.kind") && err.contains("expird"),
+        err.starts_with("my.toml:8:8") && err.contains("unknown variant `expird`"),
         "{err}"
     );
 
@@ -52,6 +52,13 @@ fn a_broken_file_gets_file_line_column_and_field() {
         .unwrap_err()
         .to_string()
         .starts_with("x.toml:1:"));
+}
+
+#[test]
+fn a_bad_client_host_is_named_before_any_lab_starts() {
+    let text = "name = \"x\"\ntitle = \"t\"\nsummary = \"s\"\nlesson = \"l\"\n[client]\nhost = \"a b\"\n[expect]\noutcome = \"ok\"\n";
+    let err = parse(text, "my.toml").unwrap_err().to_string();
+    assert!(err.starts_with("my.toml: client.host"), "{err}");
 }
 
 #[test]

@@ -140,8 +140,8 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 w,
                 t,
             )),
-            Event::ClientCertificate { sent, subject } => lines.push(between(
-                &if *sent {
+            Event::ClientCertificate { chosen, subject } => lines.push(between(
+                &if *chosen {
                     format!(
                         "client picks its certificate: {}",
                         subject.clone().unwrap_or_default()
