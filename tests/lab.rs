@@ -83,3 +83,17 @@ fn builtin_server_serves_the_lesson() {
     drop(lab);
     assert!(!dir.exists());
 }
+
+#[test]
+fn redis_outlives_the_thread_that_started_it() {
+    // The parent-death signal is per thread: a lab started from a thread that then exits (as
+    // tokio's blocking threads do after 10 idle seconds) must keep its redis-server.
+    let lab = std::thread::spawn(|| common::lab(LabOptions::default()))
+        .join()
+        .expect("the starting thread");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    if let Some(pid) = lab.redis_pid() {
+        assert!(process_alive(pid), "redis-server died with the thread that started it");
+    }
+    assert!(std::net::TcpStream::connect(("127.0.0.1", lab.port)).is_ok());
+}

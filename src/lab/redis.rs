@@ -161,9 +161,38 @@ fn spawn(conf: &std::path::Path) -> Result<Child, LabError> {
             });
         }
     }
-    command
-        .spawn()
+    spawn_from_lasting_thread(command)
         .map_err(|e| LabError(format!("cannot start redis-server: {e}")))
+}
+
+type SpawnRequest = (Command, std::sync::mpsc::Sender<std::io::Result<Child>>);
+
+/// Spawn from one thread that lives as long as the process. The parent-death signal fires when
+/// the *thread* that forked exits, not the process: a child spawned from a tokio blocking
+/// thread would be killed when that thread is retired after 10 idle seconds.
+fn spawn_from_lasting_thread(command: Command) -> std::io::Result<Child> {
+    use std::sync::{mpsc, Mutex, OnceLock};
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<SpawnRequest>>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<SpawnRequest>();
+        // If the thread cannot start, requests fail below with a clear error.
+        let _ = std::thread::Builder::new()
+            .name("tlsviz-spawner".into())
+            .spawn(move || {
+                for (mut command, reply) in rx {
+                    let _ = reply.send(command.spawn());
+                }
+            });
+        Mutex::new(tx)
+    });
+    let (reply_tx, reply_rx) = std::sync::mpsc::channel();
+    let sent = spawner
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send((command, reply_tx));
+    let gone = || std::io::Error::other("the process-spawning thread is not running");
+    sent.map_err(|_| gone())?;
+    reply_rx.recv().map_err(|_| gone())?
 }
 
 /// Wait until the port accepts connections, or the process dies (its log says why).
