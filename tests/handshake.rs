@@ -17,7 +17,7 @@ async fn mutual_tls13_succeeds_and_the_tracker_follows_the_lesson() {
     assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
     assert_eq!(model.redis.reply.as_deref(), Some("PONG"));
     assert_eq!(model.tls.as_ref().unwrap().version, "TLS 1.3");
-    assert_eq!(model.client_certificate_sent, Some(true));
+    assert_eq!(model.client_certificate_sent(), Some(true));
     assert_eq!(
         tracker_after(&model, 2),
         triple("Handshake started", "Handshake encrypted", "Unknown")

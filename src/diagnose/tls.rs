@@ -29,7 +29,7 @@ pub(super) fn client_certificate_verdict(
     } else {
         String::new()
     };
-    if model.client_certificate_sent == Some(true) {
+    if model.client_certificate_chosen == Some(true) {
         let subject = model.client_certificate_subject.clone().unwrap_or_default();
         Some(
             Builder::new(

@@ -74,7 +74,8 @@ pub struct Model {
     pub insecure: bool,
     pub certificate_request: Option<CertificateRequestInfo>,
     /// `Some(sent)` once the client answered a CertificateRequest.
-    pub client_certificate_sent: Option<bool>,
+    /// `Some(will_send)` once the client chose its answer to a CertificateRequest.
+    pub client_certificate_chosen: Option<bool>,
     pub client_certificate_subject: Option<String>,
     pub secrets: Vec<SecretLabel>,
     pub records: Vec<(u64, RecordInfo)>,
@@ -122,6 +123,14 @@ impl Model {
 
     fn row(&mut self, step: u8) -> Option<&mut StepRow> {
         self.steps.get_mut(usize::from(step.checked_sub(1)?))
+    }
+
+    /// Whether the client's certificate actually left: its choice, once step 5 happened.
+    pub fn client_certificate_sent(&self) -> Option<bool> {
+        let step5 = self.step(5)?.status;
+        matches!(step5, StepStatus::Done | StepStatus::Failed)
+            .then_some(self.client_certificate_chosen)
+            .flatten()
     }
 
     pub fn is_tls13(&self) -> bool {
@@ -214,7 +223,7 @@ impl Model {
                 chosen: sent,
                 subject,
             } => {
-                self.client_certificate_sent = Some(sent);
+                self.client_certificate_chosen = Some(sent);
                 self.client_certificate_subject = subject;
             }
             Event::ServerCertificates { server_name, chain } => {

@@ -110,7 +110,7 @@ pub fn step_result(model: &Model, step: u8) -> String {
                 model.verified_name.clone().unwrap_or_default()
             )
         }
-        5 => match (&model.certificate_request, model.client_certificate_sent) {
+        5 => match (&model.certificate_request, model.client_certificate_chosen) {
             (None, _) => "Not requested by the server".into(),
             (Some(_), Some(true)) => format!(
                 "Client certificate sent: {}",
@@ -179,7 +179,7 @@ pub fn step_note(model: &Model, step: u8) -> Option<String> {
                 .into(),
         ),
         5 => model.certificate_request.as_ref().map(|_| {
-            let carried = if model.client_certificate_sent == Some(true) {
+            let carried = if model.client_certificate_chosen == Some(true) {
                 "its Certificate, CertificateVerify and Finished together"
             } else {
                 "an empty Certificate and its Finished together"

@@ -84,7 +84,7 @@ pub fn summary_object(model: &Model) -> Value {
         "server_certificate": model.chain.first(),
         "client_certificate": {
             "requested": model.certificate_request.is_some(),
-            "sent": model.client_certificate_sent.unwrap_or(false),
+            "sent": model.client_certificate_sent().unwrap_or(false),
             "accepted_cas": model.certificate_request.as_ref().map(|r| r.ca_names.clone()),
         },
         "redis": { "command": model.redis.command, "reply": model.redis.reply },

@@ -108,7 +108,7 @@ fn lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
         "The client's certificate (step 5)",
         t.accent(),
     )));
-    let client = match (&model.certificate_request, model.client_certificate_sent) {
+    let client = match (&model.certificate_request, model.client_certificate_sent()) {
         (None, _) if model.run.client_certificate.is_some() => format!(
             "The client had one ({}), but the server has not asked for it.",
             model.run.client_certificate.clone().unwrap_or_default()

@@ -218,7 +218,7 @@ pub fn details_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
     }
     let client = match (
         model.certificate_request.is_some(),
-        model.client_certificate_sent,
+        model.client_certificate_sent(),
     ) {
         (false, _) if model.steps_done() >= 5 => "not asked for".to_string(),
         (false, _) => "—".to_string(),
