@@ -163,6 +163,8 @@ pub fn check_host(text: &str, flag: &str) -> Result<String, UsageError> {
     if bare.parse::<std::net::IpAddr>().is_ok() {
         return Ok(trimmed.to_string());
     }
+    // A fully qualified name may end with a dot (`localhost.`).
+    let bare = bare.strip_suffix('.').unwrap_or(bare);
     let valid = bare.len() <= 253
         && bare.split('.').all(|label| {
             !label.is_empty()

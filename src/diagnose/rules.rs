@@ -269,6 +269,12 @@ fn redis_error(model: &Model, reply: &str, during_auth: bool) -> Diagnosis {
             .evidence("user", model.run.user.clone().unwrap_or_else(|| "default".into()))
             .done();
     }
+    if upper.contains("DENIED") && upper.contains("PROTECTED MODE") {
+        return Builder::new(ErrorKind::RedisError, 8, reply.to_string())
+            .explain("The connection worked end to end; at step 8 Redis refused to serve a client from another machine because it has no password (protected mode).")
+            .fix("On the server: set requirepass (or ACL users) and connect with -a, or keep tls-auth-clients yes and set protected-mode no.")
+            .done();
+    }
     Builder::new(ErrorKind::RedisError, 8, reply.to_string())
         .explain(
             "The connection worked end to end; at step 8 Redis answered the command with an error.",

@@ -146,21 +146,19 @@ pub(super) fn tls_failure(
                 .clone()
                 .or(model.verified_name.clone())
                 .unwrap_or_default();
-            let presented = if presented.is_empty() {
-                model
-                    .chain
-                    .first()
-                    .map(|c| c.san.clone())
-                    .unwrap_or_default()
-            } else {
-                presented.clone()
+            // Our own reading of the leaf's names (DNS:…, IP:…) before rustls's debug strings.
+            let presented = match model.chain.first() {
+                Some(leaf) if !leaf.san.is_empty() => leaf.san.clone(),
+                _ => presented.clone(),
             };
             let by_ip = expected.parse::<std::net::IpAddr>().is_ok();
             let no_ip_sans = !presented
                 .iter()
                 .any(|n| n.starts_with("IP:") || n.parse::<std::net::IpAddr>().is_ok());
             let explanation = if by_ip && no_ip_sans {
-                format!("At step 4 the client connected by IP address ({expected}) and the certificate lists no IP address at all, only names.")
+                format!("At step 4 the client connected by IP address ({expected}), and the certificate lists no IP address at all, only names.")
+            } else if by_ip {
+                format!("At step 4 the client connected by IP address ({expected}), which is not among the IP addresses the certificate lists.")
             } else {
                 format!("At step 4 the name asked for, {expected}, is not among the names the certificate is valid for.")
             };

@@ -188,9 +188,19 @@ pub struct Lab {
 }
 
 impl Lab {
-    pub fn start(options: LabOptions) -> Result<Lab, LabError> {
+    pub fn start(mut options: LabOptions) -> Result<Lab, LabError> {
+        // A classroom lab (--bind) must be reachable, and verifiable, by its addresses too.
+        let reachable = reachable_addresses(options.bind);
+        for address in &reachable {
+            if !options.server_cert.names.contains(address) {
+                options.server_cert.names.push(address.clone());
+            }
+        }
         let files = LabFiles::create(&options)?;
-        let host = options.bind.to_string();
+        let host = reachable
+            .first()
+            .cloned()
+            .unwrap_or_else(|| options.bind.to_string());
         if let Some(fault) = options.fault {
             let (backend, port, description) = if fault == Fault::NothingListening {
                 (
@@ -323,6 +333,50 @@ impl Drop for Lab {
         }
         self.files.remove();
     }
+}
+
+/// The addresses other machines reach a lab bound to `bind` by: none for loopback, the address
+/// itself, or every non-loopback interface address for 0.0.0.0 / ::.
+fn reachable_addresses(bind: IpAddr) -> Vec<String> {
+    if bind.is_loopback() {
+        return Vec::new();
+    }
+    if !bind.is_unspecified() {
+        return vec![bind.to_string()];
+    }
+    let mut out = Vec::new();
+    // SAFETY: getifaddrs hands us a linked list that we only read and then free exactly once.
+    unsafe {
+        let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+        if libc::getifaddrs(&mut list) != 0 {
+            return out;
+        }
+        let mut at = list;
+        while !at.is_null() {
+            let addr = (*at).ifa_addr;
+            if !addr.is_null() {
+                let ip: Option<IpAddr> = match i32::from((*addr).sa_family) {
+                    libc::AF_INET if bind.is_ipv4() => {
+                        let v4 = &*(addr as *const libc::sockaddr_in);
+                        Some(IpAddr::from(u32::from_be(v4.sin_addr.s_addr).to_be_bytes()))
+                    }
+                    libc::AF_INET6 if bind.is_ipv6() => {
+                        let v6 = &*(addr as *const libc::sockaddr_in6);
+                        Some(IpAddr::from(v6.sin6_addr.s6_addr))
+                    }
+                    _ => None,
+                };
+                if let Some(ip) = ip.filter(|ip| !ip.is_loopback()) {
+                    if !out.contains(&ip.to_string()) {
+                        out.push(ip.to_string());
+                    }
+                }
+            }
+            at = (*at).ifa_next;
+        }
+        libc::freeifaddrs(list);
+    }
+    out
 }
 
 fn resolve_port(lines: &[String], port: u16) -> Vec<String> {

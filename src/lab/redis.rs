@@ -54,6 +54,15 @@ pub fn conf_lines(options: &LabOptions, files: &LabFiles) -> Vec<String> {
         // The password itself is written only into the server's private redis.conf.
         lines.push("requirepass ***".to_string());
     }
+    // Bound beyond loopback with no password, Redis refuses every command ("protected mode"),
+    // unless clients must prove who they are with a certificate from the lab CA.
+    if !options.bind.is_loopback()
+        && options.requirepass.is_none()
+        && options.tls
+        && options.auth_clients == super::AuthClients::Yes
+    {
+        lines.push("protected-mode no".to_string());
+    }
     lines
 }
 

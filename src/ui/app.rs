@@ -238,11 +238,43 @@ impl App {
         format!("step {} is still running…", self.model.focus_step())
     }
 
-    /// The Redis console is usable: a live run whose channel is encrypted and still open.
+    /// The Redis console is usable: a live run whose channel is encrypted and still open, held
+    /// between step 8 and step 9. The engine reads console commands only there (earlier ones
+    /// would wait unseen until step 8 is over), so the console opens only then.
     pub fn console_ready(&self) -> bool {
-        !self.is_replay()
-            && self.model.outcome == Outcome::Running
-            && self.model.tracker.connection_state == ConnectionState::EncryptedAndConnected
+        self.console_unavailable().is_none()
+    }
+
+    /// Why the Redis console cannot open now (`None`: it can).
+    pub fn console_unavailable(&self) -> Option<String> {
+        let model = &self.model;
+        let status = |step: u8| model.step(step).map(|r| r.status);
+        if self.is_replay() {
+            return Some("a replay has no connection: the console needs a live run".into());
+        }
+        if model.outcome != Outcome::Running {
+            return Some(
+                "the run is over and the channel closed: r runs it again, then the console opens after step 8"
+                    .into(),
+            );
+        }
+        if !model.events.is_empty() && !model.run.tls {
+            return Some("no TLS on this run: the console works only over an encrypted channel".into());
+        }
+        if status(8) != Some(StepStatus::Done) {
+            return Some(if model.waiting_for == Some(8) {
+                "the Redis console opens once step 8 is done: press space to run step 8 first".into()
+            } else {
+                "the Redis console opens once step 8 is done, and stays until step 9 closes the channel"
+                    .into()
+            });
+        }
+        if !matches!(status(9), Some(StepStatus::Pending | StepStatus::Waiting))
+            || model.tracker.connection_state != ConnectionState::EncryptedAndConnected
+        {
+            return Some("the channel is closing (step 9): the console is off".into());
+        }
+        None
     }
 
     pub(crate) fn set_look_back(&mut self, step: Option<u8>) {

@@ -95,16 +95,9 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
             Action::None
         }
         KeyCode::Char(':') => {
-            if app.console_ready() {
-                app.console = Some(String::new());
-            } else if app.is_replay() {
-                app.status =
-                    Some("a replay has no connection: the console needs a live run".into());
-            } else {
-                app.status = Some(
-                    "the Redis console opens once the channel is encrypted (after step 7) and until step 9"
-                        .into(),
-                );
+            match app.console_unavailable() {
+                None => app.console = Some(String::new()),
+                Some(why) => app.status = Some(why),
             }
             Action::None
         }
@@ -263,8 +256,8 @@ fn console_key(app: &mut App, code: KeyCode) -> Action {
             if args.is_empty() {
                 return Action::None;
             }
-            if !app.console_ready() {
-                app.status = Some("the channel is closed: the console is off".into());
+            if let Some(why) = app.console_unavailable() {
+                app.status = Some(format!("not sent: {why}"));
                 app.console = None;
                 return Action::None;
             }

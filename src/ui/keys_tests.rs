@@ -168,11 +168,32 @@ fn the_quiz_takes_a_to_d_and_h_while_on_screen() {
 }
 
 #[test]
-fn the_console_opens_only_on_an_encrypted_channel() {
+fn the_console_opens_only_between_step_8_and_step_9() {
     let mut a = mid();
     handle_key(&mut a, ch(':'));
     assert!(a.console.is_none());
-    assert!(a.status.as_deref().unwrap_or("").contains("after step 7"));
+    assert!(a.status.as_deref().unwrap_or("").contains("once step 8 is done"));
+    // Encrypted and connected, but the engine reads console commands only once step 8 is
+    // over: a command typed now would wait unseen, so the console stays shut and says why.
+    let mut a = app(
+        model_after_presses(&fixture("tls13-mutual-ok"), 7),
+        Mode::Wire,
+    );
+    assert_eq!(a.model.waiting_for, Some(8));
+    assert!(!a.console_ready());
+    handle_key(&mut a, ch(':'));
+    assert!(a.console.is_none());
+    let status = a.status.clone().unwrap_or_default();
+    assert!(status.contains("press space to run step 8"), "{status}");
+    // The run is over: no console either.
+    let mut a = app(model_after(&fixture("tls13-mutual-ok"), 9), Mode::Wire);
+    handle_key(&mut a, ch(':'));
+    assert!(a.console.is_none());
+    assert!(a.status.as_deref().unwrap_or("").contains("run is over"));
+}
+
+#[test]
+fn the_console_sends_while_the_engine_holds_before_step_9() {
     let mut a = app(
         model_after_presses(&fixture("tls13-mutual-ok"), 8),
         Mode::Wire,
@@ -196,6 +217,13 @@ fn the_console_opens_only_on_an_encrypted_channel() {
     assert_eq!(handle_key(&mut a, key(KeyCode::Enter)), Action::None);
     handle_key(&mut a, key(KeyCode::Esc));
     assert!(a.console.is_none());
+    // The channel closed while the console was open: the command is not sent, and it says so.
+    handle_key(&mut a, ch(':'));
+    a.model = model_after(&fixture("tls13-mutual-ok"), 9);
+    handle_key(&mut a, ch('X'));
+    assert_eq!(handle_key(&mut a, key(KeyCode::Enter)), Action::None);
+    assert!(a.console.is_none());
+    assert!(a.status.as_deref().unwrap_or("").starts_with("not sent"));
 }
 
 #[test]

@@ -16,7 +16,7 @@ const KEYS: &[(&str, &str)] = &[
     ("↑ ↓ PgUp PgDn", "scroll, or choose in a list"),
     ("r", "restart: a fresh connection"),
     ("s", "scenario picker"),
-    (":", "Redis console (channel encrypted)"),
+    (":", "Redis console: after step 8, until step 9"),
     ("e", "export the transcript (mode 9)"),
     ("⏎", "run the what-if (mode 7), next (8)"),
     ("a–d h", "answer, hint (mode 8)"),

@@ -39,9 +39,16 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         w,
         t.good(),
     ));
+    let name_check = if checked_is_ip(&model.run) {
+        "-verify_ip makes it check the IP address as tlsviz does (-verify_hostname would fail: it takes names only)."
+    } else {
+        "-verify_hostname makes it check the name as tlsviz does."
+    };
     lines.extend(labelled(
         "  ",
-        "openssl goes on after a failed check unless given -verify_return_error; -verify_hostname makes it check the name as tlsviz does.",
+        &format!(
+            "openssl goes on after a failed check unless given -verify_return_error; {name_check}"
+        ),
         w,
         t.dim(),
         t.dim(),
@@ -144,7 +151,10 @@ pub fn openssl_from(redis_cli: &str, run: &RunInfo) -> String {
     };
     let mut parts = vec![
         "openssl s_client".to_string(),
-        format!("-connect {host}:{port}"),
+        match ip_of(&host) {
+            Some(std::net::IpAddr::V6(ip)) => format!("-connect [{ip}]:{port}"),
+            _ => format!("-connect {host}:{port}"),
+        },
     ];
     let name = value("--sni")
         .or_else(|| (run.sni_sent && !run.server_name.is_empty()).then(|| run.server_name.clone()));
@@ -175,9 +185,28 @@ pub fn openssl_from(redis_cli: &str, run: &RunInfo) -> String {
         } else {
             run.server_name.clone()
         };
-        parts.push(format!("-verify_hostname {checked}"));
+        // openssl checks an IP address only with -verify_ip; -verify_hostname would fail.
+        match ip_of(&checked) {
+            Some(ip) => parts.push(format!("-verify_ip {ip}")),
+            None => parts.push(format!("-verify_hostname {checked}")),
+        }
     }
     parts.join(" ")
+}
+
+/// The address, when `name` is an IP address (IPv6 with or without brackets).
+fn ip_of(name: &str) -> Option<std::net::IpAddr> {
+    crate::engine::bare_host(name).parse().ok()
+}
+
+/// Whether the certificate is checked against an IP address rather than a name.
+fn checked_is_ip(run: &RunInfo) -> bool {
+    let checked = if run.server_name.is_empty() {
+        &run.host
+    } else {
+        &run.server_name
+    };
+    !run.insecure && ip_of(checked).is_some()
 }
 
 #[cfg(test)]
@@ -204,6 +233,28 @@ mod tests {
             "openssl s_client -connect localhost:6380 -servername localhost -CAfile /x/ca.crt \
              -cert /x/c.crt -key /x/c.key -tls1_3 -verify_return_error -verify_hostname localhost"
         );
+    }
+
+    #[test]
+    fn an_ip_address_is_checked_with_verify_ip() {
+        let mut run = RunInfo {
+            host: "127.0.0.1".into(),
+            port: 6380,
+            tls: true,
+            server_name: "127.0.0.1".into(),
+            ..RunInfo::default()
+        };
+        let line = openssl_from("redis-cli -h 127.0.0.1 -p 6380 --tls", &run);
+        assert!(line.ends_with("-verify_return_error -verify_ip 127.0.0.1"), "{line}");
+        assert!(!line.contains("-verify_hostname"), "{line}");
+        run.host = "[::1]".into();
+        run.server_name = "[::1]".into();
+        let line = openssl_from("redis-cli -h ::1 -p 6380 --tls", &run);
+        assert!(line.ends_with("-verify_ip ::1"), "{line}");
+        assert!(line.contains("-connect [::1]:6380 "), "{line}");
+        run.insecure = true;
+        let line = openssl_from("redis-cli -h ::1 -p 6380 --tls --insecure", &run);
+        assert!(!line.contains("-verify_"), "{line}");
     }
 
     #[test]
