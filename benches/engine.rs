@@ -36,6 +36,7 @@ fn target(lab: &Lab) -> Target {
         tls: Some(material),
         user: None,
         password: None,
+        db: None,
         command: vec!["PING".into()],
         timeout: Duration::from_secs(5),
     }

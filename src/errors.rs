@@ -36,3 +36,20 @@ impl std::fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+/// Read a file the user named, refusing more than `limit` bytes (so `/dev/zero` or a wrong,
+/// huge file is an error, not an ever-growing read). Pipes such as `<(cat ca.pem)` work.
+pub fn read_limited(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {} MiB", limit / (1024 * 1024)),
+        ));
+    }
+    Ok(bytes)
+}

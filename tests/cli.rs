@@ -141,3 +141,33 @@ fn bad_input_gets_one_line_and_exit_2() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn a_database_number_is_selected_after_auth() {
+    for server in [
+        tlsviz::lab::ServerChoice::Auto,
+        tlsviz::lab::ServerChoice::Builtin,
+    ] {
+        let lab = tlsviz::lab::Lab::start(LabOptions {
+            server: if server == tlsviz::lab::ServerChoice::Auto {
+                common::server_choice()
+            } else {
+                server
+            },
+            ..LabOptions::default()
+        })
+        .unwrap();
+        let base = lab_args(&lab);
+        let run = |extra: &[&str]| {
+            let mut args: Vec<String> = vec!["connect".into(), "--json".into()];
+            args.extend(base.iter().cloned());
+            args.extend(extra.iter().map(|s| s.to_string()));
+            let out = common::tlsviz_bin(&args, &[]);
+            assert_eq!(out.code, Some(0), "{}", out.stderr);
+            json_lines(&out).pop().unwrap()["redis"]["reply"].clone()
+        };
+        assert_eq!(run(&["-n", "3", "SET", "dbkey", "three"]), "OK");
+        assert_eq!(run(&["-n", "3", "GET", "dbkey"]), "\"three\"");
+        assert_eq!(run(&["GET", "dbkey"]), "(nil)");
+    }
+}

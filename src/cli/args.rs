@@ -88,6 +88,9 @@ pub struct ConnectArgs {
     /// Server URI: redis://[user[:pass]@]host[:port] or rediss:// for TLS.
     #[arg(short = 'u', value_name = "URI")]
     pub uri: Option<String>,
+    /// Database number to SELECT after AUTH.
+    #[arg(short = 'n', value_name = "DB")]
+    pub db: Option<String>,
     /// Establish a secure TLS connection.
     #[arg(long)]
     pub tls: bool,

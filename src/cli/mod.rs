@@ -1,6 +1,23 @@
 //! The command line: parse, dispatch, and turn every outcome into an exit code.
 //! 0: the run succeeded; 1: the connection failed and was diagnosed; 2: bad input or setup.
 
+/// `println!` that never panics: a closed stdout (`tlsviz scenarios | head -3`) is not worth
+/// dying for, and a lab must still be stopped afterwards.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics.
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod args;
 pub mod run;
 pub mod target;
@@ -25,7 +42,7 @@ pub fn main() -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("tlsviz: cannot start the async runtime: {e}");
+            tell!("tlsviz: cannot start the async runtime: {e}");
             return EXIT_USAGE;
         }
     };
@@ -35,7 +52,7 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tlsviz: {e}");
+            tell!("tlsviz: {e}");
             EXIT_USAGE
         }
     }
@@ -76,7 +93,7 @@ fn clap_error(e: clap::Error) -> i32 {
                 .find_map(|l| l.trim().strip_prefix("tip: "))
                 .map(str::to_string)
                 .unwrap_or_else(|| "see tlsviz --help (or tlsviz connect --help)".into());
-            eprintln!("tlsviz: {first} (hint: {tip})");
+            tell!("tlsviz: {first} (hint: {tip})");
             EXIT_USAGE
         }
     }

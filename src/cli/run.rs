@@ -75,7 +75,7 @@ pub async fn drive(
     }
     if let Some(path) = record {
         if let Err(e) = crate::report::record::write(path, label, &model.events) {
-            eprintln!("tlsviz: --record {}: cannot write: {e}", path.display());
+            tell!("tlsviz: --record {}: cannot write: {e}", path.display());
         }
     }
     model
@@ -83,7 +83,7 @@ pub async fn drive(
 
 pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
     for warning in target::warnings(args) {
-        eprintln!("tlsviz: warning: {warning}");
+        tell!("tlsviz: warning: {warning}");
     }
     let mut args = args.clone();
     if args.pass.is_none() && args.uri.as_deref().is_none_or(|u| !u.contains('@')) {
@@ -244,20 +244,20 @@ fn print_preamble(face: Face, session: &crate::ui::LiveSession) {
             "redis_conf": session.conf_lines,
             "server": session.lab.as_ref().map(|l| l.server_description.clone()),
         });
-        println!("{line}");
+        say!("{line}");
         return;
     }
-    println!("scenario {}: {}", card.name, card.title);
+    say!("scenario {}: {}", card.name, card.title);
     for line in crate::report::plain::wrap(&card.lesson, 96) {
-        println!("  {line}");
+        say!("  {line}");
     }
     if !session.conf_lines.is_empty() {
-        println!("  redis.conf:");
+        say!("  redis.conf:");
         for line in &session.conf_lines {
-            println!("    {line}");
+            say!("    {line}");
         }
     }
-    println!();
+    say!();
 }
 
 /// Ctrl-C and SIGTERM, caught from the moment this is made (not from the first wait), so a
@@ -340,7 +340,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     let mut stop = Termination::install();
     let session = open_lab_session(args.server, args.scenario.clone()).await?;
     if let Some(notice) = &session.notice {
-        eprintln!("tlsviz: notice: {notice}");
+        tell!("tlsviz: notice: {notice}");
     }
     print_preamble(face, &session);
     let label = session
@@ -380,44 +380,46 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
             )
         })?;
         if !options.bind.is_loopback() {
-            eprintln!(
+            tell!(
                 "tlsviz: warning: the lab listens on {bind}: other machines can reach it (its keys are lab keys; never reuse them)"
             );
         }
     }
     let lab = start_lab(options).await?;
     if let Some(notice) = &lab.notice {
-        eprintln!("tlsviz: notice: {notice}");
+        tell!("tlsviz: notice: {notice}");
     }
     let pid = lab
         .redis_pid()
         .map(|p| format!(" (pid {p})"))
         .unwrap_or_default();
-    println!(
+    say!(
         "tlsviz lab: {}{pid} on {}:{}",
-        lab.server_description, lab.host, lab.port
+        lab.server_description,
+        lab.host,
+        lab.port
     );
-    println!("folder (removed on exit): {}", lab.dir().display());
-    println!();
-    println!("redis.conf TLS lines:");
+    say!("folder (removed on exit): {}", lab.dir().display());
+    say!();
+    say!("redis.conf TLS lines:");
     for line in &lab.conf_lines {
-        println!("  {line}");
+        say!("  {line}");
     }
-    println!();
-    println!("reach it with:");
-    println!("  {}", lab.redis_cli_command());
-    println!("  {}", lab.tlsviz_command());
-    println!();
-    println!("Ctrl-C stops the server and removes the folder.");
+    say!();
+    say!("reach it with:");
+    say!("  {}", lab.redis_cli_command());
+    say!("  {}", lab.tlsviz_command());
+    say!();
+    say!("Ctrl-C stops the server and removes the folder.");
     stop.wait().await;
     drop(lab);
-    eprintln!("tlsviz lab: stopped, folder removed");
+    tell!("tlsviz lab: stopped, folder removed");
     Ok(EXIT_OK)
 }
 
 pub fn list_scenarios() -> Result<i32, UsageError> {
     for s in crate::scenario::all() {
-        println!("{:<24} {:<45} {}", s.name, s.title, s.expect.describe());
+        say!("{:<24} {:<45} {}", s.name, s.title, s.expect.describe());
     }
     Ok(EXIT_OK)
 }
@@ -442,13 +444,16 @@ pub async fn check(args: &CheckArgs) -> Result<i32, UsageError> {
         _ = stop.wait() => {
             let _ = cancel.send(true);
             runs.await;
-            eprintln!("tlsviz check: interrupted; every lab stopped");
+            tell!("tlsviz check: interrupted; every lab stopped");
             return Ok(EXIT_FAILED);
         }
     };
-    println!(
+    say!(
         "{:<24} {:<30} {:<30} {:>8}",
-        "scenario", "expected", "got", "time"
+        "scenario",
+        "expected",
+        "got",
+        "time"
     );
     let mut mismatches = 0;
     let mut servers = std::collections::BTreeSet::new();
@@ -458,7 +463,7 @@ pub async fn check(args: &CheckArgs) -> Result<i32, UsageError> {
                 let ok = c.matches();
                 mismatches += usize::from(!ok);
                 servers.insert(c.server.clone());
-                println!(
+                say!(
                     "{:<24} {:<30} {:<30} {:>5} ms {}",
                     c.scenario.name,
                     c.scenario.expect.describe(),
@@ -469,11 +474,11 @@ pub async fn check(args: &CheckArgs) -> Result<i32, UsageError> {
             }
             Err(e) => {
                 mismatches += 1;
-                println!("{e}  ✗");
+                say!("{e}  ✗");
             }
         }
     }
-    println!(
+    say!(
         "{} scenarios, {} mismatched, {:.2} s, server: {}",
         results.len(),
         mismatches,
@@ -503,13 +508,17 @@ pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {
     }
     let mut model = Model::new();
     let mut out = reporter(face);
+    // A closed stdout stops the printing, not the replay: the exit code tells the run's outcome.
+    let mut output_ok = true;
     for event in events {
         model.apply(event.clone());
-        if out.event(&model, &event).is_err() {
-            break;
+        if output_ok && out.event(&model, &event).is_err() {
+            output_ok = false;
         }
     }
-    let _ = out.finish(&model);
+    if output_ok {
+        let _ = out.finish(&model);
+    }
     Ok(exit_code(&model))
 }
 
@@ -541,7 +550,7 @@ async fn repeat(target: Target, n: u32, json: bool) -> Result<i32, UsageError> {
             last_failure = model.diagnosis.map(|d| d.headline());
         }
         if i % 100 == 0 || i == n {
-            eprintln!(
+            tell!(
                 "{i:>6} runs  {ok:>6} ok  open files {:>4}  rss {:>6} KiB  {:.1} s",
                 open_files(),
                 resident_kib(),
@@ -561,14 +570,14 @@ async fn repeat(target: Target, n: u32, json: bool) -> Result<i32, UsageError> {
             "rss_kib": { "before": rss_before, "after": rss_after },
             "seconds": started.elapsed().as_secs_f64(),
         });
-        println!("{line}");
+        say!("{line}");
     } else {
-        println!(
+        say!(
             "{ok} of {n} runs ok in {:.1} s; open files {files_before} → {files_after}; rss {rss_before} → {rss_after} KiB",
             started.elapsed().as_secs_f64()
         );
         if let Some(f) = &last_failure {
-            println!("last failure: {f}");
+            say!("last failure: {f}");
         }
     }
     Ok(if ok == n { EXIT_OK } else { EXIT_FAILED })

@@ -15,6 +15,7 @@ pub fn build(args: &ConnectArgs) -> Result<Target, UsageError> {
     let mut tls = args.tls;
     let mut user = args.user.clone();
     let mut pass = args.pass.clone();
+    let mut db = None;
     if let Some(uri) = &args.uri {
         let parsed = parse_uri(uri)?;
         tls |= parsed.tls;
@@ -22,9 +23,19 @@ pub fn build(args: &ConnectArgs) -> Result<Target, UsageError> {
         port = parsed.port;
         user = user.or(parsed.user);
         pass = pass.or(parsed.pass);
+        db = parsed.db;
     }
     if let Some(h) = &args.host {
         host = Some(check_host(h, "-h")?);
+    }
+    if let Some(n) = &args.db {
+        db = Some(n.trim().parse::<u32>().map_err(|_| {
+            UsageError::new(
+                format!("-n {n}"),
+                "not a database number",
+                "e.g. -n 0 (the default) or -n 3",
+            )
+        })?);
     }
     if let Some(p) = &args.port {
         port = Some(parse_port(p)?);
@@ -93,6 +104,7 @@ pub fn build(args: &ConnectArgs) -> Result<Target, UsageError> {
         tls: material,
         user,
         password: pass,
+        db,
         command,
         timeout,
     })
@@ -224,6 +236,7 @@ struct ParsedUri {
     port: Option<u16>,
     user: Option<String>,
     pass: Option<String>,
+    db: Option<u32>,
 }
 
 fn parse_uri(text: &str) -> Result<ParsedUri, UsageError> {
@@ -267,12 +280,26 @@ fn parse_uri(text: &str) -> Result<ParsedUri, UsageError> {
     };
     let user = (!url.username().is_empty()).then(|| decode(url.username()));
     let pass = url.password().map(decode);
+    // redis://host/3 selects database 3, as redis-cli does.
+    let path = url.path().trim_matches('/');
+    let db = if path.is_empty() {
+        None
+    } else {
+        Some(path.parse::<u32>().map_err(|_| {
+            UsageError::new(
+                &input,
+                format!("the path /{path} is not a database number"),
+                "end the URI with /N to select database N, or with nothing",
+            )
+        })?)
+    };
     Ok(ParsedUri {
         tls,
         host,
         port: url.port(),
         user,
         pass,
+        db,
     })
 }
 
@@ -312,6 +339,8 @@ mod tests {
 
     #[test]
     fn uris_give_host_port_and_credentials() {
+        assert_eq!(parse_uri("redis://localhost:6379/3").unwrap().db, Some(3));
+        assert!(parse_uri("redis://localhost/abc").is_err());
         let odd = parse_uri("redis://:p+ss&a=b@example.com").unwrap();
         assert_eq!(odd.pass.as_deref(), Some("p+ss&a=b"));
         let u = parse_uri("rediss://alice:s%40cret@example.com:6380").unwrap();

@@ -185,7 +185,7 @@ fn load_roots(opts: &TlsOptions) -> Result<(RootCertStore, String), UsageError> 
                 continue;
             }
             // A CA folder often holds hash links and other files: take what parses.
-            if let Ok(bytes) = std::fs::read(&path) {
+            if let Ok(bytes) = crate::errors::read_limited(&path, 16 * 1024 * 1024) {
                 let certs = CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok);
                 roots.add_parsable_certificates(certs);
             }
@@ -332,12 +332,15 @@ fn read_input_file(path: &Path, input: &str) -> Result<Vec<u8>, UsageError> {
             "give the path of the file itself",
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        UsageError::new(
-            input,
-            io_problem(&e, path),
-            "check the path and its permissions",
-        )
+    // Certificate files are kilobytes; a CA bundle a few hundred.
+    const LIMIT: u64 = 16 * 1024 * 1024;
+    let bytes = crate::errors::read_limited(path, LIMIT).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::FileTooLarge {
+            "this is not a certificate or key file"
+        } else {
+            "check the path and its permissions"
+        };
+        UsageError::new(input, io_problem(&e, path), hint)
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(UsageError::new(

@@ -80,23 +80,15 @@ pub async fn run_tls(
     // Step 8: AUTH if asked, then the command; success only once the reply is read.
     s.step = 8;
     gate(8, pace, sink).await?;
-    if let Some(auth) = target.auth_command() {
-        let reply = s.exchange(&auth).await?;
+    for (command, during_auth) in target.step8_commands() {
+        let reply = s.exchange(&command).await?;
         if reply.is_error() {
             return Err(Failure::RedisError {
                 step: 8,
                 reply: reply.display(),
-                during_auth: true,
+                during_auth,
             });
         }
-    }
-    let reply = s.exchange(&target.command).await?;
-    if reply.is_error() {
-        return Err(Failure::RedisError {
-            step: 8,
-            reply: reply.display(),
-            during_auth: false,
-        });
     }
     sink.emit(Event::StepCompleted { step: 8 });
 

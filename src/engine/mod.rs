@@ -32,6 +32,8 @@ pub struct Target {
     pub tls: Option<TlsMaterial>,
     pub user: Option<String>,
     pub password: Option<String>,
+    /// The database to SELECT after AUTH (`-n`, or `/N` in a URL); `None` or 0: the default.
+    pub db: Option<u32>,
     /// The command sent at step 8 (default `PING`).
     pub command: Vec<String>,
     pub timeout: Duration,
@@ -66,6 +68,20 @@ impl Target {
             command: resp::redact(&self.command),
             timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
         }
+    }
+
+    /// What step 8 sends, in order, each with whether it is the AUTH: AUTH (if a password was
+    /// given), SELECT (if a database was), then the command.
+    pub fn step8_commands(&self) -> Vec<(Vec<String>, bool)> {
+        let mut out = Vec::new();
+        if let Some(auth) = self.auth_command() {
+            out.push((auth, true));
+        }
+        if let Some(db) = self.db.filter(|&db| db != 0) {
+            out.push((vec!["SELECT".into(), db.to_string()], false));
+        }
+        out.push((self.command.clone(), false));
+        out
     }
 
     /// The AUTH command to send first, if a password was given.

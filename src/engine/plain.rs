@@ -22,23 +22,15 @@ pub async fn run_plain(target: &Target, pace: &Pace, sink: &EventSink) -> Result
     }
     gate(8, pace, sink).await?;
     let mut pending = Vec::new();
-    if let Some(auth) = target.auth_command() {
-        let reply = exchange(&mut stream, &auth, &mut pending, target, sink).await?;
+    for (command, during_auth) in target.step8_commands() {
+        let reply = exchange(&mut stream, &command, &mut pending, target, sink).await?;
         if reply.is_error() {
             return Err(Failure::RedisError {
                 step: 8,
                 reply: reply.display(),
-                during_auth: true,
+                during_auth,
             });
         }
-    }
-    let reply = exchange(&mut stream, &target.command, &mut pending, target, sink).await?;
-    if reply.is_error() {
-        return Err(Failure::RedisError {
-            step: 8,
-            reply: reply.display(),
-            during_auth: false,
-        });
     }
     sink.emit(Event::StepCompleted { step: 8 });
     gate(9, pace, sink).await?;

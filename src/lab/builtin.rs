@@ -110,17 +110,20 @@ impl BuiltinServer {
             None
         };
         let password = options.requirepass.clone();
+        // One keyspace for the whole server, as in Redis; the selected database is per client.
+        let keys: Keys = Arc::default();
         let thread = ServerThread::spawn(options.bind, move |stream| {
             let acceptor = acceptor.clone();
             let password = password.clone();
+            let keys = keys.clone();
             async move {
                 match acceptor {
                     Some(acceptor) => {
                         if let Ok(tls) = acceptor.accept(stream).await {
-                            serve_resp(tls, password).await;
+                            serve_resp(tls, password, keys).await;
                         }
                     }
-                    None => serve_resp(stream, password).await,
+                    None => serve_resp(stream, password, keys).await,
                 }
             }
         })?;
@@ -182,11 +185,15 @@ pub fn server_config(
 }
 
 /// Serve RESP commands until the client leaves.
-async fn serve_resp<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, password: Option<String>) {
+async fn serve_resp<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    password: Option<String>,
+    keys: Keys,
+) {
     let mut buf = Vec::new();
     let mut chunk = vec![0u8; 16 * 1024];
     let mut authenticated = password.is_none();
-    let mut store: HashMap<String, String> = HashMap::new();
+    let mut store = Store { db: 0, keys };
     loop {
         while let Some((args, used)) = next_command(&buf) {
             buf.drain(..used);
@@ -234,7 +241,7 @@ fn answer(
     args: &[String],
     password: &Option<String>,
     authenticated: &mut bool,
-    store: &mut HashMap<String, String>,
+    store: &mut Store,
 ) -> (String, bool) {
     let Some(name) = args.first().map(|a| a.to_ascii_uppercase()) else {
         return (String::new(), false);
@@ -263,17 +270,30 @@ fn answer(
         }
         "HELLO" => "*6\r\n$6\r\nserver\r\n$5\r\nredis\r\n$5\r\nproto\r\n:2\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n".into(),
         "SET" if args.len() >= 3 => {
-            store.insert(args[1].clone(), args[2].clone());
+            let db = store.db;
+            store.keys().insert((db, args[1].clone()), args[2].clone());
             "+OK\r\n".into()
         }
-        "GET" if args.len() == 2 => match store.get(&args[1]) {
-            Some(v) => bulk(v),
+        "GET" if args.len() == 2 => match store.keys().get(&(store.db, args[1].clone())).cloned() {
+            Some(v) => bulk(&v),
             None => "$-1\r\n".into(),
         },
         "DEL" if args.len() >= 2 => {
-            let n = args[1..].iter().filter(|k| store.remove(*k).is_some()).count();
+            let db = store.db;
+            let n = args[1..]
+                .iter()
+                .filter(|k| store.keys().remove(&(db, (*k).clone())).is_some())
+                .count();
             format!(":{n}\r\n")
         }
+        "SELECT" if args.len() == 2 => match args[1].parse::<u32>() {
+            Ok(db) if db < 16 => {
+                store.db = db;
+                "+OK\r\n".into()
+            }
+            Ok(_) => "-ERR DB index is out of range\r\n".into(),
+            Err(_) => "-ERR value is not an integer or out of range\r\n".into(),
+        },
         "QUIT" => return ("+OK\r\n".into(), true),
         "SET" | "GET" | "DEL" => wrong_args(&name.to_ascii_lowercase()),
         _ => format!(
@@ -282,6 +302,21 @@ fn answer(
         ),
     };
     (reply, false)
+}
+
+/// Every database's keys, shared by the server's connections.
+type Keys = Arc<std::sync::Mutex<HashMap<(u32, String), String>>>;
+
+/// One connection's view: the shared keys and the database it has selected.
+struct Store {
+    db: u32,
+    keys: Keys,
+}
+
+impl Store {
+    fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<(u32, String), String>> {
+        self.keys.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 fn wrong_args(cmd: &str) -> String {

@@ -4,7 +4,7 @@
 use crate::engine::events::Stamped;
 use crate::errors::UsageError;
 use serde::{Deserialize, Serialize};
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::Path;
 
 pub const FORMAT: &str = "tlsviz-recording";
@@ -74,7 +74,26 @@ pub fn read(path: &Path) -> Result<(Option<String>, Vec<Stamped>), UsageError> {
     }
     let file = std::fs::File::open(path)
         .map_err(|e| UsageError::new(&input, format!("cannot open: {e}"), "check the path"))?;
-    let mut lines = std::io::BufReader::new(file).lines();
+    // One event is a few KiB; a run, a few hundred events. Bound both so that /dev/zero or a
+    // huge unrelated file is refused instead of filling memory.
+    const LINE_LIMIT: u64 = 1024 * 1024;
+    const FILE_LIMIT: u64 = 256 * 1024 * 1024;
+    let mut reader = std::io::BufReader::new(file.take(FILE_LIMIT));
+    let mut lines = std::iter::from_fn(move || {
+        let mut line = Vec::new();
+        match (&mut reader).take(LINE_LIMIT).read_until(b'\n', &mut line) {
+            Ok(0) => None,
+            Ok(_) if !line.ends_with(b"\n") && line.len() as u64 >= LINE_LIMIT => Some(Err(
+                std::io::Error::new(std::io::ErrorKind::InvalidData, "a line longer than 1 MiB"),
+            )),
+            Ok(_) => Some(
+                String::from_utf8(line)
+                    .map(|l| l.trim_end_matches(['\n', '\r']).to_string())
+                    .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8")),
+            ),
+            Err(e) => Some(Err(e)),
+        }
+    });
     let not_recording = || {
         UsageError::new(
             &input,

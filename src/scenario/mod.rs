@@ -208,11 +208,18 @@ pub fn load(name_or_path: &str) -> Result<Scenario, UsageError> {
     }
     let path = Path::new(name_or_path);
     if name_or_path.ends_with(".toml") || path.components().count() > 1 {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = crate::errors::read_limited(path, 1024 * 1024).map_err(|e| {
             UsageError::new(
                 format!("scenario {name_or_path}"),
                 format!("cannot read: {e}"),
                 "check the path",
+            )
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            UsageError::new(
+                format!("scenario {name_or_path}"),
+                "not UTF-8 text",
+                "a scenario is a TOML text file",
             )
         })?;
         return parse(&text, name_or_path);

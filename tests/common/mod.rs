@@ -90,6 +90,7 @@ pub fn target(lab: &Lab, client: &Client) -> Target {
         tls,
         user: None,
         password: client.password.clone(),
+        db: None,
         command: vec!["PING".into()],
         timeout: client.timeout.unwrap_or(Duration::from_secs(5)),
     }
