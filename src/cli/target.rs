@@ -125,6 +125,36 @@ pub fn warnings(args: &ConnectArgs) -> Vec<String> {
         || args.sni.is_some()
         || args.tls_version.is_some();
     let mut out = Vec::new();
+    const OPTIONS: &[&str] = &[
+        "--plain",
+        "--json",
+        "--record",
+        "--theme",
+        "--tls",
+        "--sni",
+        "--cacert",
+        "--cacertdir",
+        "--cert",
+        "--key",
+        "--insecure",
+        "--user",
+        "--pass",
+        "--tls-version",
+        "--timeout",
+        "--keylog",
+        "--repeat",
+    ];
+    if let Some(flag) = args
+        .command
+        .iter()
+        .skip(1)
+        .find(|a| OPTIONS.contains(&a.split('=').next().unwrap_or(a)))
+    {
+        out.push(format!(
+            "{flag} comes after the command, so it is sent to Redis as an argument (as redis-cli \
+             would): put options before the command"
+        ));
+    }
     if !tls && tls_flags {
         out.push(
             "TLS options were given without --tls: they are ignored and this connection is \

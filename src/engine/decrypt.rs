@@ -59,6 +59,8 @@ enum Epoch {
 struct DirState {
     epoch: Epoch,
     seq: u64,
+    /// The key and IV of the current epoch, derived once (dropped on an epoch change).
+    key: Option<(aead::LessSafeKey, Wiped)>,
 }
 
 /// Per-connection decryption state for both directions.
@@ -75,10 +77,12 @@ impl Default for Decryptor {
                 DirState {
                     epoch: Epoch::Handshake,
                     seq: 0,
+                    key: None,
                 },
                 DirState {
                     epoch: Epoch::Handshake,
                     seq: 0,
+                    key: None,
                 },
             ],
         }
@@ -147,15 +151,19 @@ impl Decryptor {
             Epoch::Handshake => format!("{side}_HANDSHAKE_TRAFFIC_SECRET"),
             Epoch::Application => format!("{side}_TRAFFIC_SECRET_0"),
         };
-        let secret = keys.get(&label)?;
-        let key = expand_label(hash, &secret.0, "key", alg.key_len())?;
-        let iv = expand_label(hash, &secret.0, "iv", aead::NONCE_LEN)?;
+        if state.key.is_none() {
+            let secret = keys.get(&label)?;
+            let key = expand_label(hash, &secret.0, "key", alg.key_len())?;
+            let iv = expand_label(hash, &secret.0, "iv", aead::NONCE_LEN)?;
+            let key = aead::LessSafeKey::new(aead::UnboundKey::new(alg, &key.0).ok()?);
+            state.key = Some((key, iv));
+        }
+        let (key, iv) = state.key.as_ref()?;
         let mut nonce = [0u8; aead::NONCE_LEN];
         nonce.copy_from_slice(&iv.0);
         for (n, s) in nonce[4..].iter_mut().zip(state.seq.to_be_bytes()) {
             *n ^= s;
         }
-        let key = aead::LessSafeKey::new(aead::UnboundKey::new(alg, &key.0).ok()?);
         // The plaintext may hold a password (AUTH): wiped like the keys.
         let mut body = Wiped(record[5..].to_vec());
         let plain = key
@@ -176,6 +184,7 @@ impl Decryptor {
                 if messages.contains(&HandshakeMessage::Finished) {
                     state.epoch = Epoch::Application;
                     state.seq = 0;
+                    state.key = None;
                 }
                 let summary = messages
                     .iter()

@@ -71,8 +71,15 @@ async fn exchange(
         encrypted: false,
     });
     // The wire view shows the bytes that crossed, with the secrets' bytes replaced by `***`.
-    let shown = resp::encode(&resp::redacted_args(args));
-    sink.emit(chunk_event(Direction::Out, &shown, bytes.len()));
+    let redacted = resp::redacted_args(args);
+    let mut event = chunk_event(Direction::Out, &resp::encode(&redacted), bytes.len());
+    if redacted.as_slice() != args {
+        if let Event::Record(info) = &mut event {
+            // The secret's bytes (and its length prefix) are masked; the byte count is real.
+            info.note = info.note.take().map(|n| format!("{n} (secret masked)"));
+        }
+    }
+    sink.emit(event);
     let io = |e: std::io::Error| Failure::Io {
         step: 8,
         message: e.to_string(),

@@ -96,6 +96,11 @@ impl Reply {
             Reply::Error(e) => format!("(error) {e}"),
             Reply::Integer(i) => format!("(integer) {i}"),
             Reply::Bulk(None) | Reply::Array(None) => "(nil)".into(),
+            // Multi-line text (INFO, CLIENT LIST) reads best as it is, like redis-cli prints it.
+            Reply::Bulk(Some(b)) if b.contains(&b'\n') => String::from_utf8_lossy(b)
+                .replace("\r\n", "\n")
+                .trim_end()
+                .to_string(),
             Reply::Bulk(Some(b)) => format!("{:?}", String::from_utf8_lossy(b)),
             Reply::Array(Some(items)) if items.is_empty() => "(empty array)".into(),
             Reply::Array(Some(items)) => items

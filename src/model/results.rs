@@ -137,7 +137,7 @@ pub fn step_result(model: &Model, step: u8) -> String {
                 ""
             },
             model.redis.command.clone().unwrap_or_default(),
-            model.redis.reply.clone().unwrap_or_default()
+            short(&model.redis.reply.clone().unwrap_or_default())
         ),
         9 => {
             if model.run.tls {
@@ -206,6 +206,17 @@ pub fn step_note(model: &Model, step: u8) -> Option<String> {
                 .into()
         }),
         _ => None,
+    }
+}
+
+/// A reply in one short line for a table cell: the first line, at most 60 characters.
+pub fn short(reply: &str) -> String {
+    let first = reply.lines().next().unwrap_or_default();
+    let cut: String = first.chars().take(60).collect();
+    if cut.len() < first.len() || reply.lines().nth(1).is_some() {
+        format!("{cut}…")
+    } else {
+        cut
     }
 }
 

@@ -215,7 +215,12 @@ impl<W: Write> Reporter for PlainReporter<W> {
                     None,
                 )?;
             }
-            Event::DataReceived { reply, .. } => self.para("", &format!("reply: {reply}"), None)?,
+            Event::DataReceived { reply, .. } => {
+                // Line by line, as redis-cli shows it, each wrapped to the width.
+                for (i, line) in reply.lines().enumerate() {
+                    self.para(if i == 0 { "reply: " } else { "       " }, line, None)?;
+                }
+            }
             Event::Alert {
                 direction,
                 level,
@@ -260,9 +265,11 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 let line = format!(
                     "{mark} success{tls}: {} → {} in {ms:.1} ms{warning}",
                     model.redis.command.clone().unwrap_or_default(),
-                    model.redis.reply.clone().unwrap_or_default()
+                    crate::model::results::short(&model.redis.reply.clone().unwrap_or_default())
                 );
-                writeln!(self.out, "{}", self.paint(tone, &line))?;
+                for part in wrap(&line, WIDTH) {
+                    writeln!(self.out, "{}", self.paint(tone, &part))?;
+                }
             }
             (_, Some(d)) => {
                 let head = format!(
