@@ -106,7 +106,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             Style::default()
         };
         let what = summary(row, model.is_tls13());
-        lines.push(Line::from(vec![
+        let mut spans = vec![
             Span::styled(if i == selected { "▶" } else { " " }, base),
             Span::styled(format!("{:>3} ", i + 1), base),
             Span::styled(format!("{:>8.1}ms ", row.at_us as f64 / 1000.0), base),
@@ -120,8 +120,11 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             ),
             Span::styled(cell(&info.content_type, 18), kind_style.patch(base)),
             Span::styled(format!("{:>6}  ", info.length), base),
-            Span::styled(cell(&what, w.saturating_sub(46)), base),
-        ]));
+        ];
+        // What is left of the line, so a cut summary ends in "…" rather than at the border.
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        spans.push(Span::styled(cell(&what, w.saturating_sub(used)), base));
+        lines.push(Line::from(spans));
     }
     f.render_widget(Paragraph::new(lines), list_area);
     if let Some(row) = rows.get(selected) {
@@ -339,6 +342,20 @@ mod tests {
         assert_eq!(carrier[0].info.direction, Direction::Out);
         let replies: Vec<_> = rows.iter().filter_map(|r| r.reply).collect();
         assert_eq!(replies, ["PONG"]);
+    }
+
+    #[test]
+    fn a_cut_summary_ends_in_an_ellipsis_inside_the_panel() {
+        use crate::ui::testing::{app, render};
+        let a = app(model_after(&fixture("tls13-mutual-ok"), 9), Mode::Wire);
+        let terminal = render(&a, 80, 24);
+        let text = terminal.backend().to_string();
+        let row = text
+            .lines()
+            .find(|l| l.contains("637  encrypted 637 B"))
+            .unwrap_or_default()
+            .to_string();
+        assert!(row.trim_end_matches(['"', '│']).ends_with('…'), "{row}");
     }
 
     #[test]
