@@ -259,11 +259,14 @@ impl App {
             );
         }
         if !model.events.is_empty() && !model.run.tls {
-            return Some("no TLS on this run: the console works only over an encrypted channel".into());
+            return Some(
+                "no TLS on this run: the console works only over an encrypted channel".into(),
+            );
         }
         if status(8) != Some(StepStatus::Done) {
             return Some(if model.waiting_for == Some(8) {
-                "the Redis console opens once step 8 is done: press space to run step 8 first".into()
+                "the Redis console opens once step 8 is done: press space to run step 8 first"
+                    .into()
             } else {
                 "the Redis console opens once step 8 is done, and stays until step 9 closes the channel"
                     .into()

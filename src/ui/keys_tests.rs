@@ -172,7 +172,11 @@ fn the_console_opens_only_between_step_8_and_step_9() {
     let mut a = mid();
     handle_key(&mut a, ch(':'));
     assert!(a.console.is_none());
-    assert!(a.status.as_deref().unwrap_or("").contains("once step 8 is done"));
+    assert!(a
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .contains("once step 8 is done"));
     // Encrypted and connected, but the engine reads console commands only once step 8 is
     // over: a command typed now would wait unseen, so the console stays shut and says why.
     let mut a = app(

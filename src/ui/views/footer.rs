@@ -39,13 +39,14 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         }
     };
     let live = !app.is_replay();
+    // The console, open only between step 8 and step 9, comes early so it shows at 80 columns.
     keys.extend([
         ("␣", "next"),
+        (if app.console_ready() { ":" } else { "" }, "console"),
         ("←", "back"),
         (if app.mode == Mode::Quiz { "" } else { "a" }, "auto"),
         ("r", if live { "restart" } else { "replay again" }),
         (if live { "s" } else { "" }, "scenarios"),
-        (if app.console_ready() { ":" } else { "" }, "console"),
     ]);
     let mut key_spans = vec![Span::raw(" ")];
     let mut used = 1 + right.chars().count();

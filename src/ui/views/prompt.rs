@@ -14,12 +14,14 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let (text, style) = match &app.status {
         Some(status) => (format!(" » {status}"), t.accent()),
-        None => prompt(app),
+        None => prompt(app, usize::from(area.width)),
     };
+    // One line: what does not fit ends in "…" rather than mid-word at the edge.
+    let text = super::clip(&text, usize::from(area.width));
     f.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), area);
 }
 
-fn prompt(app: &App) -> (String, ratatui::style::Style) {
+fn prompt(app: &App, width: usize) -> (String, ratatui::style::Style) {
     let t = &app.theme;
     let model = &app.model;
     if app.opening {
@@ -86,8 +88,14 @@ fn prompt(app: &App) -> (String, ratatui::style::Style) {
             })
             .unwrap_or_default();
         let mut text = format!(" ⏸ press space: step {step} will {will}");
+        // The console's hint when it fits; the footer names it too.
         if step == 9 && app.console_ready() {
-            text.push_str(" · : Redis console");
+            for hint in [" · : Redis console", " · : console"] {
+                if super::width_of(&text) + super::width_of(hint) <= width {
+                    text.push_str(hint);
+                    break;
+                }
+            }
         }
         return (text, t.warn());
     }
