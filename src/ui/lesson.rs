@@ -99,8 +99,12 @@ pub struct TranscriptText {
 }
 
 impl Lesson {
+    /// Parse a lesson; the key moments come in step order (stable: the file's order within a
+    /// step), so the list, the keys and Enter all agree.
     pub fn parse(text: &str) -> Result<Lesson, toml::de::Error> {
-        toml::from_str(text)
+        let mut lesson: Lesson = toml::from_str(text)?;
+        lesson.key_moments.sort_by_key(|m| m.step);
+        Ok(lesson)
     }
 
     /// The embedded lesson. The unit tests prove it parses; were it ever broken, the TUI would
@@ -186,6 +190,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn key_moments_come_in_step_order_keeping_the_file_order_within_a_step() {
+        let raw: Lesson = toml::from_str(SOURCE).unwrap();
+        let expected: Vec<&str> = (1..=9)
+            .flat_map(|step| {
+                raw.key_moments
+                    .iter()
+                    .filter(move |m| m.step == step)
+                    .map(|m| m.title.as_str())
+            })
+            .collect();
+        let shown: Vec<&str> = Lesson::get()
+            .key_moments
+            .iter()
+            .map(|m| m.title.as_str())
+            .collect();
+        assert_eq!(shown, expected);
     }
 
     #[test]
