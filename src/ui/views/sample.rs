@@ -245,7 +245,10 @@ mod tests {
             ..RunInfo::default()
         };
         let line = openssl_from("redis-cli -h 127.0.0.1 -p 6380 --tls", &run);
-        assert!(line.ends_with("-verify_return_error -verify_ip 127.0.0.1"), "{line}");
+        assert!(
+            line.ends_with("-verify_return_error -verify_ip 127.0.0.1"),
+            "{line}"
+        );
         assert!(!line.contains("-verify_hostname"), "{line}");
         run.host = "[::1]".into();
         run.server_name = "[::1]".into();
