@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-/// How many lines the header takes: one, plus one per banner.
-pub fn height(app: &App) -> u16 {
-    1 + banners(app).len() as u16
+/// How many lines the header takes at this width: one, plus the banners' lines.
+pub fn height(app: &App, width: u16) -> u16 {
+    1 + banners(app, width).len() as u16
 }
 
 /// Draws the header line and its banners.
@@ -73,27 +73,41 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         ));
     }
     let mut lines = vec![Line::from(spans)];
-    for (text, style) in banners(app) {
+    for (text, style) in banners(app, area.width) {
         lines.push(Line::from(Span::styled(text, style)));
     }
     f.render_widget(Paragraph::new(lines), area);
 }
 
-fn banners(app: &App) -> Vec<(String, ratatui::style::Style)> {
+/// The banners' lines: for each, the longest wording that fits the width, wrapped if even the
+/// shortest does not.
+fn banners(app: &App, width: u16) -> Vec<(String, ratatui::style::Style)> {
     let t = &app.theme;
     let model = app.shown();
     let mut out = Vec::new();
+    let mut push = |variants: &[&str], style| {
+        for line in fit(variants, width) {
+            out.push((pad(&line), style));
+        }
+    };
     if model.insecure || app.model.insecure {
-        out.push((
-            pad(" ⚠ INSECURE (--insecure): certificate verification is OFF. Anyone on the path could pose as this server. Never in production. "),
+        push(
+            &[
+                " ⚠ INSECURE (--insecure): certificate verification is OFF. Anyone on the path could pose as this server. Never in production. ",
+                " ⚠ INSECURE (--insecure): certificate checks OFF; anyone on the path could pose as this server. Never in production. ",
+                " ⚠ INSECURE (--insecure): NO certificate check; anyone could pose as the server ",
+            ],
             t.banner(),
-        ));
+        );
     }
     if !model.events.is_empty() && !model.run.tls {
-        out.push((
-            pad(" ⚠ NO TLS: nothing on this connection is encrypted; commands and passwords cross in clear. "),
+        push(
+            &[
+                " ⚠ NO TLS: nothing on this connection is encrypted; commands and passwords cross in clear. ",
+                " ⚠ NO TLS: nothing is encrypted; commands and passwords cross in clear. ",
+            ],
             t.banner(),
-        ));
+        );
     }
     if let Some(step) = app.look_back {
         let at = if step == 0 {
@@ -101,17 +115,69 @@ fn banners(app: &App) -> Vec<(String, ratatui::style::Style)> {
         } else {
             format!("the end of step {step}")
         };
-        out.push((
-            pad(&format!(
-                " ◀ LOOKING BACK at {at}. The connection is not rewound. → forward · Esc: back to now "
-            )),
-            t.highlight(),
-        ));
+        let long = format!(
+            " ◀ LOOKING BACK at {at}. The connection is not rewound. → forward · Esc: back to now "
+        );
+        let short_at = if step == 0 {
+            "the start".to_string()
+        } else {
+            at.clone()
+        };
+        let short = format!(" ◀ LOOKING BACK at {short_at} (not rewound) · → forward · Esc: now ");
+        push(&[&long, &short], t.highlight());
     }
     out
+}
+
+/// The first variant that fits `width`; else the last one, word-wrapped.
+fn fit(variants: &[&str], width: u16) -> Vec<String> {
+    let w = usize::from(width);
+    if let Some(v) = variants.iter().find(|v| super::width_of(v) <= w) {
+        return vec![v.to_string()];
+    }
+    let last = variants.last().copied().unwrap_or_default();
+    super::wrap(last.trim(), width.saturating_sub(2))
+        .into_iter()
+        .map(|l| format!(" {l}"))
+        .collect()
 }
 
 /// Banners fill the line, so their background reads as a bar.
 fn pad(text: &str) -> String {
     format!("{text:<300}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::app::Mode;
+    use crate::ui::testing::{app, fixture, model_after};
+
+    #[test]
+    fn banners_fit_the_width_without_cutting_a_word() {
+        let mut a = app(model_after(&fixture("insecure"), 9), Mode::Table);
+        a.look_back = Some(0);
+        for width in [80u16, 100, 120, 200] {
+            let lines = banners(&a, width);
+            assert_eq!(lines.len(), 2, "one line each at {width}");
+            for (text, _) in lines {
+                let text = text.trim_end();
+                assert!(
+                    super::super::width_of(text) <= usize::from(width),
+                    "{width}: {text}"
+                );
+            }
+        }
+        let at_120: Vec<String> = banners(&a, 120).into_iter().map(|(t, _)| t).collect();
+        assert!(at_120[0].contains("Never in production."), "{}", at_120[0]);
+        let at_80: Vec<String> = banners(&a, 80).into_iter().map(|(t, _)| t).collect();
+        assert!(at_80[0].contains("NO certificate check"), "{}", at_80[0]);
+    }
+
+    #[test]
+    fn a_width_too_narrow_for_any_wording_wraps() {
+        let lines = fit(&["one two three four five six seven"], 22);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.chars().count() <= 22), "{lines:?}");
+    }
 }

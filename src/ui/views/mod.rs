@@ -42,7 +42,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         return;
     }
     let [top, body, prompt_area, bottom] = Layout::vertical([
-        Constraint::Length(header::height(app)),
+        Constraint::Length(header::height(app, area.width)),
         Constraint::Min(8),
         Constraint::Length(1),
         Constraint::Length(2),
@@ -156,6 +156,42 @@ pub(crate) fn labelled<'a>(
         .collect()
 }
 
+/// Like [`labelled`], but at most `max_lines` lines: the last one ends in "…" when the text is
+/// cut there.
+pub(crate) fn labelled_clipped<'a>(
+    label: &str,
+    text: &str,
+    width: u16,
+    max_lines: usize,
+    label_style: Style,
+    style: Style,
+) -> Vec<Line<'a>> {
+    let indent = label.chars().count();
+    let body_width = usize::from(width).saturating_sub(indent);
+    let mut body = wrap(text, body_width as u16);
+    if body.len() > max_lines {
+        body.truncate(max_lines.max(1));
+        if let Some(last) = body.last_mut() {
+            *last = clip(&format!("{last}…"), body_width);
+        }
+    }
+    body.into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let head = if i == 0 {
+                label.to_string()
+            } else {
+                " ".repeat(indent)
+            };
+            // `wrap` keeps at least 20 columns; cut what a narrower column cannot hold.
+            Line::from(vec![
+                Span::styled(head, label_style),
+                Span::styled(clip(&l, body_width), style),
+            ])
+        })
+        .collect()
+}
+
 /// How many columns `text` takes on screen (⏳ takes two).
 pub(crate) fn width_of(text: &str) -> usize {
     Span::raw(text).width()
@@ -237,5 +273,24 @@ mod tests {
         assert_eq!(cell("ab", 4), "ab  ");
         assert_eq!(cell("⏳ x", 5), "⏳ x ", "⏳ is two columns wide");
         assert_eq!(width_of(&clip("⏳⏳⏳", 4)), 3);
+    }
+
+    #[test]
+    fn labelled_clipped_keeps_to_its_lines_and_marks_the_cut() {
+        let text = |lines: &[Line]| -> Vec<String> {
+            lines
+                .iter()
+                .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
+                .collect()
+        };
+        let s = Style::default();
+        let long = "invalid peer certificate: certificate expired: verification time 1795817671 (UNIX), but certificate is not valid after 1795731271 (86400 seconds ago)";
+        let lines = text(&labelled_clipped("certificate  ", long, 38, 3, s, s));
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("certificate  invalid"), "{lines:?}");
+        assert!(lines[2].ends_with('…'), "{lines:?}");
+        assert!(lines.iter().all(|l| width_of(l) <= 38), "{lines:?}");
+        let short = text(&labelled_clipped("SNI          ", "localhost", 38, 3, s, s));
+        assert_eq!(short, ["SNI          localhost"]);
     }
 }
