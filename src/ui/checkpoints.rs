@@ -1,9 +1,16 @@
 //! The lesson's tracker checkpoints (Start, after 3, after 4, after 6, Final) read from a model,
 //! plus the close after step 9. Shared by the table, the tracker, the sidebar and the transcript.
+//! The last two rows say which step they follow ("Final (8)", "Closed (9)"), so the grid reads
+//! in step order.
 
 use crate::model::steps::StepStatus;
 use crate::model::tracker::{EncryptionStatus, Tracker};
 use crate::model::{Model, Outcome};
+
+/// The lesson's final checkpoint: the connection at work, after step 8.
+pub const FINAL: &str = "Final (8)";
+/// After step 9: the connection closed.
+pub const CLOSED: &str = "Closed (9)";
 
 pub struct Checkpoint {
     pub label: &'static str,
@@ -29,8 +36,8 @@ pub fn after(model: &Model, step: u8) -> Option<Tracker> {
     }
 }
 
-/// The lesson's five checkpoints and the close. "Final" is the connection at work (after step
-/// 8), or where a failed run ended.
+/// The lesson's five checkpoints and the close. "Final (8)" is the connection at work after step
+/// 8 ("Final ✗": where a failed run ended); "Closed (9)" is the connection after step 9.
 pub fn checkpoints(model: &Model) -> Vec<Checkpoint> {
     let failed = model.outcome == Outcome::Failed;
     let reached = |step: u8| after(model, step);
@@ -57,11 +64,11 @@ pub fn checkpoints(model: &Model) -> Vec<Checkpoint> {
             tracker: reached(6),
         },
         Checkpoint {
-            label: if failed { "Final ✗" } else { "Final" },
+            label: if failed { "Final ✗" } else { FINAL },
             tracker: final_tracker,
         },
         Checkpoint {
-            label: "After 9",
+            label: CLOSED,
             tracker: if failed { None } else { reached(9) },
         },
     ]
@@ -89,6 +96,19 @@ mod tests {
             t("Encrypted and connected", "Active", "Verified")
         );
         assert_eq!(triple(5), t("Closed", "Off", "Verified"));
+        let labels: Vec<_> = cps.iter().map(|c| c.label).collect();
+        assert_eq!(
+            labels,
+            [
+                "Start",
+                "After 3",
+                "After 4",
+                "After 6",
+                "Final (8)",
+                "Closed (9)"
+            ],
+            "the rows name their step, in step order"
+        );
     }
 
     #[test]

@@ -256,7 +256,8 @@ mod tests {
         let model = model_after(&fixture("tls13-mutual-ok"), 9);
         let md = markdown(&model, None, "2026-11-28 12:00 UTC");
         assert!(md.starts_with("# TLS encryption in Redis — transcript"));
-        assert!(md.contains("| Final | Encrypted and connected | Active | Verified |"));
+        assert!(md.contains("| Final (8) | Encrypted and connected | Active | Verified |"));
+        assert!(md.contains("| Closed (9) | Closed | Off | Verified |"));
         assert!(md.contains("| 4 ✓ | Client verifies certificate |"));
         assert!(!md.to_ascii_lowercase().contains("secret_0 ="));
     }

@@ -130,7 +130,10 @@ fn lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
                         "The server asked for one signed by {cas}; the client had none to send."
                     )
                 }
-                None => format!("The server asks for one signed by {cas}."),
+                None if model.outcome == crate::model::Outcome::Failed => format!(
+                    "The server asked for one signed by {cas}; the run stopped before the client answered (step 5), so nothing was sent."
+                ),
+                None => format!("The server asks for one signed by {cas}; step 5 answers."),
             }
         }
     };

@@ -1,10 +1,11 @@
 //! Mode 4, the variable tracker: the lesson's checkpoints as a grid, every variable's value
 //! after each step (changes marked), and the live details of the connection.
 
-use super::{cell, labelled, mode_title, panel, window};
+use super::{cell, labelled_clipped, mode_title, panel, window};
 use crate::engine::events::HandshakeMessage;
+use crate::model::steps::StepStatus;
 use crate::model::tracker::Tracker;
-use crate::model::Model;
+use crate::model::{Model, Outcome};
 use crate::ui::app::{App, Mode};
 use crate::ui::checkpoints::{self, checkpoints};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -20,6 +21,12 @@ const W_LABEL: usize = 10;
 /// A mark column, the longest word, a gap.
 const W_CONN: usize = 25;
 const W_ENC: usize = 21;
+
+/// The connection details: the longest label ("TLS version", "valid until", "client cert") and
+/// two spaces, so a label never runs into its value.
+const DETAIL_LABEL: usize = 13;
+/// A value takes at most this many lines; a longer one ends in "…".
+const DETAIL_LINES: usize = 3;
 
 /// Draws the tracker full screen: grid, history, and details (beside them when wide).
 pub fn render(f: &mut Frame, app: &App, area: Rect) {
@@ -161,7 +168,14 @@ pub fn details_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
     let w = width.saturating_sub(1);
     let mut out = Vec::new();
     let mut kv = |label: &str, value: String, style: Style| {
-        out.extend(labelled(&format!("{label:<12}"), &value, w, t.dim(), style));
+        out.extend(labelled_clipped(
+            &format!("{label:<DETAIL_LABEL$}"),
+            &value,
+            w,
+            DETAIL_LINES,
+            t.dim(),
+            style,
+        ));
     };
     let (version, suite, group) = match (&model.tls, &model.server_hello) {
         (Some(p), _) => (
@@ -205,29 +219,79 @@ pub fn details_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
     match model.chain.first() {
         Some(leaf) => {
             kv("peer", leaf.subject.clone(), Style::default());
-            kv(
-                "valid",
-                format!("{} → {}", leaf.not_before, leaf.not_after),
-                Style::default(),
-            );
+            kv("valid from", leaf.not_before.clone(), Style::default());
+            kv("valid until", leaf.not_after.clone(), Style::default());
         }
         None => kv("peer", "no certificate yet".into(), t.dim()),
     }
     if let Some(note) = &model.tracker.certificate_note {
-        kv("certificate", note.clone(), t.bad());
+        // rustls words it "invalid peer certificate: …"; the label already says certificate.
+        let note = match note.strip_prefix("invalid peer certificate: ") {
+            Some(rest) => format!("invalid: {rest}"),
+            None => note.clone(),
+        };
+        kv("certificate", note, t.bad());
     }
-    let client = match (
-        model.certificate_request.is_some(),
-        model.client_certificate_sent(),
-    ) {
-        (false, _) if model.steps_done() >= 5 => "not asked for".to_string(),
-        (false, _) => "—".to_string(),
-        (true, Some(true)) => format!(
-            "sent: {}",
-            model.client_certificate_subject.clone().unwrap_or_default()
-        ),
-        (true, _) => "asked for; none sent".to_string(),
-    };
-    kv("client cert", client, Style::default());
+    kv(
+        "client cert",
+        client_certificate_words(model),
+        Style::default(),
+    );
     out
+}
+
+/// The client certificate in a few words: asked for or not, and whether it left (which only
+/// step 5 tells).
+pub fn client_certificate_words(model: &Model) -> String {
+    let subject = || model.client_certificate_subject.clone().unwrap_or_default();
+    if model.certificate_request.is_none() {
+        return if model.steps_done() >= 5 {
+            "not asked for".into()
+        } else {
+            "—".into()
+        };
+    }
+    match model.client_certificate_sent() {
+        Some(true) => format!("sent: {}", subject()),
+        Some(false) => "asked for; none sent".into(),
+        None if model.outcome == Outcome::Failed => {
+            let step5 = model.step(5).map(|r| r.status);
+            if matches!(
+                step5,
+                Some(StepStatus::Pending | StepStatus::Waiting) | None
+            ) {
+                "asked for; the run stopped before step 5".into()
+            } else {
+                "asked for; the run stopped in step 5".into()
+            }
+        }
+        None => match model.client_certificate_chosen {
+            Some(true) => format!("asked for; step 5 will send {}", subject()),
+            Some(false) => "asked for; step 5 will send none".into(),
+            None => "asked for; step 5 answers".into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::testing::{fixture, model_after, model_after_presses};
+
+    #[test]
+    fn the_client_certificate_is_sent_only_once_step_5_happened() {
+        let stopped = model_after(&fixture("untrusted-ca"), 9);
+        assert!(stopped.certificate_request.is_some());
+        assert_eq!(
+            client_certificate_words(&stopped),
+            "asked for; the run stopped before step 5"
+        );
+        let waiting = model_after_presses(&fixture("tls13-mutual-ok"), 4);
+        assert_eq!(waiting.waiting_for, Some(5));
+        assert!(client_certificate_words(&waiting).starts_with("asked for; step 5 will send O="));
+        let done = model_after(&fixture("tls13-mutual-ok"), 9);
+        assert!(client_certificate_words(&done).starts_with("sent: O="));
+        let none = model_after(&fixture("missing-client-cert"), 9);
+        assert_eq!(client_certificate_words(&none), "asked for; none sent");
+    }
 }
