@@ -227,7 +227,7 @@ fn space_through_the_handshake_then_quit_leaves_nothing() {
     // Step 9: close_notify. The run succeeds, so quitting exits 0.
     tmux.keys(&["Space"]);
     tmux.wait_for("the run to succeed", Duration::from_secs(15), |s| {
-        s.contains("✓ success") && s.contains("After 9    Closed")
+        s.contains("✓ success") && s.contains("Closed (9) Closed")
     });
     tmux.keys(&["q"]);
     let screen = tmux.wait_for("tlsviz to exit", Duration::from_secs(15), |s| {
