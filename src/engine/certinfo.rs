@@ -85,14 +85,18 @@ pub fn issuer_organization(cert_der: &[u8]) -> Option<String> {
     organization_of_name(cert.issuer().as_raw())
 }
 
+/// SHA-256 of the DER, as `AB:CD:…` (what `openssl x509 -fingerprint -sha256` prints).
 pub fn fingerprint(der: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
-    digest
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    let hex = super::records::hex(digest.as_ref()).to_ascii_uppercase();
+    let mut out = String::with_capacity(hex.len() * 3 / 2);
+    for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push_str(std::str::from_utf8(pair).unwrap_or_default());
+    }
+    out
 }
 
 /// `2026-11-27 21:23:19 UTC`

@@ -137,8 +137,15 @@ pub fn version_name(v: u16) -> String {
     }
 }
 
+/// Lower-case hex, without a `format!` per byte (this runs for every record).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// Describe one record. `encrypted` says whether this direction is already under keys;
