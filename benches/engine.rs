@@ -122,7 +122,11 @@ fn main() {
     // TLSVIZ_BENCH_ONLY=engine|bare runs one path alone (for callgrind), without the lab timing.
     let only = std::env::var("TLSVIZ_BENCH_ONLY").ok();
     if let Some(which) = only.as_deref() {
-        let lab = Lab::start(LabOptions { server: ServerChoice::Redis, ..LabOptions::default() }).expect("redis-server lab");
+        let lab = Lab::start(LabOptions {
+            server: ServerChoice::Redis,
+            ..LabOptions::default()
+        })
+        .expect("redis-server lab");
         let target = target(&lab);
         let connector = bare_connector(&lab);
         runtime.block_on(async {

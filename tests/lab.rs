@@ -93,7 +93,10 @@ fn redis_outlives_the_thread_that_started_it() {
         .expect("the starting thread");
     std::thread::sleep(std::time::Duration::from_millis(300));
     if let Some(pid) = lab.redis_pid() {
-        assert!(process_alive(pid), "redis-server died with the thread that started it");
+        assert!(
+            process_alive(pid),
+            "redis-server died with the thread that started it"
+        );
     }
     assert!(std::net::TcpStream::connect(("127.0.0.1", lab.port)).is_ok());
 }
