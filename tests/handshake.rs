@@ -192,3 +192,40 @@ async fn untrusted_ca_is_unknown_issuer_at_step_4() {
         "{d:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_larger_than_4_kib_arrive_whole() {
+    // rustls reads at most 4 KiB per read_tls call; a big certificate chain and a big reply
+    // must still be fed whole (managed services often send 4-5 KiB chains).
+    let mut names = vec!["localhost".to_string()];
+    names.extend((0..300).map(|i| format!("replica-{i}.cache.example.com")));
+    let lab = lab(LabOptions {
+        server_cert: tlsviz::lab::ServerCertOptions {
+            names,
+            ..Default::default()
+        },
+        ..LabOptions::default()
+    });
+    let mut target = target(&lab, &Client::default());
+    let value = "x".repeat(70_000);
+    target.command = vec!["SET".into(), "big".into(), value.clone()];
+    let model = run(&target).await;
+    assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
+    let certificate_record = model
+        .records
+        .iter()
+        .find(|(_, r)| r.messages.iter().any(|m| m.name() == "Certificate"))
+        .expect("the Certificate record");
+    assert!(
+        certificate_record.1.length > 4096,
+        "chain only {} bytes",
+        certificate_record.1.length
+    );
+    target.command = vec!["GET".into(), "big".into()];
+    let model = run(&target).await;
+    assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
+    assert_eq!(
+        model.redis.reply.as_deref(),
+        Some(format!("{value:?}").as_str())
+    );
+}

@@ -284,11 +284,19 @@ impl TlsSession {
     pub async fn read_and_process(&mut self) -> Result<(), Failure> {
         let (record, clear_alert) = self.next_unit().await?;
         let step = self.step;
-        if let Err(e) = self.conn()?.read_tls(&mut &record[..]) {
-            return Err(Failure::Io {
-                step,
-                message: e.to_string(),
-            });
+        // rustls takes at most 4096 bytes per `read_tls`: feed the whole record.
+        let mut rest = &record[..];
+        while !rest.is_empty() {
+            match self.conn()?.read_tls(&mut rest) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(Failure::Io {
+                        step,
+                        message: e.to_string(),
+                    })
+                }
+            }
         }
         match self.process().await? {
             Ok(()) => {}
@@ -372,21 +380,29 @@ impl TlsSession {
     pub async fn exchange(&mut self, args: &[String]) -> Result<Reply, Failure> {
         let bytes = resp::encode(args);
         let step = self.step;
-        self.conn()?
-            .writer()
-            .write_all(&bytes)
-            .map_err(|e| Failure::Io {
-                step,
-                message: e.to_string(),
-            })?;
         self.sink.emit(Event::DataSent {
             command: resp::redact(args),
             plaintext_len: bytes.len(),
             encrypted: true,
         });
-        self.collect_output()?;
-        self.send_all_held(Some("Redis command (encrypted application data)"))
-            .await?;
+        // rustls buffers a limited amount of plaintext: hand it over and send it in turns.
+        let mut rest = &bytes[..];
+        while !rest.is_empty() {
+            let taken = self.conn()?.writer().write(rest).map_err(|e| Failure::Io {
+                step,
+                message: e.to_string(),
+            })?;
+            rest = &rest[taken..];
+            self.collect_output()?;
+            if taken == 0 && self.held.is_empty() {
+                return Err(Failure::Io {
+                    step,
+                    message: "the TLS connection accepts no more data".into(),
+                });
+            }
+            self.send_all_held(Some("Redis command (encrypted application data)"))
+                .await?;
+        }
         loop {
             match resp::parse(&self.plaintext) {
                 Ok(Some((reply, used))) => {

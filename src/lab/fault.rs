@@ -134,7 +134,13 @@ async fn server_hello_then_silence(
         };
         splitter.push(&buf[..n]);
         while let Ok(Some(record)) = splitter.next_record() {
-            if conn.read_tls(&mut &record[..]).is_err() || conn.process_new_packets().is_err() {
+            let mut rest = &record[..];
+            while !rest.is_empty() {
+                if matches!(conn.read_tls(&mut rest), Ok(0) | Err(_)) {
+                    return;
+                }
+            }
+            if conn.process_new_packets().is_err() {
                 return;
             }
         }
