@@ -171,3 +171,23 @@ fn a_database_number_is_selected_after_auth() {
         assert_eq!(run(&["GET", "dbkey"]), "(nil)");
     }
 }
+
+#[test]
+fn a_replay_prints_what_the_live_run_printed() {
+    let dir = std::env::temp_dir().join(format!("tlsviz-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for face in ["--plain", "--json"] {
+        let rec = dir.join(format!("run{face}.ndjson"));
+        let rec_s = rec.display().to_string();
+        let live = tlsviz(&["--scenario", "expired", face, "--record", &rec_s]);
+        assert_eq!(live.code, Some(1), "{}", live.stderr);
+        let replay = tlsviz(&["replay", &rec_s, face]);
+        assert_eq!(replay.code, Some(1), "{}", replay.stderr);
+        assert_eq!(
+            replay.stdout, live.stdout,
+            "{face}: the replay differs from the live run"
+        );
+        assert!(live.stdout.contains("certificate_expired"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

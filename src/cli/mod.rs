@@ -29,6 +29,8 @@ use clap::Parser;
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
+/// Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -59,12 +61,28 @@ pub fn main() -> i32 {
 }
 
 async fn dispatch(cli: Cli) -> Result<i32, UsageError> {
+    let out = &cli.lesson.output;
+    // The output flags are global for convenience; refuse them where they would do nothing.
+    let refuse = |flag: &str, command: &str| {
+        Err(UsageError::new(
+            flag,
+            format!("does nothing for `tlsviz {command}`"),
+            "see tlsviz --help for where it applies",
+        ))
+    };
     match cli.command {
         None => run::lesson(&cli.lesson).await,
         Some(Command::Connect(args)) => run::connect(&args).await,
+        Some(Command::Lab(_)) if out.json || out.plain => refuse("--json/--plain", "lab"),
+        Some(Command::Lab(_)) if out.record.is_some() => refuse("--record", "lab"),
         Some(Command::Lab(args)) => run::lab(&args).await,
-        Some(Command::Scenarios) => run::list_scenarios(),
-        Some(Command::Check(args)) => run::check(&args).await,
+        Some(Command::Scenarios) if out.record.is_some() => refuse("--record", "scenarios"),
+        Some(Command::Scenarios) => run::list_scenarios(out.json),
+        Some(Command::Check(_)) if out.record.is_some() => refuse("--record", "check"),
+        Some(Command::Check(args)) => run::check(&args, out.json).await,
+        Some(Command::Replay(args)) if args.output.record.is_some() || out.record.is_some() => {
+            refuse("--record", "replay")
+        }
         Some(Command::Replay(args)) => run::replay(&args).await,
     }
 }

@@ -1,7 +1,8 @@
 //! What each command does: start a lab if needed, run the engine, feed the model and a face.
 
 use super::args::{CheckArgs, ConnectArgs, LabArgs, LessonArgs, OutputArgs, ReplayArgs, ServerArg};
-use super::{target, EXIT_FAILED, EXIT_OK};
+use super::{target, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
+use crate::engine::events::{Event, Failure, Stamped};
 use crate::engine::pace::{EventSink, Pace};
 use crate::engine::{self, Target};
 use crate::errors::UsageError;
@@ -9,6 +10,7 @@ use crate::lab::{Lab, LabOptions, ServerChoice};
 use crate::model::{Model, Outcome};
 use crate::report::json::JsonReporter;
 use crate::report::plain::PlainReporter;
+use crate::report::record::Preamble;
 use crate::report::Reporter;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -35,11 +37,12 @@ fn color_wanted() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// 0 success, 130 stopped by Ctrl-C or SIGTERM, 1 any other failure.
 fn exit_code(model: &Model) -> i32 {
-    if model.outcome == Outcome::Ok {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
+    match (&model.outcome, &model.failure) {
+        (Outcome::Ok, _) => EXIT_OK,
+        (_, Some(Failure::Cancelled { .. })) => EXIT_INTERRUPTED,
+        _ => EXIT_FAILED,
     }
 }
 
@@ -56,17 +59,37 @@ pub async fn drive(
     face: Face,
     record: Option<&Path>,
     label: Option<&str>,
+    preamble: Option<&Preamble>,
+    stop: &mut Termination,
 ) -> Model {
     let (sink, mut rx) = EventSink::channel();
     let engine = tokio::spawn(async move { engine::run(&target, Pace::Auto, sink).await });
     let mut model = Model::new();
     let mut out = reporter(face);
     let mut output_ok = true;
-    while let Some(event) = rx.recv().await {
+    loop {
+        let event = tokio::select! {
+            event = rx.recv() => match event {
+                Some(event) => event,
+                None => break,
+            },
+            // Ctrl-C or SIGTERM: the run ends as cancelled, and the output still ends properly
+            // (the JSON with its summary).
+            _ = stop.wait() => {
+                engine.abort();
+                let at_us = model.events.last().map(|e| e.at_us).unwrap_or(0);
+                let step = model.current_step.or(model.waiting_for).unwrap_or_else(|| model.focus_step());
+                Stamped { at_us, event: Event::Failed(Failure::Cancelled { step }) }
+            }
+        };
+        let cancelled = matches!(event.event, Event::Failed(Failure::Cancelled { .. }));
         model.apply(event.clone());
         // A closed stdout (| head) must not stop the run or its clean-up.
         if output_ok && out.event(&model, &event).is_err() {
             output_ok = false;
+        }
+        if cancelled {
+            break;
         }
     }
     let _ = engine.await;
@@ -74,7 +97,7 @@ pub async fn drive(
         let _ = out.finish(&model);
     }
     if let Some(path) = record {
-        if let Err(e) = crate::report::record::write(path, label, &model.events) {
+        if let Err(e) = crate::report::record::write_with(path, label, preamble, &model.events) {
             tell!("tlsviz: --record {}: cannot write: {e}", path.display());
         }
     }
@@ -82,9 +105,7 @@ pub async fn drive(
 }
 
 pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
-    for warning in target::warnings(args) {
-        tell!("tlsviz: warning: {warning}");
-    }
+    let mut stop = Termination::install();
     let mut args = args.clone();
     if args.pass.is_none() && args.uri.as_deref().is_none_or(|u| !u.contains('@')) {
         // As redis-cli does: a password from the environment stays out of shell history. Only
@@ -95,6 +116,10 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
     }
     let args = &args;
     let target = target::build(args)?;
+    // Warnings only once the flags are known to be valid: an error comes alone.
+    for warning in target::warnings(args) {
+        tell!("tlsviz: warning: {warning}");
+    }
     if let Some(path) = &args.output.record {
         crate::report::record::check_writable(path)?;
     }
@@ -139,7 +164,15 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         };
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
-    let model = drive(target, face, args.output.record.as_deref(), None).await;
+    let model = drive(
+        target,
+        face,
+        args.output.record.as_deref(),
+        None,
+        None,
+        &mut stop,
+    )
+    .await;
     Ok(exit_code(&model))
 }
 
@@ -229,31 +262,42 @@ pub fn card(s: &crate::scenario::Scenario) -> crate::ui::ScenarioCard {
 }
 
 /// Before a scenario's trace: what it is and the server's configuration.
-fn print_preamble(face: Face, session: &crate::ui::LiveSession) {
-    let Some(card) = &session.scenario else {
-        return;
-    };
+/// What a scenario session shows before its trace.
+fn preamble_of(session: &crate::ui::LiveSession) -> Option<Preamble> {
+    let card = session.scenario.as_ref()?;
+    Some(Preamble {
+        name: card.name.clone(),
+        title: card.title.clone(),
+        summary: card.summary.clone(),
+        lesson: card.lesson.clone(),
+        redis_conf: session.conf_lines.clone(),
+        server: session.lab.as_ref().map(|l| l.server_description.clone()),
+    })
+}
+
+/// Before a scenario's trace: what it is and the server's configuration.
+fn print_preamble(face: Face, p: &Preamble) {
     if face == Face::Json {
         let line = serde_json::json!({
             "type": "scenario",
             "at_us": 0,
-            "name": card.name,
-            "title": card.title,
-            "summary": card.summary,
-            "lesson": card.lesson,
-            "redis_conf": session.conf_lines,
-            "server": session.lab.as_ref().map(|l| l.server_description.clone()),
+            "name": p.name,
+            "title": p.title,
+            "summary": p.summary,
+            "lesson": p.lesson,
+            "redis_conf": p.redis_conf,
+            "server": p.server,
         });
         say!("{line}");
         return;
     }
-    say!("scenario {}: {}", card.name, card.title);
-    for line in crate::report::plain::wrap(&card.lesson, 96) {
+    say!("scenario {}: {}", p.name, p.title);
+    for line in crate::report::plain::wrap(&p.lesson, 96) {
         say!("  {line}");
     }
-    if !session.conf_lines.is_empty() {
+    if !p.redis_conf.is_empty() {
         say!("  redis.conf:");
-        for line in &session.conf_lines {
+        for line in &p.redis_conf {
             say!("    {line}");
         }
     }
@@ -342,17 +386,26 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     if let Some(notice) = &session.notice {
         tell!("tlsviz: notice: {notice}");
     }
-    print_preamble(face, &session);
+    let preamble = preamble_of(&session);
+    if let Some(p) = &preamble {
+        print_preamble(face, p);
+    }
     let label = session
         .scenario
         .as_ref()
         .map(|c| c.name.clone())
         .unwrap_or_else(|| "mutual-tls13".into());
     let (target, lab) = (session.target, session.lab);
-    let code = tokio::select! {
-        model = drive(target, face, args.output.record.as_deref(), Some(&label)) => exit_code(&model),
-        _ = stop.wait() => EXIT_FAILED,
-    };
+    let model = drive(
+        target,
+        face,
+        args.output.record.as_deref(),
+        Some(&label),
+        preamble.as_ref(),
+        &mut stop,
+    )
+    .await;
+    let code = exit_code(&model);
     drop(lab);
     Ok(code)
 }
@@ -417,14 +470,29 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
     Ok(EXIT_OK)
 }
 
-pub fn list_scenarios() -> Result<i32, UsageError> {
+pub fn list_scenarios(json: bool) -> Result<i32, UsageError> {
     for s in crate::scenario::all() {
-        say!("{:<24} {:<45} {}", s.name, s.title, s.expect.describe());
+        if json {
+            let line = serde_json::json!({
+                "type": "scenario",
+                "name": s.name,
+                "title": s.title,
+                "summary": s.summary,
+                "expect": {
+                    "outcome": if s.expect.step.is_some() { "failed" } else { "ok" },
+                    "step": s.expect.step,
+                    "kind": s.expect.kind,
+                },
+            });
+            say!("{line}");
+        } else {
+            say!("{:<24} {:<45} {}", s.name, s.title, s.expect.describe());
+        }
     }
     Ok(EXIT_OK)
 }
 
-pub async fn check(args: &CheckArgs) -> Result<i32, UsageError> {
+pub async fn check(args: &CheckArgs, json: bool) -> Result<i32, UsageError> {
     let scenarios = if args.all || args.names.is_empty() {
         crate::scenario::all()
     } else {
@@ -448,13 +516,15 @@ pub async fn check(args: &CheckArgs) -> Result<i32, UsageError> {
             return Ok(EXIT_FAILED);
         }
     };
-    say!(
-        "{:<24} {:<30} {:<30} {:>8}",
-        "scenario",
-        "expected",
-        "got",
-        "time"
-    );
+    if !json {
+        say!(
+            "{:<24} {:<30} {:<30} {:>8}",
+            "scenario",
+            "expected",
+            "got",
+            "time"
+        );
+    }
     let mut mismatches = 0;
     let mut servers = std::collections::BTreeSet::new();
     for result in &results {
@@ -463,32 +533,62 @@ pub async fn check(args: &CheckArgs) -> Result<i32, UsageError> {
                 let ok = c.matches();
                 mismatches += usize::from(!ok);
                 servers.insert(c.server.clone());
-                say!(
-                    "{:<24} {:<30} {:<30} {:>5} ms {}",
-                    c.scenario.name,
-                    c.scenario.expect.describe(),
-                    c.got(),
-                    c.elapsed.as_millis(),
-                    if ok { "✓" } else { "✗ MISMATCH" }
-                );
+                if json {
+                    let line = serde_json::json!({
+                        "type": "check",
+                        "name": c.scenario.name,
+                        "expected": c.scenario.expect.describe(),
+                        "got": c.got(),
+                        "match": ok,
+                        "ms": c.elapsed.as_millis() as u64,
+                    });
+                    say!("{line}");
+                } else {
+                    say!(
+                        "{:<24} {:<30} {:<30} {:>5} ms {}",
+                        c.scenario.name,
+                        c.scenario.expect.describe(),
+                        c.got(),
+                        c.elapsed.as_millis(),
+                        if ok { "✓" } else { "✗ MISMATCH" }
+                    );
+                }
             }
             Err(e) => {
                 mismatches += 1;
-                say!("{e}  ✗");
+                if json {
+                    say!(
+                        "{}",
+                        serde_json::json!({"type": "check", "error": e.to_string(), "match": false})
+                    );
+                } else {
+                    say!("{e}  ✗");
+                }
             }
         }
     }
-    say!(
-        "{} scenarios, {} mismatched, {:.2} s, server: {}",
-        results.len(),
-        mismatches,
-        started.elapsed().as_secs_f64(),
-        servers
-            .into_iter()
-            .filter(|s| !s.starts_with("fault") && s != "nothing listening")
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let servers: Vec<String> = servers
+        .into_iter()
+        .filter(|s| !s.starts_with("fault") && s != "nothing listening")
+        .collect();
+    let seconds = started.elapsed().as_secs_f64();
+    if json {
+        let line = serde_json::json!({
+            "type": "check_summary",
+            "scenarios": results.len(),
+            "mismatched": mismatches,
+            "seconds": seconds,
+            "servers": servers,
+        });
+        say!("{line}");
+    } else {
+        say!(
+            "{} scenarios, {} mismatched, {seconds:.2} s, server: {}",
+            results.len(),
+            mismatches,
+            servers.join(", ")
+        );
+    }
     Ok(if mismatches == 0 {
         EXIT_OK
     } else {
@@ -497,8 +597,14 @@ pub async fn check(args: &CheckArgs) -> Result<i32, UsageError> {
 }
 
 pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {
-    let (scenario, events) = crate::report::record::read(&args.file)?;
+    let recording = crate::report::record::read_recording(&args.file)?;
+    let (scenario, events) = (recording.scenario, recording.events);
     let face = face(&args.output);
+    if face != Face::Tui {
+        if let Some(p) = &recording.preamble {
+            print_preamble(face, p);
+        }
+    }
     if face == Face::Tui {
         let source = crate::ui::Source::Replay {
             events,
@@ -562,6 +668,7 @@ async fn repeat(target: Target, n: u32, json: bool) -> Result<i32, UsageError> {
     if json {
         let line = serde_json::json!({
             "type": "repeat_summary",
+            "at_us": u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             "runs": n,
             "ok": ok,
             "failed": n - ok,

@@ -162,6 +162,16 @@ pub fn warnings(args: &ConnectArgs) -> Vec<String> {
                 .to_string(),
         );
     }
+    if args.user.is_some()
+        && args.pass.is_none()
+        && !args.uri.as_deref().is_some_and(|u| u.contains('@'))
+    {
+        out.push(
+            "--user without a password is not used: AUTH needs one (-a, or REDISCLI_AUTH); the \
+             connection stays the default user"
+                .to_string(),
+        );
+    }
     if tls && args.insecure {
         out.push(
             "--insecure: the server's certificate will NOT be verified; anyone in the path could \
@@ -198,7 +208,7 @@ pub fn check_host(text: &str, flag: &str) -> Result<String, UsageError> {
         return Err(UsageError::new(
             input,
             "the host is empty",
-            "give a name or address, e.g. -h 127.0.0.1",
+            format!("give a name or address, e.g. {flag} 127.0.0.1"),
         ));
     }
     let bare = crate::engine::bare_host(trimmed);
@@ -242,7 +252,14 @@ pub fn parse_timeout(text: &str) -> Result<Duration, UsageError> {
             "e.g. --timeout 5 or --timeout 0.5",
         )
     })?;
-    if !secs.is_finite() || secs <= 0.0 {
+    if !secs.is_finite() {
+        return Err(UsageError::new(
+            input,
+            "not a finite number of seconds",
+            "e.g. --timeout 5",
+        ));
+    }
+    if secs <= 0.0 {
         return Err(UsageError::new(
             input,
             "the timeout must be more than zero",

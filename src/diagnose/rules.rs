@@ -49,8 +49,8 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
         .fix("Check that this machine has a route to the server (VPN, network, address family).")
         .evidence("address", address.clone())
         .done(),
-        Failure::Timeout { step } if *step == 2 => silent_hello(model, secs),
-        Failure::Timeout { step } if *step >= 8 => Builder::new(
+        Failure::Timeout { step, partial } if *step == 2 => silent_hello(model, secs, *partial),
+        Failure::Timeout { step, .. } if *step >= 8 => Builder::new(
             ErrorKind::ReplyTimeout,
             8,
             format!("no reply to the command within {secs} s"),
@@ -58,7 +58,7 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
         .explain("The channel was up and at step 8 the command went out encrypted, but Redis did not answer in time.")
         .fix("Check that the server is not blocked (a long command, a busy server) or raise --timeout.")
         .done(),
-        Failure::Timeout { step } => Builder::new(
+        Failure::Timeout { step, .. } => Builder::new(
             ErrorKind::HandshakeTimeout,
             *step,
             format!("the server went silent during the handshake ({secs} s)"),
@@ -97,15 +97,29 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
             .fix("Try again; if it persists, check the network path to the server.")
             .done(),
         Failure::Cancelled { step } => Builder::new(ErrorKind::Cancelled, *step, "stopped by the user")
-            .explain(format!("The run was stopped while waiting to perform step {step}."))
+            .explain(format!("The run was stopped by the user (Ctrl-C, SIGTERM or quit) during step {step}."))
             .fix("Run it again and press next to go through every step.")
             .done(),
     }
 }
 
-fn silent_hello(model: &Model, secs: f64) -> Diagnosis {
+fn silent_hello(model: &Model, secs: f64, partial: usize) -> Diagnosis {
     if let Some(probe) = model.probe.as_ref().filter(|p| p.redis_reply) {
         return plaintext_port(model, &probe.reply_text);
+    }
+    if partial > 0 {
+        return Builder::new(
+            ErrorKind::HandshakeTimeout,
+            2,
+            format!("only {partial} bytes of the server's answer arrived within {secs} s"),
+        )
+        .explain(format!(
+            "At step 2 the server started to answer the ClientHello but its bytes trickled in too \
+             slowly: after {secs} s the first record was still incomplete ({partial} bytes)."
+        ))
+        .fix("Check the network path and the server's load (a saturated link or a proxy that throttles); raise --timeout for very slow links.")
+        .evidence("bytes of the unfinished record", partial.to_string())
+        .done();
     }
     Builder::new(
         ErrorKind::HandshakeTimeout,
@@ -117,7 +131,13 @@ fn silent_hello(model: &Model, secs: f64) -> Diagnosis {
          and never answers them.",
         target(model)
     ))
-    .fix("Check that the port is a TLS port and that the server is healthy; a plain PING on a second connection got no answer either.")
+    .fix(match model.probe.as_ref() {
+        Some(p) if !p.timed_out && p.error.is_none() => format!(
+            "Check that the port is a TLS port and that the server is healthy; a plain PING on a second connection got {:?}, not a Redis reply.",
+            p.reply_text
+        ),
+        _ => "Check that the port is a TLS port and that the server is healthy; a plain PING on a second connection got no answer either.".to_string(),
+    })
     .redis_cli("redis-cli --tls would hang here with no message at all.")
     .done()
 }
@@ -144,6 +164,13 @@ fn plaintext_port(model: &Model, reply: &str) -> Diagnosis {
 }
 
 fn not_tls(model: &Model, step: u8, hex: &str, text: &str) -> Diagnosis {
+    // A TLS record (alert 0x15 or handshake 0x16, version 3.x) in answer to a plain command.
+    if step == 8 && !model.run.tls && (hex.starts_with("1503") || hex.starts_with("1603")) {
+        return tls_required(
+            "the server answered the plaintext command with a TLS record".to_string(),
+            "the server answered in TLS",
+        );
+    }
     let redis_like = text.starts_with('+') || text.starts_with('-');
     if step == 2 && (redis_like || model.probe.as_ref().is_some_and(|p| p.redis_reply)) {
         return plaintext_port(model, text);
@@ -167,6 +194,18 @@ fn not_tls(model: &Model, step: u8, hex: &str, text: &str) -> Diagnosis {
     .evidence("first bytes (text)", text.to_string())
     .evidence("first bytes (hex)", hex.to_string())
     .done()
+}
+
+/// A plaintext client on a port that speaks TLS.
+fn tls_required(message: String, what_happened: &str) -> Diagnosis {
+    Builder::new(ErrorKind::TlsRequired, 8, message)
+        .explain(format!(
+            "The command went out in clear at step 8 and {what_happened}: a TLS port expects a TLS \
+             handshake first, and nothing on this connection was encrypted."
+        ))
+        .fix("Add --tls (with --cacert, and --cert/--key if the server wants client certificates).")
+        .redis_cli("redis-cli without --tls shows 'Error: Connection reset by peer' or an empty reply here.")
+        .done()
 }
 
 fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize, partial: usize) -> Diagnosis {
@@ -195,18 +234,10 @@ fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize, partial: usiz
         }
     }
     if step == 8 && !model.run.tls && bytes == 0 {
-        return Builder::new(
-            ErrorKind::TlsRequired,
-            8,
+        return tls_required(
             format!("the server {how} the connection without answering the plaintext command"),
-        )
-        .explain(
-            "The command went out in clear at step 8 and the server hung up without a reply: a TLS \
-             port drops clients that do not start with a TLS handshake.",
-        )
-        .fix("Add --tls (with --cacert, and --cert/--key if the server wants client certificates).")
-        .redis_cli("redis-cli without --tls shows 'Error: Connection reset by peer' or an empty reply here.")
-        .done();
+            "the server hung up without a reply",
+        );
     }
     if step == 1 {
         return Builder::new(ErrorKind::PeerClosed, 1, format!("the server {how} the connection as soon as it was open"))
@@ -235,10 +266,11 @@ fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize, partial: usiz
     if let Some(probe) = &model.probe {
         b = b.evidence(
             "plain PING on a second connection",
-            if probe.timed_out {
-                "no answer".to_string()
-            } else {
-                probe.reply_text.clone()
+            match (probe.timed_out, &probe.error) {
+                (true, _) => "no answer".to_string(),
+                (_, Some(e)) => format!("failed: {e}"),
+                _ if probe.reply_text.is_empty() => "closed without a reply".to_string(),
+                _ => probe.reply_text.clone(),
             },
         );
     }
@@ -267,6 +299,16 @@ fn redis_error(model: &Model, reply: &str, during_auth: bool) -> Diagnosis {
                 "Check the password (-a) and user (--user); with ACLs the user must exist and be on."
             })
             .evidence("user", model.run.user.clone().unwrap_or_else(|| "default".into()))
+            .done();
+    }
+    if upper.contains("NOPERM") {
+        return Builder::new(ErrorKind::RedisError, 8, reply.to_string())
+            .explain(format!(
+                "The connection and the login worked; at step 8 Redis refused the command because \
+                 the ACL user {:?} may not run it (or touch that key).",
+                model.run.user.clone().unwrap_or_else(|| "default".into())
+            ))
+            .fix("Grant it on the server (ACL SETUSER NAME +COMMAND ~KEYPATTERN), or connect as a user who may (--user, -a).")
             .done();
     }
     if upper.contains("DENIED") && upper.contains("PROTECTED MODE") {

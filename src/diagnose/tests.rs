@@ -241,7 +241,13 @@ fn hello_rules_are_step_2() {
         2,
     );
     check(
-        &diagnose(&Failure::Timeout { step: 2 }, &m),
+        &diagnose(
+            &Failure::Timeout {
+                step: 2,
+                partial: 0,
+            },
+            &m,
+        ),
         ErrorKind::HandshakeTimeout,
         2,
     );
@@ -390,7 +396,13 @@ fn redis_rules_are_step_8() {
         8,
     );
     check(
-        &diagnose(&Failure::Timeout { step: 8 }, &m),
+        &diagnose(
+            &Failure::Timeout {
+                step: 8,
+                partial: 0,
+            },
+            &m,
+        ),
         ErrorKind::ReplyTimeout,
         8,
     );

@@ -257,6 +257,9 @@ pub enum Failure {
     /// The peer sent nothing within the timeout.
     Timeout {
         step: u8,
+        /// Bytes of a record that had started to arrive (a peer dripping bytes too slowly).
+        #[serde(default)]
+        partial: usize,
     },
     /// The peer closed the connection (FIN or reset).
     PeerClosed {
@@ -308,7 +311,7 @@ impl Failure {
             | Failure::ConnectRefused { .. }
             | Failure::ConnectTimeout { .. }
             | Failure::ConnectIo { .. } => 1,
-            Failure::Timeout { step }
+            Failure::Timeout { step, .. }
             | Failure::PeerClosed { step, .. }
             | Failure::NotTls { step, .. }
             | Failure::RecordOverflow { step, .. }

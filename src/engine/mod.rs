@@ -107,7 +107,7 @@ pub async fn run(target: &Target, pace: Pace, sink: EventSink) -> bool {
         Err(failure) => {
             let probe_worthy = matches!(
                 failure,
-                Failure::Timeout { step: 2 }
+                Failure::Timeout { step: 2, .. }
                     | Failure::NotTls { step: 2, .. }
                     | Failure::PeerClosed { step: 2, .. }
             ) && target.tls.is_some();

@@ -85,7 +85,12 @@ async fn exchange(
         message: e.to_string(),
     };
     match tokio::time::timeout(target.timeout, stream.write_all(&bytes)).await {
-        Err(_) => return Err(Failure::Timeout { step: 8 }),
+        Err(_) => {
+            return Err(Failure::Timeout {
+                step: 8,
+                partial: 0,
+            })
+        }
         Ok(r) => r.map_err(io)?,
     }
     let mut buf = vec![0u8; 16 * 1024];
@@ -110,7 +115,12 @@ async fn exchange(
             }
         }
         let n = match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
-            Err(_) => return Err(Failure::Timeout { step: 8 }),
+            Err(_) => {
+                return Err(Failure::Timeout {
+                    step: 8,
+                    partial: 0,
+                })
+            }
             Ok(Err(e)) => {
                 return Err(Failure::PeerClosed {
                     step: 8,

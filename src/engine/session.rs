@@ -132,7 +132,7 @@ impl TlsSession {
         self.sink.emit(Event::Record(info));
         let step = self.step;
         match tokio::time::timeout(self.timeout, self.stream.write_all(record)).await {
-            Err(_) => Err(Failure::Timeout { step }),
+            Err(_) => Err(Failure::Timeout { step, partial: 0 }),
             Ok(Err(e)) if is_reset(&e) => Err(Failure::PeerClosed {
                 step,
                 reset: true,
@@ -220,7 +220,12 @@ impl TlsSession {
             }
             let read = tokio::time::timeout_at(deadline, self.stream.read(&mut self.read_buf));
             let n = match read.await {
-                Err(_) => return Err(Failure::Timeout { step }),
+                Err(_) => {
+                    return Err(Failure::Timeout {
+                        step,
+                        partial: self.splitter.pending().len(),
+                    })
+                }
                 Ok(Err(e)) if is_reset(&e) => {
                     return Err(Failure::PeerClosed {
                         step,

@@ -85,7 +85,7 @@ impl Default for ServerCertOptions {
 }
 
 /// A server that misbehaves in a way Redis never would.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fault {
     /// Accepts and never answers.
@@ -214,7 +214,13 @@ impl Lab {
                 (
                     Backend::Fault(server),
                     port,
-                    format!("fault server ({fault:?})"),
+                    format!(
+                        "fault server ({})",
+                        serde_json::to_value(fault)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    ),
                 )
             };
             return Ok(Lab {

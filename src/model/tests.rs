@@ -261,7 +261,13 @@ fn a_probe_that_meets_redis_turns_silence_into_plaintext_port() {
     let mut m = Model::new();
     m.apply(at(0, run_info(true)));
     m.apply(at(1, Event::StepStarted { step: 2 }));
-    m.apply(at(2, Event::Failed(Failure::Timeout { step: 2 })));
+    m.apply(at(
+        2,
+        Event::Failed(Failure::Timeout {
+            step: 2,
+            partial: 0,
+        }),
+    ));
     assert_eq!(
         m.diagnosis.as_ref().unwrap().kind,
         ErrorKind::HandshakeTimeout

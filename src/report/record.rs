@@ -15,6 +15,26 @@ struct Header {
     format: String,
     version: u32,
     scenario: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    preamble: Option<Preamble>,
+}
+
+/// What a scenario run shows before its trace: the scenario and the server's configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Preamble {
+    pub name: String,
+    pub title: String,
+    pub summary: String,
+    pub lesson: String,
+    pub redis_conf: Vec<String>,
+    pub server: Option<String>,
+}
+
+/// A recording read back.
+pub struct Recording {
+    pub scenario: Option<String>,
+    pub preamble: Option<Preamble>,
+    pub events: Vec<Stamped>,
 }
 
 /// Check early that the file can be written, so a bad path fails before the run, not after.
@@ -48,11 +68,22 @@ pub fn check_writable(path: &Path) -> Result<(), UsageError> {
 }
 
 pub fn write(path: &Path, scenario: Option<&str>, events: &[Stamped]) -> std::io::Result<()> {
+    write_with(path, scenario, None, events)
+}
+
+/// A recording that also keeps the scenario's preamble, so a replay shows it too.
+pub fn write_with(
+    path: &Path,
+    scenario: Option<&str>,
+    preamble: Option<&Preamble>,
+    events: &[Stamped],
+) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     let header = Header {
         format: FORMAT.into(),
         version: VERSION,
         scenario: scenario.map(str::to_string),
+        preamble: preamble.cloned(),
     };
     serde_json::to_writer(&mut out, &header)?;
     out.write_all(b"\n")?;
@@ -64,6 +95,11 @@ pub fn write(path: &Path, scenario: Option<&str>, events: &[Stamped]) -> std::io
 }
 
 pub fn read(path: &Path) -> Result<(Option<String>, Vec<Stamped>), UsageError> {
+    let r = read_recording(path)?;
+    Ok((r.scenario, r.events))
+}
+
+pub fn read_recording(path: &Path) -> Result<Recording, UsageError> {
     let input = format!("replay {}", path.display());
     if path.is_dir() {
         return Err(UsageError::new(
@@ -132,5 +168,9 @@ pub fn read(path: &Path) -> Result<(Option<String>, Vec<Stamped>), UsageError> {
         })?;
         events.push(event);
     }
-    Ok((header.scenario, events))
+    Ok(Recording {
+        scenario: header.scenario,
+        preamble: header.preamble,
+        events,
+    })
 }

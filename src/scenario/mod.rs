@@ -131,13 +131,28 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, UsageError> {
             "see scenarios/*.toml for the fields a scenario may have",
         )
     })?;
-    validate(&scenario, origin)?;
+    validate(&scenario, origin, text)?;
     Ok(scenario)
 }
 
-fn validate(s: &Scenario, origin: &str) -> Result<(), UsageError> {
+fn validate(s: &Scenario, origin: &str, text: &str) -> Result<(), UsageError> {
+    // Values that parse but make no sense: point at the line of their key where it is written.
     let bad = |field: &str, problem: &str, hint: &str| {
-        Err(UsageError::new(format!("{origin}: {field}"), problem, hint))
+        let key = field.rsplit('.').next().unwrap_or(field);
+        let at = text
+            .lines()
+            .position(|l| {
+                let l = l.trim_start();
+                l.strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+            .map(|i| format!(":{}:1", i + 1))
+            .unwrap_or_default();
+        Err(UsageError::new(
+            format!("{origin}{at}: {field}"),
+            problem,
+            hint,
+        ))
     };
     for (field, host) in [
         ("client.host", Some(&s.client.host)),

@@ -58,7 +58,7 @@ fn a_broken_file_gets_file_line_column_and_field() {
 fn a_bad_client_host_is_named_before_any_lab_starts() {
     let text = "name = \"x\"\ntitle = \"t\"\nsummary = \"s\"\nlesson = \"l\"\n[client]\nhost = \"a b\"\n[expect]\noutcome = \"ok\"\n";
     let err = parse(text, "my.toml").unwrap_err().to_string();
-    assert!(err.starts_with("my.toml: client.host"), "{err}");
+    assert!(err.starts_with("my.toml:6:1: client.host"), "{err}");
 }
 
 #[test]
