@@ -109,3 +109,21 @@ async fn diagnoses_carry_their_evidence() {
     let plaintext = run("tls-to-plaintext-port").await;
     assert!(evidence(&plaintext, "plain PING answered").contains("PONG"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_shipped_scenario_does_what_it_says_on_the_built_in_server_too() {
+    // The fallback for machines without redis-server must teach the same lessons.
+    let mut failures = Vec::new();
+    for result in scenario::run_all(scenario::all(), tlsviz::lab::ServerChoice::Builtin).await {
+        let checked = result.expect("scenario runs");
+        if !checked.matches() {
+            failures.push(format!(
+                "{}: expected {}, got {}",
+                checked.scenario.name,
+                checked.scenario.expect.describe(),
+                checked.got()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}

@@ -102,12 +102,23 @@ pub struct BuiltinServer {
 
 impl BuiltinServer {
     pub fn start(options: &LabOptions, files: &LabFiles) -> Result<Self, LabError> {
-        let acceptor = if options.tls {
-            Some(tokio_rustls::TlsAcceptor::from(server_config(
-                options, files,
-            )?))
-        } else {
-            None
+        let acceptor = match options.tls.then(|| server_config(options, files)) {
+            None => None,
+            Some(Ok(config)) => Some(tokio_rustls::TlsAcceptor::from(config)),
+            // Like redis-server with a tls-ciphers list nothing can match: every hello is
+            // answered with a handshake_failure alert.
+            Some(Err(e)) if e.0 == NO_SHARED_SUITE => {
+                let thread = ServerThread::spawn(options.bind, |mut stream| async move {
+                    let mut hello = [0u8; 2048];
+                    let _ = stream.read(&mut hello).await;
+                    let _ = stream.write_all(&[21, 3, 3, 0, 2, 2, 40]).await;
+                })?;
+                return Ok(BuiltinServer {
+                    port: thread.port,
+                    thread,
+                });
+            }
+            Some(Err(e)) => return Err(e),
         };
         let password = options.requirepass.clone();
         // One keyspace for the whole server, as in Redis; the selected database is per client.
@@ -143,7 +154,9 @@ pub fn server_config(
     options: &LabOptions,
     files: &LabFiles,
 ) -> Result<Arc<ServerConfig>, LabError> {
-    let provider = crate::engine::config::provider();
+    let mut provider = (*crate::engine::config::provider()).clone();
+    provider.cipher_suites = allowed_suites(options, &provider.cipher_suites);
+    let provider = Arc::new(provider);
     let chain: Vec<CertificateDer<'static>> = files
         .server_chain_der
         .iter()
@@ -158,7 +171,7 @@ pub fn server_config(
         };
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&versions)
-        .map_err(|e| LabError(format!("built-in server TLS setup: {e}")))?;
+        .map_err(|_| LabError(NO_SHARED_SUITE.into()))?;
     let builder = match options.auth_clients {
         AuthClients::No => builder.with_no_client_auth(),
         mode => {
@@ -182,6 +195,43 @@ pub fn server_config(
         .with_single_cert(chain, key)
         .map_err(|e| LabError(format!("built-in server certificate: {e}")))?;
     Ok(Arc::new(config))
+}
+
+const NO_SHARED_SUITE: &str = "no cipher suite left for the allowed TLS versions";
+
+/// The suites `tls-ciphers` (TLS 1.2, OpenSSL names) and `tls-ciphersuites` (TLS 1.3) allow,
+/// as redis-server would read them. Names rustls does not implement simply match nothing.
+fn allowed_suites(
+    options: &LabOptions,
+    all: &[rustls::SupportedCipherSuite],
+) -> Vec<rustls::SupportedCipherSuite> {
+    use rustls::CipherSuite as C;
+    let openssl_name = |suite: C| match suite {
+        C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => "ECDHE-ECDSA-AES128-GCM-SHA256",
+        C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => "ECDHE-ECDSA-AES256-GCM-SHA384",
+        C::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => "ECDHE-ECDSA-CHACHA20-POLY1305",
+        C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => "ECDHE-RSA-AES128-GCM-SHA256",
+        C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => "ECDHE-RSA-AES256-GCM-SHA384",
+        C::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => "ECDHE-RSA-CHACHA20-POLY1305",
+        C::TLS13_AES_128_GCM_SHA256 => "TLS_AES_128_GCM_SHA256",
+        C::TLS13_AES_256_GCM_SHA384 => "TLS_AES_256_GCM_SHA384",
+        C::TLS13_CHACHA20_POLY1305_SHA256 => "TLS_CHACHA20_POLY1305_SHA256",
+        _ => "",
+    };
+    let listed = |list: &Option<String>, name: &str| {
+        list.as_deref()
+            .is_none_or(|l| l.split([':', ' ']).any(|n| n == name))
+    };
+    all.iter()
+        .copied()
+        .filter(|s| {
+            let name = openssl_name(s.suite());
+            match s {
+                rustls::SupportedCipherSuite::Tls12(_) => listed(&options.ciphers, name),
+                rustls::SupportedCipherSuite::Tls13(_) => listed(&options.ciphersuites, name),
+            }
+        })
+        .collect()
 }
 
 /// Serve RESP commands until the client leaves.
