@@ -4,8 +4,7 @@
 
 use std::time::Duration;
 use tlsviz::engine::config::{self, TlsOptions, TlsVersions};
-use tlsviz::engine::pace::{EventSink, Pace};
-use tlsviz::engine::{self, Target};
+use tlsviz::engine::Target;
 use tlsviz::lab::{Lab, LabOptions, ServerChoice};
 use tlsviz::model::Model;
 
@@ -96,17 +95,9 @@ pub fn target(lab: &Lab, client: &Client) -> Target {
     }
 }
 
-/// Run the real engine in auto mode and fold every event into a model.
+/// Run the real engine in auto mode and fold every event into a model (as the CLI does).
 pub async fn run(target: &Target) -> Model {
-    let (sink, mut rx) = EventSink::channel();
-    let t = target.clone();
-    let engine = tokio::spawn(async move { engine::run(&t, Pace::Auto, sink).await });
-    let mut model = Model::new();
-    while let Some(event) = rx.recv().await {
-        model.apply(event);
-    }
-    engine.await.expect("engine task");
-    model
+    tlsviz::cli::run::run_to_model(target).await
 }
 
 /// The tracker after `step` as the lesson's table writes it.
