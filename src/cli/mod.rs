@@ -19,6 +19,8 @@ macro_rules! tell {
 }
 
 pub mod args;
+pub mod check;
+pub mod lesson;
 pub mod run;
 pub mod target;
 
@@ -71,15 +73,15 @@ async fn dispatch(cli: Cli) -> Result<i32, UsageError> {
         ))
     };
     match cli.command {
-        None => run::lesson(&cli.lesson).await,
+        None => lesson::lesson(&cli.lesson).await,
         Some(Command::Connect(args)) => run::connect(&args).await,
         Some(Command::Lab(_)) if out.json || out.plain => refuse("--json/--plain", "lab"),
         Some(Command::Lab(_)) if out.record.is_some() => refuse("--record", "lab"),
-        Some(Command::Lab(args)) => run::lab(&args).await,
+        Some(Command::Lab(args)) => lesson::lab(&args).await,
         Some(Command::Scenarios) if out.record.is_some() => refuse("--record", "scenarios"),
-        Some(Command::Scenarios) => run::list_scenarios(out.json),
+        Some(Command::Scenarios) => check::list_scenarios(out.json),
         Some(Command::Check(_)) if out.record.is_some() => refuse("--record", "check"),
-        Some(Command::Check(args)) => run::check(&args, out.json).await,
+        Some(Command::Check(args)) => check::check(&args, out.json).await,
         Some(Command::Replay(args)) if args.output.record.is_some() || out.record.is_some() => {
             refuse("--record", "replay")
         }

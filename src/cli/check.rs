@@ -1,0 +1,133 @@
+//! `tlsviz scenarios` and `tlsviz check`.
+
+use super::args::CheckArgs;
+use super::lesson::server_choice;
+use super::run::Termination;
+use super::{EXIT_FAILED, EXIT_OK};
+use crate::errors::UsageError;
+
+pub fn list_scenarios(json: bool) -> Result<i32, UsageError> {
+    for s in crate::scenario::all() {
+        if json {
+            let line = serde_json::json!({
+                "type": "scenario",
+                "name": s.name,
+                "title": s.title,
+                "summary": s.summary,
+                "expect": {
+                    "outcome": if s.expect.step.is_some() { "failed" } else { "ok" },
+                    "step": s.expect.step,
+                    "kind": s.expect.kind,
+                },
+            });
+            say!("{line}");
+        } else {
+            say!("{:<24} {:<45} {}", s.name, s.title, s.expect.describe());
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+pub async fn check(args: &CheckArgs, json: bool) -> Result<i32, UsageError> {
+    let scenarios = if args.all || args.names.is_empty() {
+        crate::scenario::all()
+    } else {
+        args.names
+            .iter()
+            .map(|n| crate::scenario::load(n))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let started = std::time::Instant::now();
+    // Ctrl-C or SIGTERM stops every running scenario's lab before tlsviz exits.
+    let mut stop = Termination::install();
+    let (cancel, cancelled) = tokio::sync::watch::channel(false);
+    let runs = crate::scenario::run_all_until(scenarios, server_choice(args.server), cancelled);
+    tokio::pin!(runs);
+    let results = tokio::select! {
+        results = &mut runs => results,
+        _ = stop.wait() => {
+            let _ = cancel.send(true);
+            runs.await;
+            tell!("tlsviz check: interrupted; every lab stopped");
+            return Ok(EXIT_FAILED);
+        }
+    };
+    if !json {
+        say!(
+            "{:<24} {:<30} {:<30} {:>8}",
+            "scenario",
+            "expected",
+            "got",
+            "time"
+        );
+    }
+    let mut mismatches = 0;
+    let mut servers = std::collections::BTreeSet::new();
+    for result in &results {
+        match result {
+            Ok(c) => {
+                let ok = c.matches();
+                mismatches += usize::from(!ok);
+                servers.insert(c.server.clone());
+                if json {
+                    let line = serde_json::json!({
+                        "type": "check",
+                        "name": c.scenario.name,
+                        "expected": c.scenario.expect.describe(),
+                        "got": c.got(),
+                        "match": ok,
+                        "ms": c.elapsed.as_millis() as u64,
+                    });
+                    say!("{line}");
+                } else {
+                    say!(
+                        "{:<24} {:<30} {:<30} {:>5} ms {}",
+                        c.scenario.name,
+                        c.scenario.expect.describe(),
+                        c.got(),
+                        c.elapsed.as_millis(),
+                        if ok { "✓" } else { "✗ MISMATCH" }
+                    );
+                }
+            }
+            Err(e) => {
+                mismatches += 1;
+                if json {
+                    say!(
+                        "{}",
+                        serde_json::json!({"type": "check", "error": e.to_string(), "match": false})
+                    );
+                } else {
+                    say!("{e}  ✗");
+                }
+            }
+        }
+    }
+    let servers: Vec<String> = servers
+        .into_iter()
+        .filter(|s| !s.starts_with("fault") && s != "nothing listening")
+        .collect();
+    let seconds = started.elapsed().as_secs_f64();
+    if json {
+        let line = serde_json::json!({
+            "type": "check_summary",
+            "scenarios": results.len(),
+            "mismatched": mismatches,
+            "seconds": seconds,
+            "servers": servers,
+        });
+        say!("{line}");
+    } else {
+        say!(
+            "{} scenarios, {} mismatched, {seconds:.2} s, server: {}",
+            results.len(),
+            mismatches,
+            servers.join(", ")
+        );
+    }
+    Ok(if mismatches == 0 {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}

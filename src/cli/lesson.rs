@@ -1,0 +1,223 @@
+//! The lab-backed commands: the default lesson (and `--scenario`), and `tlsviz lab`.
+
+use super::args::{LabArgs, LessonArgs, ServerArg};
+use super::run::{drive, exit_code, face, redis_cli_line, ui_options, Face, Termination};
+use super::{target, EXIT_OK};
+use crate::errors::UsageError;
+use crate::lab::{Lab, LabOptions, ServerChoice};
+use crate::report::record::Preamble;
+
+/// A fresh lab and the session that reaches it: the default lesson, or a scenario.
+pub async fn open_lab_session(
+    server: ServerArg,
+    scenario: Option<String>,
+) -> Result<crate::ui::LiveSession, UsageError> {
+    let scenario = scenario.as_deref().map(crate::scenario::load).transpose()?;
+    let options = match &scenario {
+        Some(s) => s.lab_options(server_choice(server)),
+        None => LabOptions {
+            server: server_choice(server),
+            ..LabOptions::default()
+        },
+    };
+    let lab = start_lab(options).await?;
+    let args = match &scenario {
+        Some(s) => s.connect_args(&lab),
+        None => crate::scenario::ClientSpec::default().connect_args(&lab),
+    };
+    let target = target::build(&args)?;
+    let conf_lines = lab.conf_lines.clone();
+    Ok(crate::ui::LiveSession {
+        target,
+        conf_lines,
+        redis_cli: redis_cli_line(&args),
+        scenario: scenario.map(|s| card(&s)),
+        notice: lab.notice.clone(),
+        lab: Some(lab),
+    })
+}
+
+pub fn card(s: &crate::scenario::Scenario) -> crate::ui::ScenarioCard {
+    crate::ui::ScenarioCard {
+        name: s.name.clone(),
+        title: s.title.clone(),
+        summary: s.summary.clone(),
+        lesson: s.lesson.trim().to_string(),
+    }
+}
+
+/// What a scenario session shows before its trace.
+fn preamble_of(session: &crate::ui::LiveSession) -> Option<Preamble> {
+    let card = session.scenario.as_ref()?;
+    Some(Preamble {
+        name: card.name.clone(),
+        title: card.title.clone(),
+        summary: card.summary.clone(),
+        lesson: card.lesson.clone(),
+        redis_conf: session.conf_lines.clone(),
+        server: session.lab.as_ref().map(|l| l.server_description.clone()),
+    })
+}
+
+/// Before a scenario's trace: what it is and the server's configuration.
+pub(super) fn print_preamble(face: Face, p: &Preamble) {
+    if face == Face::Json {
+        let line = serde_json::json!({
+            "type": "scenario",
+            "at_us": 0,
+            "name": p.name,
+            "title": p.title,
+            "summary": p.summary,
+            "lesson": p.lesson,
+            "redis_conf": p.redis_conf,
+            "server": p.server,
+        });
+        say!("{line}");
+        return;
+    }
+    say!("scenario {}: {}", p.name, p.title);
+    for line in crate::report::plain::wrap(&p.lesson, 96) {
+        say!("  {line}");
+    }
+    if !p.redis_conf.is_empty() {
+        say!("  redis.conf:");
+        for line in &p.redis_conf {
+            say!("    {line}");
+        }
+    }
+    say!();
+}
+
+pub fn server_choice(arg: ServerArg) -> ServerChoice {
+    match arg {
+        ServerArg::Auto => ServerChoice::Auto,
+        ServerArg::Redis => ServerChoice::Redis,
+        ServerArg::Builtin => ServerChoice::Builtin,
+    }
+}
+
+pub async fn start_lab(options: LabOptions) -> Result<Lab, UsageError> {
+    let lab = tokio::task::spawn_blocking(move || Lab::start(options))
+        .await
+        .map_err(|e| UsageError::new("lab", e.to_string(), ""))?
+        .map_err(|e| {
+            UsageError::new("lab", e.0, "install redis-server, or try --server builtin")
+        })?;
+    Ok(lab)
+}
+
+/// `tlsviz` with no command: the default lesson on a fresh lab.
+pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
+    if let Some(name) = &args.scenario {
+        // Fail on a bad name before anything starts.
+        crate::scenario::load(name)?;
+    }
+    if let Some(path) = &args.output.record {
+        crate::report::record::check_writable(path)?;
+    }
+    let face = face(&args.output);
+    if face == Face::Tui {
+        let server = args.server;
+        let opener: crate::ui::Opener = std::sync::Arc::new(move |scenario| {
+            Box::pin(async move {
+                open_lab_session(server, scenario)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+        });
+        let cards = crate::scenario::all().iter().map(card).collect();
+        let source = crate::ui::Source::Live {
+            opener,
+            first: args.scenario.clone(),
+            cards,
+        };
+        return crate::ui::run(source, ui_options(&args.output)).await;
+    }
+    let mut stop = Termination::install();
+    let session = open_lab_session(args.server, args.scenario.clone()).await?;
+    if let Some(notice) = &session.notice {
+        tell!("tlsviz: notice: {notice}");
+    }
+    let preamble = preamble_of(&session);
+    if let Some(p) = &preamble {
+        print_preamble(face, p);
+    }
+    let label = session
+        .scenario
+        .as_ref()
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| "mutual-tls13".into());
+    let (target, lab) = (session.target, session.lab);
+    let model = drive(
+        target,
+        face,
+        args.output.record.as_deref(),
+        Some(&label),
+        preamble.as_ref(),
+        &mut stop,
+    )
+    .await;
+    let code = exit_code(&model);
+    drop(lab);
+    Ok(code)
+}
+
+pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
+    let mut stop = Termination::install();
+    let scenario = args
+        .scenario
+        .as_deref()
+        .map(crate::scenario::load)
+        .transpose()?;
+    let mut options = match &scenario {
+        Some(s) => s.lab_options(server_choice(args.server)),
+        None => LabOptions {
+            server: server_choice(args.server),
+            ..LabOptions::default()
+        },
+    };
+    if let Some(bind) = &args.bind {
+        options.bind = bind.parse().map_err(|_| {
+            UsageError::new(
+                format!("--bind {bind}"),
+                "not an IP address",
+                "e.g. --bind 0.0.0.0 (every interface) or --bind 192.0.2.10",
+            )
+        })?;
+        if !options.bind.is_loopback() {
+            tell!(
+                "tlsviz: warning: the lab listens on {bind}: other machines can reach it (its keys are lab keys; never reuse them)"
+            );
+        }
+    }
+    let lab = start_lab(options).await?;
+    if let Some(notice) = &lab.notice {
+        tell!("tlsviz: notice: {notice}");
+    }
+    let pid = lab
+        .redis_pid()
+        .map(|p| format!(" (pid {p})"))
+        .unwrap_or_default();
+    say!(
+        "tlsviz lab: {}{pid} on {}:{}",
+        lab.server_description,
+        lab.host,
+        lab.port
+    );
+    say!("folder (removed on exit): {}", lab.dir().display());
+    say!();
+    say!("redis.conf TLS lines:");
+    for line in &lab.conf_lines {
+        say!("  {line}");
+    }
+    say!();
+    say!("reach it with:");
+    say!("  {}", lab.redis_cli_command());
+    say!("  {}", lab.tlsviz_command());
+    say!();
+    say!("Ctrl-C stops the server and removes the folder.");
+    stop.wait().await;
+    drop(lab);
+    tell!("tlsviz lab: stopped, folder removed");
+    Ok(EXIT_OK)
+}
