@@ -2,7 +2,7 @@
 
 use super::args::{ConnectArgs, OutputArgs, ReplayArgs};
 use super::{target, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
-use crate::engine::events::{Event, Failure, Stamped};
+use crate::engine::events::{Event, Failure};
 use crate::engine::pace::{EventSink, Pace};
 use crate::engine::{self, Target};
 use crate::errors::UsageError;
@@ -62,36 +62,44 @@ pub async fn drive(
     stop: &mut Termination,
 ) -> Model {
     let (sink, mut rx) = EventSink::channel();
-    let engine = tokio::spawn(async move { engine::run(&target, Pace::Auto, sink).await });
+    // Our own handle on the run's clock, for the one event the engine cannot tell: a cancel.
+    let mut own_sink = Some(sink.clone());
+    let mut engine = tokio::spawn(async move { engine::run(&target, Pace::Auto, sink).await });
+    let mut engine_done = false;
     let mut model = Model::new();
     let mut out = reporter(face);
     let mut output_ok = true;
+    let mut cancelled = false;
     loop {
-        let event = tokio::select! {
-            event = rx.recv() => match event {
-                Some(event) => event,
-                None => break,
-            },
-            // Ctrl-C or SIGTERM: the run ends as cancelled, and the output still ends properly
-            // (the JSON with its summary).
-            _ = stop.wait() => {
-                engine.abort();
-                let at_us = model.events.last().map(|e| e.at_us).unwrap_or(0);
-                let step = model.current_step.or(model.waiting_for).unwrap_or_else(|| model.focus_step());
-                Stamped { at_us, event: Event::Failed(Failure::Cancelled { step }) }
+        tokio::select! {
+            // Once the engine is done, only its queued events remain: let the channel close.
+            _ = &mut engine, if !engine_done => {
+                engine_done = true;
+                own_sink = None;
             }
-        };
-        let cancelled = matches!(event.event, Event::Failed(Failure::Cancelled { .. }));
-        model.apply(event.clone());
-        // A closed stdout (| head) must not stop the run or its clean-up.
-        if output_ok && out.event(&model, &event).is_err() {
-            output_ok = false;
-        }
-        if cancelled {
-            break;
+            event = rx.recv() => {
+                let Some(event) = event else { break };
+                model.apply(event.clone());
+                // A closed stdout (| head) must not stop the run or its clean-up.
+                if output_ok && out.event(&model, &event).is_err() {
+                    output_ok = false;
+                }
+            }
+            // Ctrl-C or SIGTERM: the engine stops, the events it sent are still shown, then the
+            // cancel, and the output ends properly (the JSON with its summary).
+            _ = stop.wait(), if !cancelled => {
+                cancelled = true;
+                engine.abort();
+                let step = model.current_step.or(model.waiting_for).unwrap_or_else(|| model.focus_step());
+                if let Some(own) = own_sink.take() {
+                    own.emit(Event::Failed(Failure::Cancelled { step }));
+                }
+            }
         }
     }
-    let _ = engine.await;
+    if !engine_done {
+        let _ = engine.await;
+    }
     if output_ok {
         let _ = out.finish(&model);
     }
@@ -137,7 +145,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
                 "record one run without --repeat",
             ));
         }
-        return repeat(target, n, args.output.json).await;
+        return repeat(target, n, args.output.json, &mut stop).await;
     }
     let face = face(&args.output);
     if face == Face::Tui {
@@ -287,26 +295,49 @@ pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {
 
 /// Run one connection in auto mode with no output, folding every event into a model.
 pub async fn run_to_model(target: &Target) -> Model {
+    /// Dropping the run (a cancelled `check`) stops its engine too.
+    struct AbortOnDrop(tokio::task::JoinHandle<bool>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
     let (sink, mut rx) = EventSink::channel();
     let t = target.clone();
-    let engine = tokio::spawn(async move { engine::run(&t, Pace::Auto, sink).await });
+    let engine = AbortOnDrop(tokio::spawn(async move {
+        engine::run(&t, Pace::Auto, sink).await
+    }));
     let mut model = Model::new();
     while let Some(event) = rx.recv().await {
         model.apply(event);
     }
-    let _ = engine.await;
+    drop(engine);
     model
 }
 
 /// `--repeat N`: N full runs in one process. Progress (open files, resident size) goes to
 /// stderr every 100 runs; stdout gets one result line (JSON with `--json`).
-async fn repeat(target: Target, n: u32, json: bool) -> Result<i32, UsageError> {
+async fn repeat(
+    target: Target,
+    n: u32,
+    json: bool,
+    stop: &mut Termination,
+) -> Result<i32, UsageError> {
     let mut ok = 0u32;
     let mut last_failure = None;
     let started = std::time::Instant::now();
     let (files_before, rss_before) = (open_files(), resident_kib());
+    let mut runs = 0;
+    let mut interrupted = false;
     for i in 1..=n {
-        let model = run_to_model(&target).await;
+        let model = tokio::select! {
+            model = run_to_model(&target) => model,
+            _ = stop.wait() => {
+                interrupted = true;
+                break;
+            }
+        };
+        runs = i;
         if model.outcome == Outcome::Ok {
             ok += 1;
         } else {
@@ -326,9 +357,10 @@ async fn repeat(target: Target, n: u32, json: bool) -> Result<i32, UsageError> {
         let line = serde_json::json!({
             "type": "repeat_summary",
             "at_us": u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-            "runs": n,
+            "runs": runs,
+            "interrupted": interrupted,
             "ok": ok,
-            "failed": n - ok,
+            "failed": runs - ok,
             "last_failure": last_failure,
             "open_files": { "before": files_before, "after": files_after },
             "rss_kib": { "before": rss_before, "after": rss_after },
@@ -337,14 +369,21 @@ async fn repeat(target: Target, n: u32, json: bool) -> Result<i32, UsageError> {
         say!("{line}");
     } else {
         say!(
-            "{ok} of {n} runs ok in {:.1} s; open files {files_before} → {files_after}; rss {rss_before} → {rss_after} KiB",
+            "{ok} of {runs} runs ok{} in {:.1} s; open files {files_before} → {files_after}; rss {rss_before} → {rss_after} KiB",
+            if interrupted { " (interrupted)" } else { "" },
             started.elapsed().as_secs_f64()
         );
         if let Some(f) = &last_failure {
             say!("last failure: {f}");
         }
     }
-    Ok(if ok == n { EXIT_OK } else { EXIT_FAILED })
+    Ok(if interrupted {
+        EXIT_INTERRUPTED
+    } else if ok == n {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
 }
 
 pub fn open_files() -> usize {

@@ -12,7 +12,8 @@ struct Wiped(Vec<u8>);
 
 impl Drop for Wiped {
     fn drop(&mut self) {
-        self.0.iter_mut().for_each(|b| *b = 0);
+        // zeroize's writes are volatile: the compiler cannot drop them as dead stores.
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
@@ -61,6 +62,8 @@ struct DirState {
     seq: u64,
     /// The key and IV of the current epoch, derived once (dropped on an epoch change).
     key: Option<(aead::LessSafeKey, Wiped)>,
+    /// Handshake bytes of a message that continues in the next record.
+    partial: Wiped,
 }
 
 /// Per-connection decryption state for both directions.
@@ -78,11 +81,13 @@ impl Default for Decryptor {
                     epoch: Epoch::Handshake,
                     seq: 0,
                     key: None,
+                    partial: Wiped(Vec::new()),
                 },
                 DirState {
                     epoch: Epoch::Handshake,
                     seq: 0,
                     key: None,
+                    partial: Wiped(Vec::new()),
                 },
             ],
         }
@@ -180,17 +185,26 @@ impl Decryptor {
         let content = &plain[..end];
         let inner = match content_type {
             22 => {
-                let messages = handshake_names(content);
+                // Messages may span records: name only whole ones, keep the rest for the next.
+                state.partial.0.extend_from_slice(content);
+                let (messages, used) = handshake_names(&state.partial.0);
+                state.partial.0.drain(..used);
                 if messages.contains(&HandshakeMessage::Finished) {
                     state.epoch = Epoch::Application;
                     state.seq = 0;
                     state.key = None;
                 }
-                let summary = messages
+                let mut summary = messages
                     .iter()
                     .map(HandshakeMessage::name)
                     .collect::<Vec<_>>()
                     .join(" + ");
+                if !state.partial.0.is_empty() {
+                    if !summary.is_empty() {
+                        summary.push_str(" + ");
+                    }
+                    summary.push_str("part of a handshake message (continues in the next record)");
+                }
                 Inner { messages, summary }
             }
             23 => Inner {
@@ -214,12 +228,17 @@ impl Decryptor {
 }
 
 /// Handshake messages in a decrypted fragment, by name (their contents stay private).
-fn handshake_names(mut content: &[u8]) -> Vec<HandshakeMessage> {
+/// The whole handshake messages at the start of `content`, and how many bytes they used.
+fn handshake_names(content: &[u8]) -> (Vec<HandshakeMessage>, usize) {
     let mut out = Vec::new();
-    while content.len() >= 4 {
-        let len = (usize::from(content[1]) << 16)
-            | (usize::from(content[2]) << 8)
-            | usize::from(content[3]);
+    let mut used = 0;
+    while content.len() - used >= 4 {
+        let rest = &content[used..];
+        let len = (usize::from(rest[1]) << 16) | (usize::from(rest[2]) << 8) | usize::from(rest[3]);
+        if rest.len() < 4 + len {
+            break;
+        }
+        let content = rest;
         out.push(match content[0] {
             4 => HandshakeMessage::NewSessionTicket,
             8 => HandshakeMessage::Other {
@@ -238,9 +257,9 @@ fn handshake_names(mut content: &[u8]) -> Vec<HandshakeMessage> {
                 name: format!("handshake type {t}"),
             },
         });
-        content = content.get(4 + len..).unwrap_or_default();
+        used += 4 + len;
     }
-    out
+    (out, used)
 }
 
 /// TLS 1.3 Certificate: context, then a list of (cert, extensions) entries.

@@ -47,11 +47,16 @@ pub async fn run_tls(
     gate(2, pace, sink).await?;
     s.collect_output()?;
     s.send_all_held(None).await?;
-    while s.conn()?.protocol_version().is_none() {
+    while !s.server_hello_seen {
         s.read_and_process().await?;
-        // A HelloRetryRequest makes rustls write a second ClientHello: it belongs here.
-        let hellos = count_leading(&s, &["ClientHello"]);
-        s.send_held(hellos, None).await?;
+        // A HelloRetryRequest makes rustls write a second ClientHello (after a compatibility
+        // ChangeCipherSpec): they belong here.
+        let hello = s
+            .held
+            .iter()
+            .take_while(|r| r.first() == Some(&20) || is_message(r, "ClientHello"))
+            .count();
+        s.send_held(hello, None).await?;
     }
     sink.emit(Event::StepCompleted { step: 2 });
     let tls13 = s.conn()?.protocol_version() == Some(ProtocolVersion::TLSv1_3);
@@ -127,7 +132,9 @@ async fn client_flight_tls13(
     sink: &EventSink,
 ) -> Result<(), Failure> {
     gate(5, pace, sink).await?;
-    while s.held.is_empty() {
+    // The client's flight exists once the server's Finished is processed: wait for its
+    // encrypted part (a held compatibility ChangeCipherSpec alone does not count).
+    while !s.held.iter().any(|r| r.first() == Some(&23)) {
         s.read_and_process().await?;
     }
     let flags = s.hooks.snapshot();
@@ -184,6 +191,14 @@ async fn client_flight_tls12(
         s.send_all_held(None).await?;
     }
     Ok(())
+}
+
+/// Whether a clear record carries exactly this handshake message.
+fn is_message(record: &[u8], name: &str) -> bool {
+    let info = describe(super::events::Direction::Out, record, false);
+    info.content_type == content_type_name(22)
+        && info.messages.len() == 1
+        && info.messages[0].name() == name
 }
 
 /// How many held records from the front are clear handshake records carrying these messages.

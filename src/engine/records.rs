@@ -219,6 +219,12 @@ fn handshake_message(hs: &TlsMessageHandshake) -> HandshakeMessage {
                 signature_algorithms: ext.u16_list(13).into_iter().map(sig_name).collect(),
             }
         }
+        // RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello with this random.
+        TlsMessageHandshake::ServerHello(sh) if sh.random == HELLO_RETRY_RANDOM => {
+            HandshakeMessage::Other {
+                name: "HelloRetryRequest".into(),
+            }
+        }
         TlsMessageHandshake::ServerHello(sh) => {
             let ext = Extensions::parse(sh.ext.unwrap_or_default());
             let version = ext.get(43).and_then(read_u16).unwrap_or(sh.version.0);
@@ -247,6 +253,11 @@ fn handshake_message(hs: &TlsMessageHandshake) -> HandshakeMessage {
         },
     }
 }
+
+const HELLO_RETRY_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
 
 pub fn cipher_name(id: u16) -> String {
     format!("{:?}", rustls::CipherSuite::from(id))

@@ -33,6 +33,10 @@ pub struct TlsSession {
     pub step: u8,
     out_encrypted: bool,
     in_encrypted: bool,
+    /// A real ServerHello (not a HelloRetryRequest) has been processed.
+    pub server_hello_seen: bool,
+    /// TLS 1.2: the Finished (the first encrypted handshake message) was named, per direction.
+    finished_named: [bool; 2],
     received: usize,
     plaintext: Vec<u8>,
     read_buf: Vec<u8>,
@@ -62,6 +66,8 @@ impl TlsSession {
             step: 1,
             out_encrypted: false,
             in_encrypted: false,
+            server_hello_seen: false,
+            finished_named: [false; 2],
             received: 0,
             plaintext: Vec::new(),
             read_buf: vec![0u8; 18 * 1024],
@@ -88,7 +94,9 @@ impl TlsSession {
             }
         }
         // Records behind a ChangeCipherSpec (ours, sent or queued) are encrypted.
-        let mut encrypted = self.out_encrypted || self.held.iter().any(|r| r.first() == Some(&20));
+        let tls12 = self.is_tls12();
+        let mut encrypted =
+            self.out_encrypted || (tls12 && self.held.iter().any(|r| r.first() == Some(&20)));
         for record in split_complete(&out) {
             let is_ccs = record.first() == Some(&20);
             if record.first() == Some(&22) && !encrypted {
@@ -98,7 +106,7 @@ impl TlsSession {
             } else {
                 self.held.push_back(record);
             }
-            encrypted |= is_ccs;
+            encrypted |= is_ccs && tls12;
         }
         Ok(())
     }
@@ -123,7 +131,8 @@ impl TlsSession {
         let mut info = describe(Direction::Out, record, self.out_encrypted);
         info.note = note.map(str::to_string);
         self.look_inside(Direction::Out, record, &mut info);
-        if record.first() == Some(&20) {
+        // Under TLS 1.3 ChangeCipherSpec is a compatibility no-op; under 1.2 it starts encryption.
+        if record.first() == Some(&20) && self.is_tls12() {
             self.out_encrypted = true;
         }
         if record.first() == Some(&21) && !info.encrypted {
@@ -158,6 +167,11 @@ impl TlsSession {
         }
     }
 
+    fn is_tls12(&self) -> bool {
+        self.tls.as_ref().and_then(|c| c.protocol_version())
+            == Some(rustls::ProtocolVersion::TLSv1_2)
+    }
+
     /// Under TLS 1.3, name what an encrypted record carries (see `decrypt`).
     fn look_inside(
         &mut self,
@@ -166,10 +180,14 @@ impl TlsSession {
         info: &mut super::events::RecordInfo,
     ) {
         if info.encrypted && record.first() == Some(&22) {
-            // TLS 1.2: the one encrypted handshake message is the Finished right after
-            // ChangeCipherSpec; the protocol fixes its place.
-            info.messages = vec![super::events::HandshakeMessage::Finished];
-            info.note = Some("Finished".into());
+            // TLS 1.2: the first encrypted handshake message after ChangeCipherSpec is the
+            // Finished; the protocol fixes its place. Later ones (renegotiation) stay unnamed.
+            let index = usize::from(direction == Direction::In);
+            if !self.finished_named[index] {
+                self.finished_named[index] = true;
+                info.messages = vec![super::events::HandshakeMessage::Finished];
+                info.note = Some("Finished".into());
+            }
             return;
         }
         if !info.encrypted || record.first() != Some(&23) {
@@ -267,15 +285,27 @@ impl TlsSession {
         let mut info = describe(Direction::In, &record, self.in_encrypted);
         self.look_inside(Direction::In, &record, &mut info);
         let clear = !info.encrypted;
-        if record.first() == Some(&20) {
+        if record.first() == Some(&20) && self.is_tls12() {
             self.in_encrypted = true;
+        }
+        let tls13_server_hello = info.messages.iter().any(|m| {
+            matches!(m, super::events::HandshakeMessage::ServerHello { version, .. } if version == "TLS 1.3")
+        });
+        if info
+            .messages
+            .iter()
+            .any(|m| matches!(m, super::events::HandshakeMessage::ServerHello { .. }))
+        {
+            self.server_hello_seen = true;
         }
         let clear_alert = record.first() == Some(&21) && clear;
         self.sink.emit(Event::Record(info));
         if clear_alert {
             self.emit_alert(Direction::In, &record);
         }
-        if clear && record.first() == Some(&22) {
+        // Not a TLS 1.3 ServerHello record: messages after it must not share its record, and
+        // rustls checks that itself.
+        if clear && record.first() == Some(&22) && !tls13_server_hello {
             let mut units: VecDeque<Vec<u8>> = split_handshake_messages(&record).into();
             let first = units.pop_front().unwrap_or(record);
             self.pending_units = units;

@@ -163,9 +163,14 @@ fn spawn(conf: &std::path::Path) -> Result<Child, LabError> {
         use std::os::unix::process::CommandExt;
         // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill this child if we
         // die without stopping it (e.g. SIGKILL), so no redis-server outlives tlsviz.
+        let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
         unsafe {
-            command.pre_exec(|| {
+            command.pre_exec(move || {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                // If tlsviz died before prctl took effect, nobody would ever stop this child.
+                if libc::getppid() != parent {
+                    libc::_exit(1);
+                }
                 Ok(())
             });
         }
