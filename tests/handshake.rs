@@ -229,3 +229,70 @@ async fn records_larger_than_4_kib_arrive_whole() {
         Some(format!("{value:?}").as_str())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hello_retry_request_is_answered_at_step_2() {
+    // A server that only accepts P-384 key shares answers the first ClientHello (X25519) with
+    // a HelloRetryRequest; the second ClientHello must leave at step 2, not later.
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let lab = lab(LabOptions {
+        auth_clients: AuthClients::No,
+        ..LabOptions::default()
+    });
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.kx_groups = vec![rustls::crypto::ring::kx_group::SECP384R1];
+    let chain = lab
+        .files
+        .server_chain_der
+        .iter()
+        .map(|d| rustls::pki_types::CertificateDer::from(d.clone()))
+        .collect();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(lab.files.server_key_der.clone().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut tls = acceptor.accept(tcp).await.unwrap();
+        let mut buf = [0u8; 64];
+        let _ = tls.read(&mut buf).await;
+        let _ = tls.write_all(b"+PONG\r\n").await;
+        let _ = tls.shutdown().await;
+    });
+    let mut target = target(&lab, &Client::default());
+    target.port = port;
+    let model = run(&target).await;
+    server.abort();
+    assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
+    let hellos: Vec<u8> = model
+        .records
+        .iter()
+        .filter(|(_, r)| r.messages.iter().any(|m| m.name() == "ClientHello"))
+        .map(|(at, _)| {
+            let index = model.events.iter().position(|e| e.at_us >= *at).unwrap();
+            model
+                .steps
+                .iter()
+                .rev()
+                .find(|s| s.first_event.is_some_and(|f| f <= index))
+                .unwrap()
+                .step
+        })
+        .collect();
+    assert_eq!(hellos, vec![2, 2], "both ClientHellos belong to step 2");
+    assert!(model
+        .records
+        .iter()
+        .any(|(_, r)| r.messages.iter().any(|m| m.name() == "HelloRetryRequest")));
+    assert_eq!(
+        model.tls.as_ref().unwrap().key_exchange_group.as_deref(),
+        Some("secp384r1")
+    );
+}
