@@ -341,7 +341,14 @@ impl TlsSession {
                     if !clear_alert {
                         self.sink.emit(Event::Alert {
                             direction: Direction::In,
-                            level: "fatal".into(),
+                            // rustls stops on fatal alerts; close_notify is the one warning
+                            // that can end a handshake.
+                            level: if *desc == rustls::AlertDescription::CloseNotify {
+                                "warning"
+                            } else {
+                                "fatal"
+                            }
+                            .into(),
                             description: format!("{desc:?}"),
                             code: u8::from(*desc),
                         });
