@@ -57,13 +57,20 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     )));
     match model.outcome {
         Outcome::Ok => spans.push(Span::styled(" ✓ success", t.good())),
-        Outcome::Failed => spans.push(Span::styled(
-            format!(
+        Outcome::Failed => {
+            let long = format!(
                 " ✗ failed at step {}",
                 model.diagnosis.as_ref().map(|d| d.step).unwrap_or(0)
-            ),
-            t.bad(),
-        )),
+            );
+            // On a narrow screen the short form: the step is already in "step N/9".
+            let used: usize = spans.iter().map(|s| super::width_of(&s.content)).sum();
+            let text = if used + super::width_of(&long) <= usize::from(area.width) {
+                long
+            } else {
+                " ✗ failed".to_string()
+            };
+            spans.push(Span::styled(text, t.bad()))
+        }
         Outcome::Running => {}
     }
     if app.autoplay {
