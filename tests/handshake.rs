@@ -230,18 +230,15 @@ async fn records_larger_than_4_kib_arrive_whole() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hello_retry_request_is_answered_at_step_2() {
-    // A server that only accepts P-384 key shares answers the first ClientHello (X25519) with
-    // a HelloRetryRequest; the second ClientHello must leave at step 2, not later.
+/// A one-connection TLS 1.3 server of our own (rustls), with the lab's certificate: it answers
+/// one command with +PONG, after `before_reply` has had its say.
+async fn own_server(
+    lab: &tlsviz::lab::Lab,
+    provider: rustls::crypto::CryptoProvider,
+    before_reply: fn(&mut rustls::ServerConnection),
+) -> (u16, tokio::task::JoinHandle<()>) {
     use std::sync::Arc;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let lab = lab(LabOptions {
-        auth_clients: AuthClients::No,
-        ..LabOptions::default()
-    });
-    let mut provider = rustls::crypto::ring::default_provider();
-    provider.kx_groups = vec![rustls::crypto::ring::kx_group::SECP384R1];
     let chain = lab
         .files
         .server_chain_der
@@ -263,9 +260,57 @@ async fn a_hello_retry_request_is_answered_at_step_2() {
         let mut tls = acceptor.accept(tcp).await.unwrap();
         let mut buf = [0u8; 64];
         let _ = tls.read(&mut buf).await;
+        before_reply(tls.get_mut().1);
         let _ = tls.write_all(b"+PONG\r\n").await;
         let _ = tls.shutdown().await;
     });
+    (port, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_after_a_key_update_are_still_named() {
+    let lab = lab(LabOptions {
+        auth_clients: AuthClients::No,
+        ..LabOptions::default()
+    });
+    let (port, server) = own_server(&lab, rustls::crypto::ring::default_provider(), |conn| {
+        conn.refresh_traffic_keys().expect("key update");
+    })
+    .await;
+    let mut target = target(&lab, &Client::default());
+    target.port = port;
+    let model = run(&target).await;
+    server.abort();
+    assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
+    let notes: Vec<String> = model
+        .records
+        .iter()
+        .filter(|(_, r)| r.direction == Direction::In)
+        .filter_map(|(_, r)| r.note.clone())
+        .collect();
+    let update = notes
+        .iter()
+        .position(|n| n.contains("KeyUpdate"))
+        .expect("KeyUpdate named");
+    assert!(
+        notes[update..]
+            .iter()
+            .any(|n| n.contains("application data, 7 bytes")),
+        "the reply after the KeyUpdate was not opened: {notes:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hello_retry_request_is_answered_at_step_2() {
+    // A server that only accepts P-384 key shares answers the first ClientHello (X25519) with
+    // a HelloRetryRequest; the second ClientHello must leave at step 2, not later.
+    let lab = lab(LabOptions {
+        auth_clients: AuthClients::No,
+        ..LabOptions::default()
+    });
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.kx_groups = vec![rustls::crypto::ring::kx_group::SECP384R1];
+    let (port, server) = own_server(&lab, provider, |_| {}).await;
     let mut target = target(&lab, &Client::default());
     target.port = port;
     let model = run(&target).await;

@@ -64,6 +64,8 @@ struct DirState {
     key: Option<(aead::LessSafeKey, Wiped)>,
     /// Handshake bytes of a message that continues in the next record.
     partial: Wiped,
+    /// The traffic secret after a KeyUpdate (rustls logs only the first one).
+    updated: Option<Wiped>,
 }
 
 /// Per-connection decryption state for both directions.
@@ -82,12 +84,14 @@ impl Default for Decryptor {
                     seq: 0,
                     key: None,
                     partial: Wiped(Vec::new()),
+                    updated: None,
                 },
                 DirState {
                     epoch: Epoch::Handshake,
                     seq: 0,
                     key: None,
                     partial: Wiped(Vec::new()),
+                    updated: None,
                 },
             ],
         }
@@ -157,7 +161,10 @@ impl Decryptor {
             Epoch::Application => format!("{side}_TRAFFIC_SECRET_0"),
         };
         if state.key.is_none() {
-            let secret = keys.get(&label)?;
+            let secret = match &state.updated {
+                Some(updated) => Wiped(updated.0.clone()),
+                None => keys.get(&label)?,
+            };
             let key = expand_label(hash, &secret.0, "key", alg.key_len())?;
             let iv = expand_label(hash, &secret.0, "iv", aead::NONCE_LEN)?;
             let key = aead::LessSafeKey::new(aead::UnboundKey::new(alg, &key.0).ok()?);
@@ -193,6 +200,26 @@ impl Decryptor {
                     state.epoch = Epoch::Application;
                     state.seq = 0;
                     state.key = None;
+                }
+                // RFC 8446 7.2: after a KeyUpdate, the next secret is derived from this one.
+                let key_update = messages
+                    .iter()
+                    .any(|m| matches!(m, HandshakeMessage::Other { name } if name == "KeyUpdate"));
+                if key_update && state.epoch == Epoch::Application {
+                    let current = match &state.updated {
+                        Some(updated) => Some(Wiped(updated.0.clone())),
+                        None => keys.get(&label),
+                    };
+                    if let Some(current) = current {
+                        state.updated = expand_label(
+                            hash,
+                            &current.0,
+                            "traffic upd",
+                            hkdf::KeyType::len(&hash),
+                        );
+                        state.seq = 0;
+                        state.key = None;
+                    }
                 }
                 let mut summary = messages
                     .iter()

@@ -116,10 +116,8 @@ pub async fn run_tls(
         }
     }
     sink.emit(Event::StepStarted { step: 9 });
-    s.close().await?;
-    sink.emit(Event::Closed {
-        close_notify_sent: true,
-    });
+    let close_notify_sent = s.close().await?;
+    sink.emit(Event::Closed { close_notify_sent });
     sink.emit(Event::StepCompleted { step: 9 });
     Ok(())
 }

@@ -40,6 +40,18 @@ impl RecordSplitter {
         &self.buf
     }
 
+    /// Bytes of a record that has started but is not whole yet (0 if what is buffered holds a
+    /// whole record, or nothing).
+    pub fn incomplete_len(&self) -> usize {
+        if self.buf.len() >= HEADER_LEN {
+            let body = usize::from(u16::from_be_bytes([self.buf[3], self.buf[4]]));
+            if self.buf.len() >= HEADER_LEN + body {
+                return 0;
+            }
+        }
+        self.buf.len()
+    }
+
     /// The next complete record (header included), `Ok(None)` when more bytes are needed.
     pub fn next_record(&mut self) -> Result<Option<Vec<u8>>, SplitError> {
         if self.buf.is_empty() {

@@ -146,7 +146,7 @@ impl TlsSession {
                 step,
                 reset: true,
                 bytes_received: self.received,
-                partial_record: self.splitter.pending().len(),
+                partial_record: self.splitter.incomplete_len(),
             }),
             Ok(Err(e)) => Err(Failure::Io {
                 step,
@@ -241,7 +241,7 @@ impl TlsSession {
                 Err(_) => {
                     return Err(Failure::Timeout {
                         step,
-                        partial: self.splitter.pending().len(),
+                        partial: self.splitter.incomplete_len(),
                     })
                 }
                 Ok(Err(e)) if is_reset(&e) => {
@@ -249,7 +249,7 @@ impl TlsSession {
                         step,
                         reset: true,
                         bytes_received: self.received,
-                        partial_record: self.splitter.pending().len(),
+                        partial_record: self.splitter.incomplete_len(),
                     })
                 }
                 Ok(Err(e)) => {
@@ -263,7 +263,7 @@ impl TlsSession {
                         step,
                         reset: false,
                         bytes_received: self.received,
-                        partial_record: self.splitter.pending().len(),
+                        partial_record: self.splitter.incomplete_len(),
                     })
                 }
                 Ok(Ok(n)) => n,
@@ -471,12 +471,14 @@ impl TlsSession {
     }
 
     /// Step 9: close_notify, then a half-close of TCP.
-    pub async fn close(&mut self) -> Result<(), Failure> {
+    /// Returns whether our close_notify left: a server that already closed its side (its own
+    /// close_notify, then FIN) may refuse it, and the connection is closed either way.
+    pub async fn close(&mut self) -> Result<bool, Failure> {
         self.conn()?.send_close_notify();
         self.collect_output()?;
-        self.send_all_held(Some("close_notify")).await?;
+        let sent = self.send_all_held(Some("close_notify")).await.is_ok();
         let _ = self.stream.shutdown().await;
-        Ok(())
+        Ok(sent)
     }
 }
 

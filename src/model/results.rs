@@ -140,7 +140,17 @@ pub fn step_result(model: &Model, step: u8) -> String {
             short(&model.redis.reply.clone().unwrap_or_default())
         ),
         9 => {
-            if model.run.tls {
+            let refused = model.events.iter().any(|e| {
+                matches!(
+                    e.event,
+                    crate::engine::events::Event::Closed {
+                        close_notify_sent: false
+                    }
+                )
+            });
+            if model.run.tls && refused {
+                "the server had already closed; connection closed".into()
+            } else if model.run.tls {
                 "close_notify sent; connection closed".into()
             } else {
                 "TCP connection closed".into()
