@@ -5,8 +5,13 @@ mod common;
 
 use tlsviz::scenario::{self, ExpectedOutcome};
 
+/// The scenario sweeps start many labs at once; on a 2-core machine two sweeps side by side
+/// would make the 1-second timeouts of some scenarios a race. One sweep at a time.
+static SWEEP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_shipped_scenario_does_what_it_says() {
+    let _one_at_a_time = SWEEP.lock().await;
     let server = common::server_choice();
     let scenarios = scenario::all();
     assert_eq!(
@@ -49,6 +54,7 @@ async fn every_shipped_scenario_does_what_it_says() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diagnoses_carry_their_evidence() {
+    let _one_at_a_time = SWEEP.lock().await;
     let server = common::server_choice();
     let run = |name: &str| {
         let s = scenario::load(name).unwrap();
@@ -112,6 +118,7 @@ async fn diagnoses_carry_their_evidence() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_shipped_scenario_does_what_it_says_on_the_built_in_server_too() {
+    let _one_at_a_time = SWEEP.lock().await;
     // The fallback for machines without redis-server must teach the same lessons.
     let mut failures = Vec::new();
     for result in scenario::run_all(scenario::all(), tlsviz::lab::ServerChoice::Builtin).await {

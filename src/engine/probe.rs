@@ -7,8 +7,9 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The probe is an afterthought to a failure that already took its time: keep it short.
-pub const PROBE_LIMIT: Duration = Duration::from_millis(500);
+/// The probe is an afterthought to a failure that already took its time: short enough that the
+/// whole diagnosis stays within the timeout plus one second, long enough for a busy machine.
+pub const PROBE_LIMIT: Duration = Duration::from_millis(800);
 
 pub async fn probe_plaintext(host: &str, port: u16, timeout: Duration) -> ProbeResult {
     let limit = timeout.min(PROBE_LIMIT);
