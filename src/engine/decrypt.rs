@@ -8,6 +8,7 @@ use ring::{aead, hkdf};
 use std::sync::Mutex;
 
 /// Bytes that are overwritten with zeros when dropped (secrets, and the keys made from them).
+#[derive(Default)]
 struct Wiped(Vec<u8>);
 
 impl Drop for Wiped {
@@ -51,12 +52,14 @@ pub struct Inner {
     pub summary: String,
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Default)]
 enum Epoch {
+    #[default]
     Handshake,
     Application,
 }
 
+#[derive(Default)]
 struct DirState {
     epoch: Epoch,
     seq: u64,
@@ -69,33 +72,10 @@ struct DirState {
 }
 
 /// Per-connection decryption state for both directions.
+#[derive(Default)]
 pub struct Decryptor {
     suite: Option<(&'static aead::Algorithm, hkdf::Algorithm)>,
     states: [DirState; 2],
-}
-
-impl Default for Decryptor {
-    fn default() -> Self {
-        Self {
-            suite: None,
-            states: [
-                DirState {
-                    epoch: Epoch::Handshake,
-                    seq: 0,
-                    key: None,
-                    partial: Wiped(Vec::new()),
-                    updated: None,
-                },
-                DirState {
-                    epoch: Epoch::Handshake,
-                    seq: 0,
-                    key: None,
-                    partial: Wiped(Vec::new()),
-                    updated: None,
-                },
-            ],
-        }
-    }
 }
 
 struct Len(usize);

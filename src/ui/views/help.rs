@@ -1,7 +1,7 @@
 //! The help overlay (`?`): every key, grouped.
 
 use crate::ui::app::App;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
@@ -28,12 +28,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let h = (KEYS.len() as u16 + 4).min(area.height);
     let w = 64.min(area.width);
-    let [v] = Layout::vertical([Constraint::Length(h)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [r] = Layout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(v);
+    let r = super::centered(area, w, h);
     let mut lines: Vec<Line> = KEYS
         .iter()
         .map(|(k, what)| {

@@ -20,7 +20,7 @@ pub mod transcript;
 pub mod wire;
 
 use super::app::{App, Mode};
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
@@ -129,6 +129,17 @@ pub(crate) fn wrap(text: &str, width: u16) -> Vec<String> {
         .collect()
 }
 
+/// A `width`×`height` rectangle in the middle of `area` (overlays: help, picker).
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(v);
+    r
+}
+
 /// Wrapped text as lines, the first prefixed by `label` and the rest indented under it.
 pub(crate) fn labelled<'a>(
     label: &str,
@@ -137,23 +148,7 @@ pub(crate) fn labelled<'a>(
     label_style: Style,
     style: Style,
 ) -> Vec<Line<'a>> {
-    let indent = label.chars().count();
-    let body_width = width.saturating_sub(indent as u16);
-    wrap(text, body_width)
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let head = if i == 0 {
-                label.to_string()
-            } else {
-                " ".repeat(indent)
-            };
-            Line::from(vec![
-                Span::styled(head, label_style),
-                Span::styled(l, style),
-            ])
-        })
-        .collect()
+    labelled_clipped(label, text, width, usize::MAX, label_style, style)
 }
 
 /// Like [`labelled`], but at most `max_lines` lines: the last one ends in "…" when the text is

@@ -2,7 +2,7 @@
 
 use super::clip;
 use crate::ui::app::App;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -14,12 +14,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let selected = app.picker.unwrap_or(0);
     let w = area.width.saturating_sub(8).min(100);
     let h = area.height.saturating_sub(4);
-    let [v] = Layout::vertical([Constraint::Length(h)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [r] = Layout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(v);
+    let r = super::centered(area, w, h);
     let inner_w = usize::from(w.saturating_sub(4));
     let mut entries: Vec<(String, String)> = vec![(
         "default lesson".into(),
