@@ -7,11 +7,12 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tlsviz::engine::config::{self, TlsOptions};
+use tlsviz::engine::config;
 use tlsviz::engine::pace::{EventSink, Pace};
 use tlsviz::engine::{self, Target};
 use tlsviz::lab::{Lab, LabOptions, ServerChoice};
 use tlsviz::model::Model;
+use tlsviz::target::{self, TlsOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn stats(mut v: Vec<Duration>) -> (f64, f64, f64) {
@@ -22,7 +23,7 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64, f64) {
 }
 
 fn target(lab: &Lab) -> Target {
-    let material = config::load(&TlsOptions {
+    let material = target::load::load(&TlsOptions {
         cacert: Some(lab.files.ca_cert.clone()),
         cert: Some(lab.files.client_cert.clone()),
         key: Some(lab.files.client_key.clone()),

@@ -1,6 +1,16 @@
 //! tlsviz: drive a real TLS handshake against Redis step by step and show what happens.
 //!
 //! Data flows one way: [`engine`] → events → [`model`] → views ([`report`], [`ui`]).
+//! Imports point one way too (a test in `tests/layering.rs` keeps it so):
+//!
+//! ```text
+//! engine, errors, signals       the socket, rustls, typed events; user-input errors; signals
+//!   ← model ⇄ diagnose          pure reducer: step table, tracker, diagnosis
+//!   ← report                    public outputs: plain, JSON (its own types), recordings
+//!   ← target, runner            what to connect to (files loaded); the one run-and-fold loop
+//!   ← lab ← scenario ← ui       local servers; scenario files; the TUI
+//!   ← cli                       clap and dispatch (nothing imports it)
+//! ```
 
 pub mod cli;
 pub mod diagnose;
@@ -9,5 +19,8 @@ pub mod errors;
 pub mod lab;
 pub mod model;
 pub mod report;
+pub mod runner;
 pub mod scenario;
+pub mod signals;
+pub mod target;
 pub mod ui;

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use tlsviz::diagnose::ErrorKind;
 use tlsviz::engine::config::TlsVersions;
-use tlsviz::engine::events::Direction;
+use tlsviz::engine::events::{Direction, Step};
 use tlsviz::lab::{AuthClients, LabOptions};
 use tlsviz::model::steps::StepStatus;
 use tlsviz::model::Outcome;
@@ -33,7 +33,7 @@ async fn mutual_tls13_succeeds_and_the_tracker_follows_the_lesson() {
     assert!(model.steps.iter().all(|r| r.status == StepStatus::Done));
     // Under TLS 1.3 the step notes tell where the wire differs from the lesson.
     assert!(model
-        .step(3)
+        .step(Step::ServerCertificate)
         .unwrap()
         .note
         .as_deref()
@@ -120,8 +120,8 @@ async fn tls12_tracker_equals_the_lessons_table() {
             .unwrap()
             .step
     };
-    assert_eq!(sent_in("Certificate"), 5);
-    assert_eq!(sent_in("ClientKeyExchange"), 6);
+    assert_eq!(sent_in("Certificate"), Step::ClientCertificate);
+    assert_eq!(sent_in("ClientKeyExchange"), Step::KeyExchange);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,7 +133,10 @@ async fn server_that_does_not_ask_gets_no_certificate() {
     let model = run(&target(&lab, &Client::default())).await;
     assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
     assert!(model.certificate_request.is_none());
-    assert_eq!(model.step(5).unwrap().result, "Not requested by the server");
+    assert_eq!(
+        model.step(Step::ClientCertificate).unwrap().result,
+        "Not requested by the server"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,9 +153,12 @@ async fn missing_client_certificate_is_step_5() {
     assert_eq!(model.outcome, Outcome::Failed);
     let d = model.diagnosis.as_ref().unwrap();
     assert_eq!(d.kind, ErrorKind::ClientCertificateRequired, "{d:?}");
-    assert_eq!(d.step, 5);
+    assert_eq!(d.step, Step::ClientCertificate);
     assert!(!d.explanation.is_empty() && !d.fix.is_empty());
-    assert_eq!(model.step(5).unwrap().status, StepStatus::Failed);
+    assert_eq!(
+        model.step(Step::ClientCertificate).unwrap().status,
+        StepStatus::Failed
+    );
     assert_eq!(model.tracker.connection_state.to_string(), "Failed");
 }
 
@@ -168,7 +174,10 @@ async fn missing_client_certificate_under_tls12_is_step_5_too() {
     let d = model.diagnosis.as_ref().unwrap();
     assert_eq!(
         (d.kind, d.step),
-        (ErrorKind::ClientCertificateRequired, 5),
+        (
+            ErrorKind::ClientCertificateRequired,
+            Step::ClientCertificate
+        ),
         "{d:?}"
     );
 }
@@ -185,7 +194,11 @@ async fn untrusted_ca_is_unknown_issuer_at_step_4() {
     ))
     .await;
     let d = model.diagnosis.as_ref().unwrap();
-    assert_eq!((d.kind, d.step), (ErrorKind::UnknownIssuer, 4), "{d:?}");
+    assert_eq!(
+        (d.kind, d.step),
+        (ErrorKind::UnknownIssuer, Step::Verify),
+        "{d:?}"
+    );
     assert_eq!(tracker_after(&model, 4).2, "Invalid");
     assert!(
         d.evidence.iter().any(|e| e.value.contains("tlsviz Lab CA")),
@@ -316,7 +329,7 @@ async fn a_hello_retry_request_is_answered_at_step_2() {
     let model = run(&target).await;
     server.abort();
     assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
-    let hellos: Vec<u8> = model
+    let hellos: Vec<Step> = model
         .records
         .iter()
         .filter(|(_, r)| r.messages.iter().any(|m| m.name() == "ClientHello"))
@@ -331,7 +344,11 @@ async fn a_hello_retry_request_is_answered_at_step_2() {
                 .step
         })
         .collect();
-    assert_eq!(hellos, vec![2, 2], "both ClientHellos belong to step 2");
+    assert_eq!(
+        hellos,
+        vec![Step::Handshake, Step::Handshake],
+        "both ClientHellos belong to step 2"
+    );
     assert!(model
         .records
         .iter()

@@ -3,7 +3,7 @@
 mod common;
 
 use std::time::Duration;
-use tlsviz::engine::events::Event;
+use tlsviz::engine::events::{Event, Step};
 use tlsviz::engine::pace::{EventSink, Pace};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
@@ -38,7 +38,15 @@ async fn no_client_hello_before_step_2_is_allowed() {
     let engine = tokio::spawn(async move { tlsviz::engine::run(&target, pace, sink).await });
 
     // Before any permit: the engine waits for step 1 and has not even connected.
-    wait_for(&mut rx, |e| matches!(e, Event::Waiting { step: 1 })).await;
+    wait_for(&mut rx, |e| {
+        matches!(
+            e,
+            Event::Waiting {
+                step: Step::Connect
+            }
+        )
+    })
+    .await;
     assert!(
         tokio::time::timeout(Duration::from_millis(200), listener.accept())
             .await
@@ -50,7 +58,15 @@ async fn no_client_hello_before_step_2_is_allowed() {
         .await
         .expect("connect after step 1's permit")
         .unwrap();
-    wait_for(&mut rx, |e| matches!(e, Event::Waiting { step: 2 })).await;
+    wait_for(&mut rx, |e| {
+        matches!(
+            e,
+            Event::Waiting {
+                step: Step::Handshake
+            }
+        )
+    })
+    .await;
 
     // Connected, holding before step 2: not one byte of ClientHello on the wire.
     let mut buf = [0u8; 512];
@@ -93,7 +109,7 @@ async fn manual_run_against_redis_completes_step_by_step() {
     {
         if let Event::Waiting { step } = &event.event {
             // Each step is allowed only once the previous one is done.
-            assert_eq!(model.steps_done(), usize::from(*step) - 1);
+            assert_eq!(model.steps_done(), step.index());
             permits += 1;
             stepper.next();
         }

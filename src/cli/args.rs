@@ -176,3 +176,28 @@ pub struct ReplayArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 }
+
+impl ConnectArgs {
+    /// The plain spec of what to connect to, as the user typed it.
+    pub fn spec(&self) -> crate::target::TargetSpec {
+        crate::target::TargetSpec {
+            host: self.host.clone(),
+            port: self.port.clone(),
+            uri: self.uri.clone(),
+            db: self.db.clone(),
+            tls: self.tls,
+            sni: self.sni.clone(),
+            cacert: self.cacert.clone(),
+            cacertdir: self.cacertdir.clone(),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            insecure: self.insecure,
+            user: self.user.clone(),
+            pass: self.pass.clone(),
+            tls_version: self.tls_version.clone(),
+            timeout: Some(self.timeout.clone()),
+            keylog: self.keylog.clone(),
+            command: self.command.clone(),
+        }
+    }
+}

@@ -1,11 +1,13 @@
 //! The lab-backed commands: the default lesson (and `--scenario`), and `tlsviz lab`.
 
 use super::args::{LabArgs, LessonArgs, ServerArg};
-use super::run::{drive, exit_code, face, redis_cli_line, ui_options, Face, Termination};
-use super::{target, EXIT_OK};
+use super::run::{drive, exit_code, face, ui_options, Face};
+use super::EXIT_OK;
 use crate::errors::UsageError;
 use crate::lab::{Lab, LabOptions, ServerChoice};
 use crate::report::record::Preamble;
+use crate::signals::Termination;
+use crate::target;
 
 /// A fresh lab and the session that reaches it: the default lesson, or a scenario.
 pub async fn open_lab_session(
@@ -21,16 +23,16 @@ pub async fn open_lab_session(
         },
     };
     let lab = start_lab(options).await?;
-    let args = match &scenario {
-        Some(s) => s.connect_args(&lab),
-        None => crate::scenario::ClientSpec::default().connect_args(&lab),
+    let spec = match &scenario {
+        Some(s) => s.target_spec(&lab),
+        None => crate::scenario::ClientSpec::default().target_spec(&lab),
     };
-    let target = target::build(&args)?;
+    let target = target::build(&spec)?;
     let conf_lines = lab.conf_lines.clone();
     Ok(crate::ui::LiveSession {
         target,
         conf_lines,
-        redis_cli: redis_cli_line(&args),
+        redis_cli: spec.redis_cli_line(),
         scenario: scenario.map(|s| card(&s)),
         notice: lab.notice.clone(),
         lab: Some(lab),
@@ -57,35 +59,6 @@ fn preamble_of(session: &crate::ui::LiveSession) -> Option<Preamble> {
         redis_conf: session.conf_lines.clone(),
         server: session.lab.as_ref().map(|l| l.server_description.clone()),
     })
-}
-
-/// Before a scenario's trace: what it is and the server's configuration.
-pub(super) fn print_preamble(face: Face, p: &Preamble) {
-    if face == Face::Json {
-        let line = serde_json::json!({
-            "type": "scenario",
-            "at_us": 0,
-            "name": p.name,
-            "title": p.title,
-            "summary": p.summary,
-            "lesson": p.lesson,
-            "redis_conf": p.redis_conf,
-            "server": p.server,
-        });
-        say!("{line}");
-        return;
-    }
-    say!("scenario {}: {}", p.name, p.title);
-    for line in crate::report::plain::wrap(&p.lesson, 96) {
-        say!("  {line}");
-    }
-    if !p.redis_conf.is_empty() {
-        say!("  redis.conf:");
-        for line in &p.redis_conf {
-            say!("    {line}");
-        }
-    }
-    say!();
 }
 
 pub fn server_choice(arg: ServerArg) -> ServerChoice {
@@ -139,9 +112,6 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         tell!("tlsviz: notice: {notice}");
     }
     let preamble = preamble_of(&session);
-    if let Some(p) = &preamble {
-        print_preamble(face, p);
-    }
     let label = session
         .scenario
         .as_ref()

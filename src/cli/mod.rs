@@ -22,7 +22,6 @@ pub mod args;
 pub mod check;
 pub mod lesson;
 pub mod run;
-pub mod target;
 
 use crate::errors::UsageError;
 use args::{Cli, Command};

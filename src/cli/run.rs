@@ -1,16 +1,18 @@
 //! What each command does: start a lab if needed, run the engine, feed the model and a face.
 
 use super::args::{ConnectArgs, OutputArgs, ReplayArgs};
-use super::{target, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
-use crate::engine::events::{Event, Failure};
-use crate::engine::pace::{EventSink, Pace};
-use crate::engine::{self, Target};
+use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
+use crate::engine::events::Failure;
+use crate::engine::Target;
 use crate::errors::UsageError;
 use crate::model::{Model, Outcome};
 use crate::report::json::JsonReporter;
 use crate::report::plain::PlainReporter;
 use crate::report::record::Preamble;
 use crate::report::Reporter;
+use crate::runner;
+pub use crate::signals::Termination;
+use crate::target;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -61,45 +63,18 @@ pub async fn drive(
     preamble: Option<&Preamble>,
     stop: &mut Termination,
 ) -> Model {
-    let (sink, mut rx) = EventSink::channel();
-    // Our own handle on the run's clock, for the one event the engine cannot tell: a cancel.
-    let mut own_sink = Some(sink.clone());
-    let mut engine = tokio::spawn(async move { engine::run(&target, Pace::Auto, sink).await });
-    let mut engine_done = false;
-    let mut model = Model::new();
     let mut out = reporter(face);
+    // A closed stdout (| head) must not stop the run or its clean-up.
     let mut output_ok = true;
-    let mut cancelled = false;
-    loop {
-        tokio::select! {
-            // Once the engine is done, only its queued events remain: let the channel close.
-            _ = &mut engine, if !engine_done => {
-                engine_done = true;
-                own_sink = None;
-            }
-            event = rx.recv() => {
-                let Some(event) = event else { break };
-                model.apply(event.clone());
-                // A closed stdout (| head) must not stop the run or its clean-up.
-                if output_ok && out.event(&model, &event).is_err() {
-                    output_ok = false;
-                }
-            }
-            // Ctrl-C or SIGTERM: the engine stops, the events it sent are still shown, then the
-            // cancel, and the output ends properly (the JSON with its summary).
-            _ = stop.wait(), if !cancelled => {
-                cancelled = true;
-                engine.abort();
-                let step = model.current_step.or(model.waiting_for).unwrap_or_else(|| model.focus_step());
-                if let Some(own) = own_sink.take() {
-                    own.emit(Event::Failed(Failure::Cancelled { step }));
-                }
-            }
+    if let Some(p) = preamble {
+        output_ok = out.preamble(p).is_ok();
+    }
+    let model = runner::fold(target, stop.wait(), |model, event| {
+        if output_ok && out.event(model, event).is_err() {
+            output_ok = false;
         }
-    }
-    if !engine_done {
-        let _ = engine.await;
-    }
+    })
+    .await;
     if output_ok {
         let _ = out.finish(&model);
     }
@@ -122,9 +97,10 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
             .filter(|p| !p.is_empty());
     }
     let args = &args;
-    let target = target::build(args)?;
+    let spec = args.spec();
+    let target = target::build(&spec)?;
     // Warnings only once the flags are known to be valid: an error comes alone.
-    for warning in target::warnings(args) {
+    for warning in target::warnings(&spec) {
         tell!("tlsviz: warning: {warning}");
     }
     if let Some(path) = &args.output.record {
@@ -149,7 +125,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
     }
     let face = face(&args.output);
     if face == Face::Tui {
-        let redis_cli = redis_cli_line(args);
+        let redis_cli = spec.redis_cli_line();
         let opener: crate::ui::Opener = std::sync::Arc::new(move |_scenario| {
             let target = target.clone();
             let redis_cli = redis_cli.clone();
@@ -191,85 +167,10 @@ pub fn ui_options(out: &OutputArgs) -> crate::ui::UiOptions {
     }
 }
 
-/// The redis-cli command equivalent to these flags (password masked).
-pub(super) fn redis_cli_line(args: &ConnectArgs) -> String {
-    let mut parts = vec!["redis-cli".to_string()];
-    let mut push = |flag: &str, value: Option<String>| {
-        if let Some(v) = value {
-            parts.push(flag.to_string());
-            parts.push(v);
-        }
-    };
-    push("-h", args.host.clone());
-    push("-p", args.port.clone());
-    push("-u", args.uri.as_deref().map(target::mask_uri_password));
-    push("--sni", args.sni.clone());
-    push(
-        "--cacert",
-        args.cacert.as_ref().map(|p| p.display().to_string()),
-    );
-    push(
-        "--cacertdir",
-        args.cacertdir.as_ref().map(|p| p.display().to_string()),
-    );
-    push(
-        "--cert",
-        args.cert.as_ref().map(|p| p.display().to_string()),
-    );
-    push("--key", args.key.as_ref().map(|p| p.display().to_string()));
-    push("--user", args.user.clone());
-    push("-a", args.pass.as_ref().map(|_| "***".to_string()));
-    if args.tls {
-        parts.insert(1, "--tls".into());
-    }
-    if args.insecure {
-        parts.push("--insecure".into());
-    }
-    parts.extend(args.command.iter().cloned());
-    parts.join(" ")
-}
-
-/// Ctrl-C and SIGTERM, caught from the moment this is made (not from the first wait), so a
-/// signal that arrives while a lab starts still stops it cleanly.
-pub struct Termination {
-    interrupt: Option<tokio::signal::unix::Signal>,
-    terminate: Option<tokio::signal::unix::Signal>,
-}
-
-impl Termination {
-    pub fn install() -> Self {
-        use tokio::signal::unix::{signal, SignalKind};
-        Self {
-            interrupt: signal(SignalKind::interrupt()).ok(),
-            terminate: signal(SignalKind::terminate()).ok(),
-        }
-    }
-
-    pub async fn wait(&mut self) {
-        async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
-            match s {
-                Some(s) => {
-                    s.recv().await;
-                }
-                None => std::future::pending().await,
-            }
-        }
-        tokio::select! {
-            _ = next(&mut self.interrupt) => {}
-            _ = next(&mut self.terminate) => {}
-        }
-    }
-}
-
 pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {
     let recording = crate::report::record::read_recording(&args.file)?;
     let (scenario, events) = (recording.scenario, recording.events);
     let face = face(&args.output);
-    if face != Face::Tui {
-        if let Some(p) = &recording.preamble {
-            super::lesson::print_preamble(face, p);
-        }
-    }
     if face == Face::Tui {
         let source = crate::ui::Source::Replay {
             events,
@@ -281,6 +182,9 @@ pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {
     let mut out = reporter(face);
     // A closed stdout stops the printing, not the replay: the exit code tells the run's outcome.
     let mut output_ok = true;
+    if let Some(p) = &recording.preamble {
+        output_ok = out.preamble(p).is_ok();
+    }
     for event in events {
         model.apply(event.clone());
         if output_ok && out.event(&model, &event).is_err() {
@@ -291,28 +195,6 @@ pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {
         let _ = out.finish(&model);
     }
     Ok(exit_code(&model))
-}
-
-/// Run one connection in auto mode with no output, folding every event into a model.
-pub async fn run_to_model(target: &Target) -> Model {
-    /// Dropping the run (a cancelled `check`) stops its engine too.
-    struct AbortOnDrop(tokio::task::JoinHandle<bool>);
-    impl Drop for AbortOnDrop {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    let (sink, mut rx) = EventSink::channel();
-    let t = target.clone();
-    let engine = AbortOnDrop(tokio::spawn(async move {
-        engine::run(&t, Pace::Auto, sink).await
-    }));
-    let mut model = Model::new();
-    while let Some(event) = rx.recv().await {
-        model.apply(event);
-    }
-    drop(engine);
-    model
 }
 
 /// `--repeat N`: N full runs in one process. Progress (open files, resident size) goes to
@@ -331,7 +213,7 @@ async fn repeat(
     let mut interrupted = false;
     for i in 1..=n {
         let model = tokio::select! {
-            model = run_to_model(&target) => model,
+            model = runner::run_to_model(&target) => model,
             _ = stop.wait() => {
                 interrupted = true;
                 break;

@@ -1,6 +1,7 @@
 //! A diagnosis, built field by field, and the small helpers the rules share.
 
 use super::{Diagnosis, ErrorKind, Evidence};
+use crate::engine::step::Step;
 use crate::model::Model;
 
 pub(super) struct Builder {
@@ -8,7 +9,7 @@ pub(super) struct Builder {
 }
 
 impl Builder {
-    pub(super) fn new(kind: ErrorKind, step: u8, message: impl Into<String>) -> Self {
+    pub(super) fn new(kind: ErrorKind, step: Step, message: impl Into<String>) -> Self {
         Self {
             d: Diagnosis {
                 kind,

@@ -5,6 +5,7 @@ mod builder;
 mod rules;
 mod tls;
 
+use crate::engine::step::Step;
 use serde::{Deserialize, Serialize};
 
 pub use rules::diagnose;
@@ -74,7 +75,7 @@ pub struct Evidence {
 pub struct Diagnosis {
     pub kind: ErrorKind,
     /// The step the failure belongs to (not always the step where it was noticed).
-    pub step: u8,
+    pub step: Step,
     /// The precise technical cause.
     pub message: String,
     /// What happened, in plain words, tied to the step.

@@ -5,6 +5,7 @@ use super::builder::{target, Builder};
 use super::tls::{client_certificate_verdict, tls_failure};
 use super::{Diagnosis, ErrorKind};
 use crate::engine::events::Failure;
+use crate::engine::step::Step;
 use crate::model::Model;
 
 /// The kind, step, explanation and fix of `failure`, from the evidence in `model`.
@@ -12,7 +13,7 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
     let secs = model.run.timeout_ms as f64 / 1000.0;
     match failure {
         Failure::HostNotFound { host, message } => {
-            Builder::new(ErrorKind::HostNotFound, 1, format!("cannot resolve {host:?}: {message}"))
+            Builder::new(ErrorKind::HostNotFound, Step::Connect, format!("cannot resolve {host:?}: {message}"))
                 .explain(format!(
                     "Step 1 never started: the name {host:?} has no address this machine can find."
                 ))
@@ -22,7 +23,7 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
         }
         Failure::ConnectRefused { address } => Builder::new(
             ErrorKind::ConnectionRefused,
-            1,
+            Step::Connect,
             format!("connection refused by {address}"),
         )
         .explain(format!(
@@ -33,7 +34,7 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
         .done(),
         Failure::ConnectTimeout { address } => Builder::new(
             ErrorKind::ConnectTimeout,
-            1,
+            Step::Connect,
             format!("no answer from {address} within {secs} s"),
         )
         .explain("At step 1 the TCP connection got no answer at all: packets are dropped on the way.")
@@ -42,17 +43,17 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
         .done(),
         Failure::ConnectIo { address, message } => Builder::new(
             ErrorKind::NetworkError,
-            1,
+            Step::Connect,
             format!("cannot connect to {address}: {message}"),
         )
         .explain("At step 1 the operating system could not open a TCP connection.")
         .fix("Check that this machine has a route to the server (VPN, network, address family).")
         .evidence("address", address.clone())
         .done(),
-        Failure::Timeout { step, partial } if *step == 2 => silent_hello(model, secs, *partial),
-        Failure::Timeout { step, .. } if *step >= 8 => Builder::new(
+        Failure::Timeout { step, partial } if *step == Step::Handshake => silent_hello(model, secs, *partial),
+        Failure::Timeout { step, .. } if *step >= Step::Data => Builder::new(
             ErrorKind::ReplyTimeout,
-            8,
+            Step::Data,
             format!("no reply to the command within {secs} s"),
         )
         .explain("The channel was up and at step 8 the command went out encrypted, but Redis did not answer in time.")
@@ -110,7 +111,7 @@ fn silent_hello(model: &Model, secs: f64, partial: usize) -> Diagnosis {
     if partial > 0 {
         return Builder::new(
             ErrorKind::HandshakeTimeout,
-            2,
+            Step::Handshake,
             format!("only {partial} bytes of the server's answer arrived within {secs} s"),
         )
         .explain(format!(
@@ -123,7 +124,7 @@ fn silent_hello(model: &Model, secs: f64, partial: usize) -> Diagnosis {
     }
     Builder::new(
         ErrorKind::HandshakeTimeout,
-        2,
+        Step::Handshake,
         format!("no answer to the ClientHello within {secs} s"),
     )
     .explain(format!(
@@ -145,7 +146,7 @@ fn silent_hello(model: &Model, secs: f64, partial: usize) -> Diagnosis {
 fn plaintext_port(model: &Model, reply: &str) -> Diagnosis {
     Builder::new(
         ErrorKind::PlaintextPort,
-        2,
+        Step::Handshake,
         format!("{} speaks plaintext Redis, not TLS", target(model)),
     )
     .explain(
@@ -163,16 +164,19 @@ fn plaintext_port(model: &Model, reply: &str) -> Diagnosis {
     .done()
 }
 
-fn not_tls(model: &Model, step: u8, hex: &str, text: &str) -> Diagnosis {
+fn not_tls(model: &Model, step: Step, hex: &str, text: &str) -> Diagnosis {
     // A TLS record (alert 0x15 or handshake 0x16, version 3.x) in answer to a plain command.
-    if step == 8 && !model.run.tls && (hex.starts_with("1503") || hex.starts_with("1603")) {
+    if step == Step::Data && !model.run.tls && (hex.starts_with("1503") || hex.starts_with("1603"))
+    {
         return tls_required(
             "the server answered the plaintext command with a TLS record".to_string(),
             "the server answered in TLS",
         );
     }
     let redis_like = text.starts_with('+') || text.starts_with('-');
-    if step == 2 && (redis_like || model.probe.as_ref().is_some_and(|p| p.redis_reply)) {
+    if step == Step::Handshake
+        && (redis_like || model.probe.as_ref().is_some_and(|p| p.redis_reply))
+    {
         return plaintext_port(model, text);
     }
     let looks = if text.starts_with("HTTP/") {
@@ -198,7 +202,7 @@ fn not_tls(model: &Model, step: u8, hex: &str, text: &str) -> Diagnosis {
 
 /// A plaintext client on a port that speaks TLS.
 fn tls_required(message: String, what_happened: &str) -> Diagnosis {
-    Builder::new(ErrorKind::TlsRequired, 8, message)
+    Builder::new(ErrorKind::TlsRequired, Step::Data, message)
         .explain(format!(
             "The command went out in clear at step 8 and {what_happened}: a TLS port expects a TLS \
              handshake first, and nothing on this connection was encrypted."
@@ -208,7 +212,7 @@ fn tls_required(message: String, what_happened: &str) -> Diagnosis {
         .done()
 }
 
-fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize, partial: usize) -> Diagnosis {
+fn peer_closed(model: &Model, step: Step, reset: bool, bytes: usize, partial: usize) -> Diagnosis {
     let how = if reset { "reset" } else { "closed" };
     if partial > 0 && model.run.tls {
         return Builder::new(
@@ -226,21 +230,21 @@ fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize, partial: usiz
         .evidence("bytes of the unfinished record", partial.to_string())
         .done();
     }
-    if step >= 5 && model.run.tls {
+    if step >= Step::ClientCertificate && model.run.tls {
         if let Some(d) =
             client_certificate_verdict(model, step, &format!("the server {how} the connection"))
         {
             return d;
         }
     }
-    if step == 8 && !model.run.tls && bytes == 0 {
+    if step == Step::Data && !model.run.tls && bytes == 0 {
         return tls_required(
             format!("the server {how} the connection without answering the plaintext command"),
             "the server hung up without a reply",
         );
     }
-    if step == 1 {
-        return Builder::new(ErrorKind::PeerClosed, 1, format!("the server {how} the connection as soon as it was open"))
+    if step == Step::Connect {
+        return Builder::new(ErrorKind::PeerClosed, Step::Connect, format!("the server {how} the connection as soon as it was open"))
             .explain("At step 1 the server accepted the TCP connection and reset it at once, before any TLS: it refuses this client (an allow-list, a connection limit) or is not a Redis server.")
             .fix("Check the server's log and limits (maxclients, firewall rules that reset, a proxy in front).")
             .done();
@@ -256,7 +260,7 @@ fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize, partial: usiz
     ))
     .fix("Check the server's log for the reason (tls-protocols, tls-ciphers), and that -p is its TLS port.")
     .evidence("bytes received before the close", bytes.to_string());
-    if step == 2 {
+    if step == Step::Handshake {
         b = b.redis_cli(if model.run.sni_sent {
             "redis-cli sends SNI only with --sni; tlsviz sent it, so a server that routes by SNI got it here"
         } else {
@@ -280,14 +284,14 @@ fn peer_closed(model: &Model, step: u8, reset: bool, bytes: usize, partial: usiz
 fn redis_error(model: &Model, reply: &str, during_auth: bool) -> Diagnosis {
     let upper = reply.to_ascii_uppercase();
     if upper.contains("NOAUTH") {
-        return Builder::new(ErrorKind::AuthRequired, 8, reply.to_string())
+        return Builder::new(ErrorKind::AuthRequired, Step::Data, reply.to_string())
             .explain("The encrypted channel works; at step 8 Redis refused the command because this connection has not authenticated.")
             .fix("Pass the password with -a PASSWORD (and --user NAME for an ACL user), or put it in the rediss:// URL.")
             .done();
     }
     if during_auth {
         let no_password = upper.contains("WITHOUT ANY PASSWORD");
-        return Builder::new(ErrorKind::AuthFailed, 8, reply.to_string())
+        return Builder::new(ErrorKind::AuthFailed, Step::Data, reply.to_string())
             .explain(if no_password {
                 "At step 8 AUTH was sent, but this server has no password configured."
             } else {
@@ -302,7 +306,7 @@ fn redis_error(model: &Model, reply: &str, during_auth: bool) -> Diagnosis {
             .done();
     }
     if upper.contains("NOPERM") {
-        return Builder::new(ErrorKind::RedisError, 8, reply.to_string())
+        return Builder::new(ErrorKind::RedisError, Step::Data, reply.to_string())
             .explain(format!(
                 "The connection and the login worked; at step 8 Redis refused the command because \
                  the ACL user {:?} may not run it (or touch that key).",
@@ -312,12 +316,12 @@ fn redis_error(model: &Model, reply: &str, during_auth: bool) -> Diagnosis {
             .done();
     }
     if upper.contains("DENIED") && upper.contains("PROTECTED MODE") {
-        return Builder::new(ErrorKind::RedisError, 8, reply.to_string())
+        return Builder::new(ErrorKind::RedisError, Step::Data, reply.to_string())
             .explain("The connection worked end to end; at step 8 Redis refused to serve a client from another machine because it has no password (protected mode).")
             .fix("On the server: set requirepass (or ACL users) and connect with -a, or keep tls-auth-clients yes and set protected-mode no.")
             .done();
     }
-    Builder::new(ErrorKind::RedisError, 8, reply.to_string())
+    Builder::new(ErrorKind::RedisError, Step::Data, reply.to_string())
         .explain(
             "The connection worked end to end; at step 8 Redis answered the command with an error.",
         )

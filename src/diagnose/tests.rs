@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::engine::events::*;
+use crate::engine::step::Step;
 use crate::engine::tls_error::tls_detail;
 use crate::model::Model;
 use rustls::{AlertDescription, CertificateError, Error, PeerIncompatible};
@@ -52,7 +53,7 @@ fn with_chain(mut m: Model, chain: Vec<CertificateInfo>) -> Model {
     m
 }
 
-fn tls(step: u8, error: Error) -> Failure {
+fn tls(step: Step, error: Error) -> Failure {
     Failure::Tls {
         step,
         error: error.to_string(),
@@ -60,7 +61,7 @@ fn tls(step: u8, error: Error) -> Failure {
     }
 }
 
-fn check(d: &Diagnosis, kind: ErrorKind, step: u8) {
+fn check(d: &Diagnosis, kind: ErrorKind, step: Step) {
     assert_eq!((d.kind, d.step), (kind, step), "{d:?}");
     assert!(
         !d.message.is_empty() && !d.explanation.is_empty() && !d.fix.is_empty(),
@@ -83,7 +84,7 @@ fn socket_failures_belong_to_step_1() {
             &m,
         ),
         ErrorKind::ConnectionRefused,
-        1,
+        Step::Connect,
     );
     check(
         &diagnose(
@@ -94,7 +95,7 @@ fn socket_failures_belong_to_step_1() {
             &m,
         ),
         ErrorKind::HostNotFound,
-        1,
+        Step::Connect,
     );
     check(
         &diagnose(
@@ -104,7 +105,7 @@ fn socket_failures_belong_to_step_1() {
             &m,
         ),
         ErrorKind::ConnectTimeout,
-        1,
+        Step::Connect,
     );
 }
 
@@ -126,32 +127,35 @@ fn certificate_rules_are_step_4() {
             1_700_000_000,
         )),
     });
-    let d = diagnose(&tls(4, expired), &m);
-    check(&d, ErrorKind::CertificateExpired, 4);
+    let d = diagnose(&tls(Step::Verify, expired), &m);
+    check(&d, ErrorKind::CertificateExpired, Step::Verify);
     assert!(d.explanation.contains("1 day ago"), "{}", d.explanation);
     check(
         &diagnose(
-            &tls(4, Error::InvalidCertificate(CertificateError::NotValidYet)),
+            &tls(
+                Step::Verify,
+                Error::InvalidCertificate(CertificateError::NotValidYet),
+            ),
             &m,
         ),
         ErrorKind::CertificateNotYetValid,
-        4,
+        Step::Verify,
     );
     let d = diagnose(
         &tls(
-            4,
+            Step::Verify,
             Error::InvalidCertificate(CertificateError::UnknownIssuer),
         ),
         &m,
     );
-    check(&d, ErrorKind::UnknownIssuer, 4);
+    check(&d, ErrorKind::UnknownIssuer, Step::Verify);
     assert!(d
         .evidence
         .iter()
         .any(|e| e.value.contains("Example Issuing CA")));
     let name = Error::InvalidCertificate(CertificateError::NotValidForName);
-    let d = diagnose(&tls(4, name), &m);
-    check(&d, ErrorKind::HostnameMismatch, 4);
+    let d = diagnose(&tls(Step::Verify, name), &m);
+    check(&d, ErrorKind::HostnameMismatch, Step::Verify);
     assert!(d
         .redis_cli
         .as_deref()
@@ -160,13 +164,13 @@ fn certificate_rules_are_step_4() {
     check(
         &diagnose(
             &tls(
-                4,
+                Step::Verify,
                 Error::InvalidCertificate(CertificateError::InvalidPurpose),
             ),
             &m,
         ),
         ErrorKind::BadCertificate,
-        4,
+        Step::Verify,
     );
 
     let self_signed = CertificateInfo {
@@ -177,25 +181,25 @@ fn certificate_rules_are_step_4() {
     check(
         &diagnose(
             &tls(
-                4,
+                Step::Verify,
                 Error::InvalidCertificate(CertificateError::UnknownIssuer),
             ),
             &m2,
         ),
         ErrorKind::SelfSigned,
-        4,
+        Step::Verify,
     );
 
     let mut m3 = with_chain(model(true), vec![leaf]);
     m3.related_trusted_ca = Some("O=Example, CN=Example Root CA".into());
     let d = diagnose(
         &tls(
-            4,
+            Step::Verify,
             Error::InvalidCertificate(CertificateError::UnknownIssuer),
         ),
         &m3,
     );
-    check(&d, ErrorKind::MissingIntermediate, 4);
+    check(&d, ErrorKind::MissingIntermediate, Step::Verify);
     assert!(d.fix.contains("tls-cert-file"));
 }
 
@@ -204,69 +208,79 @@ fn hello_rules_are_step_2() {
     let m = model(true);
     check(
         &diagnose(
-            &tls(2, Error::AlertReceived(AlertDescription::ProtocolVersion)),
+            &tls(
+                Step::Handshake,
+                Error::AlertReceived(AlertDescription::ProtocolVersion),
+            ),
             &m,
         ),
         ErrorKind::ProtocolVersion,
-        2,
-    );
-    check(
-        &diagnose(
-            &tls(2, Error::AlertReceived(AlertDescription::HandshakeFailure)),
-            &m,
-        ),
-        ErrorKind::NoSharedCipher,
-        2,
+        Step::Handshake,
     );
     check(
         &diagnose(
             &tls(
-                2,
+                Step::Handshake,
+                Error::AlertReceived(AlertDescription::HandshakeFailure),
+            ),
+            &m,
+        ),
+        ErrorKind::NoSharedCipher,
+        Step::Handshake,
+    );
+    check(
+        &diagnose(
+            &tls(
+                Step::Handshake,
                 Error::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13),
             ),
             &m,
         ),
         ErrorKind::ProtocolVersion,
-        2,
+        Step::Handshake,
     );
     check(
         &diagnose(
             &tls(
-                2,
+                Step::Handshake,
                 Error::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon),
             ),
             &m,
         ),
         ErrorKind::NoSharedCipher,
-        2,
+        Step::Handshake,
     );
     check(
         &diagnose(
             &Failure::Timeout {
-                step: 2,
+                step: Step::Handshake,
                 partial: 0,
             },
             &m,
         ),
         ErrorKind::HandshakeTimeout,
-        2,
+        Step::Handshake,
     );
     let http = Failure::NotTls {
-        step: 2,
+        step: Step::Handshake,
         first_bytes_hex: "48545450".into(),
         first_bytes_text: "HTTP/1.1 400 Bad Request".into(),
     };
-    check(&diagnose(&http, &m), ErrorKind::NotTls, 2);
+    check(&diagnose(&http, &m), ErrorKind::NotTls, Step::Handshake);
     let redis = Failure::NotTls {
-        step: 2,
+        step: Step::Handshake,
         first_bytes_hex: "2d455252".into(),
         first_bytes_text: "-ERR unknown command".into(),
     };
-    check(&diagnose(&redis, &m), ErrorKind::PlaintextPort, 2);
+    check(
+        &diagnose(&redis, &m),
+        ErrorKind::PlaintextPort,
+        Step::Handshake,
+    );
     check(
         &diagnose(
             &Failure::PeerClosed {
-                step: 2,
+                step: Step::Handshake,
                 reset: true,
                 bytes_received: 0,
                 partial_record: 0,
@@ -274,18 +288,18 @@ fn hello_rules_are_step_2() {
             &m,
         ),
         ErrorKind::PeerClosed,
-        2,
+        Step::Handshake,
     );
     check(
         &diagnose(
             &Failure::RecordOverflow {
-                step: 2,
+                step: Step::Handshake,
                 length: 65535,
             },
             &m,
         ),
         ErrorKind::BadRecord,
-        2,
+        Step::Handshake,
     );
 }
 
@@ -312,46 +326,56 @@ fn client_certificate_rules_are_step_5_wherever_they_are_noticed() {
     let none = requested(model(true), false);
     let d = diagnose(
         &tls(
-            8,
+            Step::Data,
             Error::AlertReceived(AlertDescription::CertificateRequired),
         ),
         &none,
     );
-    check(&d, ErrorKind::ClientCertificateRequired, 5);
+    check(
+        &d,
+        ErrorKind::ClientCertificateRequired,
+        Step::ClientCertificate,
+    );
     assert!(d.explanation.contains("noticed at step 8"));
     let tls12 = requested(model(false), false);
     check(
         &diagnose(
-            &tls(7, Error::AlertReceived(AlertDescription::HandshakeFailure)),
+            &tls(
+                Step::Encrypted,
+                Error::AlertReceived(AlertDescription::HandshakeFailure),
+            ),
             &tls12,
         ),
         ErrorKind::ClientCertificateRequired,
-        5,
+        Step::ClientCertificate,
     );
     let sent = requested(model(true), true);
     check(
         &diagnose(
-            &tls(8, Error::AlertReceived(AlertDescription::UnknownCA)),
+            &tls(
+                Step::Data,
+                Error::AlertReceived(AlertDescription::UnknownCA),
+            ),
             &sent,
         ),
         ErrorKind::ClientCertificateRejected,
-        5,
+        Step::ClientCertificate,
     );
     check(
         &diagnose(
             &tls(
-                8,
+                Step::Data,
                 Error::AlertReceived(AlertDescription::UnsupportedCertificate),
             ),
             &sent,
         ),
         ErrorKind::ClientCertificateRejected,
-        5,
+        Step::ClientCertificate,
     );
     check(
         &diagnose(
             &Failure::PeerClosed {
-                step: 8,
+                step: Step::Data,
                 reset: true,
                 bytes_received: 3000,
                 partial_record: 0,
@@ -359,7 +383,7 @@ fn client_certificate_rules_are_step_5_wherever_they_are_noticed() {
             &sent,
         ),
         ErrorKind::ClientCertificateRejected,
-        5,
+        Step::ClientCertificate,
     );
 }
 
@@ -367,14 +391,14 @@ fn client_certificate_rules_are_step_5_wherever_they_are_noticed() {
 fn redis_rules_are_step_8() {
     let m = model(true);
     let err = |reply: &str, during_auth| Failure::RedisError {
-        step: 8,
+        step: Step::Data,
         reply: reply.into(),
         during_auth,
     };
     check(
         &diagnose(&err("(error) NOAUTH Authentication required.", false), &m),
         ErrorKind::AuthRequired,
-        8,
+        Step::Data,
     );
     check(
         &diagnose(
@@ -385,26 +409,26 @@ fn redis_rules_are_step_8() {
             &m,
         ),
         ErrorKind::AuthFailed,
-        8,
+        Step::Data,
     );
     let no_pass = diagnose(&err("(error) ERR AUTH <password> called without any password configured for the default user.", true), &m);
-    check(&no_pass, ErrorKind::AuthFailed, 8);
+    check(&no_pass, ErrorKind::AuthFailed, Step::Data);
     assert!(no_pass.fix.contains("Drop -a"));
     check(
         &diagnose(&err("(error) ERR unknown command 'FOO'", false), &m),
         ErrorKind::RedisError,
-        8,
+        Step::Data,
     );
     check(
         &diagnose(
             &Failure::Timeout {
-                step: 8,
+                step: Step::Data,
                 partial: 0,
             },
             &m,
         ),
         ErrorKind::ReplyTimeout,
-        8,
+        Step::Data,
     );
 }
 

@@ -5,13 +5,14 @@ use super::builder::{ago, now_unix, Builder};
 use super::{Diagnosis, ErrorKind};
 use crate::engine::certinfo::format_time;
 use crate::engine::events::TlsErrorDetail;
+use crate::engine::step::Step;
 use crate::model::Model;
 
 /// After the client's flight: a closed connection or an alert usually judges the client's
 /// certificate (TLS 1.3 says so only when the first reply is read).
 pub(super) fn client_certificate_verdict(
     model: &Model,
-    noticed: u8,
+    noticed: Step,
     what: &str,
 ) -> Option<Diagnosis> {
     let request = model.certificate_request.as_ref()?;
@@ -21,7 +22,7 @@ pub(super) fn client_certificate_verdict(
     } else {
         request.ca_names.join("; ")
     };
-    let late = if model.is_tls13() && noticed >= 7 {
+    let late = if model.is_tls13() && noticed >= Step::Encrypted {
         format!(
             " Under TLS 1.3 the server's refusal arrives only after the handshake, when the first \
              reply is read (noticed at step {noticed})."
@@ -34,7 +35,7 @@ pub(super) fn client_certificate_verdict(
         Some(
             Builder::new(
                 ErrorKind::ClientCertificateRejected,
-                5,
+                Step::ClientCertificate,
                 format!("{what} after the client certificate was sent"),
             )
             .explain(format!(
@@ -54,7 +55,7 @@ pub(super) fn client_certificate_verdict(
         Some(
             Builder::new(
                 ErrorKind::ClientCertificateRequired,
-                5,
+                Step::ClientCertificate,
                 format!("{what}: the server requires a client certificate and none was sent"),
             )
             .explain(format!(
@@ -73,7 +74,7 @@ pub(super) fn client_certificate_verdict(
 
 pub(super) fn tls_failure(
     model: &Model,
-    step: u8,
+    step: Step,
     error: &str,
     detail: &TlsErrorDetail,
 ) -> Diagnosis {
@@ -82,7 +83,7 @@ pub(super) fn tls_failure(
             let alert = format!("alert {description} ({code})");
             let client_cert_alert =
                 matches!(code, 40 | 42 | 43 | 44 | 45 | 46 | 48 | 49 | 51 | 116);
-            if step >= 5 && client_cert_alert {
+            if step >= Step::ClientCertificate && client_cert_alert {
                 if let Some(d) =
                     client_certificate_verdict(model, step, &format!("the server sent {alert}"))
                 {
@@ -90,14 +91,14 @@ pub(super) fn tls_failure(
                 }
             }
             match code {
-                70 => Builder::new(ErrorKind::ProtocolVersion, 2, format!("{alert}: no TLS version in common"))
+                70 => Builder::new(ErrorKind::ProtocolVersion, Step::Handshake, format!("{alert}: no TLS version in common"))
                     .explain("At step 2 the server found no TLS version it accepts among those the ClientHello offered.")
                     .fix("Align the versions: --tls-version on this side, tls-protocols in redis.conf (e.g. \"TLSv1.2 TLSv1.3\").")
                     .evidence("offered", model.run.tls_versions.join(", "))
                     .done(),
-                40 | 71 if step <= 2 => Builder::new(
+                40 | 71 if step <= Step::Handshake => Builder::new(
                     ErrorKind::NoSharedCipher,
-                    2,
+                    Step::Handshake,
                     format!("{alert}: no cipher suite or group in common"),
                 )
                 .explain("At step 2 the server found nothing it accepts among the cipher suites and groups offered.")
@@ -113,7 +114,7 @@ pub(super) fn tls_failure(
             let leaf = model.chain.first();
             let not_after = not_after.or(leaf.map(|c| c.not_after_unix));
             let now = now.unwrap_or_else(now_unix);
-            let mut b = Builder::new(ErrorKind::CertificateExpired, 4, "the server's certificate has expired")
+            let mut b = Builder::new(ErrorKind::CertificateExpired, Step::Verify, "the server's certificate has expired")
                 .explain(format!(
                     "At step 4 the client compared the certificate's dates with its clock: it expired {}.",
                     not_after.map(|t| ago(now - t)).unwrap_or_else(|| "in the past".into())
@@ -128,7 +129,7 @@ pub(super) fn tls_failure(
         TlsErrorDetail::CertificateNotValidYet { now, not_before } => {
             let not_before = not_before.or(model.chain.first().map(|c| c.not_before_unix));
             let now = now.unwrap_or_else(now_unix);
-            let mut b = Builder::new(ErrorKind::CertificateNotYetValid, 4, "the server's certificate is not valid yet")
+            let mut b = Builder::new(ErrorKind::CertificateNotYetValid, Step::Verify, "the server's certificate is not valid yet")
                 .explain("At step 4 the client found the certificate's start date in the future.")
                 .fix("Check the clocks of this machine and of the CA that issued it; wait, or reissue with a correct notBefore.")
                 .evidence("now", format_time(now));
@@ -162,7 +163,7 @@ pub(super) fn tls_failure(
             } else {
                 format!("At step 4 the name asked for, {expected}, is not among the names the certificate is valid for.")
             };
-            Builder::new(ErrorKind::HostnameMismatch, 4, format!("the certificate is not valid for {expected}"))
+            Builder::new(ErrorKind::HostnameMismatch, Step::Verify, format!("the certificate is not valid for {expected}"))
                 .explain(explanation)
                 .fix("Connect with a name in the certificate (or pass it with --sni), or reissue the certificate with this name in its subjectAltName.")
                 .evidence("name requested", expected)
@@ -172,7 +173,7 @@ pub(super) fn tls_failure(
         }
         TlsErrorDetail::BadCertificate { reason } => Builder::new(
             ErrorKind::BadCertificate,
-            4,
+            Step::Verify,
             format!("the certificate was refused: {reason}"),
         )
         .explain(format!(
@@ -192,7 +193,7 @@ pub(super) fn tls_failure(
             } else {
                 (ErrorKind::NoSharedCipher, "Allow modern suites on the server (tls-ciphers / tls-ciphersuites in redis.conf).")
             };
-            Builder::new(kind, 2, error.to_string())
+            Builder::new(kind, Step::Handshake, error.to_string())
                 .explain(format!(
                     "At step 2 the server's choice is one this client cannot accept: {reason}."
                 ))
@@ -224,7 +225,7 @@ fn unknown_issuer(model: &Model) -> Diagnosis {
         model.run.trust.clone()
     };
     if model.chain.len() == 1 && leaf.self_signed {
-        return Builder::new(ErrorKind::SelfSigned, 4, "the server's certificate is self-signed")
+        return Builder::new(ErrorKind::SelfSigned, Step::Verify, "the server's certificate is self-signed")
             .explain(format!(
                 "At step 4 the certificate turned out to be signed by itself ({}); nothing in {trust} vouches for it.",
                 leaf.subject
@@ -238,7 +239,7 @@ fn unknown_issuer(model: &Model) -> Diagnosis {
     if let Some(related) = &model.related_trusted_ca {
         return Builder::new(
             ErrorKind::MissingIntermediate,
-            4,
+            Step::Verify,
             format!("the server did not send the intermediate CA {:?}", top.issuer),
         )
         .explain(format!(
@@ -294,7 +295,7 @@ fn unknown_issuer(model: &Model) -> Diagnosis {
     };
     let mut b = Builder::new(
         ErrorKind::UnknownIssuer,
-        4,
+        Step::Verify,
         format!("no trusted CA issued {:?}", top.issuer),
     )
     .explain(format!(

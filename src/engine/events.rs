@@ -3,6 +3,7 @@
 //! Every event comes from real bytes on the socket or from a real rustls callback. The model,
 //! the reports and recordings all consume this one stream.
 
+pub use super::step::Step;
 use serde::{Deserialize, Serialize};
 
 /// An event with the time it happened, in microseconds since the run started.
@@ -40,17 +41,17 @@ pub enum Event {
     RunStarted(RunInfo),
     /// Manual pacing: the engine holds here until it is allowed to perform `step`.
     Waiting {
-        step: u8,
+        step: Step,
     },
     StepStarted {
-        step: u8,
+        step: Step,
     },
     StepCompleted {
-        step: u8,
+        step: Step,
     },
     /// The step does not apply to this connection (e.g. no TLS at all).
     StepSkipped {
-        step: u8,
+        step: Step,
         reason: String,
     },
     TcpConnected {
@@ -256,14 +257,14 @@ pub enum Failure {
     },
     /// The peer sent nothing within the timeout.
     Timeout {
-        step: u8,
+        step: Step,
         /// Bytes of a record that had started to arrive (a peer dripping bytes too slowly).
         #[serde(default)]
         partial: usize,
     },
     /// The peer closed the connection (FIN or reset).
     PeerClosed {
-        step: u8,
+        step: Step,
         reset: bool,
         bytes_received: usize,
         /// Bytes of a record that never arrived whole (a truncated record).
@@ -272,45 +273,45 @@ pub enum Failure {
     },
     /// Bytes arrived that are not a TLS record.
     NotTls {
-        step: u8,
+        step: Step,
         first_bytes_hex: String,
         first_bytes_text: String,
     },
     /// A record whose declared length exceeds what TLS allows.
     RecordOverflow {
-        step: u8,
+        step: Step,
         length: usize,
     },
     /// rustls refused; `error` is rustls's own message.
     Tls {
-        step: u8,
+        step: Step,
         error: String,
         detail: TlsErrorDetail,
     },
     /// Redis answered with an error.
     RedisError {
-        step: u8,
+        step: Step,
         reply: String,
         during_auth: bool,
     },
     Io {
-        step: u8,
+        step: Step,
         message: String,
     },
     /// The user cancelled (quit) while the engine waited.
     Cancelled {
-        step: u8,
+        step: Step,
     },
 }
 
 impl Failure {
     /// The step during which the engine noticed the failure (not always the step it belongs to).
-    pub fn step(&self) -> u8 {
+    pub fn step(&self) -> Step {
         match self {
             Failure::HostNotFound { .. }
             | Failure::ConnectRefused { .. }
             | Failure::ConnectTimeout { .. }
-            | Failure::ConnectIo { .. } => 1,
+            | Failure::ConnectIo { .. } => Step::Connect,
             Failure::Timeout { step, .. }
             | Failure::PeerClosed { step, .. }
             | Failure::NotTls { step, .. }

@@ -7,6 +7,7 @@ use super::hooks::{HookState, TapKeyLog, TapResolver, TapVerifier};
 use super::pace::{EventSink, Pace};
 use super::records::{content_type_name, describe};
 use super::session::TlsSession;
+use super::step::Step;
 use super::{gate, step_connect, Target};
 use rustls::client::Resumption;
 use rustls::pki_types::ServerName;
@@ -23,14 +24,14 @@ pub async fn run_tls(
     let config = client_config(material, pace, sink, &hooks)?;
     let server_name =
         ServerName::try_from(target.server_name.clone()).map_err(|e| Failure::Io {
-            step: 1,
+            step: Step::Connect,
             message: format!("invalid server name {:?}: {e}", target.server_name),
         })?;
 
     // Step 1: TCP.
     let stream = step_connect(target, pace, sink).await?;
     let conn = ClientConnection::new(config, server_name).map_err(|e| Failure::Io {
-        step: 1,
+        step: Step::Connect,
         message: e.to_string(),
     })?;
     let mut s = TlsSession::new(
@@ -43,8 +44,8 @@ pub async fn run_tls(
     );
 
     // Step 2: ClientHello out (only now is it on the wire), ServerHello in.
-    s.step = 2;
-    gate(2, pace, sink).await?;
+    s.step = Step::Handshake;
+    gate(Step::Handshake, pace, sink).await?;
     s.collect_output()?;
     s.send_all_held(None).await?;
     while !s.server_hello_seen {
@@ -58,20 +59,22 @@ pub async fn run_tls(
             .count();
         s.send_held(hello, None).await?;
     }
-    sink.emit(Event::StepCompleted { step: 2 });
+    sink.emit(Event::StepCompleted {
+        step: Step::Handshake,
+    });
     let tls13 = s.conn()?.protocol_version() == Some(ProtocolVersion::TLSv1_3);
 
     // Steps 3 and 4: read until the verifier holds the chain. The verifier itself reports step
     // 3, waits for step 4's permit and reports the verdict.
-    s.step = 3;
-    gate(3, pace, sink).await?;
+    s.step = Step::ServerCertificate;
+    gate(Step::ServerCertificate, pace, sink).await?;
     while !s.hooks.snapshot().chain_seen {
         s.read_and_process().await?;
         if !s.hooks.snapshot().chain_seen {
             s.send_all_held(None).await?;
         }
     }
-    s.step = 5;
+    s.step = Step::ClientCertificate;
 
     if tls13 {
         client_flight_tls13(&mut s, pace, sink).await?;
@@ -80,45 +83,47 @@ pub async fn run_tls(
     }
     let params = tls_params(s.conn()?);
     sink.emit(Event::HandshakeComplete(params));
-    sink.emit(Event::StepCompleted { step: 7 });
+    sink.emit(Event::StepCompleted {
+        step: Step::Encrypted,
+    });
 
     // Step 8: AUTH if asked, then the command; success only once the reply is read.
-    s.step = 8;
-    gate(8, pace, sink).await?;
+    s.step = Step::Data;
+    gate(Step::Data, pace, sink).await?;
     for (command, during_auth) in target.step8_commands() {
         let reply = s.exchange(&command).await?;
         if reply.is_error() {
             return Err(Failure::RedisError {
-                step: 8,
+                step: Step::Data,
                 reply: reply.display(),
                 during_auth,
             });
         }
     }
-    sink.emit(Event::StepCompleted { step: 8 });
+    sink.emit(Event::StepCompleted { step: Step::Data });
 
     // Step 9: close_notify. While the engine holds before it (manual pace), commands typed in
     // the Redis console travel over the open channel.
-    s.step = 9;
+    s.step = Step::Close;
     loop {
         tokio::select! {
-            allowed = pace.wait(9, sink) => {
-                allowed.map_err(|_| Failure::Cancelled { step: 9 })?;
+            allowed = pace.wait(Step::Close, sink) => {
+                allowed.map_err(|_| Failure::Cancelled { step: Step::Close })?;
                 break;
             }
             Some(command) = pace.console_command() => {
                 if !command.is_empty() {
-                    s.step = 8;
+                    s.step = Step::Data;
                     s.exchange(&command).await?;
-                    s.step = 9;
+                    s.step = Step::Close;
                 }
             }
         }
     }
-    sink.emit(Event::StepStarted { step: 9 });
+    sink.emit(Event::StepStarted { step: Step::Close });
     let close_notify_sent = s.close().await?;
     sink.emit(Event::Closed { close_notify_sent });
-    sink.emit(Event::StepCompleted { step: 9 });
+    sink.emit(Event::StepCompleted { step: Step::Close });
     Ok(())
 }
 
@@ -129,7 +134,7 @@ async fn client_flight_tls13(
     pace: &Pace,
     sink: &EventSink,
 ) -> Result<(), Failure> {
-    gate(5, pace, sink).await?;
+    gate(Step::ClientCertificate, pace, sink).await?;
     // The client's flight exists once the server's Finished is processed: wait for its
     // encrypted part (a held compatibility ChangeCipherSpec alone does not count).
     while !s.held.iter().any(|r| r.first() == Some(&23)) {
@@ -148,16 +153,20 @@ async fn client_flight_tls13(
         };
         s.send_all_held(Some(note)).await?;
     }
-    sink.emit(Event::StepCompleted { step: 5 });
+    sink.emit(Event::StepCompleted {
+        step: Step::ClientCertificate,
+    });
 
     // Step 6: nothing new crosses the wire under TLS 1.3; the key shares crossed in the hellos
     // and the application keys were derived when the server's Finished was processed.
-    s.step = 6;
-    gate(6, pace, sink).await?;
-    sink.emit(Event::StepCompleted { step: 6 });
+    s.step = Step::KeyExchange;
+    gate(Step::KeyExchange, pace, sink).await?;
+    sink.emit(Event::StepCompleted {
+        step: Step::KeyExchange,
+    });
 
-    s.step = 7;
-    gate(7, pace, sink).await?;
+    s.step = Step::Encrypted;
+    gate(Step::Encrypted, pace, sink).await?;
     s.send_all_held(Some("client Finished (encrypted)")).await?;
     // Nothing more to wait for: the server's Finished was read at step 5.
     Ok(())
@@ -170,19 +179,23 @@ async fn client_flight_tls12(
     pace: &Pace,
     sink: &EventSink,
 ) -> Result<(), Failure> {
-    gate(5, pace, sink).await?;
+    gate(Step::ClientCertificate, pace, sink).await?;
     let certificate_records = count_leading(s, &["Certificate"]);
     s.send_held(certificate_records, None).await?;
-    sink.emit(Event::StepCompleted { step: 5 });
+    sink.emit(Event::StepCompleted {
+        step: Step::ClientCertificate,
+    });
 
-    s.step = 6;
-    gate(6, pace, sink).await?;
+    s.step = Step::KeyExchange;
+    gate(Step::KeyExchange, pace, sink).await?;
     let key_records = count_leading(s, &["ClientKeyExchange", "CertificateVerify"]);
     s.send_held(key_records, None).await?;
-    sink.emit(Event::StepCompleted { step: 6 });
+    sink.emit(Event::StepCompleted {
+        step: Step::KeyExchange,
+    });
 
-    s.step = 7;
-    gate(7, pace, sink).await?;
+    s.step = Step::Encrypted;
+    gate(Step::Encrypted, pace, sink).await?;
     s.send_all_held(None).await?;
     while s.conn()?.is_handshaking() {
         s.read_and_process().await?;
@@ -240,7 +253,7 @@ fn client_config(
     hooks: &Arc<HookState>,
 ) -> Result<Arc<ClientConfig>, Failure> {
     let config_error = |e: rustls::Error| Failure::Io {
-        step: 1,
+        step: Step::Connect,
         message: format!("TLS configuration: {e}"),
     };
     let inner = material

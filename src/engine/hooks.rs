@@ -6,6 +6,7 @@
 use super::certinfo::{describe_certificate, describe_distinguished_name};
 use super::events::{CertificateRequestInfo, Event};
 use super::pace::{EventSink, Pace};
+use super::step::Step;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::ResolvesClientCert;
 use rustls::crypto::CryptoProvider;
@@ -102,12 +103,14 @@ impl ServerCertVerifier for TapVerifier {
             chain,
         });
         self.state.lock().chain_seen = true;
-        self.sink.emit(Event::StepCompleted { step: 3 });
+        self.sink.emit(Event::StepCompleted {
+            step: Step::ServerCertificate,
+        });
 
-        if self.pace.wait_blocking(4, &self.sink).is_err() {
+        if self.pace.wait_blocking(Step::Verify, &self.sink).is_err() {
             return Err(Error::General("cancelled by the user".into()));
         }
-        self.sink.emit(Event::StepStarted { step: 4 });
+        self.sink.emit(Event::StepStarted { step: Step::Verify });
 
         let Some(inner) = &self.inner else {
             self.sink.emit(Event::CertificateVerdict {
@@ -117,7 +120,7 @@ impl ServerCertVerifier for TapVerifier {
                 related_trusted_ca: None,
             });
             self.state.lock().verified = true;
-            self.sink.emit(Event::StepCompleted { step: 4 });
+            self.sink.emit(Event::StepCompleted { step: Step::Verify });
             return Ok(ServerCertVerified::assertion());
         };
         match inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
@@ -129,7 +132,7 @@ impl ServerCertVerifier for TapVerifier {
                     related_trusted_ca: None,
                 });
                 self.state.lock().verified = true;
-                self.sink.emit(Event::StepCompleted { step: 4 });
+                self.sink.emit(Event::StepCompleted { step: Step::Verify });
                 Ok(ok)
             }
             Err(err) => {

@@ -13,12 +13,14 @@ pub mod probe;
 pub mod records;
 pub mod resp;
 mod session;
+pub mod step;
 pub mod tls_error;
 
 use config::TlsMaterial;
 use events::{Event, Failure, RunInfo};
 use pace::{EventSink, Pace};
 use std::time::Duration;
+use step::Step;
 use tokio::net::TcpStream;
 
 /// Everything one connection needs, loaded and checked.
@@ -107,9 +109,16 @@ pub async fn run(target: &Target, pace: Pace, sink: EventSink) -> bool {
         Err(failure) => {
             let probe_worthy = matches!(
                 failure,
-                Failure::Timeout { step: 2, .. }
-                    | Failure::NotTls { step: 2, .. }
-                    | Failure::PeerClosed { step: 2, .. }
+                Failure::Timeout {
+                    step: Step::Handshake,
+                    ..
+                } | Failure::NotTls {
+                    step: Step::Handshake,
+                    ..
+                } | Failure::PeerClosed {
+                    step: Step::Handshake,
+                    ..
+                }
             ) && target.tls.is_some();
             sink.emit(Event::Failed(failure));
             if probe_worthy {
@@ -173,7 +182,7 @@ async fn connect(target: &Target, sink: &EventSink) -> Result<TcpStream, Failure
             // Established, then reset before connect() returned: a peer that resets at once.
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {
                 return Err(Failure::PeerClosed {
-                    step: 1,
+                    step: Step::Connect,
                     reset: true,
                     bytes_received: 0,
                     partial_record: 0,
@@ -206,16 +215,22 @@ async fn step_connect(
     pace: &Pace,
     sink: &EventSink,
 ) -> Result<TcpStream, Failure> {
-    pace.wait(1, sink)
+    pace.wait(Step::Connect, sink)
         .await
-        .map_err(|_| Failure::Cancelled { step: 1 })?;
-    sink.emit(Event::StepStarted { step: 1 });
+        .map_err(|_| Failure::Cancelled {
+            step: Step::Connect,
+        })?;
+    sink.emit(Event::StepStarted {
+        step: Step::Connect,
+    });
     let stream = connect(target, sink).await?;
-    sink.emit(Event::StepCompleted { step: 1 });
+    sink.emit(Event::StepCompleted {
+        step: Step::Connect,
+    });
     Ok(stream)
 }
 
-async fn gate(step: u8, pace: &Pace, sink: &EventSink) -> Result<(), Failure> {
+async fn gate(step: Step, pace: &Pace, sink: &EventSink) -> Result<(), Failure> {
     pace.wait(step, sink)
         .await
         .map_err(|_| Failure::Cancelled { step })?;

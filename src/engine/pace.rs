@@ -4,6 +4,7 @@
 //! space bar). The waits are real: nothing for the step is written to the socket before it.
 
 use super::events::{Event, Stamped};
+use super::step::Step;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, Semaphore};
@@ -48,7 +49,7 @@ impl Pace {
     }
 
     /// Wait (asynchronously) until step `step` may happen.
-    pub async fn wait(&self, step: u8, sink: &EventSink) -> Result<(), Cancelled> {
+    pub async fn wait(&self, step: Step, sink: &EventSink) -> Result<(), Cancelled> {
         match self {
             Pace::Auto => Ok(()),
             Pace::Manual(gate) => {
@@ -62,7 +63,7 @@ impl Pace {
 
     /// Wait from inside a synchronous rustls callback. The engine only calls rustls on a
     /// blocking thread in manual mode, so parking this thread holds the handshake, nothing else.
-    pub fn wait_blocking(&self, step: u8, sink: &EventSink) -> Result<(), Cancelled> {
+    pub fn wait_blocking(&self, step: Step, sink: &EventSink) -> Result<(), Cancelled> {
         match self {
             Pace::Auto => Ok(()),
             Pace::Manual(gate) => {

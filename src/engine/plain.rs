@@ -6,6 +6,7 @@ use super::pace::{EventSink, Pace};
 use super::probe::printable;
 use super::records::hex;
 use super::resp;
+use super::step::Step;
 use super::{gate, step_connect, Target};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -14,31 +15,34 @@ const NOT_ENCRYPTED: &str = "no TLS: this connection is plaintext and nothing on
 
 pub async fn run_plain(target: &Target, pace: &Pace, sink: &EventSink) -> Result<(), Failure> {
     let mut stream = step_connect(target, pace, sink).await?;
-    for step in 2..=7 {
+    for step in Step::ALL
+        .into_iter()
+        .filter(|s| (Step::Handshake..=Step::Encrypted).contains(s))
+    {
         sink.emit(Event::StepSkipped {
             step,
             reason: NOT_ENCRYPTED.into(),
         });
     }
-    gate(8, pace, sink).await?;
+    gate(Step::Data, pace, sink).await?;
     let mut pending = Vec::new();
     for (command, during_auth) in target.step8_commands() {
         let reply = exchange(&mut stream, &command, &mut pending, target, sink).await?;
         if reply.is_error() {
             return Err(Failure::RedisError {
-                step: 8,
+                step: Step::Data,
                 reply: reply.display(),
                 during_auth,
             });
         }
     }
-    sink.emit(Event::StepCompleted { step: 8 });
-    gate(9, pace, sink).await?;
+    sink.emit(Event::StepCompleted { step: Step::Data });
+    gate(Step::Close, pace, sink).await?;
     let _ = stream.shutdown().await;
     sink.emit(Event::Closed {
         close_notify_sent: false,
     });
-    sink.emit(Event::StepCompleted { step: 9 });
+    sink.emit(Event::StepCompleted { step: Step::Close });
     Ok(())
 }
 
@@ -81,13 +85,13 @@ async fn exchange(
     }
     sink.emit(event);
     let io = |e: std::io::Error| Failure::Io {
-        step: 8,
+        step: Step::Data,
         message: e.to_string(),
     };
     match tokio::time::timeout(target.timeout, stream.write_all(&bytes)).await {
         Err(_) => {
             return Err(Failure::Timeout {
-                step: 8,
+                step: Step::Data,
                 partial: 0,
             })
         }
@@ -108,7 +112,7 @@ async fn exchange(
             Ok(None) => {}
             Err(_) => {
                 return Err(Failure::NotTls {
-                    step: 8,
+                    step: Step::Data,
                     first_bytes_hex: hex(&pending[..pending.len().min(32)]),
                     first_bytes_text: printable(pending),
                 })
@@ -117,13 +121,13 @@ async fn exchange(
         let n = match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
             Err(_) => {
                 return Err(Failure::Timeout {
-                    step: 8,
+                    step: Step::Data,
                     partial: 0,
                 })
             }
             Ok(Err(e)) => {
                 return Err(Failure::PeerClosed {
-                    step: 8,
+                    step: Step::Data,
                     reset: super::session::is_reset(&e),
                     bytes_received: pending.len(),
                     partial_record: 0,
@@ -131,7 +135,7 @@ async fn exchange(
             }
             Ok(Ok(0)) => {
                 return Err(Failure::PeerClosed {
-                    step: 8,
+                    step: Step::Data,
                     reset: false,
                     bytes_received: pending.len(),
                     partial_record: 0,

@@ -9,6 +9,7 @@ use super::records::{
     describe, hex, split_complete, split_handshake_messages, RecordSplitter, SplitError,
 };
 use super::resp::{self, Reply};
+use super::step::Step;
 use super::tls_error::{alert_name, tls_detail};
 use rustls::ClientConnection;
 use std::collections::VecDeque;
@@ -30,7 +31,7 @@ pub struct TlsSession {
     pace: Pace,
     timeout: Duration,
     /// The step in progress, for attributing failures.
-    pub step: u8,
+    pub step: Step,
     out_encrypted: bool,
     in_encrypted: bool,
     /// A real ServerHello (not a HelloRetryRequest) has been processed.
@@ -63,7 +64,7 @@ impl TlsSession {
             sink,
             pace,
             timeout,
-            step: 1,
+            step: Step::Connect,
             out_encrypted: false,
             in_encrypted: false,
             server_hello_seen: false,
@@ -379,10 +380,10 @@ impl TlsSession {
 
     /// The step a TLS error belongs to as seen from here: a failure while the verifier holds
     /// the chain is step 4's.
-    fn failure_step(&self) -> u8 {
+    fn failure_step(&self) -> Step {
         let flags = self.hooks.snapshot();
-        if self.step == 3 && flags.chain_seen && !flags.verified {
-            4
+        if self.step == Step::ServerCertificate && flags.chain_seen && !flags.verified {
+            Step::Verify
         } else {
             self.step
         }

@@ -176,7 +176,7 @@ pub fn server_config(
         AuthClients::No => builder.with_no_client_auth(),
         mode => {
             let mut roots = RootCertStore::empty();
-            let cas = crate::engine::config::read_certificates(&files.ca_cert, "lab CA")
+            let cas = crate::target::read_certificates(&files.ca_cert, "lab CA")
                 .map_err(|e| LabError(e.to_string()))?;
             roots.add_parsable_certificates(cas);
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);

@@ -12,13 +12,14 @@ use crate::engine::events::{
     CertificateInfo, CertificateRequestInfo, Event, Failure, HandshakeMessage, ProbeResult,
     RecordInfo, RunInfo, Stamped, TlsParams,
 };
+use crate::engine::step::Step;
 use serde::{Deserialize, Serialize};
 use steps::StepStatus;
 use tracker::{CertificateValidity, ConnectionState, EncryptionStatus, Tracker};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepRow {
-    pub step: u8,
+    pub step: Step,
     pub status: StepStatus,
     /// What really happened, filled when the step ends.
     pub result: String,
@@ -61,8 +62,8 @@ pub struct Model {
     pub run: RunInfo,
     pub steps: Vec<StepRow>,
     pub tracker: Tracker,
-    pub waiting_for: Option<u8>,
-    pub current_step: Option<u8>,
+    pub waiting_for: Option<Step>,
+    pub current_step: Option<Step>,
     pub client_hello: Option<HandshakeMessage>,
     pub server_hello: Option<HandshakeMessage>,
     pub tls: Option<TlsParams>,
@@ -92,7 +93,8 @@ pub struct Model {
 impl Model {
     pub fn new() -> Self {
         Self {
-            steps: (1..=9)
+            steps: Step::ALL
+                .into_iter()
                 .map(|step| StepRow {
                     step,
                     status: StepStatus::Pending,
@@ -117,17 +119,17 @@ impl Model {
         model
     }
 
-    pub fn step(&self, step: u8) -> Option<&StepRow> {
-        self.steps.get(usize::from(step.checked_sub(1)?))
+    pub fn step(&self, step: Step) -> Option<&StepRow> {
+        self.steps.get(step.index())
     }
 
-    fn row(&mut self, step: u8) -> Option<&mut StepRow> {
-        self.steps.get_mut(usize::from(step.checked_sub(1)?))
+    fn row(&mut self, step: Step) -> Option<&mut StepRow> {
+        self.steps.get_mut(step.index())
     }
 
     /// Whether the client's certificate actually left: its choice, once step 5 happened.
     pub fn client_certificate_sent(&self) -> Option<bool> {
-        let step5 = self.step(5)?.status;
+        let step5 = self.step(Step::ClientCertificate)?.status;
         matches!(step5, StepStatus::Done | StepStatus::Failed)
             .then_some(self.client_certificate_chosen)
             .flatten()
@@ -141,7 +143,7 @@ impl Model {
     }
 
     /// The step the model would show as "now": the one running or waiting, else the last done.
-    pub fn focus_step(&self) -> u8 {
+    pub fn focus_step(&self) -> Step {
         self.current_step
             .or(self.waiting_for)
             .or_else(|| {
@@ -151,7 +153,7 @@ impl Model {
                     .find(|r| r.status != StepStatus::Pending)
                     .map(|r| r.step)
             })
-            .unwrap_or(1)
+            .unwrap_or(Step::Connect)
     }
 
     pub fn steps_done(&self) -> usize {
@@ -277,7 +279,7 @@ impl Model {
         }
     }
 
-    fn complete_step(&mut self, step: u8, at: u64) {
+    fn complete_step(&mut self, step: Step, at: u64) {
         self.tracker = results::tracker_after(self, step);
         let result = results::step_result(self, step);
         let note = results::step_note(self, step);
@@ -292,7 +294,7 @@ impl Model {
         if self.current_step == Some(step) {
             self.current_step = None;
         }
-        if step == 9 {
+        if step == Step::Close {
             self.outcome = Outcome::Ok;
         }
     }
@@ -309,7 +311,8 @@ impl Model {
         let Some(diagnosis) = self.diagnosis.clone() else {
             return;
         };
-        if diagnosis.step == 4 && self.tracker.certificate_validity != CertificateValidity::Invalid
+        if diagnosis.step == Step::Verify
+            && self.tracker.certificate_validity != CertificateValidity::Invalid
         {
             self.tracker.certificate_validity = CertificateValidity::Invalid;
             self.tracker.certificate_note = Some(diagnosis.message.clone());

@@ -4,28 +4,35 @@ use super::tracker::{CertificateValidity, ConnectionState, EncryptionStatus, Tra
 use super::Model;
 use crate::engine::certinfo::format_time;
 use crate::engine::events::HandshakeMessage;
+use crate::engine::step::Step;
 
 /// The tracker right after `step`, from the tracker before it and the evidence.
-pub fn tracker_after(model: &Model, step: u8) -> Tracker {
+pub fn tracker_after(model: &Model, step: Step) -> Tracker {
     let mut t = model.tracker.clone();
     if !model.run.tls {
         match step {
-            1 | 8 => t.connection_state = ConnectionState::ConnectedPlaintext,
-            9 => t.connection_state = ConnectionState::Closed,
-            _ => {}
+            Step::Connect | Step::Data => t.connection_state = ConnectionState::ConnectedPlaintext,
+            Step::Close => t.connection_state = ConnectionState::Closed,
+            // Skipped on a plaintext connection: nothing changes.
+            Step::Handshake
+            | Step::ServerCertificate
+            | Step::Verify
+            | Step::ClientCertificate
+            | Step::KeyExchange
+            | Step::Encrypted => {}
         }
         t.encryption_status = EncryptionStatus::Off;
         return t;
     }
     match step {
-        2 => {
+        Step::Handshake => {
             t.connection_state = ConnectionState::HandshakeStarted;
             if model.is_tls13() {
                 t.encryption_status = EncryptionStatus::HandshakeEncrypted;
             }
         }
-        3 => t.certificate_validity = CertificateValidity::Received,
-        4 => {
+        Step::ServerCertificate => t.certificate_validity = CertificateValidity::Received,
+        Step::Verify => {
             if model.insecure {
                 t.certificate_note = Some("not verified: --insecure".into());
             } else {
@@ -33,31 +40,34 @@ pub fn tracker_after(model: &Model, step: u8) -> Tracker {
                 t.certificate_validity = CertificateValidity::Verified;
             }
         }
-        6 => {
+        Step::KeyExchange => {
             t.connection_state = ConnectionState::KeysEstablished;
             t.encryption_status = EncryptionStatus::Established;
         }
-        7 => {
+        Step::Encrypted => {
             t.connection_state = ConnectionState::EncryptedAndConnected;
             t.encryption_status = EncryptionStatus::Established;
         }
-        8 => {
+        Step::Data => {
             t.connection_state = ConnectionState::EncryptedAndConnected;
             t.encryption_status = EncryptionStatus::Active;
         }
-        9 => {
+        Step::Close => {
             t.connection_state = ConnectionState::Closed;
             t.encryption_status = EncryptionStatus::Off;
         }
-        _ => {}
+        // TCP connected: the lesson's tracker has no word for it yet; it stays as it was.
+        Step::Connect => {}
+        // The client's certificate changes none of the three variables.
+        Step::ClientCertificate => {}
     }
     t
 }
 
 /// One line: what really happened in `step`.
-pub fn step_result(model: &Model, step: u8) -> String {
+pub fn step_result(model: &Model, step: Step) -> String {
     match step {
-        1 => {
+        Step::Connect => {
             let peer = model.events.iter().rev().find_map(|e| match &e.event {
                 crate::engine::events::Event::TcpConnected { peer, .. } => Some(peer.clone()),
                 _ => None,
@@ -67,7 +77,7 @@ pub fn step_result(model: &Model, step: u8) -> String {
                 peer.unwrap_or_else(|| "the server".into())
             )
         }
-        2 => match &model.server_hello {
+        Step::Handshake => match &model.server_hello {
             Some(HandshakeMessage::ServerHello {
                 version,
                 cipher_suite,
@@ -81,7 +91,7 @@ pub fn step_result(model: &Model, step: u8) -> String {
             }
             _ => "ServerHello received".into(),
         },
-        3 => match model.chain.first() {
+        Step::ServerCertificate => match model.chain.first() {
             Some(leaf) => format!(
                 "{} certificate{}: {} (issued by {})",
                 model.chain.len(),
@@ -91,7 +101,7 @@ pub fn step_result(model: &Model, step: u8) -> String {
             ),
             None => "Certificate received".into(),
         },
-        4 => {
+        Step::Verify => {
             if model.insecure {
                 return "NOT verified: --insecure skips every check".into();
             }
@@ -110,26 +120,30 @@ pub fn step_result(model: &Model, step: u8) -> String {
                 model.verified_name.clone().unwrap_or_default()
             )
         }
-        5 => match (&model.certificate_request, model.client_certificate_chosen) {
-            (None, _) => "Not requested by the server".into(),
-            (Some(_), Some(true)) => format!(
-                "Client certificate sent: {}",
-                short_name(model.client_certificate_subject.as_deref().unwrap_or("?"))
-            ),
-            (Some(_), _) => "Requested by the server, but no client certificate was sent".into(),
-        },
-        6 => {
+        Step::ClientCertificate => {
+            match (&model.certificate_request, model.client_certificate_chosen) {
+                (None, _) => "Not requested by the server".into(),
+                (Some(_), Some(true)) => format!(
+                    "Client certificate sent: {}",
+                    short_name(model.client_certificate_subject.as_deref().unwrap_or("?"))
+                ),
+                (Some(_), _) => {
+                    "Requested by the server, but no client certificate was sent".into()
+                }
+            }
+        }
+        Step::KeyExchange => {
             if model.is_tls13() {
                 "Application traffic keys derived".into()
             } else {
                 "ClientKeyExchange sent; both sides derived the master secret".into()
             }
         }
-        7 => match &model.tls {
+        Step::Encrypted => match &model.tls {
             Some(p) => format!("Finished both ways: {} with {}", p.version, p.cipher_suite),
             None => "Finished both ways".into(),
         },
-        8 => format!(
+        Step::Data => format!(
             "{}{} → {}",
             if model.redis.auth_sent {
                 "AUTH ***, "
@@ -139,7 +153,7 @@ pub fn step_result(model: &Model, step: u8) -> String {
             model.redis.command.clone().unwrap_or_default(),
             short(&model.redis.reply.clone().unwrap_or_default())
         ),
-        9 => {
+        Step::Close => {
             let refused = model.events.iter().any(|e| {
                 matches!(
                     e.event,
@@ -156,15 +170,14 @@ pub fn step_result(model: &Model, step: u8) -> String {
                 "TCP connection closed".into()
             }
         }
-        _ => String::new(),
     }
 }
 
 /// Where the wire differs from the lesson's (TLS 1.2) order, say so on the step.
-pub fn step_note(model: &Model, step: u8) -> Option<String> {
+pub fn step_note(model: &Model, step: Step) -> Option<String> {
     if !model.is_tls13() {
         return match step {
-            4 if model.insecure => Some(
+            Step::Verify if model.insecure => Some(
                 "--insecure: the certificate was received but nothing about it was checked.".into(),
             ),
             _ => None,
@@ -178,17 +191,17 @@ pub fn step_note(model: &Model, step: u8) -> Option<String> {
             .map(|s| format!("{:.1} ms", s.at_us as f64 / 1000.0))
     };
     match step {
-        2 => Some(
+        Step::Handshake => Some(
             "TLS 1.3: the key shares travel in these two hellos, so everything after the \
              ServerHello is already encrypted."
                 .into(),
         ),
-        3 => Some(
+        Step::ServerCertificate => Some(
             "TLS 1.3: the certificate arrived encrypted under the handshake keys; the lesson's \
              TLS 1.2 order sends it in clear."
                 .into(),
         ),
-        5 => model.certificate_request.as_ref().map(|_| {
+        Step::ClientCertificate => model.certificate_request.as_ref().map(|_| {
             let carried = if model.client_certificate_chosen == Some(true) {
                 "its Certificate, CertificateVerify and Finished together"
             } else {
@@ -200,14 +213,14 @@ pub fn step_note(model: &Model, step: u8) -> Option<String> {
                  encrypted record carrying {carried}."
             )
         }),
-        6 => Some(format!(
+        Step::KeyExchange => Some(format!(
             "TLS 1.3: no key-exchange message crosses here; the key shares crossed in step 2 and \
              the application keys were derived when the server's Finished arrived{}.",
             secret_time("SERVER_TRAFFIC_SECRET_0")
                 .map(|t| format!(" (at {t})"))
                 .unwrap_or_default()
         )),
-        7 => Some(if model.certificate_request.is_some() {
+        Step::Encrypted => Some(if model.certificate_request.is_some() {
             "TLS 1.3: the server's Finished was read at step 5, and the client's Finished left in \
              the same encrypted record as its certificate."
                 .into()

@@ -1,5 +1,6 @@
 //! The nine steps of the lesson: their actions (shared words) and what each means.
 
+pub use crate::engine::step::Step;
 use serde::{Deserialize, Serialize};
 
 /// Action names, exactly as the lesson's table and the JSON say them.
@@ -28,18 +29,12 @@ pub const DETAILS: [&str; 9] = [
     "close_notify says goodbye so truncation can be told from an attack",
 ];
 
-pub fn action(step: u8) -> &'static str {
-    ACTIONS
-        .get(usize::from(step.saturating_sub(1)))
-        .copied()
-        .unwrap_or("?")
+pub fn action(step: Step) -> &'static str {
+    ACTIONS[step.index()]
 }
 
-pub fn details(step: u8) -> &'static str {
-    DETAILS
-        .get(usize::from(step.saturating_sub(1)))
-        .copied()
-        .unwrap_or("?")
+pub fn details(step: Step) -> &'static str {
+    DETAILS[step.index()]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

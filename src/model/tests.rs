@@ -4,6 +4,7 @@ use super::steps::StepStatus;
 use super::*;
 use crate::diagnose::ErrorKind;
 use crate::engine::events::*;
+use crate::engine::step::Step;
 
 fn at(t: u64, event: Event) -> Stamped {
     Stamped { at_us: t, event }
@@ -39,12 +40,22 @@ fn server_hello(version: &str) -> Event {
 fn through_step_4(model: &mut Model, version: &str) {
     let events = [
         run_info(true),
-        Event::StepStarted { step: 1 },
-        Event::StepCompleted { step: 1 },
-        Event::StepStarted { step: 2 },
+        Event::StepStarted {
+            step: Step::Connect,
+        },
+        Event::StepCompleted {
+            step: Step::Connect,
+        },
+        Event::StepStarted {
+            step: Step::Handshake,
+        },
         server_hello(version),
-        Event::StepCompleted { step: 2 },
-        Event::StepStarted { step: 3 },
+        Event::StepCompleted {
+            step: Step::Handshake,
+        },
+        Event::StepStarted {
+            step: Step::ServerCertificate,
+        },
         Event::ServerCertificates {
             server_name: "localhost".into(),
             chain: vec![CertificateInfo {
@@ -53,22 +64,24 @@ fn through_step_4(model: &mut Model, version: &str) {
                 ..Default::default()
             }],
         },
-        Event::StepCompleted { step: 3 },
-        Event::StepStarted { step: 4 },
+        Event::StepCompleted {
+            step: Step::ServerCertificate,
+        },
+        Event::StepStarted { step: Step::Verify },
         Event::CertificateVerdict {
             verified: true,
             insecure: false,
             reason: None,
             related_trusted_ca: None,
         },
-        Event::StepCompleted { step: 4 },
+        Event::StepCompleted { step: Step::Verify },
     ];
     for (i, e) in events.into_iter().enumerate() {
         model.apply(at(i as u64 * 10, e));
     }
 }
 
-fn triple(model: &Model, step: u8) -> (String, String, String) {
+fn triple(model: &Model, step: Step) -> (String, String, String) {
     model
         .step(step)
         .unwrap()
@@ -86,9 +99,12 @@ fn t(a: &str, b: &str, c: &str) -> (String, String, String) {
 fn tls12_run_reads_like_the_lessons_table() {
     let mut m = Model::new();
     through_step_4(&mut m, "TLS 1.2");
-    for step in 5..=9 {
-        m.apply(at(1000 + step as u64, Event::StepStarted { step }));
-        if step == 8 {
+    for step in Step::ALL.into_iter().skip(4) {
+        m.apply(at(
+            1000 + u64::from(step.number()),
+            Event::StepStarted { step },
+        ));
+        if step == Step::Data {
             m.apply(at(
                 1100,
                 Event::DataSent {
@@ -105,23 +121,32 @@ fn tls12_run_reads_like_the_lessons_table() {
                 },
             ));
         }
-        m.apply(at(1200 + step as u64, Event::StepCompleted { step }));
+        m.apply(at(
+            1200 + u64::from(step.number()),
+            Event::StepCompleted { step },
+        ));
     }
-    assert_eq!(triple(&m, 3), t("Handshake started", "None", "Received"));
-    assert_eq!(triple(&m, 4), t("Certificate verified", "None", "Verified"));
     assert_eq!(
-        triple(&m, 6),
+        triple(&m, Step::ServerCertificate),
+        t("Handshake started", "None", "Received")
+    );
+    assert_eq!(
+        triple(&m, Step::Verify),
+        t("Certificate verified", "None", "Verified")
+    );
+    assert_eq!(
+        triple(&m, Step::KeyExchange),
         t("Keys established", "Established", "Verified")
     );
     assert_eq!(
-        triple(&m, 8),
+        triple(&m, Step::Data),
         t("Encrypted and connected", "Active", "Verified")
     );
-    assert_eq!(triple(&m, 9), t("Closed", "Off", "Verified"));
+    assert_eq!(triple(&m, Step::Close), t("Closed", "Off", "Verified"));
     assert_eq!(m.outcome, Outcome::Ok);
-    assert_eq!(m.step(8).unwrap().result, "PING → PONG");
+    assert_eq!(m.step(Step::Data).unwrap().result, "PING → PONG");
     assert!(
-        m.step(3).unwrap().note.is_none(),
+        m.step(Step::ServerCertificate).unwrap().note.is_none(),
         "TLS 1.2 follows the lesson's order"
     );
 }
@@ -131,15 +156,15 @@ fn tls13_encrypts_the_handshake_after_server_hello() {
     let mut m = Model::new();
     through_step_4(&mut m, "TLS 1.3");
     assert_eq!(
-        triple(&m, 2),
+        triple(&m, Step::Handshake),
         t("Handshake started", "Handshake encrypted", "Unknown")
     );
     assert_eq!(
-        triple(&m, 3),
+        triple(&m, Step::ServerCertificate),
         t("Handshake started", "Handshake encrypted", "Received")
     );
     assert!(m
-        .step(3)
+        .step(Step::ServerCertificate)
         .unwrap()
         .note
         .as_deref()
@@ -152,9 +177,13 @@ fn a_failed_verification_marks_step_4_invalid_with_its_reason() {
     let mut m = Model::new();
     for (i, e) in [
         run_info(true),
-        Event::StepStarted { step: 3 },
-        Event::StepCompleted { step: 3 },
-        Event::StepStarted { step: 4 },
+        Event::StepStarted {
+            step: Step::ServerCertificate,
+        },
+        Event::StepCompleted {
+            step: Step::ServerCertificate,
+        },
+        Event::StepStarted { step: Step::Verify },
         Event::CertificateVerdict {
             verified: false,
             insecure: false,
@@ -162,7 +191,7 @@ fn a_failed_verification_marks_step_4_invalid_with_its_reason() {
             related_trusted_ca: None,
         },
         Event::Failed(Failure::Tls {
-            step: 4,
+            step: Step::Verify,
             error: "invalid peer certificate: Expired".into(),
             detail: TlsErrorDetail::CertificateExpired {
                 now: Some(2_000_000_000),
@@ -177,9 +206,12 @@ fn a_failed_verification_marks_step_4_invalid_with_its_reason() {
     }
     assert_eq!(m.outcome, Outcome::Failed);
     let d = m.diagnosis.clone().unwrap();
-    assert_eq!((d.kind, d.step), (ErrorKind::CertificateExpired, 4));
+    assert_eq!(
+        (d.kind, d.step),
+        (ErrorKind::CertificateExpired, Step::Verify)
+    );
     assert!(d.explanation.contains("11 days ago"), "{}", d.explanation);
-    assert_eq!(m.step(4).unwrap().status, StepStatus::Failed);
+    assert_eq!(m.step(Step::Verify).unwrap().status, StepStatus::Failed);
     assert_eq!(m.tracker.certificate_validity.to_string(), "Invalid");
     assert!(m
         .tracker
@@ -208,15 +240,15 @@ fn a_late_refusal_under_tls13_belongs_to_step_5() {
             subject: None,
         },
     ));
-    for step in 5..=7 {
+    for step in [Step::ClientCertificate, Step::KeyExchange, Step::Encrypted] {
         m.apply(at(110, Event::StepStarted { step }));
         m.apply(at(111, Event::StepCompleted { step }));
     }
-    m.apply(at(120, Event::StepStarted { step: 8 }));
+    m.apply(at(120, Event::StepStarted { step: Step::Data }));
     m.apply(at(
         130,
         Event::Failed(Failure::Tls {
-            step: 8,
+            step: Step::Data,
             error: "received fatal alert: CertificateRequired".into(),
             detail: TlsErrorDetail::AlertReceived {
                 description: "CertificateRequired".into(),
@@ -225,13 +257,22 @@ fn a_late_refusal_under_tls13_belongs_to_step_5() {
         }),
     ));
     let d = m.diagnosis.clone().unwrap();
-    assert_eq!((d.kind, d.step), (ErrorKind::ClientCertificateRequired, 5));
+    assert_eq!(
+        (d.kind, d.step),
+        (
+            ErrorKind::ClientCertificateRequired,
+            Step::ClientCertificate
+        )
+    );
     assert!(d.explanation.contains("TLS 1.3"));
     assert!(d.evidence.iter().any(|e| e.value.contains("Lab CA")));
-    assert_eq!(m.step(5).unwrap().status, StepStatus::Failed);
-    assert_eq!(m.step(8).unwrap().status, StepStatus::Interrupted);
+    assert_eq!(
+        m.step(Step::ClientCertificate).unwrap().status,
+        StepStatus::Failed
+    );
+    assert_eq!(m.step(Step::Data).unwrap().status, StepStatus::Interrupted);
     assert!(m
-        .step(5)
+        .step(Step::ClientCertificate)
         .unwrap()
         .note
         .as_deref()
@@ -243,28 +284,46 @@ fn a_late_refusal_under_tls13_belongs_to_step_5() {
 fn plaintext_runs_say_nothing_is_encrypted() {
     let mut m = Model::new();
     m.apply(at(0, run_info(false)));
-    m.apply(at(1, Event::StepStarted { step: 1 }));
-    m.apply(at(2, Event::StepCompleted { step: 1 }));
+    m.apply(at(
+        1,
+        Event::StepStarted {
+            step: Step::Connect,
+        },
+    ));
+    m.apply(at(
+        2,
+        Event::StepCompleted {
+            step: Step::Connect,
+        },
+    ));
     m.apply(at(
         3,
         Event::StepSkipped {
-            step: 2,
+            step: Step::Handshake,
             reason: "no TLS".into(),
         },
     ));
-    assert_eq!(triple(&m, 1), t("Connected (plaintext)", "Off", "Unknown"));
-    assert_eq!(m.step(2).unwrap().status, StepStatus::Skipped);
+    assert_eq!(
+        triple(&m, Step::Connect),
+        t("Connected (plaintext)", "Off", "Unknown")
+    );
+    assert_eq!(m.step(Step::Handshake).unwrap().status, StepStatus::Skipped);
 }
 
 #[test]
 fn a_probe_that_meets_redis_turns_silence_into_plaintext_port() {
     let mut m = Model::new();
     m.apply(at(0, run_info(true)));
-    m.apply(at(1, Event::StepStarted { step: 2 }));
+    m.apply(at(
+        1,
+        Event::StepStarted {
+            step: Step::Handshake,
+        },
+    ));
     m.apply(at(
         2,
         Event::Failed(Failure::Timeout {
-            step: 2,
+            step: Step::Handshake,
             partial: 0,
         }),
     ));
@@ -283,7 +342,10 @@ fn a_probe_that_meets_redis_turns_silence_into_plaintext_port() {
         }),
     ));
     let d = m.diagnosis.clone().unwrap();
-    assert_eq!((d.kind, d.step), (ErrorKind::PlaintextPort, 2));
+    assert_eq!(
+        (d.kind, d.step),
+        (ErrorKind::PlaintextPort, Step::Handshake)
+    );
     assert!(d.fix.contains("tls-port"));
 }
 

@@ -2,6 +2,7 @@
 
 use super::Reporter;
 use crate::engine::events::{Event, Stamped};
+use crate::engine::step::Step;
 use crate::model::steps::{self, StepStatus};
 use crate::model::{Model, Outcome};
 use serde_json::{json, Value};
@@ -24,7 +25,7 @@ impl<W: Write> JsonReporter<W> {
 }
 
 /// The `step` object: the row as it stands, with the tracker after it.
-pub fn step_object(model: &Model, step: u8, at_us: u64) -> Value {
+pub fn step_object(model: &Model, step: Step, at_us: u64) -> Value {
     let row = model.step(step);
     json!({
         "type": "step",
@@ -95,6 +96,19 @@ pub fn summary_object(model: &Model) -> Value {
 }
 
 impl<W: Write> Reporter for JsonReporter<W> {
+    fn preamble(&mut self, p: &super::record::Preamble) -> std::io::Result<()> {
+        self.line(&json!({
+            "type": "scenario",
+            "at_us": 0,
+            "name": p.name,
+            "title": p.title,
+            "summary": p.summary,
+            "lesson": p.lesson,
+            "redis_conf": p.redis_conf,
+            "server": p.server,
+        }))
+    }
+
     fn event(&mut self, model: &Model, stamped: &Stamped) -> std::io::Result<()> {
         match &stamped.event {
             Event::StepCompleted { step } | Event::StepSkipped { step, .. } => {
@@ -104,7 +118,7 @@ impl<W: Write> Reporter for JsonReporter<W> {
             Event::StepStarted { .. } => Ok(()),
             Event::Failed(_) => {
                 // The step the failure belongs to, and any step it interrupted, as they now stand.
-                let rows: Vec<u8> = model
+                let rows: Vec<Step> = model
                     .steps
                     .iter()
                     .filter(|r| matches!(r.status, StepStatus::Failed | StepStatus::Interrupted))

@@ -10,6 +10,8 @@ use crate::model::Model;
 
 /// A headless output: told about each event after the model has applied it, then the end.
 pub trait Reporter {
+    /// Before a scenario's trace: what it is and the server's configuration.
+    fn preamble(&mut self, preamble: &record::Preamble) -> std::io::Result<()>;
     fn event(&mut self, model: &Model, event: &Stamped) -> std::io::Result<()>;
     fn finish(&mut self, model: &Model) -> std::io::Result<()>;
 }

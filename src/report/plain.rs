@@ -2,6 +2,7 @@
 
 use super::Reporter;
 use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo, Stamped};
+use crate::engine::step::Step;
 use crate::model::steps::{self, StepStatus};
 use crate::model::{Model, Outcome};
 use std::io::Write;
@@ -62,6 +63,20 @@ impl<W: Write> PlainReporter<W> {
 }
 
 impl<W: Write> Reporter for PlainReporter<W> {
+    fn preamble(&mut self, p: &super::record::Preamble) -> std::io::Result<()> {
+        writeln!(self.out, "scenario {}: {}", p.name, p.title)?;
+        for line in wrap(&p.lesson, 96) {
+            writeln!(self.out, "  {line}")?;
+        }
+        if !p.redis_conf.is_empty() {
+            writeln!(self.out, "  redis.conf:")?;
+            for line in &p.redis_conf {
+                writeln!(self.out, "    {line}")?;
+            }
+        }
+        writeln!(self.out)
+    }
+
     fn event(&mut self, model: &Model, stamped: &Stamped) -> std::io::Result<()> {
         match &stamped.event {
             Event::RunStarted(info) => {
@@ -108,7 +123,7 @@ impl<W: Write> Reporter for PlainReporter<W> {
             Event::StepSkipped { step, reason } => {
                 let title = format!("[{step}/9] {} — skipped", steps::action(*step));
                 writeln!(self.out, "{}", self.paint(Tone::Dim, &title))?;
-                if *step == 2 {
+                if *step == Step::Handshake {
                     self.para("– ", reason, Some(Tone::Warn))?;
                 }
             }
@@ -300,12 +315,12 @@ impl<W: Write> Reporter for PlainReporter<W> {
 }
 
 impl<W: Write> PlainReporter<W> {
-    fn step_end(&mut self, model: &Model, step: u8) -> std::io::Result<()> {
+    fn step_end(&mut self, model: &Model, step: Step) -> std::io::Result<()> {
         let Some(row) = model.step(step) else {
             return Ok(());
         };
         // --insecure: step 4 "happened", but nothing was verified; it is not a success mark.
-        let unverified = step == 4 && model.insecure && row.status == StepStatus::Done;
+        let unverified = step == Step::Verify && model.insecure && row.status == StepStatus::Done;
         let mark = if unverified {
             "! "
         } else if row.status == StepStatus::Done {

@@ -66,7 +66,7 @@ pub async fn run_until(
         stop_lab(lab).await.ok();
         return Err(interrupted());
     }
-    let target = match crate::cli::target::build(&scenario.connect_args(&lab)) {
+    let target = match crate::target::build(&scenario.target_spec(&lab)) {
         Ok(t) => t,
         Err(e) => {
             stop_lab(lab).await.ok();
@@ -74,7 +74,7 @@ pub async fn run_until(
         }
     };
     let model = tokio::select! {
-        model = crate::cli::run::run_to_model(&target) => model,
+        model = crate::runner::run_to_model(&target) => model,
         _ = until_cancelled(&mut cancel) => {
             stop_lab(lab).await.ok();
             return Err(interrupted());

@@ -8,6 +8,7 @@ pub use check::{run as run_scenario, run_all, run_all_until, Checked};
 
 use crate::errors::UsageError;
 use crate::lab::{LabOptions, ServerChoice};
+use crate::target::TargetSpec;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -98,7 +99,7 @@ pub enum ExpectedOutcome {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Expect {
     pub outcome: ExpectedOutcome,
-    pub step: Option<u8>,
+    pub step: Option<crate::engine::step::Step>,
     pub kind: Option<crate::diagnose::ErrorKind>,
 }
 
@@ -159,18 +160,9 @@ fn validate(s: &Scenario, origin: &str, text: &str) -> Result<(), UsageError> {
         ("client.sni", s.client.sni.as_ref()),
     ] {
         if let Some(host) = host {
-            if let Err(e) = crate::cli::target::check_host(host, field) {
+            if let Err(e) = crate::target::check_host(host, field) {
                 return bad(field, &e.problem, &e.hint);
             }
-        }
-    }
-    if let Some(step) = s.expect.step {
-        if !(1..=9).contains(&step) {
-            return bad(
-                "expect.step",
-                "a step is 1 to 9",
-                "the step the failure belongs to",
-            );
         }
     }
     if s.expect.outcome == ExpectedOutcome::Failed
@@ -268,16 +260,16 @@ impl Scenario {
         }
     }
 
-    /// The `connect` flags this scenario's client uses against `lab`.
-    pub fn connect_args(&self, lab: &crate::lab::Lab) -> crate::cli::args::ConnectArgs {
-        self.client.connect_args(lab)
+    /// What this scenario's client connects to: `lab`, with the client's settings.
+    pub fn target_spec(&self, lab: &crate::lab::Lab) -> TargetSpec {
+        self.client.target_spec(lab)
     }
 }
 
 impl ClientSpec {
-    /// The `connect` flags this client uses against `lab` (the default client is the lesson's:
-    /// by name, trusting the lab CA, with the lab's client certificate).
-    pub fn connect_args(&self, lab: &crate::lab::Lab) -> crate::cli::args::ConnectArgs {
+    /// What this client connects to against `lab`, as `connect` flags would say it (the default
+    /// client is the lesson's: by name, trusting the lab CA, with the lab's client certificate).
+    pub fn target_spec(&self, lab: &crate::lab::Lab) -> TargetSpec {
         let files = &lab.files;
         let c = self;
         let (cert, key) = match c.certificate {
@@ -300,7 +292,7 @@ impl ClientSpec {
             Trust::OtherCa => Some(files.other_ca_cert.clone()),
             Trust::System => None,
         };
-        crate::cli::args::ConnectArgs {
+        TargetSpec {
             host: Some(c.host.clone()),
             port: Some(lab.port.to_string()),
             tls: c.tls,
@@ -312,7 +304,7 @@ impl ClientSpec {
             user: c.user.clone(),
             pass: c.password.clone(),
             tls_version: c.tls_version.clone(),
-            timeout: c.timeout.to_string(),
+            timeout: Some(c.timeout.to_string()),
             command: c.command.clone(),
             ..Default::default()
         }

@@ -6,6 +6,7 @@ use super::quiz::Quiz;
 use super::session::ScenarioCard;
 use super::theme::Theme;
 use crate::engine::events::{Event, Stamped};
+use crate::engine::step::Step;
 use crate::model::steps::StepStatus;
 use crate::model::tracker::ConnectionState;
 use crate::model::{Model, Outcome};
@@ -105,7 +106,8 @@ pub struct App {
     pub mode: Mode,
     /// The live model: everything the run has told us.
     pub model: Model,
-    /// Looking back: the step whose end is on screen (0: before step 1).
+    /// Looking back: the checkpoint on screen, as the number of steps it comes after (0: before
+    /// step 1, N: right after step N).
     pub look_back: Option<u8>,
     looked: Option<Model>,
     pub autoplay: bool,
@@ -137,7 +139,7 @@ pub struct App {
     /// A fresh session is being opened (a lab starting).
     pub opening: bool,
     /// The step whose permit was already given, so a double press does not skip a step.
-    released: Option<u8>,
+    released: Option<Step>,
 }
 
 impl App {
@@ -248,7 +250,7 @@ impl App {
     /// Why the Redis console cannot open now (`None`: it can).
     pub fn console_unavailable(&self) -> Option<String> {
         let model = &self.model;
-        let status = |step: u8| model.step(step).map(|r| r.status);
+        let status = |step: Step| model.step(step).map(|r| r.status);
         if self.is_replay() {
             return Some("a replay has no connection: the console needs a live run".into());
         }
@@ -263,8 +265,8 @@ impl App {
                 "no TLS on this run: the console works only over an encrypted channel".into(),
             );
         }
-        if status(8) != Some(StepStatus::Done) {
-            return Some(if model.waiting_for == Some(8) {
+        if status(Step::Data) != Some(StepStatus::Done) {
+            return Some(if model.waiting_for == Some(Step::Data) {
                 "the Redis console opens once step 8 is done: press space to run step 8 first"
                     .into()
             } else {
@@ -272,8 +274,10 @@ impl App {
                     .into()
             });
         }
-        if !matches!(status(9), Some(StepStatus::Pending | StepStatus::Waiting))
-            || model.tracker.connection_state != ConnectionState::EncryptedAndConnected
+        if !matches!(
+            status(Step::Close),
+            Some(StepStatus::Pending | StepStatus::Waiting)
+        ) || model.tracker.connection_state != ConnectionState::EncryptedAndConnected
         {
             return Some("the channel is closing (step 9): the console is off".into());
         }
@@ -331,7 +335,7 @@ pub fn last_reached(model: &Model) -> u8 {
         .steps
         .iter()
         .filter(|r| r.tracker_after.is_some() || r.status == StepStatus::Failed)
-        .map(|r| r.step)
+        .map(|r| r.step.number())
         .max()
         .unwrap_or(0)
 }
@@ -339,7 +343,7 @@ pub fn last_reached(model: &Model) -> u8 {
 /// How many events make up the run up to the end of `step` (0: up to the first step).
 pub fn end_of_step(events: &[Stamped], step: u8) -> usize {
     let ends = |e: &Event| match e {
-        Event::StepCompleted { step: s } | Event::StepSkipped { step: s, .. } => *s == step,
+        Event::StepCompleted { step: s } | Event::StepSkipped { step: s, .. } => s.number() == step,
         _ => false,
     };
     let starts = |e: &Event| matches!(e, Event::StepStarted { .. });

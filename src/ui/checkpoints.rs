@@ -3,6 +3,7 @@
 //! The last two rows say which step they follow ("Final (8)", "Closed (9)"), so the grid reads
 //! in step order.
 
+use crate::engine::step::Step;
 use crate::model::steps::StepStatus;
 use crate::model::tracker::{EncryptionStatus, Tracker};
 use crate::model::{Model, Outcome};
@@ -28,7 +29,7 @@ pub fn start(model: &Model) -> Tracker {
 }
 
 /// The tracker right after `step`, if that step has ended.
-pub fn after(model: &Model, step: u8) -> Option<Tracker> {
+pub fn after(model: &Model, step: Step) -> Option<Tracker> {
     let row = model.step(step)?;
     match row.status {
         StepStatus::Done | StepStatus::Skipped | StepStatus::Failed => row.tracker_after.clone(),
@@ -40,11 +41,11 @@ pub fn after(model: &Model, step: u8) -> Option<Tracker> {
 /// 8 ("Final ✗": where a failed run ended); "Closed (9)" is the connection after step 9.
 pub fn checkpoints(model: &Model) -> Vec<Checkpoint> {
     let failed = model.outcome == Outcome::Failed;
-    let reached = |step: u8| after(model, step);
+    let reached = |step: Step| after(model, step);
     let final_tracker = if failed {
         Some(model.tracker.clone())
     } else {
-        reached(8)
+        reached(Step::Data)
     };
     vec![
         Checkpoint {
@@ -53,15 +54,15 @@ pub fn checkpoints(model: &Model) -> Vec<Checkpoint> {
         },
         Checkpoint {
             label: "After 3",
-            tracker: reached(3),
+            tracker: reached(Step::ServerCertificate),
         },
         Checkpoint {
             label: "After 4",
-            tracker: reached(4),
+            tracker: reached(Step::Verify),
         },
         Checkpoint {
             label: "After 6",
-            tracker: reached(6),
+            tracker: reached(Step::KeyExchange),
         },
         Checkpoint {
             label: if failed { "Final ✗" } else { FINAL },
@@ -69,7 +70,7 @@ pub fn checkpoints(model: &Model) -> Vec<Checkpoint> {
         },
         Checkpoint {
             label: CLOSED,
-            tracker: if failed { None } else { reached(9) },
+            tracker: if failed { None } else { reached(Step::Close) },
         },
     ]
 }
@@ -81,7 +82,7 @@ mod tests {
 
     #[test]
     fn final_is_the_working_connection_and_after_9_the_close() {
-        let model = model_after(&fixture("tls13-mutual-ok"), 9);
+        let model = model_after(&fixture("tls13-mutual-ok"), Step::Close);
         let cps = checkpoints(&model);
         let triple = |i: usize| cps[i].tracker.as_ref().map(|t| t.triple());
         let t = |a: &str, b: &str, c: &str| Some((a.into(), b.into(), c.into()));
@@ -113,7 +114,7 @@ mod tests {
 
     #[test]
     fn a_failed_run_ends_in_failed_and_later_checkpoints_stay_empty() {
-        let model = model_after(&fixture("untrusted-ca"), 9);
+        let model = model_after(&fixture("untrusted-ca"), Step::Close);
         let cps = checkpoints(&model);
         assert!(cps[1].tracker.is_some(), "step 3 was reached");
         assert!(cps[3].tracker.is_none(), "step 6 never happened");

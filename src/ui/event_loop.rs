@@ -9,24 +9,24 @@ use super::session::{LiveSession, Opener, Source, UiOptions};
 use super::theme::Theme;
 use super::views;
 use crate::engine::events::{Failure, Stamped};
-use crate::engine::pace::{EventSink, Pace, Stepper};
+use crate::engine::pace::{Pace, Stepper};
 use crate::errors::UsageError;
 use crate::model::Outcome;
+use crate::runner::Run;
+use crate::signals::{HangUp, Termination};
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use std::time::Duration;
-use tokio::sync::mpsc::UnboundedReceiver;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// A run in progress against a live session.
 struct LiveRun {
     session: LiveSession,
     stepper: Stepper,
-    events: Option<UnboundedReceiver<Stamped>>,
-    engine: JoinHandle<bool>,
+    /// `None` once the run's story is complete.
+    run: Option<Run>,
 }
 
 struct Loop {
@@ -84,17 +84,8 @@ pub async fn run(
 }
 
 async fn recv_live(live: &mut Option<LiveRun>) -> Option<Stamped> {
-    match live.as_mut().and_then(|l| l.events.as_mut()) {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn hung_up(signal: &mut Option<tokio::signal::unix::Signal>) {
-    match signal {
-        Some(s) => {
-            s.recv().await;
-        }
+    match live.as_mut().and_then(|l| l.run.as_mut()) {
+        Some(run) => run.next_event().await,
         None => std::future::pending().await,
     }
 }
@@ -129,10 +120,9 @@ impl Loop {
         let mut next_tick = Instant::now();
         let mut ticking = false;
         // Ctrl-C arrives as a key in raw mode; SIGTERM (or SIGINT from elsewhere) ends us too.
-        let mut signals = crate::cli::run::Termination::install();
+        let mut signals = Termination::install();
         // The terminal went away (window closed, tmux killed): stop the lab all the same.
-        let mut hangup =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        let mut hangup = HangUp::install();
         loop {
             if self.repaint {
                 terminal.clear().map_err(terminal_error)?;
@@ -170,8 +160,8 @@ impl Loop {
                         Some(stamped) => {
                             self.app.apply(stamped);
                             // Take whatever else is already there before drawing.
-                            if let Some(rx) = self.live.as_mut().and_then(|l| l.events.as_mut()) {
-                                while let Ok(more) = rx.try_recv() {
+                            if let Some(run) = self.live.as_mut().and_then(|l| l.run.as_mut()) {
+                                while let Some(more) = run.try_next() {
                                     self.app.apply(more);
                                 }
                             }
@@ -190,7 +180,7 @@ impl Loop {
                     next_tick = Instant::now() + Duration::from_millis(self.app.autoplay_ms());
                 },
                 _ = signals.wait() => return Ok(()),
-                _ = hung_up(&mut hangup) => return Ok(()),
+                _ = hangup.wait() => return Ok(()),
             }
         }
     }
@@ -278,15 +268,11 @@ impl Loop {
                     self.app.status = Some(format!("notice: {notice}"));
                 }
                 let (pace, stepper) = Pace::manual();
-                let (sink, events) = EventSink::channel();
-                let target = session.target.clone();
-                let engine =
-                    tokio::spawn(async move { crate::engine::run(&target, pace, sink).await });
+                let run = Run::start(session.target.clone(), pace);
                 self.live = Some(LiveRun {
                     session,
                     stepper,
-                    events: Some(events),
-                    engine,
+                    run: Some(run),
                 });
             }
             Err(message) => {
@@ -303,8 +289,8 @@ impl Loop {
 
     /// The engine has finished: the run's story is complete.
     fn run_ended(&mut self) {
-        if let Some(run) = self.live.as_mut() {
-            run.events = None;
+        if let Some(live) = self.live.as_mut() {
+            live.run = None;
         }
         let cancelled = matches!(self.app.model.failure, Some(Failure::Cancelled { .. }));
         if let Some(path) = &self.options.record {
@@ -337,18 +323,13 @@ impl Loop {
         let LiveRun {
             session,
             stepper,
-            events,
-            mut engine,
+            run,
         } = run;
         drop(stepper);
         // A waiting engine stops at once; one blocked on the network is cut off.
-        if tokio::time::timeout(Duration::from_secs(1), &mut engine)
-            .await
-            .is_err()
-        {
-            engine.abort();
+        if let Some(run) = run {
+            run.stop(Duration::from_secs(1)).await;
         }
-        drop(events);
         // Stopping a lab waits for its server to exit: not on the async threads.
         let _ = tokio::task::spawn_blocking(move || drop(session)).await;
     }

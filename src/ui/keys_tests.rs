@@ -1,6 +1,7 @@
 //! Key handling, as the lesson uses it: pure, without a terminal.
 
 use super::*;
+use crate::engine::step::Step;
 use crate::model::Model;
 use crate::ui::app::{end_of_step, last_reached, masked_input, Origin};
 use crate::ui::session::ScenarioCard;
@@ -48,11 +49,14 @@ fn space_right_and_n_ask_for_the_next_step() {
 #[test]
 fn a_permit_is_given_once_per_waiting_step() {
     let mut a = mid();
-    assert_eq!(a.model.waiting_for, Some(5));
+    assert_eq!(a.model.waiting_for, Some(Step::ClientCertificate));
     assert!(a.take_permit(), "the engine waits for step 5");
     assert!(!a.take_permit(), "a second press must not skip step 6");
     assert!(a.why_no_step().contains("still running"));
-    let mut done = app(model_after(&fixture("tls13-mutual-ok"), 9), Mode::Table);
+    let mut done = app(
+        model_after(&fixture("tls13-mutual-ok"), Step::Close),
+        Mode::Table,
+    );
     assert!(!done.take_permit());
     assert!(done.why_no_step().contains("run is over"));
 }
@@ -183,14 +187,17 @@ fn the_console_opens_only_between_step_8_and_step_9() {
         model_after_presses(&fixture("tls13-mutual-ok"), 7),
         Mode::Wire,
     );
-    assert_eq!(a.model.waiting_for, Some(8));
+    assert_eq!(a.model.waiting_for, Some(Step::Data));
     assert!(!a.console_ready());
     handle_key(&mut a, ch(':'));
     assert!(a.console.is_none());
     let status = a.status.clone().unwrap_or_default();
     assert!(status.contains("press space to run step 8"), "{status}");
     // The run is over: no console either.
-    let mut a = app(model_after(&fixture("tls13-mutual-ok"), 9), Mode::Wire);
+    let mut a = app(
+        model_after(&fixture("tls13-mutual-ok"), Step::Close),
+        Mode::Wire,
+    );
     handle_key(&mut a, ch(':'));
     assert!(a.console.is_none());
     assert!(a.status.as_deref().unwrap_or("").contains("run is over"));
@@ -202,7 +209,7 @@ fn the_console_sends_while_the_engine_holds_before_step_9() {
         model_after_presses(&fixture("tls13-mutual-ok"), 8),
         Mode::Wire,
     );
-    assert_eq!(a.model.waiting_for, Some(9));
+    assert_eq!(a.model.waiting_for, Some(Step::Close));
     handle_key(&mut a, ch(':'));
     assert_eq!(a.console.as_deref(), Some(""));
     for c in "SET greeting \"hello world\"".chars() {
@@ -223,7 +230,7 @@ fn the_console_sends_while_the_engine_holds_before_step_9() {
     assert!(a.console.is_none());
     // The channel closed while the console was open: the command is not sent, and it says so.
     handle_key(&mut a, ch(':'));
-    a.model = model_after(&fixture("tls13-mutual-ok"), 9);
+    a.model = model_after(&fixture("tls13-mutual-ok"), Step::Close);
     handle_key(&mut a, ch('X'));
     assert_eq!(handle_key(&mut a, key(KeyCode::Enter)), Action::None);
     assert!(a.console.is_none());
@@ -336,7 +343,7 @@ fn a_replay_has_no_scenarios_and_no_console() {
 
 #[test]
 fn end_of_step_cuts_the_events_where_the_step_ends() {
-    let events = model_after(&fixture("tls13-mutual-ok"), 9).events;
+    let events = model_after(&fixture("tls13-mutual-ok"), Step::Close).events;
     let cut = end_of_step(&events, 4);
     let m = Model::from_events(&events[..cut]);
     assert_eq!(last_reached(&m), 4);

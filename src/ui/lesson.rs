@@ -1,6 +1,7 @@
 //! The lesson's texts (`assets/lesson.toml`), embedded in the binary: step explanations, key
 //! moments, the quiz, the concept snapshot and the transcript's frame.
 
+use crate::engine::step::Step;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -29,9 +30,9 @@ pub struct Sample {
     pub explanation: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct StepText {
-    pub step: u8,
+    pub step: Step,
     pub action: String,
     /// What the step is about, for the table's explanation box and the transcript.
     pub explain: String,
@@ -45,9 +46,9 @@ pub struct StepText {
     pub will_tls13: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Moment {
-    pub step: u8,
+    pub step: Step,
     pub title: String,
     pub text: String,
     /// The scenario that shows it ("" for none).
@@ -114,7 +115,7 @@ impl Lesson {
         LESSON.get_or_init(|| Lesson::parse(SOURCE).unwrap_or_default())
     }
 
-    pub fn step(&self, step: u8) -> Option<&StepText> {
+    pub fn step(&self, step: Step) -> Option<&StepText> {
         self.steps.iter().find(|s| s.step == step)
     }
 }
@@ -129,7 +130,7 @@ mod tests {
         let lesson = Lesson::parse(SOURCE).unwrap();
         assert_eq!(lesson.steps.len(), 9);
         for (i, step) in lesson.steps.iter().enumerate() {
-            assert_eq!(usize::from(step.step), i + 1);
+            assert_eq!(step.step.index(), i);
             // The lesson and the model speak the same words.
             assert_eq!(step.action, ACTIONS[i]);
             assert!(!step.explain.is_empty() && !step.will.is_empty());
@@ -143,7 +144,6 @@ mod tests {
         assert!(lesson.quiz.iter().filter(|q| q.kind == "failure").count() >= 3);
         assert!(lesson.key_moments.len() >= 3);
         for m in &lesson.key_moments {
-            assert!((1..=9).contains(&m.step), "{}", m.title);
             assert_eq!(
                 m.what_if.is_empty(),
                 m.what_if_text.is_empty(),
@@ -195,7 +195,8 @@ mod tests {
     #[test]
     fn key_moments_come_in_step_order_keeping_the_file_order_within_a_step() {
         let raw: Lesson = toml::from_str(SOURCE).unwrap();
-        let expected: Vec<&str> = (1..=9)
+        let expected: Vec<&str> = Step::ALL
+            .into_iter()
             .flat_map(|step| {
                 raw.key_moments
                     .iter()

@@ -65,7 +65,7 @@ pub fn with_waits(events: &[Stamped]) -> Vec<Stamped> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::events::RunInfo;
+    use crate::engine::events::{RunInfo, Step};
 
     fn at(event: Event) -> Stamped {
         Stamped { at_us: 0, event }
@@ -88,15 +88,25 @@ mod tests {
     fn each_reveal_is_one_step() {
         let events = vec![
             at(Event::RunStarted(RunInfo::default())),
-            at(Event::StepStarted { step: 1 }),
+            at(Event::StepStarted {
+                step: Step::Connect,
+            }),
             at(Event::TcpConnected {
                 peer: "p".into(),
                 local: "l".into(),
             }),
-            at(Event::StepCompleted { step: 1 }),
-            at(Event::Waiting { step: 2 }),
-            at(Event::StepStarted { step: 2 }),
-            at(Event::StepCompleted { step: 2 }),
+            at(Event::StepCompleted {
+                step: Step::Connect,
+            }),
+            at(Event::Waiting {
+                step: Step::Handshake,
+            }),
+            at(Event::StepStarted {
+                step: Step::Handshake,
+            }),
+            at(Event::StepCompleted {
+                step: Step::Handshake,
+            }),
         ];
         let mut replay = Replay::new(&events);
         assert_eq!(kinds(replay.reveal()), ["run", "wait1"]);

@@ -5,6 +5,7 @@ use super::app::{App, Mode, Origin};
 use super::replay::Replay;
 use super::theme::Theme;
 use crate::engine::events::Stamped;
+use crate::engine::step::Step;
 use crate::model::Model;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -41,8 +42,8 @@ pub fn model_after_presses(events: &[Stamped], presses: usize) -> Model {
 }
 
 /// The model once step `step` has ended (or the run has, if it ends before).
-pub fn model_after(events: &[Stamped], step: u8) -> Model {
-    model_after_presses(events, usize::from(step))
+pub fn model_after(events: &[Stamped], step: Step) -> Model {
+    model_after_presses(events, usize::from(step.number()))
 }
 
 /// The clock the snapshots use: 2026-11-28 12:00 UTC, inside the fixtures' certificates.

@@ -4,6 +4,7 @@
 use super::app::{App, Mode};
 use super::keys::handle_key;
 use super::testing::{app, fixture, model_after, model_after_presses, render};
+use crate::engine::step::Step;
 use crate::model::Model;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
@@ -17,11 +18,11 @@ fn mid() -> Model {
 }
 
 fn success() -> Model {
-    model_after(&fixture("tls13-mutual-ok"), 9)
+    model_after(&fixture("tls13-mutual-ok"), Step::Close)
 }
 
 fn failure() -> Model {
-    model_after(&fixture("untrusted-ca"), 9)
+    model_after(&fixture("untrusted-ca"), Step::Close)
 }
 
 fn snap(name: &str, a: &App, w: u16, h: u16) {
@@ -103,23 +104,23 @@ fn large_terminal_layouts() {
 
 #[test]
 fn other_runs() {
-    let late = model_after(&fixture("missing-client-cert"), 9);
+    let late = model_after(&fixture("missing-client-cert"), Step::Close);
     snap(
         "missing_client_cert_table",
         &app(late, Mode::Table),
         100,
         30,
     );
-    let refused = model_after(&fixture("refused"), 9);
+    let refused = model_after(&fixture("refused"), Step::Close);
     snap("refused_table", &app(refused, Mode::Table), 80, 24);
-    let tls12 = model_after(&fixture("tls12-mutual-ok"), 9);
+    let tls12 = model_after(&fixture("tls12-mutual-ok"), Step::Close);
     snap("tls12_tracker", &app(tls12.clone(), Mode::Tracker), 80, 30);
     snap("tls12_flow", &app(tls12, Mode::Flow), 100, 40);
 }
 
 #[test]
 fn insecure_is_loud() {
-    let model = model_after(&fixture("insecure"), 9);
+    let model = model_after(&fixture("insecure"), Step::Close);
     let a = app(model, Mode::Certs);
     let text = render(&a, 80, 24).backend().to_string();
     assert!(text.contains("INSECURE"), "{text}");

@@ -86,9 +86,13 @@ pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
             model.redis.reply.clone().unwrap_or_default()
         ),
         Outcome::Failed => {
-            let step = model.diagnosis.as_ref().map(|d| d.step).unwrap_or(0);
+            let at = model
+                .diagnosis
+                .as_ref()
+                .map(|d| format!(" at step {}", d.step))
+                .unwrap_or_default();
             format!(
-                "The run stopped at step {step}. The steps after it never happened, so nothing after that point crossed the network."
+                "The run stopped{at}. The steps after it never happened, so nothing after that point crossed the network."
             )
         }
         Outcome::Running => "The run is still going: the transcript will grow.".into(),
@@ -215,11 +219,12 @@ pub fn markdown(model: &Model, scenario: Option<&str>, generated: &str) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::step::Step;
     use crate::ui::testing::{fixture, model_after};
 
     #[test]
     fn a_successful_run_reads_step_by_step() {
-        let model = model_after(&fixture("tls13-mutual-ok"), 9);
+        let model = model_after(&fixture("tls13-mutual-ok"), Step::Close);
         let ps = paragraphs(&model, Some("mutual-tls13"));
         let headings: Vec<_> = ps.iter().filter_map(|p| p.heading.clone()).collect();
         assert_eq!(headings.len(), 9);
@@ -234,7 +239,7 @@ mod tests {
 
     #[test]
     fn a_failed_run_explains_the_failure_and_stops() {
-        let model = model_after(&fixture("untrusted-ca"), 9);
+        let model = model_after(&fixture("untrusted-ca"), Step::Close);
         let ps = paragraphs(&model, None);
         let failed: Vec<_> = ps.iter().filter(|p| p.failed).collect();
         assert_eq!(failed.len(), 1);
@@ -253,7 +258,7 @@ mod tests {
 
     #[test]
     fn the_markdown_handout_has_the_tables_and_no_secrets() {
-        let model = model_after(&fixture("tls13-mutual-ok"), 9);
+        let model = model_after(&fixture("tls13-mutual-ok"), Step::Close);
         let md = markdown(&model, None, "2026-11-28 12:00 UTC");
         assert!(md.starts_with("# TLS encryption in Redis — transcript"));
         assert!(md.contains("| Final (8) | Encrypted and connected | Active | Verified |"));

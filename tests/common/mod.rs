@@ -3,10 +3,12 @@
 #![allow(dead_code)]
 
 use std::time::Duration;
-use tlsviz::engine::config::{self, TlsOptions, TlsVersions};
+use tlsviz::engine::config::TlsVersions;
+use tlsviz::engine::step::Step;
 use tlsviz::engine::Target;
 use tlsviz::lab::{Lab, LabOptions, ServerChoice};
 use tlsviz::model::Model;
+use tlsviz::target::{self, TlsOptions};
 
 /// The server the tests run against. With TLSVIZ_REQUIRE_REDIS=1 (CI) a missing redis-server is
 /// a failure, never a silent skip.
@@ -68,7 +70,7 @@ pub fn target(lab: &Lab, client: &Client) -> Target {
                 Some(files.client_key.clone()),
             )
         };
-        config::load(&TlsOptions {
+        target::load::load(&TlsOptions {
             cacert: Some(if client.trust_other_ca {
                 files.other_ca_cert.clone()
             } else {
@@ -97,11 +99,12 @@ pub fn target(lab: &Lab, client: &Client) -> Target {
 
 /// Run the real engine in auto mode and fold every event into a model (as the CLI does).
 pub async fn run(target: &Target) -> Model {
-    tlsviz::cli::run::run_to_model(target).await
+    tlsviz::runner::run_to_model(target).await
 }
 
 /// The tracker after `step` as the lesson's table writes it.
 pub fn tracker_after(model: &Model, step: u8) -> (String, String, String) {
+    let step = Step::from_number(step).expect("a step from 1 to 9");
     model
         .step(step)
         .and_then(|r| r.tracker_after.clone())

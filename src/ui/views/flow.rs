@@ -3,6 +3,7 @@
 
 use super::{clip, mode_title, panel, tail};
 use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo};
+use crate::engine::step::Step;
 use crate::model::steps;
 use crate::model::Model;
 use crate::ui::app::{App, Mode};
@@ -91,7 +92,7 @@ fn arrow<'a>(direction: Direction, label: &str, style: Style, w: usize, t: &Them
     ])
 }
 
-fn step_rule<'a>(step: u8, w: usize, t: &Theme) -> Line<'a> {
+fn step_rule<'a>(step: Step, w: usize, t: &Theme) -> Line<'a> {
     let label = format!(" step {step} · {} ", steps::action(step));
     let fill = w.saturating_sub(label.chars().count() + 3);
     Line::from(Span::styled(

@@ -52,16 +52,16 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         if model.events.is_empty() {
             0
         } else {
-            model.focus_step()
+            model.focus_step().number()
         }
     )));
     match model.outcome {
         Outcome::Ok => spans.push(Span::styled(" ✓ success", t.good())),
         Outcome::Failed => {
-            let long = format!(
-                " ✗ failed at step {}",
-                model.diagnosis.as_ref().map(|d| d.step).unwrap_or(0)
-            );
+            let long = match &model.diagnosis {
+                Some(d) => format!(" ✗ failed at step {}", d.step),
+                None => " ✗ failed".to_string(),
+            };
             // On a narrow screen the short form: the step is already in "step N/9".
             let used: usize = spans.iter().map(|s| super::width_of(&s.content)).sum();
             let text = if used + super::width_of(&long) <= usize::from(area.width) {
@@ -157,12 +157,13 @@ fn pad(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::step::Step;
     use crate::ui::app::Mode;
     use crate::ui::testing::{app, fixture, model_after};
 
     #[test]
     fn banners_fit_the_width_without_cutting_a_word() {
-        let mut a = app(model_after(&fixture("insecure"), 9), Mode::Table);
+        let mut a = app(model_after(&fixture("insecure"), Step::Close), Mode::Table);
         a.look_back = Some(0);
         for width in [80u16, 100, 120, 200] {
             let lines = banners(&a, width);

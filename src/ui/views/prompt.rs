@@ -1,5 +1,6 @@
 //! The line above the footer: what space will do next, or what just happened.
 
+use crate::engine::step::Step;
 use crate::model::steps;
 use crate::model::Outcome;
 use crate::ui::app::App;
@@ -51,7 +52,10 @@ fn prompt(app: &App, width: usize) -> (String, ratatui::style::Style) {
             return (
                 format!(
                     " ✓ done: {}. r runs it again · s another scenario · 9 the transcript",
-                    model.step(8).map(|r| r.result.as_str()).unwrap_or_default()
+                    model
+                        .step(Step::Data)
+                        .map(|r| r.result.as_str())
+                        .unwrap_or_default()
                 ),
                 t.good(),
             )
@@ -60,8 +64,8 @@ fn prompt(app: &App, width: usize) -> (String, ratatui::style::Style) {
             let (step, kind) = model
                 .diagnosis
                 .as_ref()
-                .map(|d| (d.step, d.kind.to_string()))
-                .unwrap_or((0, "failed".into()));
+                .map(|d| (d.step.to_string(), d.kind.to_string()))
+                .unwrap_or(("?".into(), "failed".into()));
             return (
                 format!(
                     " ✗ step {step} failed: {kind} · {} · r runs it again",
@@ -89,7 +93,7 @@ fn prompt(app: &App, width: usize) -> (String, ratatui::style::Style) {
             .unwrap_or_default();
         let mut text = format!(" ⏸ press space: step {step} will {will}");
         // The console's hint when it fits; the footer names it too.
-        if step == 9 && app.console_ready() {
+        if step == Step::Close && app.console_ready() {
             for hint in [" · : Redis console", " · : console"] {
                 if super::width_of(&text) + super::width_of(hint) <= width {
                     text.push_str(hint);

@@ -3,7 +3,7 @@
 //! failed step's diagnosis beneath. With room, the tracker's checkpoints below it.
 
 use super::{cell, clip, labelled, mode_title, panel, wrap};
-use crate::model::steps::{self, StepStatus};
+use crate::model::steps::{self, Step, StepStatus};
 use crate::model::{Model, Outcome};
 use crate::ui::app::{App, Mode};
 use crate::ui::lesson::Lesson;
@@ -137,7 +137,7 @@ fn table_lines<'a>(app: &App, model: &Model, width: u16, note_budget: u16) -> Ve
     }
     let order = focus
         .into_iter()
-        .chain((1..=9).filter(|s| Some(*s) != focus));
+        .chain(Step::ALL.into_iter().filter(|s| Some(*s) != focus));
     for step in order {
         if let Some(note) = model.step(step).and_then(|r| r.note.clone()) {
             let n = wrap(&note, width.saturating_sub(12)).len();

@@ -3,6 +3,7 @@
 
 use super::{cell, labelled_clipped, mode_title, panel, window};
 use crate::engine::events::HandshakeMessage;
+use crate::engine::step::Step;
 use crate::model::steps::StepStatus;
 use crate::model::tracker::Tracker;
 use crate::model::{Model, Outcome};
@@ -255,7 +256,7 @@ pub fn client_certificate_words(model: &Model) -> String {
         Some(true) => format!("sent: {}", subject()),
         Some(false) => "asked for; none sent".into(),
         None if model.outcome == Outcome::Failed => {
-            let step5 = model.step(5).map(|r| r.status);
+            let step5 = model.step(Step::ClientCertificate).map(|r| r.status);
             if matches!(
                 step5,
                 Some(StepStatus::Pending | StepStatus::Waiting) | None
@@ -280,18 +281,18 @@ mod tests {
 
     #[test]
     fn the_client_certificate_is_sent_only_once_step_5_happened() {
-        let stopped = model_after(&fixture("untrusted-ca"), 9);
+        let stopped = model_after(&fixture("untrusted-ca"), Step::Close);
         assert!(stopped.certificate_request.is_some());
         assert_eq!(
             client_certificate_words(&stopped),
             "asked for; the run stopped before step 5"
         );
         let waiting = model_after_presses(&fixture("tls13-mutual-ok"), 4);
-        assert_eq!(waiting.waiting_for, Some(5));
+        assert_eq!(waiting.waiting_for, Some(Step::ClientCertificate));
         assert!(client_certificate_words(&waiting).starts_with("asked for; step 5 will send O="));
-        let done = model_after(&fixture("tls13-mutual-ok"), 9);
+        let done = model_after(&fixture("tls13-mutual-ok"), Step::Close);
         assert!(client_certificate_words(&done).starts_with("sent: O="));
-        let none = model_after(&fixture("missing-client-cert"), 9);
+        let none = model_after(&fixture("missing-client-cert"), Step::Close);
         assert_eq!(client_certificate_words(&none), "asked for; none sent");
     }
 }

@@ -329,11 +329,12 @@ fn escape(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::step::Step;
     use crate::ui::testing::{fixture, model_after};
 
     #[test]
     fn the_command_is_paired_with_the_record_that_carried_it() {
-        let model = model_after(&fixture("tls13-mutual-ok"), 8);
+        let model = model_after(&fixture("tls13-mutual-ok"), Step::Data);
         let rows = rows(&model);
         let carrier: Vec<_> = rows.iter().filter(|r| r.command.is_some()).collect();
         assert_eq!(carrier.len(), 1);
@@ -347,7 +348,10 @@ mod tests {
     #[test]
     fn a_cut_summary_ends_in_an_ellipsis_inside_the_panel() {
         use crate::ui::testing::{app, render};
-        let a = app(model_after(&fixture("tls13-mutual-ok"), 9), Mode::Wire);
+        let a = app(
+            model_after(&fixture("tls13-mutual-ok"), Step::Close),
+            Mode::Wire,
+        );
         let terminal = render(&a, 80, 24);
         let text = terminal.backend().to_string();
         let row = text

@@ -1,186 +1,7 @@
-//! From `connect` flags to a checked [`Target`]: every problem is a one-line `UsageError`.
+//! Parsing what the user typed: ports, hosts, timeouts, redis:// URIs.
 
-use super::args::ConnectArgs;
-use crate::engine::config::{self, TlsOptions, TlsVersions};
-use crate::engine::Target;
 use crate::errors::UsageError;
 use std::time::Duration;
-
-pub const DEFAULT_HOST: &str = "127.0.0.1";
-pub const DEFAULT_PORT: u16 = 6379;
-
-pub fn build(args: &ConnectArgs) -> Result<Target, UsageError> {
-    let mut host = None;
-    let mut port = None;
-    let mut tls = args.tls;
-    let mut user = args.user.clone();
-    let mut pass = args.pass.clone();
-    let mut db = None;
-    if let Some(uri) = &args.uri {
-        let parsed = parse_uri(uri)?;
-        tls |= parsed.tls;
-        host = Some(parsed.host);
-        port = parsed.port;
-        user = user.or(parsed.user);
-        pass = pass.or(parsed.pass);
-        db = parsed.db;
-    }
-    if let Some(h) = &args.host {
-        host = Some(check_host(h, "-h")?);
-    }
-    if let Some(n) = &args.db {
-        db = Some(n.trim().parse::<u32>().map_err(|_| {
-            UsageError::new(
-                format!("-n {n}"),
-                "not a database number",
-                "e.g. -n 0 (the default) or -n 3",
-            )
-        })?);
-    }
-    if let Some(p) = &args.port {
-        port = Some(parse_port(p)?);
-    }
-    let host = host.unwrap_or_else(|| DEFAULT_HOST.to_string());
-    let port = port.unwrap_or(DEFAULT_PORT);
-    let timeout = parse_timeout(&args.timeout)?;
-    let versions = match args.tls_version.as_deref() {
-        None => TlsVersions::Both,
-        Some("1.2") => TlsVersions::Only12,
-        Some("1.3") => TlsVersions::Only13,
-        Some(other) => {
-            return Err(UsageError::new(
-                format!("--tls-version {other}"),
-                "unknown TLS version",
-                "use 1.2 or 1.3 (older versions are insecure and not supported)",
-            ))
-        }
-    };
-    let (server_name, name_flag) = match &args.sni {
-        Some(sni) => (check_host(sni, "--sni")?, "--sni"),
-        None => (crate::engine::bare_host(&host).to_string(), "-h"),
-    };
-    // The name must also be one TLS can carry and check (not `1.2.3`, not `foo.123`).
-    if tls && rustls::pki_types::ServerName::try_from(server_name.clone()).is_err() {
-        return Err(UsageError::new(
-            format!("{name_flag} {server_name}"),
-            "not a name TLS can check a certificate against",
-            "use the server's DNS name or a full IP address",
-        ));
-    }
-    let keylog = args.keylog.clone().or_else(|| {
-        std::env::var_os("SSLKEYLOGFILE")
-            .filter(|v| !v.is_empty())
-            .map(Into::into)
-    });
-    let material = if tls {
-        Some(config::load(&TlsOptions {
-            cacert: args.cacert.clone(),
-            cacertdir: args.cacertdir.clone(),
-            cert: args.cert.clone(),
-            key: args.key.clone(),
-            insecure: args.insecure,
-            versions,
-            keylog,
-        })?)
-    } else {
-        None
-    };
-    if let Some(flag) = args.command.first().filter(|c| c.starts_with('-')) {
-        return Err(UsageError::new(
-            flag.clone(),
-            "unknown option",
-            "see tlsviz connect --help; options go before the Redis command",
-        ));
-    }
-    let command = if args.command.is_empty() {
-        vec!["PING".to_string()]
-    } else {
-        args.command.clone()
-    };
-    Ok(Target {
-        host,
-        port,
-        server_name,
-        tls: material,
-        user,
-        password: pass,
-        db,
-        command,
-        timeout,
-    })
-}
-
-/// Things worth saying before the run that do not stop it.
-pub fn warnings(args: &ConnectArgs) -> Vec<String> {
-    let tls = args.tls
-        || args
-            .uri
-            .as_deref()
-            .is_some_and(|u| u.starts_with("rediss://"));
-    let tls_flags = args.cacert.is_some()
-        || args.cacertdir.is_some()
-        || args.cert.is_some()
-        || args.key.is_some()
-        || args.insecure
-        || args.sni.is_some()
-        || args.tls_version.is_some();
-    let mut out = Vec::new();
-    const OPTIONS: &[&str] = &[
-        "--plain",
-        "--json",
-        "--record",
-        "--theme",
-        "--tls",
-        "--sni",
-        "--cacert",
-        "--cacertdir",
-        "--cert",
-        "--key",
-        "--insecure",
-        "--user",
-        "--pass",
-        "--tls-version",
-        "--timeout",
-        "--keylog",
-        "--repeat",
-    ];
-    if let Some(flag) = args
-        .command
-        .iter()
-        .skip(1)
-        .find(|a| OPTIONS.contains(&a.split('=').next().unwrap_or(a)))
-    {
-        out.push(format!(
-            "{flag} comes after the command, so it is sent to Redis as an argument (as redis-cli \
-             would): put options before the command"
-        ));
-    }
-    if !tls && tls_flags {
-        out.push(
-            "TLS options were given without --tls: they are ignored and this connection is \
-             PLAINTEXT (as redis-cli would do). Add --tls to use them."
-                .to_string(),
-        );
-    }
-    if args.user.is_some()
-        && args.pass.is_none()
-        && !args.uri.as_deref().is_some_and(|u| u.contains('@'))
-    {
-        out.push(
-            "--user without a password is not used: AUTH needs one (-a, or REDISCLI_AUTH); the \
-             connection stays the default user"
-                .to_string(),
-        );
-    }
-    if tls && args.insecure {
-        out.push(
-            "--insecure: the server's certificate will NOT be verified; anyone in the path could \
-             impersonate the server."
-                .to_string(),
-        );
-    }
-    out
-}
 
 pub fn parse_port(text: &str) -> Result<u16, UsageError> {
     let input = format!("-p {text}");
@@ -277,16 +98,16 @@ pub fn parse_timeout(text: &str) -> Result<Duration, UsageError> {
 }
 
 #[derive(Debug)]
-struct ParsedUri {
-    tls: bool,
-    host: String,
-    port: Option<u16>,
-    user: Option<String>,
-    pass: Option<String>,
-    db: Option<u32>,
+pub(super) struct ParsedUri {
+    pub(super) tls: bool,
+    pub(super) host: String,
+    pub(super) port: Option<u16>,
+    pub(super) user: Option<String>,
+    pub(super) pass: Option<String>,
+    pub(super) db: Option<u32>,
 }
 
-fn parse_uri(text: &str) -> Result<ParsedUri, UsageError> {
+pub(super) fn parse_uri(text: &str) -> Result<ParsedUri, UsageError> {
     // Never echo a password back: the input shown is the URI with its password masked.
     let shown = mask_uri_password(text);
     let input = format!("-u {shown}");

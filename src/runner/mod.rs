@@ -1,0 +1,135 @@
+//! The one loop that runs the engine and folds its events: used by `connect`, the lesson,
+//! `check`, the scenarios and the TUI alike.
+//!
+//! A [`Run`] owns the engine's task and its event stream. Dropping it stops the engine, so a
+//! cancelled `check` or a TUI that quits leaves no connection behind.
+
+use crate::engine::events::{Event, Failure, Stamped, Step};
+use crate::engine::pace::{EventSink, Pace};
+use crate::engine::{self, Target};
+use crate::model::Model;
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
+
+/// One connection in progress.
+pub struct Run {
+    events: UnboundedReceiver<Stamped>,
+    engine: Option<JoinHandle<bool>>,
+    /// Our own handle on the run's clock, for the one event the engine cannot tell: a cancel.
+    /// Dropped once the engine is done, so the stream ends after its last event.
+    own_sink: Option<EventSink>,
+}
+
+impl Run {
+    /// Start the engine on `target`, paced by `pace` (auto, or manual with its `Stepper`).
+    pub fn start(target: Target, pace: Pace) -> Run {
+        let (sink, events) = EventSink::channel();
+        let own_sink = Some(sink.clone());
+        let engine = tokio::spawn(async move { engine::run(&target, pace, sink).await });
+        Run {
+            events,
+            engine: Some(engine),
+            own_sink,
+        }
+    }
+
+    /// The next event, in order; `None` once the engine is done and every event it sent was
+    /// delivered.
+    pub async fn next_event(&mut self) -> Option<Stamped> {
+        loop {
+            let engine = &mut self.engine;
+            tokio::select! {
+                // Events first: the ones queued before the engine ended are the end of its story.
+                biased;
+                event = self.events.recv() => return event,
+                _ = finished(engine) => {
+                    self.engine = None;
+                    self.own_sink = None;
+                }
+            }
+        }
+    }
+
+    /// An event that is already waiting, without waiting for one.
+    pub fn try_next(&mut self) -> Option<Stamped> {
+        self.events.try_recv().ok()
+    }
+
+    /// Stop the engine now (Ctrl-C, SIGTERM): the events it sent are still delivered, then a
+    /// `Cancelled` failure at `step`, then the end of the stream.
+    pub fn cancel(&mut self, step: Step) {
+        if let Some(engine) = self.engine.take() {
+            engine.abort();
+        }
+        if let Some(own) = self.own_sink.take() {
+            own.emit(Event::Failed(Failure::Cancelled { step }));
+        }
+    }
+
+    /// Give a run whose pacing was cancelled (its `Stepper` dropped) `grace` to end by itself,
+    /// then cut it off: a waiting engine stops at once, one blocked on the network does not.
+    pub async fn stop(mut self, grace: Duration) {
+        if let Some(engine) = self.engine.as_mut() {
+            if tokio::time::timeout(grace, &mut *engine).await.is_err() {
+                engine.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if let Some(engine) = &self.engine {
+            engine.abort();
+        }
+    }
+}
+
+/// Resolves when the engine's task ends; never once it has.
+async fn finished(engine: &mut Option<JoinHandle<bool>>) {
+    match engine {
+        Some(handle) => {
+            let _ = handle.await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Run one connection in auto mode, folding every event into a model and showing each to
+/// `on_event` as it arrives. When `stop` resolves (Ctrl-C, SIGTERM) the run is cancelled at the
+/// step it was in; the events so far and the cancel are still folded and shown.
+pub async fn fold<F>(target: Target, stop: F, mut on_event: impl FnMut(&Model, &Stamped)) -> Model
+where
+    F: Future<Output = ()>,
+{
+    let mut run = Run::start(target, Pace::Auto);
+    let mut model = Model::new();
+    let mut cancelled = false;
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            event = run.next_event() => {
+                let Some(event) = event else { break };
+                model.apply(event.clone());
+                on_event(&model, &event);
+            }
+            _ = &mut stop, if !cancelled => {
+                cancelled = true;
+                let step = model
+                    .current_step
+                    .or(model.waiting_for)
+                    .unwrap_or_else(|| model.focus_step());
+                run.cancel(step);
+            }
+        }
+    }
+    model
+}
+
+/// Run one connection in auto mode with no output. Dropping the future (a cancelled `check`)
+/// stops its engine too.
+pub async fn run_to_model(target: &Target) -> Model {
+    fold(target.clone(), std::future::pending(), |_, _| {}).await
+}
