@@ -3,6 +3,7 @@
 //! Data flows one way: [`engine`] → events → [`model`] → views ([`report`], [`ui`]).
 
 pub mod cli;
+pub mod crosscheck;
 pub mod diagnose;
 pub mod engine;
 pub mod errors;
