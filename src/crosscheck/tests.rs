@@ -63,6 +63,11 @@ fn crosscheck_redis_cli_handshake_failures_keep_openssl_words() {
         redis_cli("", closed, 1),
         failed("Error: Server closed the connection")
     );
+    let reset = "Error: Connection reset by peer\n";
+    assert_eq!(
+        redis_cli("", reset, 1),
+        failed("Error: Connection reset by peer")
+    );
     let suites = "Could not negotiate a TLS connection: Error while setting cypher suites\n";
     assert_eq!(
         redis_cli("", suites, 1),
