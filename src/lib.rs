@@ -13,6 +13,7 @@
 //! ```
 
 pub mod cli;
+pub mod crosscheck;
 pub mod diagnose;
 pub mod engine;
 pub mod errors;

@@ -1,0 +1,151 @@
+//! The second opinion: what an OpenSSL-based client (redis-cli, hiredis, redis-py …) on this
+//! machine decides with the user's trust settings. tlsviz's own verdict is rustls's; users come
+//! because their OpenSSL client fails, and the two can disagree (a CA folder without
+//! `openssl rehash`, a DER CA file, an intermediate as the trust anchor …).
+//!
+//! Prefers the real `redis-cli` on PATH, else `openssl s_client` made to decide like it.
+//! Plaintext specs are `skipped`: there is no TLS decision to compare, and nothing is run.
+//! Self-contained: depends on nothing above the engine.
+
+mod argv;
+mod child;
+mod classify;
+mod outcome;
+mod spec;
+#[cfg(test)]
+mod tests;
+
+pub use classify::{classify, ToolOutput};
+pub use outcome::{CrossCheck, Tool, Verdict};
+pub use spec::{CrossCheckSpec, TlsVersionChoice};
+
+use child::Ran;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The programs that can give the second opinion, found on a PATH.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tools {
+    pub redis_cli: Option<PathBuf>,
+    pub openssl: Option<PathBuf>,
+}
+
+impl Tools {
+    /// Looks on this process's PATH.
+    pub fn discover() -> Self {
+        Self::discover_in(&std::env::var_os("PATH").unwrap_or_default())
+    }
+
+    /// Looks on the given PATH value (testable without touching the process environment).
+    pub fn discover_in(path: &OsStr) -> Self {
+        Self {
+            redis_cli: find_program(path, "redis-cli"),
+            openssl: find_program(path, "openssl"),
+        }
+    }
+
+    /// Only this tool, if it was found (forces the openssl fallback, for example).
+    pub fn only(&self, tool: Tool) -> Self {
+        match tool {
+            Tool::RedisCli => Self {
+                redis_cli: self.redis_cli.clone(),
+                openssl: None,
+            },
+            Tool::Openssl => Self {
+                redis_cli: None,
+                openssl: self.openssl.clone(),
+            },
+        }
+    }
+}
+
+fn find_program(path: &OsStr, name: &str) -> Option<PathBuf> {
+    std::env::split_paths(path)
+        // An empty PATH entry means the current folder; a tool picked up from there would be a
+        // surprise, so only absolute folders count.
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Cross-check with the tools on this process's PATH.
+pub async fn run(spec: &CrossCheckSpec) -> CrossCheck {
+    run_with_tools(spec, &Tools::discover()).await
+}
+
+/// Cross-check with the given tools: redis-cli if present, else openssl. Bounded by
+/// `spec.timeout`; dropping the future kills the child.
+pub async fn run_with_tools(spec: &CrossCheckSpec, tools: &Tools) -> CrossCheck {
+    let started = Instant::now();
+    let elapsed_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let plain = |verdict| CrossCheck {
+        by: None,
+        version: None,
+        verdict,
+        reason: None,
+        command: String::new(),
+        elapsed_ms: 0,
+    };
+    if !spec.tls {
+        return plain(Verdict::Skipped);
+    }
+    let invocation = match (&tools.redis_cli, &tools.openssl) {
+        (Some(redis_cli), _) => argv::redis_cli(redis_cli, spec),
+        (None, Some(openssl)) => argv::openssl(openssl, spec),
+        (None, None) => return plain(Verdict::Unavailable),
+    };
+    let tool = invocation.tool;
+    let deadline = started + spec.timeout;
+    // The version question runs alongside, so it costs no time.
+    let (version, ran) = tokio::join!(
+        child::version(tool, &invocation.program, deadline),
+        child::run(&invocation, deadline)
+    );
+    let (verdict, reason) = match ran {
+        Ran::Finished(out) => classify(
+            tool,
+            &ToolOutput {
+                stdout: &out.stdout,
+                stderr: &out.stderr,
+                exit_code: out.exit_code,
+                sent: &invocation.sent,
+            },
+        ),
+        Ran::TimedOut => (
+            Verdict::Failed,
+            Some(format!("no answer within {}", seconds(spec.timeout))),
+        ),
+        Ran::NotStarted(e) => (
+            Verdict::Unavailable,
+            Some(format!("could not start {}: {e}", tool.program())),
+        ),
+    };
+    CrossCheck {
+        by: Some(tool),
+        version,
+        verdict,
+        reason: reason.map(|r| mask(&r, spec.password.as_deref())),
+        command: invocation.display,
+        elapsed_ms: elapsed_ms(),
+    }
+}
+
+/// "1 s", "0.5 s".
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
+
+/// Belt and braces: a reason is the tool's words, but a server could echo what it was sent.
+fn mask(text: &str, password: Option<&str>) -> String {
+    match password {
+        Some(p) if !p.is_empty() => text.replace(p, "***"),
+        _ => text.to_string(),
+    }
+}
