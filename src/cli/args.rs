@@ -127,6 +127,9 @@ pub struct ConnectArgs {
     /// Append TLS secrets to FILE (NSS key log format, for Wireshark). SSLKEYLOGFILE works too.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+    /// Do not ask the machine's redis-cli (or openssl) for a second opinion.
+    #[arg(long = "no-cross-check")]
+    pub no_cross_check: bool,
     /// Connect N times in one process (soak test); prints one summary line per 100.
     #[arg(long, value_name = "N")]
     pub repeat: Option<u32>,

@@ -120,6 +120,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     let (target, lab) = (session.target, session.lab);
     let model = drive(
         target,
+        None,
         face,
         args.output.record.as_deref(),
         Some(&label),

@@ -2,7 +2,9 @@
 
 use super::args::{ConnectArgs, OutputArgs, ReplayArgs};
 use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
+use crate::crosscheck::CrossCheckSpec;
 use crate::engine::events::Failure;
+use crate::engine::pace::Pace;
 use crate::engine::Target;
 use crate::errors::UsageError;
 use crate::model::{Model, Outcome};
@@ -54,22 +56,51 @@ fn reporter(face: Face) -> Box<dyn Reporter + Send> {
     }
 }
 
-/// Run one connection in auto mode and show it headless.
+/// Plain output held back until the run is over, so a disagreement with the second opinion
+/// can be its first line.
+#[derive(Clone, Default)]
+struct HeldOutput(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for HeldOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.lock() {
+            Ok(mut held) => held.extend_from_slice(buf),
+            Err(poisoned) => poisoned.into_inner().extend_from_slice(buf),
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Run one connection in auto mode and show it headless; with `cross_check`, the second
+/// opinion runs beside it and is part of the run's story.
 pub async fn drive(
     target: Target,
+    cross_check: Option<CrossCheckSpec>,
     face: Face,
     record: Option<&Path>,
     label: Option<&str>,
     preamble: Option<&Preamble>,
     stop: &mut Termination,
 ) -> Model {
-    let mut out = reporter(face);
+    let held = (face == Face::Plain && cross_check.is_some()).then(HeldOutput::default);
+    let mut out: Box<dyn Reporter + Send> = match &held {
+        Some(held) => Box::new(PlainReporter::new(held.clone(), color_wanted())),
+        None => reporter(face),
+    };
     // A closed stdout (| head) must not stop the run or its clean-up.
     let mut output_ok = true;
     if let Some(p) = preamble {
         output_ok = out.preamble(p).is_ok();
     }
-    let model = runner::fold(target, stop.wait(), |model, event| {
+    let mut run = runner::Run::start(target, Pace::Auto);
+    if let Some(spec) = cross_check {
+        run = run.with_cross_check(spec);
+    }
+    let model = runner::fold(run, stop.wait(), |model, event| {
         if output_ok && out.event(model, event).is_err() {
             output_ok = false;
         }
@@ -77,6 +108,20 @@ pub async fn drive(
     .await;
     if output_ok {
         let _ = out.finish(&model);
+    }
+    if let Some(held) = held {
+        if let Some(line) = crate::diagnose::opinion::compare(&model).and_then(|c| c.disagreement) {
+            for part in crate::report::plain::wrap(&format!("! {line}"), 100) {
+                say!("{part}");
+            }
+            say!();
+        }
+        let bytes = match held.0.lock() {
+            Ok(held) => held.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        use std::io::Write as _;
+        let _ = std::io::stdout().write_all(&bytes);
     }
     if let Some(path) = record {
         if let Err(e) = crate::report::record::write_with(path, label, preamble, &model.events) {
@@ -147,8 +192,10 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         };
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
+    let cross_check = (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
     let model = drive(
         target,
+        cross_check,
         face,
         args.output.record.as_deref(),
         None,

@@ -1,8 +1,8 @@
 //! The command lines: redis-cli with the user's own flags, or `openssl s_client` made to decide
 //! the way redis-cli (hiredis) does. Secrets never go into argv.
 
-use super::outcome::Tool;
 use super::spec::{CrossCheckSpec, TlsVersionChoice};
+use crate::engine::opinion::Tool;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;

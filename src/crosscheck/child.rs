@@ -2,7 +2,7 @@
 //! reaped before we return, and killed (SIGKILL via `kill_on_drop`) if our future is dropped.
 
 use super::argv::Invocation;
-use super::outcome::Tool;
+use crate::engine::opinion::Tool;
 use std::path::Path;
 use std::process::Stdio;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};

@@ -1,6 +1,6 @@
 //! Turning what redis-cli or openssl printed into a verdict and the tool's own reason. Pure.
 
-use super::outcome::{Tool, Verdict};
+use crate::engine::opinion::{Tool, Verdict};
 
 /// What a finished child left behind.
 #[derive(Debug, Clone, Copy)]

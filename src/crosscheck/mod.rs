@@ -10,13 +10,13 @@
 mod argv;
 mod child;
 mod classify;
-mod outcome;
+
 mod spec;
 #[cfg(test)]
 mod tests;
 
+pub use crate::engine::opinion::{CrossCheck, Tool, Verdict};
 pub use classify::{classify, ToolOutput};
-pub use outcome::{CrossCheck, Tool, Verdict};
 pub use spec::{CrossCheckSpec, TlsVersionChoice};
 
 use child::Ran;

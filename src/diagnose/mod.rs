@@ -2,6 +2,7 @@
 //! a plain explanation and a concrete fix.
 
 mod builder;
+pub mod opinion;
 mod rules;
 mod tls;
 

@@ -118,6 +118,8 @@ pub enum Event {
     Failed(Failure),
     /// A probe made after a failure to find out what the port speaks.
     Probe(ProbeResult),
+    /// The second opinion: what the machine's OpenSSL-based client decided with the same flags.
+    CrossCheck(super::opinion::CrossCheck),
 }
 
 /// The target and options of a run, minus every secret.

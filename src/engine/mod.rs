@@ -7,6 +7,7 @@ pub mod decrypt;
 pub mod events;
 mod flow;
 pub mod hooks;
+pub mod opinion;
 pub mod pace;
 mod plain;
 pub mod probe;

@@ -65,8 +65,9 @@ impl Step {
 }
 
 impl std::fmt::Display for Step {
+    /// The plain number, honouring width and alignment (`{:<2}` in tables).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.number())
+        std::fmt::Display::fmt(&self.number(), f)
     }
 }
 
@@ -106,6 +107,7 @@ mod tests {
     #[test]
     fn serialized_as_the_plain_number() {
         assert_eq!(serde_json::to_string(&Step::Verify).unwrap(), "4");
+        assert_eq!(format!("[{:<2}]", Step::Verify), "[4 ]");
         assert_eq!(serde_json::from_str::<Step>("9").unwrap(), Step::Close);
         let err = serde_json::from_str::<Step>("12").unwrap_err().to_string();
         assert!(err.contains("steps are 1 to 9"), "{err}");

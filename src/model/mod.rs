@@ -84,6 +84,8 @@ pub struct Model {
     pub redis: RedisExchange,
     pub failure: Option<Failure>,
     pub probe: Option<ProbeResult>,
+    /// The second opinion (OpenSSL-based redis-cli with the same flags), once it answered.
+    pub cross_check: Option<crate::engine::opinion::CrossCheck>,
     pub diagnosis: Option<Diagnosis>,
     pub outcome: Outcome,
     /// Every event so far, in order: the model's memory for look-back and recordings.
@@ -269,6 +271,7 @@ impl Model {
             )),
             Event::Closed { .. } => {}
             Event::Failed(failure) => self.fail(failure, at),
+            Event::CrossCheck(check) => self.cross_check = Some(check),
             Event::Probe(probe) => {
                 self.probe = Some(probe);
                 // The probe can change the verdict (a silent port that answers plain PING).

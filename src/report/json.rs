@@ -92,6 +92,21 @@ pub fn summary_object(model: &Model) -> Value {
         "tracker": model.tracker,
         "steps_completed": model.steps.iter().filter(|r| r.status == StepStatus::Done).count(),
         "duration_us": model.events.last().map(|e| e.at_us).unwrap_or(0),
+        "cross_check": model.cross_check.as_ref().map(|c| {
+            let comparison = crate::diagnose::opinion::compare(model);
+            json!({
+                "by": c.by,
+                "version": c.version,
+                "verdict": c.verdict,
+                "reason": c.reason,
+                "command": c.command,
+                "agrees": comparison.as_ref().and_then(|c| c.agrees),
+            })
+        }),
+        "warnings": crate::diagnose::opinion::compare(model)
+            .and_then(|c| c.disagreement)
+            .into_iter()
+            .collect::<Vec<_>>(),
     })
 }
 

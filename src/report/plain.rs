@@ -2,6 +2,7 @@
 
 use super::Reporter;
 use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo, Stamped};
+use crate::engine::opinion::{CrossCheck, Tool, Verdict};
 use crate::engine::step::Step;
 use crate::model::steps::{self, StepStatus};
 use crate::model::{Model, Outcome};
@@ -253,7 +254,7 @@ impl<W: Write> Reporter for PlainReporter<W> {
                     Some(Tone::Warn),
                 )?;
             }
-            Event::Failed(_) | Event::Probe(_) => {}
+            Event::Failed(_) | Event::Probe(_) | Event::CrossCheck(_) => {}
         }
         Ok(())
     }
@@ -310,7 +311,42 @@ impl<W: Write> Reporter for PlainReporter<W> {
             }
             _ => writeln!(self.out, "run incomplete")?,
         }
+        if let Some(check) = &model.cross_check {
+            self.para("", &cross_check_line(check), Some(Tone::Dim))?;
+        }
+        if let Some(line) = crate::diagnose::opinion::compare(model).and_then(|c| c.disagreement) {
+            self.para("! ", &line, Some(Tone::Bad))?;
+        }
         self.out.flush()
+    }
+}
+
+/// The second opinion in one line: who, what it decided, and its own words.
+pub fn cross_check_line(check: &CrossCheck) -> String {
+    let who = match (check.by, &check.version) {
+        (Some(tool), Some(version)) if tool == Tool::RedisCli => format!("redis-cli {version}"),
+        (Some(_), Some(version)) => format!("openssl s_client ({version})"),
+        (Some(tool), None) => tool.program().to_string(),
+        (None, _) => "OpenSSL".to_string(),
+    };
+    let reason = check
+        .reason
+        .as_deref()
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
+    match check.verdict {
+        Verdict::Ok => {
+            format!("second opinion: {who} with the same flags connects (PING answered){reason}")
+        }
+        Verdict::Failed => format!("second opinion: {who} with the same flags FAILS{reason}"),
+        Verdict::Unavailable => match check.by {
+            Some(_) => format!("second opinion: unavailable ({who} could not run{reason})"),
+            None => "second opinion: unavailable (neither redis-cli nor openssl is installed)"
+                .to_string(),
+        },
+        Verdict::Skipped => {
+            "second opinion: skipped (a plaintext connection has no TLS to judge)".to_string()
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! A [`Run`] owns the engine's task and its event stream. Dropping it stops the engine, so a
 //! cancelled `check` or a TUI that quits leaves no connection behind.
 
+use crate::crosscheck::{self, CrossCheckSpec};
 use crate::engine::events::{Event, Failure, Stamped, Step};
 use crate::engine::pace::{EventSink, Pace};
 use crate::engine::{self, Target};
@@ -20,6 +21,8 @@ pub struct Run {
     /// Our own handle on the run's clock, for the one event the engine cannot tell: a cancel.
     /// Dropped once the engine is done, so the stream ends after its last event.
     own_sink: Option<EventSink>,
+    /// The second opinion running beside the engine; its event ends the stream if it is last.
+    cross_check: Option<JoinHandle<()>>,
 }
 
 impl Run {
@@ -32,7 +35,21 @@ impl Run {
             events,
             engine: Some(engine),
             own_sink,
+            cross_check: None,
         }
+    }
+
+    /// Also ask the machine's OpenSSL-based client (redis-cli, else openssl) for its verdict
+    /// with the same flags, beside the engine so it adds little wall time. It is bounded by
+    /// the spec's timeout; its child process dies with this run.
+    pub fn with_cross_check(mut self, spec: CrossCheckSpec) -> Run {
+        if let Some(sink) = self.own_sink.clone() {
+            self.cross_check = Some(tokio::spawn(async move {
+                let check = crosscheck::run(&spec).await;
+                sink.emit(Event::CrossCheck(check));
+            }));
+        }
+        self
     }
 
     /// The next event, in order; `None` once the engine is done and every event it sent was
@@ -63,6 +80,9 @@ impl Run {
         if let Some(engine) = self.engine.take() {
             engine.abort();
         }
+        if let Some(check) = self.cross_check.take() {
+            check.abort();
+        }
         if let Some(own) = self.own_sink.take() {
             own.emit(Event::Failed(Failure::Cancelled { step }));
         }
@@ -84,6 +104,9 @@ impl Drop for Run {
         if let Some(engine) = &self.engine {
             engine.abort();
         }
+        if let Some(check) = &self.cross_check {
+            check.abort();
+        }
     }
 }
 
@@ -100,11 +123,10 @@ async fn finished(engine: &mut Option<JoinHandle<bool>>) {
 /// Run one connection in auto mode, folding every event into a model and showing each to
 /// `on_event` as it arrives. When `stop` resolves (Ctrl-C, SIGTERM) the run is cancelled at the
 /// step it was in; the events so far and the cancel are still folded and shown.
-pub async fn fold<F>(target: Target, stop: F, mut on_event: impl FnMut(&Model, &Stamped)) -> Model
+pub async fn fold<F>(mut run: Run, stop: F, mut on_event: impl FnMut(&Model, &Stamped)) -> Model
 where
     F: Future<Output = ()>,
 {
-    let mut run = Run::start(target, Pace::Auto);
     let mut model = Model::new();
     let mut cancelled = false;
     tokio::pin!(stop);
@@ -131,5 +153,6 @@ where
 /// Run one connection in auto mode with no output. Dropping the future (a cancelled `check`)
 /// stops its engine too.
 pub async fn run_to_model(target: &Target) -> Model {
-    fold(target.clone(), std::future::pending(), |_, _| {}).await
+    let run = Run::start(target.clone(), Pace::Auto);
+    fold(run, std::future::pending(), |_, _| {}).await
 }

@@ -8,6 +8,7 @@ mod parse;
 pub use load::{open_private_append, pem_labels, read_certificates, read_private_key, TlsOptions};
 pub use parse::{check_host, mask_uri_password, parse_port, parse_timeout};
 
+use crate::crosscheck::{CrossCheckSpec, TlsVersionChoice};
 use crate::engine::config::TlsVersions;
 use crate::engine::Target;
 use crate::errors::UsageError;
@@ -74,6 +75,32 @@ impl TargetSpec {
         }
         parts.extend(self.command.iter().cloned());
         parts.join(" ")
+    }
+}
+
+/// The second opinion's inputs: the same host, port, trust and credentials as `target`, with the
+/// user's own file paths (so OpenSSL reads exactly what the user gave).
+pub fn cross_check_spec(spec: &TargetSpec, target: &Target) -> CrossCheckSpec {
+    let tls = target.tls.as_ref();
+    CrossCheckSpec {
+        host: crate::engine::bare_host(&target.host).to_string(),
+        port: target.port,
+        tls: tls.is_some(),
+        sni: spec.sni.clone(),
+        cacert: spec.cacert.clone(),
+        cacertdir: spec.cacertdir.clone(),
+        cert: spec.cert.clone(),
+        key: spec.key.clone(),
+        insecure: tls.is_some_and(|t| t.insecure),
+        user: target.user.clone(),
+        password: target.password.clone(),
+        db: target.db,
+        tls_version: match tls.map(|t| t.versions) {
+            Some(TlsVersions::Only12) => Some(TlsVersionChoice::V1_2),
+            Some(TlsVersions::Only13) => Some(TlsVersionChoice::V1_3),
+            Some(TlsVersions::Both) | None => None,
+        },
+        timeout: target.timeout,
     }
 }
 

@@ -271,6 +271,12 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 w,
                 t,
             )),
+            Event::CrossCheck(c) => lines.push(between(
+                &crate::report::plain::cross_check_line(c),
+                t.dim(),
+                w,
+                t,
+            )),
             Event::RunStarted(_) | Event::Waiting { .. } | Event::StepCompleted { .. } => {}
         }
     }

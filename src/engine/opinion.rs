@@ -1,4 +1,5 @@
-//! The result of a cross-check. Depends only on serde so it can move into the event types later.
+//! The second opinion: what an OpenSSL-based client on this machine decided with the same
+//! flags. `crate::crosscheck` runs it; the result rides in the event stream like any other fact.
 
 use serde::{Deserialize, Serialize};
 

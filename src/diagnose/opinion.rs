@@ -1,0 +1,137 @@
+//! tlsviz's verdict beside the second opinion (what the machine's OpenSSL-based redis-cli
+//! decided with the same flags): do they agree, and if not, who is affected and why.
+
+use super::ErrorKind;
+use crate::engine::events::Failure;
+use crate::engine::opinion::{CrossCheck, Verdict};
+use crate::model::{Model, Outcome};
+
+/// Clients whose verdict follows OpenSSL's, and those that follow rustls's.
+pub const OPENSSL_CLIENTS: &str = "redis-cli, hiredis, redis-py, node, PHP, Ruby";
+pub const RUSTLS_CLIENTS: &str = "tlsviz, redis-rs with rustls";
+
+/// The two verdicts side by side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    /// `None` when there is nothing to compare (unavailable, skipped, or tlsviz's run is not
+    /// finished).
+    pub agrees: Option<bool>,
+    /// One line saying they differ, who is affected and the likely why; `None` when they agree.
+    pub disagreement: Option<String>,
+}
+
+/// Would tlsviz's run have let a PING through? The cross-check sends only PING, so a failure of
+/// the user's own command (not AUTH, not TLS) still counts as "connects".
+fn tlsviz_connects(model: &Model) -> Option<bool> {
+    match model.outcome {
+        Outcome::Running => None,
+        Outcome::Ok => Some(true),
+        Outcome::Failed => Some(
+            matches!(
+                model.failure,
+                Some(Failure::RedisError {
+                    during_auth: false,
+                    ..
+                })
+            ) && !model
+                .diagnosis
+                .as_ref()
+                .is_some_and(|d| d.kind == ErrorKind::AuthRequired),
+        ),
+    }
+}
+
+pub fn compare(model: &Model) -> Option<Comparison> {
+    let check = model.cross_check.as_ref()?;
+    let theirs = match check.verdict {
+        Verdict::Ok => true,
+        Verdict::Failed => false,
+        Verdict::Unavailable | Verdict::Skipped => {
+            return Some(Comparison {
+                agrees: None,
+                disagreement: None,
+            })
+        }
+    };
+    let Some(ours) = tlsviz_connects(model) else {
+        return Some(Comparison {
+            agrees: None,
+            disagreement: None,
+        });
+    };
+    if ours == theirs {
+        return Some(Comparison {
+            agrees: Some(true),
+            disagreement: None,
+        });
+    }
+    let who = check.by.map(|t| t.program()).unwrap_or("OpenSSL");
+    let reason = check
+        .reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    let line = if ours {
+        format!(
+            "tlsviz connected, but {who} on this machine FAILS with the same flags{reason}: \
+             OpenSSL-based clients ({OPENSSL_CLIENTS}) will fail here; rustls-based ones \
+             ({RUSTLS_CLIENTS}) connect. Likely why: {}",
+            why_openssl_fails(check)
+        )
+    } else {
+        format!(
+            "tlsviz failed, but {who} on this machine CONNECTS with the same flags: \
+             OpenSSL-based clients ({OPENSSL_CLIENTS}) may work here while rustls-based ones \
+             ({RUSTLS_CLIENTS}) fail. Likely why: {}",
+            why_rustls_fails(model)
+        )
+    };
+    Some(Comparison {
+        agrees: Some(false),
+        disagreement: Some(line),
+    })
+}
+
+/// OpenSSL refused what rustls accepted: say what usually causes that, from OpenSSL's words.
+fn why_openssl_fails(check: &CrossCheck) -> String {
+    let reason = check.reason.as_deref().unwrap_or("").to_ascii_lowercase();
+    if reason.contains("invalid ca certificate") || reason.contains("no certificate or crl") {
+        "OpenSSL could not read the CA file or folder: redis-cli needs PEM (convert DER with \
+         `openssl x509 -inform der -in FILE -out FILE.pem`)."
+            .into()
+    } else if reason.contains("issuer certificate") || reason.contains("verify failed") {
+        "OpenSSL must find a self-signed root to anchor the chain, and rustls accepts any \
+         certificate you trust: an intermediate CA given as --cacert (give the root), or a \
+         --cacertdir without hash links (run `openssl rehash DIR`)."
+            .into()
+    } else if reason.contains("no answer within") {
+        "OpenSSL's client got no answer in time where tlsviz did.".into()
+    } else {
+        "the two TLS libraries judged this server differently; OpenSSL's own words are above."
+            .into()
+    }
+}
+
+/// rustls refused what OpenSSL accepted: say what usually causes that, from tlsviz's diagnosis.
+fn why_rustls_fails(model: &Model) -> String {
+    let Some(d) = &model.diagnosis else {
+        return "the two TLS libraries judged this server differently.".into();
+    };
+    match d.kind {
+        ErrorKind::HostnameMismatch => {
+            "redis-cli does not check that the certificate names the host it connects to; \
+             tlsviz and most other clients (redis-py, node, Go, Java) do."
+                .into()
+        }
+        ErrorKind::NoSharedCipher | ErrorKind::ProtocolVersion | ErrorKind::TlsAlert => {
+            "the server needs something OpenSSL still offers and rustls does not (a P-521 \
+             or other unusual key, legacy cipher suites or TLS versions)."
+                .into()
+        }
+        _ => format!(
+            "rustls refused this ({}) where OpenSSL did not; rustls is stricter about \
+             certificates (key sizes, SHA-1, critical extensions, encodings).",
+            d.kind
+        ),
+    }
+}
