@@ -238,6 +238,30 @@ fn flags_and_values() {
 }
 
 #[test]
+fn a_lab_on_an_address_not_on_this_machine_gets_a_bind_hint() {
+    // 203.0.113.7 (TEST-NET-3) is on no interface here: binding fails, nothing is sent.
+    let labs = Scratch::new("bind");
+    let root = labs.0.display().to_string();
+    let ran = common::tlsviz_bin(
+        &["lab", "--bind", "203.0.113.7"],
+        &[("TLSVIZ_LAB_DIR", root.as_str())],
+    );
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stdout.is_empty(), "{}", ran.stdout);
+    // The first line is the warning that the lab would be reachable from other machines.
+    let error = ran.stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(error.contains("cannot listen on 203.0.113.7"), "{error}");
+    assert!(error.contains("hint: --bind"), "{error}");
+    assert!(
+        !ran.stderr.contains("install redis-server"),
+        "{}",
+        ran.stderr
+    );
+    let left = std::fs::read_dir(&labs.0).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "a lab that failed to start left its folder");
+}
+
+#[test]
 fn files_the_tool_writes_and_reads() {
     let s = Scratch::new("io");
     let broken = s.file("broken.toml", b"name = \"x\"\ntitle = 3\n");

@@ -100,3 +100,59 @@ fn redis_outlives_the_thread_that_started_it() {
     }
     assert!(std::net::TcpStream::connect(("127.0.0.1", lab.port)).is_ok());
 }
+
+#[test]
+fn started_async_redis_outlives_the_retired_blocking_thread() {
+    // start_async runs on a tokio blocking thread, retired once idle (after 10 s by default,
+    // 50 ms here): the lab's redis-server must not die with it.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_keep_alive(std::time::Duration::from_millis(50))
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let lab = tlsviz::lab::Lab::start_async(LabOptions {
+            server: common::server_choice(),
+            ..LabOptions::default()
+        })
+        .await
+        .expect("lab starts");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let pid = lab.redis_pid();
+        if let Some(pid) = pid {
+            assert!(
+                process_alive(pid),
+                "redis-server died with the blocking thread that started it"
+            );
+        }
+        assert!(std::net::TcpStream::connect(("127.0.0.1", lab.port)).is_ok());
+        let dir = lab.dir().to_path_buf();
+        lab.stop().await;
+        assert!(!dir.exists(), "lab folder left behind: {}", dir.display());
+        if let Some(pid) = pid {
+            assert!(!process_alive(pid), "redis-server {pid} still running");
+        }
+    });
+}
+
+#[test]
+fn an_address_not_on_this_machine_is_a_bind_error_with_a_bind_hint() {
+    // 203.0.113.7 (TEST-NET-3) is on no interface here: binding fails, nothing is sent.
+    for server in [common::server_choice(), tlsviz::lab::ServerChoice::Auto] {
+        let error = tlsviz::lab::Lab::start(LabOptions {
+            server,
+            bind: std::net::IpAddr::from([203, 0, 113, 7]),
+            ..LabOptions::default()
+        })
+        .err()
+        .expect("a lab cannot listen on an address the machine does not have");
+        assert!(
+            matches!(error, tlsviz::lab::LabError::Listen { .. }),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("203.0.113.7"), "{error}");
+        assert!(error.hint().contains("--bind"), "{}", error.hint());
+        assert!(!error.hint().contains("install"), "{}", error.hint());
+    }
+}

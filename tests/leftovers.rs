@@ -3,6 +3,7 @@
 
 mod common;
 
+use nix::sys::signal::Signal;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -83,12 +84,17 @@ fn wait_gone(pid: u32) {
     }
 }
 
+fn send(child: &Child, signal: Signal) {
+    let pid = i32::try_from(child.id()).expect("a pid fits in pid_t");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).expect("signal sent");
+}
+
 #[test]
 fn ctrl_c_and_sigterm_stop_redis_and_remove_the_folder() {
-    for signal in [libc::SIGINT, libc::SIGTERM] {
-        let root = scratch(&format!("sig{signal}"));
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        let root = scratch(&format!("sig{}", signal as i32));
         let (mut child, folder, pid) = start_lab(&root);
-        unsafe { libc::kill(child.id() as i32, signal) };
+        send(&child, signal);
         let status = wait_exit(&mut child);
         assert_eq!(status.code(), Some(0), "signal {signal}");
         assert!(
@@ -123,7 +129,7 @@ fn sigkill_takes_redis_down_and_the_next_lab_sweeps_the_folder() {
         "the next lab did not sweep {}",
         folder.display()
     );
-    unsafe { libc::kill(second.id() as i32, libc::SIGTERM) };
+    send(&second, Signal::SIGTERM);
     wait_exit(&mut second);
     assert!(!second_folder.exists());
     if let Some(pid) = second_pid {
@@ -169,7 +175,7 @@ fn interrupting_check_stops_every_lab() {
         assert!(start.elapsed() < Duration::from_secs(10), "no lab started");
         std::thread::sleep(Duration::from_millis(5));
     }
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    send(&child, Signal::SIGTERM);
     let status = wait_exit(&mut child);
     assert_eq!(status.code(), Some(1), "interrupted check exits 1");
     let left: Vec<_> = std::fs::read_dir(&root)

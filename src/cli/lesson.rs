@@ -70,13 +70,9 @@ pub fn server_choice(arg: ServerArg) -> ServerChoice {
 }
 
 pub async fn start_lab(options: LabOptions) -> Result<Lab, UsageError> {
-    let lab = tokio::task::spawn_blocking(move || Lab::start(options))
+    Lab::start_async(options)
         .await
-        .map_err(|e| UsageError::new("lab", e.to_string(), ""))?
-        .map_err(|e| {
-            UsageError::new("lab", e.0, "install redis-server, or try --server builtin")
-        })?;
-    Ok(lab)
+        .map_err(|e| UsageError::new("lab", e.to_string(), e.hint()))
 }
 
 /// `tlsviz` with no command: the default lesson on a fresh lab.
@@ -129,7 +125,9 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     )
     .await;
     let code = exit_code(&model);
-    drop(lab);
+    if let Some(lab) = lab {
+        lab.stop().await;
+    }
     Ok(code)
 }
 
@@ -188,7 +186,7 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
     say!();
     say!("Ctrl-C stops the server and removes the folder.");
     stop.wait().await;
-    drop(lab);
+    lab.stop().await;
     tell!("tlsviz lab: stopped, folder removed");
     Ok(EXIT_OK)
 }

@@ -129,6 +129,16 @@ fn general_name(name: &GeneralName) -> String {
         },
         GeneralName::RFC822Name(m) => format!("email:{m}"),
         GeneralName::URI(u) => format!("URI:{u}"),
+        // x509-parser 0.18 keeps the other entries when one is malformed (e.g. not UTF-8).
+        GeneralName::Invalid(tag, _) => {
+            let kind = match tag.0 {
+                1 => "email".to_string(),
+                2 => "DNS".to_string(),
+                6 => "URI".to_string(),
+                n => format!("[{n}]"),
+            };
+            format!("{kind}:(malformed)")
+        }
         other => format!("{other:?}"),
     }
 }

@@ -28,15 +28,10 @@ impl ServerThread {
         F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let std_listener = std::net::TcpListener::bind((bind, 0))
-            .map_err(|e| LabError(format!("cannot listen on {bind}: {e}")))?;
-        let port = std_listener
-            .local_addr()
-            .map_err(|e| LabError(e.to_string()))?
-            .port();
-        std_listener
-            .set_nonblocking(true)
-            .map_err(|e| LabError(e.to_string()))?;
+        let cannot_listen = |e| LabError::listen(bind, e);
+        let std_listener = std::net::TcpListener::bind((bind, 0)).map_err(cannot_listen)?;
+        let port = std_listener.local_addr().map_err(cannot_listen)?.port();
+        std_listener.set_nonblocking(true).map_err(cannot_listen)?;
         let (tx, mut rx) = oneshot::channel::<()>();
         let handler = Arc::new(handler);
         let thread = std::thread::Builder::new()
@@ -67,7 +62,7 @@ impl ServerThread {
                     tasks.abort_all();
                 });
             })
-            .map_err(|e| LabError(format!("cannot start the server thread: {e}")))?;
+            .map_err(LabError::ServerThread)?;
         Ok(ServerThread {
             port,
             shutdown: Some(tx),
@@ -107,7 +102,7 @@ impl BuiltinServer {
             Some(Ok(config)) => Some(tokio_rustls::TlsAcceptor::from(config)),
             // Like redis-server with a tls-ciphers list nothing can match: every hello is
             // answered with a handshake_failure alert.
-            Some(Err(e)) if e.0 == NO_SHARED_SUITE => {
+            Some(Err(LabError::NoCipherSuite)) => {
                 let thread = ServerThread::spawn(options.bind, |mut stream| async move {
                     let mut hello = [0u8; 2048];
                     let _ = stream.read(&mut hello).await;
@@ -171,13 +166,17 @@ pub fn server_config(
         };
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&versions)
-        .map_err(|_| LabError(NO_SHARED_SUITE.into()))?;
+        .map_err(|_| LabError::NoCipherSuite)?;
     let builder = match options.auth_clients {
         AuthClients::No => builder.with_no_client_auth(),
         mode => {
             let mut roots = RootCertStore::empty();
-            let cas = crate::target::read_certificates(&files.ca_cert, "lab CA")
-                .map_err(|e| LabError(e.to_string()))?;
+            let cas = crate::target::read_certificates(&files.ca_cert, "lab CA").map_err(|e| {
+                LabError::BuiltinServer {
+                    what: "cannot read the lab CA",
+                    source: e.into(),
+                }
+            })?;
             roots.add_parsable_certificates(cas);
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
             let verifier = if mode == AuthClients::Optional {
@@ -185,19 +184,21 @@ pub fn server_config(
             } else {
                 verifier
             };
-            let verifier = verifier
-                .build()
-                .map_err(|e| LabError(format!("built-in server client verifier: {e}")))?;
+            let verifier = verifier.build().map_err(|e| LabError::BuiltinServer {
+                what: "client verifier",
+                source: e.into(),
+            })?;
             builder.with_client_cert_verifier(verifier)
         }
     };
     let config = builder
         .with_single_cert(chain, key)
-        .map_err(|e| LabError(format!("built-in server certificate: {e}")))?;
+        .map_err(|e| LabError::BuiltinServer {
+            what: "certificate",
+            source: e.into(),
+        })?;
     Ok(Arc::new(config))
 }
-
-const NO_SHARED_SUITE: &str = "no cipher suite left for the allowed TLS versions";
 
 /// The suites `tls-ciphers` (TLS 1.2, OpenSSL names) and `tls-ciphersuites` (TLS 1.3) allow,
 /// as redis-server would read them. Names rustls does not implement simply match nothing.

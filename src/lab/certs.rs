@@ -192,6 +192,28 @@ mod tests {
     }
 
     #[test]
+    fn one_malformed_name_does_not_hide_the_others() {
+        let ca = make_ca("tlsviz lab", "CA", None).unwrap();
+        let leaf = make_leaf(
+            &LeafSpec::server(&["localhost", "zzbad.example", "127.0.0.1"]),
+            Some(&ca),
+        )
+        .unwrap();
+        // Make the second DNS name invalid UTF-8 (the signature no longer matters here).
+        let mut der = leaf.cert.der().to_vec();
+        let at = der
+            .windows(b"zzbad".len())
+            .position(|w| w == b"zzbad")
+            .unwrap();
+        der[at] = 0xff;
+        let info = describe_certificate(&der);
+        assert_eq!(
+            info.san,
+            vec!["DNS:localhost", "DNS:(malformed)", "IP:127.0.0.1"]
+        );
+    }
+
+    #[test]
     fn expired_certificates_end_in_the_past() {
         let ca = make_ca("tlsviz lab", "CA", None).unwrap();
         let mut spec = LeafSpec::server(&["localhost"]);

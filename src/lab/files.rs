@@ -34,8 +34,8 @@ pub struct LabFiles {
     removed: bool,
 }
 
-fn lab_error(what: &str) -> impl Fn(rcgen::Error) -> LabError + '_ {
-    move |e| LabError(format!("cannot make the {what}: {e}"))
+fn lab_error(what: &'static str) -> impl Fn(rcgen::Error) -> LabError {
+    move |source| LabError::Certificate { what, source }
 }
 
 impl LabFiles {
@@ -150,7 +150,7 @@ fn private_dir() -> Result<PathBuf, LabError> {
     sweep_stale(&root);
     let mut random = [0u8; 6];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
-        .map_err(|_| LabError("no randomness for the lab folder name".into()))?;
+        .map_err(|_| LabError::NoRandomness)?;
     let name = format!("tlsviz-lab-{}", crate::engine::records::hex(&random));
     let dir = root.join(name);
     let mut builder = std::fs::DirBuilder::new();
@@ -159,12 +159,9 @@ fn private_dir() -> Result<PathBuf, LabError> {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(&dir).map_err(|e| {
-        LabError(format!(
-            "cannot create the lab folder in {}: {e}",
-            root.display()
-        ))
-    })?;
+    builder
+        .create(&dir)
+        .map_err(|source| LabError::CreateFolder { path: root, source })?;
     // Who owns this folder: a later lab removes it if this process died without cleaning up.
     let _ = std::fs::write(dir.join(OWNER_FILE), std::process::id().to_string());
     Ok(dir)
@@ -206,21 +203,21 @@ fn write_file(path: &Path, contents: &str, secret: bool) -> Result<(), LabError>
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(if secret { 0o600 } else { 0o644 });
     }
-    let mut file = options
-        .open(path)
-        .map_err(|e| LabError(format!("cannot write {}: {e}", path.display())))?;
-    file.write_all(contents.as_bytes())
-        .map_err(|e| LabError(format!("cannot write {}: {e}", path.display())))
+    let cannot_write = |source| LabError::WriteFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = options.open(path).map_err(cannot_write)?;
+    file.write_all(contents.as_bytes()).map_err(cannot_write)
 }
 
 /// A free port on `bind`, reserved only long enough to read its number.
 pub fn free_port(bind: IpAddr) -> Result<u16, LabError> {
-    let listener = TcpListener::bind((bind, 0))
-        .map_err(|e| LabError(format!("cannot find a free port on {bind}: {e}")))?;
+    let listener = TcpListener::bind((bind, 0)).map_err(|e| LabError::listen(bind, e))?;
     listener
         .local_addr()
         .map(|a| a.port())
-        .map_err(|e| LabError(e.to_string()))
+        .map_err(|e| LabError::listen(bind, e))
 }
 
 /// A port with nothing listening on it.

@@ -3,6 +3,7 @@
 
 pub mod builtin;
 pub mod certs;
+mod error;
 pub mod fault;
 mod files;
 mod redis;
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+pub use error::LabError;
 pub use files::LabFiles;
 
 /// Which server the lab runs.
@@ -154,17 +156,6 @@ impl Default for LabOptions {
     }
 }
 
-#[derive(Debug)]
-pub struct LabError(pub String);
-
-impl std::fmt::Display for LabError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for LabError {}
-
 enum Backend {
     Redis(redis::RedisProcess),
     Builtin(builtin::BuiltinServer),
@@ -196,90 +187,91 @@ impl Lab {
                 options.server_cert.names.push(address.clone());
             }
         }
-        let files = LabFiles::create(&options)?;
         let host = reachable
             .first()
             .cloned()
             .unwrap_or_else(|| options.bind.to_string());
-        if let Some(fault) = options.fault {
-            let (backend, port, description) = if fault == Fault::NothingListening {
-                (
-                    Backend::Nothing,
-                    files::closed_port(options.bind)?,
-                    "nothing listening".into(),
-                )
+        let files = LabFiles::create(&options)?;
+        // From here on a failure drops this lab, and dropping it removes its folder.
+        let mut lab = Lab {
+            host,
+            port: 0,
+            files,
+            conf_lines: Vec::new(),
+            server_description: String::new(),
+            notice: None,
+            options,
+            backend: Backend::Nothing,
+        };
+        if let Some(fault) = lab.options.fault {
+            if fault == Fault::NothingListening {
+                lab.port = files::closed_port(lab.options.bind)?;
+                lab.server_description = "nothing listening".into();
             } else {
-                let server = fault::FaultServer::start(fault, options.bind, &files)?;
-                let port = server.port;
-                (
-                    Backend::Fault(server),
-                    port,
-                    format!(
-                        "fault server ({})",
-                        serde_json::to_value(fault)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    ),
-                )
-            };
-            return Ok(Lab {
-                host,
-                port,
-                files,
-                conf_lines: Vec::new(),
-                server_description: description,
-                notice: None,
-                options,
-                backend,
-            });
+                let server = fault::FaultServer::start(fault, lab.options.bind, &lab.files)?;
+                lab.port = server.port;
+                lab.server_description = format!("fault server ({})", fault_name(fault));
+                lab.backend = Backend::Fault(server);
+            }
+            return Ok(lab);
         }
-        let conf_lines = redis::conf_lines(&options, &files);
-        let use_redis = match options.server {
+        let conf_lines = redis::conf_lines(&lab.options, &lab.files);
+        let use_redis = match lab.options.server {
             ServerChoice::Builtin => false,
             ServerChoice::Redis => true,
-            ServerChoice::Auto => redis::available().is_some(),
+            ServerChoice::Auto => redis::version().is_ok(),
         };
-        let mut notice = None;
         if use_redis {
-            match redis::RedisProcess::start(&options, &files, &conf_lines) {
+            match redis::RedisProcess::start(&lab.options, &lab.files, &conf_lines) {
                 Ok(process) => {
-                    return Ok(Lab {
-                        host,
-                        port: process.port,
-                        server_description: process.description.clone(),
-                        files,
-                        conf_lines: resolve_port(&conf_lines, process.port),
-                        notice: None,
-                        options,
-                        backend: Backend::Redis(process),
-                    })
+                    lab.port = process.port;
+                    lab.conf_lines = resolve_port(&conf_lines, process.port);
+                    lab.server_description = process.description.clone();
+                    lab.backend = Backend::Redis(process);
+                    return Ok(lab);
                 }
-                Err(e) if options.server == ServerChoice::Redis => return Err(e),
+                // The built-in server would fail the same way on the address or the folder.
+                Err(e)
+                    if lab.options.server == ServerChoice::Redis
+                        || !e.is_redis_server_problem() =>
+                {
+                    return Err(e)
+                }
                 Err(e) => {
-                    notice = Some(format!(
+                    lab.notice = Some(format!(
                         "redis-server could not start ({e}); using the built-in server"
                     ))
                 }
             }
-        } else if options.server == ServerChoice::Auto {
-            notice = Some(
+        } else if lab.options.server == ServerChoice::Auto {
+            lab.notice = Some(
                 "redis-server with TLS was not found: using tlsviz's built-in server \
                  (install it: apt install redis-server / brew install redis)"
                     .into(),
             );
         }
-        let server = builtin::BuiltinServer::start(&options, &files)?;
-        Ok(Lab {
-            host,
-            port: server.port,
-            files,
-            conf_lines: resolve_port(&conf_lines, server.port),
-            server_description: "built-in server (tokio-rustls)".into(),
-            notice,
-            options,
-            backend: Backend::Builtin(server),
-        })
+        let server = builtin::BuiltinServer::start(&lab.options, &lab.files)?;
+        lab.port = server.port;
+        lab.conf_lines = resolve_port(&conf_lines, server.port);
+        lab.server_description = "built-in server (tokio-rustls)".into();
+        lab.backend = Backend::Builtin(server);
+        Ok(lab)
+    }
+
+    /// [`Lab::start`] off the async threads (making keys and waiting for the server block).
+    /// The blocking thread it runs on is retired by tokio after 10 idle seconds; redis-server
+    /// outlives it because it is spawned from one lasting thread (see `redis.rs`). Dropping this
+    /// future early still stops the lab: tokio drops the unclaimed result.
+    pub async fn start_async(options: LabOptions) -> Result<Lab, LabError> {
+        tokio::task::spawn_blocking(move || Lab::start(options))
+            .await
+            .map_err(LabError::StartTask)?
+    }
+
+    /// Stop the server and remove the folder off the async threads (redis-server gets up to
+    /// 2 s to exit). Should the runtime be shutting down, the lab is dropped, so stopped, here.
+    pub async fn stop(self) {
+        let _ = tokio::task::spawn_blocking(move || drop(self)).await;
     }
 
     pub fn dir(&self) -> &Path {
@@ -350,39 +342,25 @@ fn reachable_addresses(bind: IpAddr) -> Vec<String> {
     if !bind.is_unspecified() {
         return vec![bind.to_string()];
     }
-    let mut out = Vec::new();
-    // SAFETY: getifaddrs hands us a linked list that we only read and then free exactly once.
-    unsafe {
-        let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
-        if libc::getifaddrs(&mut list) != 0 {
-            return out;
+    let mut out: Vec<String> = Vec::new();
+    // Without the interface list, the lab is still reachable by name; its certificate just
+    // lacks the addresses.
+    let interfaces = if_addrs::get_if_addrs().unwrap_or_default();
+    for ip in interfaces.iter().map(if_addrs::Interface::ip) {
+        let same_family = ip.is_ipv4() == bind.is_ipv4();
+        if same_family && !ip.is_loopback() && !out.contains(&ip.to_string()) {
+            out.push(ip.to_string());
         }
-        let mut at = list;
-        while !at.is_null() {
-            let addr = (*at).ifa_addr;
-            if !addr.is_null() {
-                let ip: Option<IpAddr> = match i32::from((*addr).sa_family) {
-                    libc::AF_INET if bind.is_ipv4() => {
-                        let v4 = &*(addr as *const libc::sockaddr_in);
-                        Some(IpAddr::from(u32::from_be(v4.sin_addr.s_addr).to_be_bytes()))
-                    }
-                    libc::AF_INET6 if bind.is_ipv6() => {
-                        let v6 = &*(addr as *const libc::sockaddr_in6);
-                        Some(IpAddr::from(v6.sin6_addr.s6_addr))
-                    }
-                    _ => None,
-                };
-                if let Some(ip) = ip.filter(|ip| !ip.is_loopback()) {
-                    if !out.contains(&ip.to_string()) {
-                        out.push(ip.to_string());
-                    }
-                }
-            }
-            at = (*at).ifa_next;
-        }
-        libc::freeifaddrs(list);
     }
     out
+}
+
+/// The fault's name as scenarios spell it (`stop-mid-handshake`).
+fn fault_name(fault: Fault) -> String {
+    serde_json::to_value(fault)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn resolve_port(lines: &[String], port: u16) -> Vec<String> {

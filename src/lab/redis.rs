@@ -1,28 +1,37 @@
 //! A real `redis-server`, configured by a redis.conf we write, on a free loopback port.
 
+use super::error::FIRST_REDIS_WITH_TLS;
 use super::files::{free_port, LabFiles};
 use super::{path_str, LabError, LabOptions};
-use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const READY_LIMIT: Duration = Duration::from_secs(5);
 
-/// `redis-server`'s version line, if it is installed.
-pub fn available() -> Option<String> {
+/// The installed `redis-server`'s version, if it is one that has TLS.
+pub fn version() -> Result<String, LabError> {
     let out = Command::new("redis-server")
         .arg("--version")
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
-        .ok()?;
+        .map_err(|_| LabError::RedisNotFound)?;
     let text = String::from_utf8_lossy(&out.stdout);
     let version = text
         .split_whitespace()
-        .find_map(|w| w.strip_prefix("v="))?
+        .find_map(|w| w.strip_prefix("v="))
+        .ok_or(LabError::RedisNotFound)?
         .to_string();
-    Some(version)
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
+    match major {
+        Some(major) if major < FIRST_REDIS_WITH_TLS => Err(LabError::RedisTooOld { version }),
+        _ => Ok(version),
+    }
 }
 
 /// The configuration lines that matter for the lesson, in redis.conf syntax.
@@ -78,17 +87,20 @@ impl RedisProcess {
         files: &LabFiles,
         shown: &[String],
     ) -> Result<Self, LabError> {
-        let version =
-            available().ok_or_else(|| LabError("redis-server is not installed".into()))?;
-        let mut last_error = LabError("redis-server did not start".into());
+        let version = version()?;
         // A free port can be taken between our check and Redis's bind: try a few.
-        for _ in 0..3 {
+        const ATTEMPTS: usize = 3;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
             let port = free_port(options.bind)?;
             let conf = full_conf(options, files, shown, port);
             let conf_path = files.dir.join("redis.conf");
-            std::fs::write(&conf_path, conf)
-                .map_err(|e| LabError(format!("cannot write redis.conf: {e}")))?;
-            let mut child = spawn(&conf_path)?;
+            std::fs::write(&conf_path, conf).map_err(|source| LabError::WriteFile {
+                path: conf_path.clone(),
+                source,
+            })?;
+            let mut child = spawn(&conf_path, &files.dir.join(STDERR_FILE))?;
             match wait_ready(&mut child, options.bind, port, files) {
                 Ok(()) => {
                     return Ok(RedisProcess {
@@ -100,11 +112,18 @@ impl RedisProcess {
                 Err(e) => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    last_error = e;
+                    // A lost race for the port shows as an early exit or silence: try again.
+                    // Anything else (no TLS, a bad folder) would only fail the same way.
+                    let retry = matches!(
+                        e,
+                        LabError::RedisExited { .. } | LabError::RedisNotReady { .. }
+                    );
+                    if !retry || attempt == ATTEMPTS {
+                        return Err(e);
+                    }
                 }
             }
         }
-        Err(last_error)
     }
 
     pub fn pid(&self) -> u32 {
@@ -113,10 +132,12 @@ impl RedisProcess {
 
     /// SIGTERM, a short grace period, then SIGKILL; always reaped.
     pub fn stop(mut self) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: signalling our own child, whose pid is still ours until we reap it below.
-        unsafe {
-            libc::kill(pid, libc::SIGTERM);
+        use nix::sys::signal::{kill, Signal};
+        use nix::unistd::Pid;
+        // Our own child, whose pid stays ours until we reap it below. If the signal cannot be
+        // sent the wait below simply ends in SIGKILL.
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
         }
         let deadline = Instant::now() + Duration::from_secs(2);
         while Instant::now() < deadline {
@@ -151,32 +172,51 @@ fn full_conf(options: &LabOptions, files: &LabFiles, shown: &[String], port: u16
     conf.join("\n") + "\n"
 }
 
-fn spawn(conf: &std::path::Path) -> Result<Child, LabError> {
+/// Where redis-server's stderr goes: configuration errors are printed there, not to its log.
+const STDERR_FILE: &str = "redis.stderr";
+
+fn spawn(conf: &Path, stderr_path: &Path) -> Result<Child, LabError> {
+    let stderr = std::fs::File::create(stderr_path).map_err(|source| LabError::WriteFile {
+        path: stderr_path.to_path_buf(),
+        source,
+    })?;
     let mut command = Command::new("redis-server");
     command
         .arg(conf)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(stderr);
     #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill this child if we
-        // die without stopping it (e.g. SIGKILL), so no redis-server outlives tlsviz.
-        let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
-        unsafe {
-            command.pre_exec(move || {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                // If tlsviz died before prctl took effect, nobody would ever stop this child.
-                if libc::getppid() != parent {
-                    libc::_exit(1);
-                }
-                Ok(())
-            });
-        }
+    die_with_parent(&mut command);
+    spawn_from_lasting_thread(command).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LabError::RedisNotFound,
+        _ => LabError::RedisSpawn(e),
+    })
+}
+
+/// Ask the kernel to SIGKILL the child when its parent dies without stopping it (e.g. tlsviz
+/// was SIGKILLed), so no redis-server outlives tlsviz.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    use nix::sys::{prctl, signal::Signal};
+    use nix::unistd::{getppid, Pid};
+    use std::os::unix::process::CommandExt;
+    let parent = Pid::this();
+    // The crate's one unsafe block: `pre_exec` is unsafe because the closure runs between fork
+    // and exec, where only async-signal-safe calls are allowed. prctl and getppid are plain
+    // system calls, and the error below is built without allocating.
+    #[allow(unsafe_code)]
+    unsafe {
+        command.pre_exec(move || {
+            prctl::set_pdeathsig(Signal::SIGKILL)?;
+            // If tlsviz died before prctl took effect, nobody would ever stop this child:
+            // failing here makes the child exit before exec.
+            if getppid() != parent {
+                return Err(nix::errno::Errno::ESRCH.into());
+            }
+            Ok(())
+        });
     }
-    spawn_from_lasting_thread(command)
-        .map_err(|e| LabError(format!("cannot start redis-server: {e}")))
 }
 
 type SpawnRequest = (Command, std::sync::mpsc::Sender<std::io::Result<Child>>);
@@ -220,32 +260,45 @@ fn wait_ready(
     let address = SocketAddr::new(bind, port);
     while start.elapsed() < READY_LIMIT {
         if let Ok(Some(status)) = child.try_wait() {
-            return Err(LabError(format!(
-                "redis-server exited ({status}): {}",
-                log_tail(files)
-            )));
+            let log = log_tail(files);
+            // Before Redis 7.2, a build without TLS does not know the `tls-port` directive.
+            if log.contains("Bad directive") && log.contains(">>> 'tls-port") {
+                return Err(LabError::RedisWithoutTls { log });
+            }
+            return Err(LabError::RedisExited { status, log });
         }
         if TcpStream::connect_timeout(&address, Duration::from_millis(50)).is_ok() {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    Err(LabError(format!(
-        "redis-server did not listen on {address} within {} s: {}",
-        READY_LIMIT.as_secs(),
-        log_tail(files)
-    )))
+    Err(LabError::RedisNotReady {
+        address,
+        seconds: READY_LIMIT.as_secs(),
+        log: log_tail(files),
+    })
 }
 
+/// What redis-server said last: its stderr (configuration errors) if it wrote any, else the
+/// last warning in its log.
 fn log_tail(files: &LabFiles) -> String {
-    let mut text = String::new();
-    if let Ok(mut f) = std::fs::File::open(files.dir.join("redis.log")) {
-        let _ = f.read_to_string(&mut text);
+    let read = |name: &str| std::fs::read_to_string(files.dir.join(name)).unwrap_or_default();
+    let stderr = read(STDERR_FILE);
+    let stderr_lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if !stderr_lines.is_empty() {
+        // A configuration error is four short lines: keep them all, on one line.
+        let from = stderr_lines.len().saturating_sub(4);
+        return stderr_lines[from..].join(" ");
     }
-    text.lines()
+    let log = read("redis.log");
+    log.lines()
         .rev()
         .find(|l| l.contains('#') || l.contains("rror") || l.contains("FATAL"))
-        .or_else(|| text.lines().last())
+        .or_else(|| log.lines().last())
         .unwrap_or("no log")
         .trim()
         .to_string()

@@ -324,7 +324,7 @@ impl<W: Write> Reporter for PlainReporter<W> {
 /// The second opinion in one line: who, what it decided, and its own words.
 pub fn cross_check_line(check: &CrossCheck) -> String {
     let who = match (check.by, &check.version) {
-        (Some(tool), Some(version)) if tool == Tool::RedisCli => format!("redis-cli {version}"),
+        (Some(Tool::RedisCli), Some(version)) => format!("redis-cli {version}"),
         (Some(_), Some(version)) => format!("openssl s_client ({version})"),
         (Some(tool), None) => tool.program().to_string(),
         (None, _) => "OpenSSL".to_string(),

@@ -55,34 +55,32 @@ pub async fn run_until(
     let input = format!("scenario {}", scenario.name);
     let options = scenario.lab_options(server);
     // A lab being started cannot be interrupted; it is stopped right after if need be.
-    let lab = tokio::task::spawn_blocking(move || Lab::start(options))
+    let lab = Lab::start_async(options)
         .await
-        .map_err(|e| UsageError::new(&input, e.to_string(), ""))?
-        .map_err(|e| UsageError::new(&input, e.0, "is redis-server installed?"))?;
-    let stop_lab = |lab: Lab| tokio::task::spawn_blocking(move || drop(lab));
+        .map_err(|e| UsageError::new(&input, e.to_string(), e.hint()))?;
     let interrupted = || UsageError::new(&input, "interrupted", "");
     let cancelled_already = *cancel.borrow();
     if cancelled_already {
-        stop_lab(lab).await.ok();
+        lab.stop().await;
         return Err(interrupted());
     }
     let target = match crate::target::build(&scenario.target_spec(&lab)) {
         Ok(t) => t,
         Err(e) => {
-            stop_lab(lab).await.ok();
+            lab.stop().await;
             return Err(e);
         }
     };
     let model = tokio::select! {
         model = crate::runner::run_to_model(&target) => model,
         _ = until_cancelled(&mut cancel) => {
-            stop_lab(lab).await.ok();
+            lab.stop().await;
             return Err(interrupted());
         }
     };
     let conf_lines = lab.conf_lines.clone();
     let server = lab.server_description.clone();
-    stop_lab(lab).await.ok();
+    lab.stop().await;
     Ok(Checked {
         scenario: scenario.clone(),
         model,

@@ -314,7 +314,7 @@ impl Loop {
     async fn stop_live(&mut self) {
         if let Some(opening) = self.opening.take() {
             if let Ok(Ok(session)) = tokio::time::timeout(Duration::from_secs(15), opening).await {
-                let _ = tokio::task::spawn_blocking(move || drop(session)).await;
+                session.close().await;
             }
         }
         let Some(run) = self.live.take() else {
@@ -330,8 +330,7 @@ impl Loop {
         if let Some(run) = run {
             run.stop(Duration::from_secs(1)).await;
         }
-        // Stopping a lab waits for its server to exit: not on the async threads.
-        let _ = tokio::task::spawn_blocking(move || drop(session)).await;
+        session.close().await;
     }
 
     fn export(&mut self) {

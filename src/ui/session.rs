@@ -32,6 +32,15 @@ pub struct LiveSession {
     pub notice: Option<String>,
 }
 
+impl LiveSession {
+    /// Stop the session's lab (if any) off the async threads.
+    pub async fn close(self) {
+        if let Some(lab) = self.lab {
+            lab.stop().await;
+        }
+    }
+}
+
 /// Opens a fresh session: `None` for the default (or the same target again), `Some(name)` for a
 /// scenario. Errors are one line for the status bar.
 pub type Opener =
