@@ -158,6 +158,17 @@ impl Model {
             .unwrap_or(Step::Connect)
     }
 
+    /// How long tlsviz's own run took: up to its last event, not counting the second opinion
+    /// (another process, which may answer later).
+    pub fn duration_us(&self) -> u64 {
+        self.events
+            .iter()
+            .rev()
+            .find(|e| !matches!(e.event, Event::CrossCheck(_)))
+            .map(|e| e.at_us)
+            .unwrap_or(0)
+    }
+
     pub fn steps_done(&self) -> usize {
         self.steps
             .iter()

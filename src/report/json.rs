@@ -91,7 +91,7 @@ pub fn summary_object(model: &Model) -> Value {
         "redis": { "command": model.redis.command, "reply": model.redis.reply },
         "tracker": model.tracker,
         "steps_completed": model.steps.iter().filter(|r| r.status == StepStatus::Done).count(),
-        "duration_us": model.events.last().map(|e| e.at_us).unwrap_or(0),
+        "duration_us": model.duration_us(),
         "cross_check": model.cross_check.as_ref().map(|c| {
             let comparison = crate::diagnose::opinion::compare(model);
             json!({

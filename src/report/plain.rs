@@ -268,7 +268,7 @@ impl<W: Write> Reporter for PlainReporter<W> {
                     .as_ref()
                     .map(|p| format!(" ({}, {})", p.version, p.cipher_suite))
                     .unwrap_or_else(|| " (NOT encrypted)".into());
-                let ms = model.events.last().map(|e| e.at_us).unwrap_or(0) as f64 / 1000.0;
+                let ms = model.duration_us() as f64 / 1000.0;
                 let (mark, warning, tone) = if model.insecure {
                     (
                         "!",
