@@ -143,7 +143,7 @@ pub struct RunInfo {
     pub timeout_ms: u64,
     /// The client certificate tlsviz holds, read locally (to judge it before blaming the server).
     #[serde(default)]
-    pub client_certificate_info: Option<CertificateInfo>,
+    pub client_certificate_info: Option<Box<CertificateInfo>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -67,7 +67,9 @@ impl Target {
             insecure: self.tls.as_ref().is_some_and(|t| t.insecure),
             client_certificate_info: self.tls.as_ref().and_then(|t| {
                 let (key, _) = t.client.as_ref()?;
-                Some(certinfo::describe_certificate(key.cert.first()?.as_ref()))
+                Some(Box::new(certinfo::describe_certificate(
+                    key.cert.first()?.as_ref(),
+                )))
             }),
             user: self.user.clone(),
             password_given: self.password.is_some(),
