@@ -19,6 +19,7 @@ impl Builder {
                 fix: String::new(),
                 evidence: Vec::new(),
                 redis_cli: None,
+                certificate: None,
             },
         }
     }
@@ -39,6 +40,10 @@ impl Builder {
     }
     pub(super) fn redis_cli(mut self, s: impl Into<String>) -> Self {
         self.d.redis_cli = Some(s.into());
+        self
+    }
+    pub(super) fn certificate(mut self, at_fault: Option<super::CertificateAtFault>) -> Self {
+        self.d.certificate = at_fault;
         self
     }
     pub(super) fn done(self) -> Diagnosis {

@@ -2,6 +2,8 @@
 //! a plain explanation and a concrete fix.
 
 mod builder;
+mod certs;
+mod chain;
 pub mod opinion;
 mod rules;
 mod tls;
@@ -9,6 +11,7 @@ mod tls;
 use crate::engine::step::Step;
 use serde::{Deserialize, Serialize};
 
+pub use chain::{find_fault, Clue, Fault, Property};
 pub use rules::diagnose;
 
 /// Stable error kinds: the JSON's `error.kind`, scenario expectations and tests all use these.
@@ -16,6 +19,13 @@ pub use rules::diagnose;
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     ConnectionRefused,
+    UnsupportedServerKey,
+    WeakKey,
+    UnsupportedSignatureAlgorithm,
+    WrongKeyUsage,
+    NotACa,
+    NameConstraintViolation,
+    UnsupportedCriticalExtension,
     HostNotFound,
     ConnectTimeout,
     NetworkError,
@@ -86,6 +96,28 @@ pub struct Diagnosis {
     pub evidence: Vec<Evidence>,
     /// Where redis-cli would behave differently.
     pub redis_cli: Option<String>,
+    /// The one certificate the failure is about, when there is one.
+    #[serde(default)]
+    pub certificate: Option<CertificateAtFault>,
+}
+
+/// Which certificate a failure is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertRole {
+    Leaf,
+    Intermediate,
+    Root,
+    Client,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateAtFault {
+    pub role: CertRole,
+    /// Position in the chain as the server sent it (0 = leaf); `None` for a root from the trust
+    /// store or for the client's certificate.
+    pub position: Option<usize>,
+    pub subject: String,
 }
 
 impl Diagnosis {

@@ -169,7 +169,7 @@ fn certificate_rules_are_step_4() {
             ),
             &m,
         ),
-        ErrorKind::BadCertificate,
+        ErrorKind::WrongKeyUsage,
         Step::Verify,
     );
 

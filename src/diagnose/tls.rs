@@ -1,9 +1,9 @@
 //! The rules for what rustls refused: certificates (step 4), client certificates (step 5),
 //! alerts and incompatible hellos (step 2).
 
-use super::builder::{ago, now_unix, Builder};
+use super::builder::Builder;
+use super::chain::Clue;
 use super::{Diagnosis, ErrorKind};
-use crate::engine::certinfo::format_time;
 use crate::engine::events::TlsErrorDetail;
 use crate::engine::step::Step;
 use crate::model::Model;
@@ -32,25 +32,71 @@ pub(super) fn client_certificate_verdict(
     };
     if model.client_certificate_chosen == Some(true) {
         let subject = model.client_certificate_subject.clone().unwrap_or_default();
-        Some(
-            Builder::new(
-                ErrorKind::ClientCertificateRejected,
-                Step::ClientCertificate,
-                format!("{what} after the client certificate was sent"),
-            )
-            .explain(format!(
-                "At step 5 the client sent its certificate ({subject}) and the server refused it: \
-                 it is not signed by a CA the server trusts, has expired, or lacks the clientAuth \
-                 usage.{late}"
-            ))
-            .fix(
+        let local = super::certs::client_findings(model);
+        let generic = "Other possible causes, on the server's side: the certificate is not signed \
+                       by a CA in its tls-ca-cert-file, has expired, or lacks the clientAuth usage.";
+        let (explain, fix) = match local.first() {
+            Some(first) => (
+                format!(
+                    "At step 5 the client sent its certificate ({subject}) and the server refused it. \
+                     Checked here, that certificate itself shows the likely cause: {}. {generic}{late}",
+                    local.join("; ")
+                ),
+                format!(
+                    "Fix the client certificate first ({first}): reissue it from the CA in the \
+                     server's tls-ca-cert-file with extendedKeyUsage clientAuth and valid dates. \
+                     Inspect it with: openssl x509 -in CLIENT.crt -noout -text"
+                ),
+            ),
+            None => (
+                format!(
+                    "At step 5 the client sent its certificate ({subject}) and the server refused it: \
+                     it is not signed by a CA the server trusts, has expired, or lacks the clientAuth \
+                     usage.{late}"
+                ),
                 "Use a client certificate issued by the CA in the server's tls-ca-cert-file (or add \
-                 your CA there), with extendedKeyUsage clientAuth and valid dates.",
-            )
-            .evidence("certificate sent", subject)
-            .evidence("CAs the server accepts", accepted)
-            .done(),
+                 your CA there), with extendedKeyUsage clientAuth and valid dates."
+                    .to_string(),
+            ),
+        };
+        let mut b = Builder::new(
+            ErrorKind::ClientCertificateRejected,
+            Step::ClientCertificate,
+            match local.first() {
+                Some(first) => {
+                    format!("{what} after the client certificate was sent; likely cause: {first}")
+                }
+                None => format!("{what} after the client certificate was sent"),
+            },
         )
+        .explain(explain)
+        .fix(fix)
+        .evidence("certificate sent", subject.clone())
+        .evidence("CAs the server accepts", accepted);
+        if let Some(info) = &model.run.client_certificate_info {
+            b = b
+                .evidence(
+                    "its validity",
+                    format!("{} to {}", info.not_before, info.not_after),
+                )
+                .evidence(
+                    "its extended key usage",
+                    if info.eku_present {
+                        info.extended_key_usage.join(", ")
+                    } else {
+                        "absent (any usage)".into()
+                    },
+                )
+                .evidence("its issuer", info.issuer.clone());
+            if !local.is_empty() {
+                b = b.certificate(Some(super::CertificateAtFault {
+                    role: super::CertRole::Client,
+                    position: None,
+                    subject: info.subject.clone(),
+                }));
+            }
+        }
+        Some(b.done())
     } else {
         Some(
             Builder::new(
@@ -110,34 +156,20 @@ pub(super) fn tls_failure(
                     .done(),
             }
         }
-        TlsErrorDetail::CertificateExpired { now, not_after } => {
-            let leaf = model.chain.first();
-            let not_after = not_after.or(leaf.map(|c| c.not_after_unix));
-            let now = now.unwrap_or_else(now_unix);
-            let mut b = Builder::new(ErrorKind::CertificateExpired, Step::Verify, "the server's certificate has expired")
-                .explain(format!(
-                    "At step 4 the client compared the certificate's dates with its clock: it expired {}.",
-                    not_after.map(|t| ago(now - t)).unwrap_or_else(|| "in the past".into())
-                ))
-                .fix("Renew the server certificate and point tls-cert-file at the new one (then restart or CONFIG SET it). Check this machine's clock too.")
-                .evidence("now", format_time(now));
-            if let Some(t) = not_after {
-                b = b.evidence("not after", format_time(t));
-            }
-            b.done()
-        }
-        TlsErrorDetail::CertificateNotValidYet { now, not_before } => {
-            let not_before = not_before.or(model.chain.first().map(|c| c.not_before_unix));
-            let now = now.unwrap_or_else(now_unix);
-            let mut b = Builder::new(ErrorKind::CertificateNotYetValid, Step::Verify, "the server's certificate is not valid yet")
-                .explain("At step 4 the client found the certificate's start date in the future.")
-                .fix("Check the clocks of this machine and of the CA that issued it; wait, or reissue with a correct notBefore.")
-                .evidence("now", format_time(now));
-            if let Some(t) = not_before {
-                b = b.evidence("not before", format_time(t));
-            }
-            b.done()
-        }
+        TlsErrorDetail::CertificateExpired { now, not_after } => super::certs::dates(
+            model,
+            &Clue::Expired {
+                not_after: *not_after,
+            },
+            *now,
+        ),
+        TlsErrorDetail::CertificateNotValidYet { now, not_before } => super::certs::dates(
+            model,
+            &Clue::NotYetValid {
+                not_before: *not_before,
+            },
+            *now,
+        ),
         TlsErrorDetail::UnknownIssuer => unknown_issuer(model),
         TlsErrorDetail::NotValidForName {
             expected,
@@ -147,44 +179,59 @@ pub(super) fn tls_failure(
                 .clone()
                 .or(model.verified_name.clone())
                 .unwrap_or_default();
-            // Our own reading of the leaf's names (DNS:…, IP:…) before rustls's debug strings.
-            let presented = match model.chain.first() {
-                Some(leaf) if !leaf.san.is_empty() => leaf.san.clone(),
+            // Our own reading of the leaf's names (DNS:…, IP:…); a certificate without
+            // subjectAltName shows its CN, marked as such.
+            let leaf = model.chain.first();
+            let cn_only = leaf
+                .filter(|l| l.san.is_empty())
+                .and_then(|l| l.common_name.clone());
+            let presented = match (leaf, &cn_only) {
+                (Some(leaf), _) if !leaf.san.is_empty() => leaf.san.clone(),
+                (_, Some(cn)) => vec![format!(
+                    "CN={cn} (CN only: the certificate has no subjectAltName, and modern clients ignore the CN)"
+                )],
                 _ => presented.clone(),
             };
             let by_ip = expected.parse::<std::net::IpAddr>().is_ok();
             let no_ip_sans = !presented
                 .iter()
                 .any(|n| n.starts_with("IP:") || n.parse::<std::net::IpAddr>().is_ok());
-            let explanation = if by_ip && no_ip_sans {
+            let explanation = if let Some(cn) = &cn_only {
+                format!("At step 4 the client looked for {expected} among the certificate's subjectAltName names and found none at all: the certificate names the server only in its subject's CN ({cn}), which modern clients (rustls, browsers, Go) ignore.")
+            } else if by_ip && no_ip_sans {
                 format!("At step 4 the client connected by IP address ({expected}), and the certificate lists no IP address at all, only names.")
             } else if by_ip {
                 format!("At step 4 the client connected by IP address ({expected}), which is not among the IP addresses the certificate lists.")
             } else {
                 format!("At step 4 the name asked for, {expected}, is not among the names the certificate is valid for.")
             };
+            let fix = if cn_only.is_some() {
+                "Reissue the server certificate with a subjectAltName (e.g. openssl req … -addext \"subjectAltName=DNS:NAME\"); inspect it with openssl x509 -in SERVER.crt -noout -text."
+            } else {
+                "Connect with a name in the certificate (or pass it with --sni), or reissue the certificate with this name in its subjectAltName."
+            };
+            let at_fault = leaf.map(|l| super::CertificateAtFault {
+                role: super::CertRole::Leaf,
+                position: Some(0),
+                subject: l.subject.clone(),
+            });
             Builder::new(ErrorKind::HostnameMismatch, Step::Verify, format!("the certificate is not valid for {expected}"))
                 .explain(explanation)
-                .fix("Connect with a name in the certificate (or pass it with --sni), or reissue the certificate with this name in its subjectAltName.")
+                .fix(fix)
+                .certificate(at_fault)
                 .evidence("name requested", expected)
                 .evidence("names in the certificate", presented.join(", "))
                 .redis_cli("redis-cli does not check host names, so it would connect anyway: anyone holding any certificate from that CA could impersonate this server.")
                 .done()
         }
-        TlsErrorDetail::BadCertificate { reason } => Builder::new(
-            ErrorKind::BadCertificate,
-            Step::Verify,
-            format!("the certificate was refused: {reason}"),
-        )
-        .explain(format!(
-            "At step 4 the certificate could not be accepted: {reason}."
-        ))
-        .fix("Reissue the server certificate with serverAuth usage, a supported key and signature.")
-        .done(),
+        TlsErrorDetail::BadCertificate { reason, problem } => {
+            super::certs::problem(model, reason, problem.as_ref())
+        }
         TlsErrorDetail::PeerIncompatible { reason } => {
-            let (kind, fix) = if reason.contains("Version")
-                || reason.contains("Tls12")
-                || reason.contains("Tls13")
+            let lower = reason.to_ascii_lowercase();
+            let (kind, fix) = if lower.contains("version")
+                || lower.contains("tls12")
+                || lower.contains("tls13")
             {
                 (
                     ErrorKind::ProtocolVersion,

@@ -17,6 +17,15 @@ pub fn describe_certificate(der: &[u8]) -> CertificateInfo {
         };
     };
     let validity = cert.validity();
+    let eku = extended_key_usage(&cert);
+    let (permitted_names, excluded_names) = name_constraints(&cert);
+    let (key_algorithm, key_bits, key_curve) = key_facts(&cert);
+    let common_name = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_string);
     let san = cert
         .subject_alternative_name()
         .ok()
@@ -42,7 +51,109 @@ pub fn describe_certificate(der: &[u8]) -> CertificateInfo {
         sha256,
         is_ca: cert.is_ca(),
         self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
+        extended_key_usage: eku.clone().unwrap_or_default(),
+        eku_present: eku.is_some(),
+        basic_constraints_present: cert.basic_constraints().ok().flatten().is_some(),
+        key_algorithm,
+        key_bits,
+        key_curve,
+        unknown_critical_extensions: unknown_critical(&cert),
+        permitted_names,
+        excluded_names,
+        common_name,
     }
+}
+
+/// The extended key usages by name; `None` when the certificate has no such extension.
+fn extended_key_usage(cert: &X509Certificate) -> Option<Vec<String>> {
+    let ext = cert.extended_key_usage().ok().flatten()?;
+    let eku = ext.value;
+    let mut out = Vec::new();
+    for (on, name) in [
+        (eku.any, "anyExtendedKeyUsage"),
+        (eku.server_auth, "serverAuth"),
+        (eku.client_auth, "clientAuth"),
+        (eku.code_signing, "codeSigning"),
+        (eku.email_protection, "emailProtection"),
+        (eku.time_stamping, "timeStamping"),
+        (eku.ocsp_signing, "OCSPSigning"),
+    ] {
+        if on {
+            out.push(name.to_string());
+        }
+    }
+    out.extend(eku.other.iter().map(|oid| oid.to_id_string()));
+    Some(out)
+}
+
+/// nameConstraints: (permitted, excluded) subtrees as `DNS:…`, `IP:…/mask`.
+fn name_constraints(cert: &X509Certificate) -> (Vec<String>, Vec<String>) {
+    let Some(ext) = cert.name_constraints().ok().flatten() else {
+        return (Vec::new(), Vec::new());
+    };
+    let list = |trees: &Option<Vec<x509_parser::extensions::GeneralSubtree>>| {
+        trees
+            .iter()
+            .flatten()
+            .map(|t| match &t.base {
+                GeneralName::IPAddress(bytes) if bytes.len() == 8 => format!(
+                    "IP:{}.{}.{}.{}/{}.{}.{}.{}",
+                    bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]
+                ),
+                other => general_name(other),
+            })
+            .collect::<Vec<_>>()
+    };
+    (
+        list(&ext.value.permitted_subtrees),
+        list(&ext.value.excluded_subtrees),
+    )
+}
+
+/// The extensions webpki understands; any other marked critical makes it refuse the certificate.
+const UNDERSTOOD: [&str; 6] = [
+    "2.5.29.15", // keyUsage
+    "2.5.29.17", // subjectAltName
+    "2.5.29.19", // basicConstraints
+    "2.5.29.30", // nameConstraints
+    "2.5.29.31", // cRLDistributionPoints
+    "2.5.29.37", // extKeyUsage
+];
+
+/// Critical extensions webpki does not understand, as `OID (name)` when the name is known.
+fn unknown_critical(cert: &X509Certificate) -> Vec<String> {
+    cert.extensions()
+        .iter()
+        .filter(|e| e.critical)
+        .map(|e| e.oid.to_id_string())
+        .filter(|oid| !UNDERSTOOD.contains(&oid.as_str()))
+        .map(|oid| match extension_name(&oid) {
+            Some(name) => format!("{oid} ({name})"),
+            None => oid,
+        })
+        .collect()
+}
+
+fn extension_name(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "2.5.29.9" => "subjectDirectoryAttributes",
+        "2.5.29.14" => "subjectKeyIdentifier",
+        "2.5.29.18" => "issuerAltName",
+        "2.5.29.32" => "certificatePolicies",
+        "2.5.29.33" => "policyMappings",
+        "2.5.29.35" => "authorityKeyIdentifier",
+        "2.5.29.36" => "policyConstraints",
+        "2.5.29.54" => "inhibitAnyPolicy",
+        "1.3.6.1.5.5.7.1.1" => "authorityInfoAccess",
+        "1.3.6.1.5.5.7.1.24" => "TLS feature (OCSP must-staple)",
+        _ => return None,
+    })
+}
+
+/// The certificate's SubjectPublicKeyInfo, DER.
+pub fn public_key_info(der: &[u8]) -> Option<Vec<u8>> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    Some(cert.public_key().raw.to_vec())
 }
 
 /// A DER distinguished name, given with or without its outer SEQUENCE (rustls hands over CA
@@ -129,6 +240,9 @@ fn general_name(name: &GeneralName) -> String {
         },
         GeneralName::RFC822Name(m) => format!("email:{m}"),
         GeneralName::URI(u) => format!("URI:{u}"),
+        GeneralName::DirectoryName(n) => format!("DirName:{n}"),
+        GeneralName::RegisteredID(oid) => format!("RID:{oid}"),
+        GeneralName::OtherName(oid, _) => format!("othername:{oid}"),
         // x509-parser 0.18 keeps the other entries when one is malformed (e.g. not UTF-8).
         GeneralName::Invalid(tag, _) => {
             let kind = match tag.0 {
@@ -139,7 +253,36 @@ fn general_name(name: &GeneralName) -> String {
             };
             format!("{kind}:(malformed)")
         }
-        other => format!("{other:?}"),
+        _ => "(other name form)".into(),
+    }
+}
+
+/// The key's algorithm, size in bits and curve.
+fn key_facts(cert: &X509Certificate) -> (String, u32, Option<String>) {
+    let spki = cert.public_key();
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .map(|oid| curve_name(&oid.to_id_string()));
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => ("RSA".into(), rsa.key_size() as u32, None),
+        Ok(PublicKey::EC(point)) => ("ECDSA".into(), point.key_size() as u32, curve),
+        _ => match spki.algorithm.algorithm.to_id_string().as_str() {
+            "1.3.101.112" => ("Ed25519".into(), 256, None),
+            "1.3.101.113" => ("Ed448".into(), 456, None),
+            other => (other.to_string(), 0, None),
+        },
+    }
+}
+
+fn curve_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.10045.3.1.7" => "P-256".into(),
+        "1.3.132.0.34" => "P-384".into(),
+        "1.3.132.0.35" => "P-521".into(),
+        other => other.into(),
     }
 }
 
@@ -153,12 +296,7 @@ fn key_type(cert: &X509Certificate) -> String {
                 .parameters
                 .as_ref()
                 .and_then(|p| p.as_oid().ok())
-                .map(|oid| match oid.to_id_string().as_str() {
-                    "1.2.840.10045.3.1.7" => "P-256".to_string(),
-                    "1.3.132.0.34" => "P-384".to_string(),
-                    "1.3.132.0.35" => "P-521".to_string(),
-                    other => other.to_string(),
-                })
+                .map(|oid| curve_name(&oid.to_id_string()))
                 .unwrap_or_default();
             format!("ECDSA {curve} ({} bits)", point.key_size())
         }
@@ -171,6 +309,7 @@ fn key_type(cert: &X509Certificate) -> String {
                 .as_str()
             {
                 "1.3.101.112" => "Ed25519".into(),
+                "1.3.101.113" => "Ed448".into(),
                 other => format!("unknown ({other})"),
             }
         }
@@ -187,6 +326,12 @@ fn signature_name(cert: &X509Certificate) -> String {
         "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption".into(),
         "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption".into(),
         "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption".into(),
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption".into(),
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1".into(),
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512".into(),
+        "1.2.840.10040.4.3" => "dsa-with-SHA1".into(),
+        "2.16.840.1.101.3.4.3.2" => "dsa-with-SHA256".into(),
+        "1.3.101.113" => "Ed448".into(),
         "1.2.840.113549.1.1.10" => "RSASSA-PSS".into(),
         "1.3.101.112" => "Ed25519".into(),
         _ => oid,

@@ -110,6 +110,11 @@ pub enum Event {
         description: String,
         code: u8,
     },
+    /// With `--insecure`: the server's handshake signature could not be checked and was accepted
+    /// anyway (e.g. an RSA-1024 key, or a certificate webpki cannot parse).
+    SignatureNotChecked {
+        reason: String,
+    },
     /// The connection was closed by us.
     Closed {
         close_notify_sent: bool,
@@ -138,6 +143,9 @@ pub struct RunInfo {
     pub password_given: bool,
     pub command: String,
     pub timeout_ms: u64,
+    /// The client certificate tlsviz holds, read locally (to judge it before blaming the server).
+    #[serde(default)]
+    pub client_certificate_info: Option<Box<CertificateInfo>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,6 +238,35 @@ pub struct CertificateInfo {
     pub sha256: String,
     pub is_ca: bool,
     pub self_signed: bool,
+    /// Extended key usages by name (`serverAuth`, `clientAuth`, …); empty when the extension is
+    /// absent (any usage allowed).
+    #[serde(default)]
+    pub extended_key_usage: Vec<String>,
+    /// Whether the certificate has an extendedKeyUsage extension at all.
+    #[serde(default)]
+    pub eku_present: bool,
+    /// Whether the certificate has a basicConstraints extension (`is_ca` is its cA flag).
+    #[serde(default)]
+    pub basic_constraints_present: bool,
+    /// The public key's algorithm (`RSA`, `ECDSA`, `Ed25519`, `Ed448`, …) and size in bits.
+    #[serde(default)]
+    pub key_algorithm: String,
+    #[serde(default)]
+    pub key_bits: u32,
+    /// The curve of an EC key (`P-256`, `P-384`, `P-521`).
+    #[serde(default)]
+    pub key_curve: Option<String>,
+    /// Critical extensions webpki does not understand: `OID (name)` when the name is known.
+    #[serde(default)]
+    pub unknown_critical_extensions: Vec<String>,
+    /// nameConstraints: permitted and excluded subtrees, as `DNS:…`, `IP:…`.
+    #[serde(default)]
+    pub permitted_names: Vec<String>,
+    #[serde(default)]
+    pub excluded_names: Vec<String>,
+    /// The subject's common name, shown when the certificate has no subjectAltName.
+    #[serde(default)]
+    pub common_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -349,6 +386,9 @@ pub enum TlsErrorDetail {
     },
     BadCertificate {
         reason: String,
+        /// What kind of problem webpki found, when it said (older recordings have none).
+        #[serde(default)]
+        problem: Option<CertProblem>,
     },
     PeerIncompatible {
         reason: String,
@@ -356,6 +396,35 @@ pub enum TlsErrorDetail {
     PeerMisbehaved {
         reason: String,
     },
+    Other,
+}
+
+/// The certificate problems webpki reports without saying which certificate has them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertProblem {
+    /// The extended key usage lacks the one required (`serverAuth` / `clientAuth`).
+    WrongKeyUsage {
+        required: String,
+        presented: Vec<String>,
+    },
+    /// A signature algorithm webpki does not accept (`algorithm`: its name when known).
+    UnsupportedSignatureAlgorithm {
+        algorithm: Option<String>,
+    },
+    /// A certificate that is not a CA was used as an issuer.
+    NotACa,
+    /// A CA certificate was used as the server's own certificate.
+    CaUsedAsEndEntity,
+    NameConstraint,
+    UnsupportedCriticalExtension,
+    /// A signature did not verify with the issuer's key (often: a key too small for webpki).
+    BadSignature,
+    /// The certificate could not be parsed.
+    BadEncoding,
+    /// A path length constraint was exceeded.
+    PathTooLong,
+    Revoked,
     Other,
 }
 

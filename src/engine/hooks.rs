@@ -85,6 +85,36 @@ impl TapVerifier {
     }
 }
 
+impl TapVerifier {
+    /// With `--insecure`, a handshake signature webpki cannot check is accepted and reported.
+    fn insecure_fallback(
+        &self,
+        checked: Result<HandshakeSignatureValid, Error>,
+        cert: &CertificateDer<'_>,
+        with_raw_key: impl FnOnce() -> Option<HandshakeSignatureValid>,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        let err = match checked {
+            Ok(ok) => return Ok(ok),
+            Err(err) if self.inner.is_some() => return Err(err),
+            Err(err) => err,
+        };
+        if let Some(ok) = with_raw_key() {
+            return Ok(ok);
+        }
+        let info = describe_certificate(cert.as_ref());
+        let reason = if info.key_algorithm == "RSA" && info.key_bits > 0 && info.key_bits < 2048 {
+            format!(
+                "the server's RSA key has {} bits and webpki checks signatures of RSA keys of 2048 bits or more only",
+                info.key_bits
+            )
+        } else {
+            super::tls_error::error_text(&err)
+        };
+        self.sink.emit(Event::SignatureNotChecked { reason });
+        Ok(HandshakeSignatureValid::assertion())
+    }
+}
+
 impl ServerCertVerifier for TapVerifier {
     fn verify_server_cert(
         &self,
@@ -146,7 +176,7 @@ impl ServerCertVerifier for TapVerifier {
                 self.sink.emit(Event::CertificateVerdict {
                     verified: false,
                     insecure: false,
-                    reason: Some(err.to_string()),
+                    reason: Some(super::tls_error::error_text(&err)),
                     related_trusted_ca,
                 });
                 Err(err)
@@ -160,14 +190,15 @@ impl ServerCertVerifier for TapVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        // The handshake signature is always checked, even with --insecure: it proves the server
-        // holds the key of the certificate it sent, whatever we think of that certificate.
-        rustls::crypto::verify_tls12_signature(
+        // The handshake signature proves the server holds the key of the certificate it sent.
+        // With --insecure it is checked when webpki can, and accepted (and reported) when not.
+        let checked = rustls::crypto::verify_tls12_signature(
             message,
             cert,
             dss,
             &self.provider.signature_verification_algorithms,
-        )
+        );
+        self.insecure_fallback(checked, cert, || None)
     }
 
     fn verify_tls13_signature(
@@ -176,12 +207,20 @@ impl ServerCertVerifier for TapVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        let algs = &self.provider.signature_verification_algorithms;
+        let checked = rustls::crypto::verify_tls13_signature(message, cert, dss, algs);
+        // A certificate webpki refuses to parse (an unknown critical extension) may still have a
+        // key it can check the signature with.
+        self.insecure_fallback(checked, cert, || {
+            let spki = super::certinfo::public_key_info(cert.as_ref())?;
+            rustls::crypto::verify_tls13_signature_with_raw_key(
+                message,
+                &rustls::pki_types::SubjectPublicKeyInfoDer::from(spki.as_slice()),
+                dss,
+                algs,
+            )
+            .ok()
+        })
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -212,7 +251,10 @@ impl ResolvesClientCert for TapResolver {
                     .iter()
                     .map(|dn| describe_distinguished_name(dn))
                     .collect(),
-                signature_schemes: sigschemes.iter().map(|s| format!("{s:?}")).collect(),
+                signature_schemes: sigschemes
+                    .iter()
+                    .map(|s| super::tls_error::scheme_name(*s))
+                    .collect(),
             }));
         // rustls sends the certificate only if the key can sign with a scheme the server accepts.
         let chosen = self

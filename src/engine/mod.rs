@@ -66,6 +66,12 @@ impl Target {
                 .as_ref()
                 .and_then(|t| t.client.as_ref().map(|(_, subject)| subject.clone())),
             insecure: self.tls.as_ref().is_some_and(|t| t.insecure),
+            client_certificate_info: self.tls.as_ref().and_then(|t| {
+                let (key, _) = t.client.as_ref()?;
+                Some(Box::new(certinfo::describe_certificate(
+                    key.cert.first()?.as_ref(),
+                )))
+            }),
             user: self.user.clone(),
             password_given: self.password.is_some(),
             command: resp::redact(&self.command),

@@ -10,7 +10,7 @@ use super::records::{
 };
 use super::resp::{self, Reply};
 use super::step::Step;
-use super::tls_error::{alert_name, tls_detail};
+use super::tls_error::{alert_name, error_text, tls_detail};
 use rustls::ClientConnection;
 use std::collections::VecDeque;
 use std::io::{Read, Write};
@@ -350,7 +350,7 @@ impl TlsSession {
                                 "fatal"
                             }
                             .into(),
-                            description: format!("{desc:?}"),
+                            description: alert_name(u8::from(*desc)),
                             code: u8::from(*desc),
                         });
                     }
@@ -360,7 +360,7 @@ impl TlsSession {
                 let _ = self.send_all_held(None).await;
                 return Err(Failure::Tls {
                     step,
-                    error: error.to_string(),
+                    error: error_text(&error),
                     detail: tls_detail(&error),
                 });
             }

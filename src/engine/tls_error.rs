@@ -1,20 +1,348 @@
-//! rustls errors in the stable, serializable form that diagnosis reads.
+//! rustls errors in the stable, serializable form that diagnosis reads, and in plain words:
+//! nothing here hands rustls's or webpki's `Debug` text to a person.
 
-use super::events::TlsErrorDetail;
+use super::events::{CertProblem, TlsErrorDetail};
+use rustls::{CertificateError as C, Error, ExtendedKeyPurpose};
 
+/// The alert's name as TLS spells it (`handshake_failure`), from rustls's enum.
 pub fn alert_name(code: u8) -> String {
-    format!("{:?}", rustls::AlertDescription::from(code))
+    alert_words(rustls::AlertDescription::from(code))
+}
+
+fn alert_words(desc: rustls::AlertDescription) -> String {
+    snake(&format!("{desc:?}"))
+}
+
+/// `HandshakeFailure` → `handshake_failure`; anything that is not a plain identifier (an
+/// `Unknown(0x..)`) becomes `unknown`.
+fn snake(camel: &str) -> String {
+    if !camel.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return "unknown".into();
+    }
+    let mut out = String::new();
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The IANA name of a signature scheme (`rsa_pss_rsae_sha256`), or its number in hex.
+pub fn scheme_name(scheme: rustls::SignatureScheme) -> String {
+    let code = u16::from(scheme);
+    let name = match code {
+        0x0201 => "rsa_pkcs1_sha1",
+        0x0203 => "ecdsa_sha1",
+        0x0401 => "rsa_pkcs1_sha256",
+        0x0403 => "ecdsa_secp256r1_sha256",
+        0x0501 => "rsa_pkcs1_sha384",
+        0x0503 => "ecdsa_secp384r1_sha384",
+        0x0601 => "rsa_pkcs1_sha512",
+        0x0603 => "ecdsa_secp521r1_sha512",
+        0x0804 => "rsa_pss_rsae_sha256",
+        0x0805 => "rsa_pss_rsae_sha384",
+        0x0806 => "rsa_pss_rsae_sha512",
+        0x0807 => "ed25519",
+        0x0808 => "ed448",
+        0x0809 => "rsa_pss_pss_sha256",
+        0x080a => "rsa_pss_pss_sha384",
+        0x080b => "rsa_pss_pss_sha512",
+        _ => return format!("signature scheme 0x{code:04x}"),
+    };
+    name.into()
+}
+
+/// A DER AlgorithmIdentifier's content (as webpki reports it) to a name: `sha1WithRSAEncryption`.
+pub fn algorithm_name(der: &[u8]) -> Option<String> {
+    // The OID is the first element: 06 len bytes…
+    let (&tag, rest) = der.split_first()?;
+    if tag != 0x06 {
+        return None;
+    }
+    let (&len, rest) = rest.split_first()?;
+    let oid = rest.get(..usize::from(len))?;
+    let known: &[(&[u8], &str)] = &[
+        (
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05],
+            "SHA-1 (sha1WithRSAEncryption)",
+        ),
+        (
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x04],
+            "MD5 (md5WithRSAEncryption)",
+        ),
+        (
+            &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01],
+            "SHA-1 (ecdsa-with-SHA1)",
+        ),
+        (
+            &[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x03],
+            "DSA with SHA-1 (dsa-with-SHA1)",
+        ),
+        (
+            &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, 0x02],
+            "DSA with SHA-256 (dsa-with-SHA256)",
+        ),
+        (&[0x2b, 0x65, 0x71], "Ed448"),
+        (
+            &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04],
+            "ecdsa-with-SHA512",
+        ),
+        (
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0e],
+            "SHA-224 (sha224WithRSAEncryption)",
+        ),
+    ];
+    known
+        .iter()
+        .find(|(k, _)| *k == oid)
+        .map(|(_, name)| name.to_string())
+}
+
+fn purpose(p: &ExtendedKeyPurpose) -> String {
+    match p {
+        ExtendedKeyPurpose::ServerAuth => "serverAuth".into(),
+        ExtendedKeyPurpose::ClientAuth => "clientAuth".into(),
+        ExtendedKeyPurpose::Other(arcs) => arcs
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join("."),
+    }
+}
+
+fn date(secs: u64) -> String {
+    super::certinfo::format_time(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// What webpki put inside `Other(OtherError(…))`, by its variant name.
+fn other_problem(other: &rustls::OtherError) -> (CertProblem, String) {
+    let name = other.to_string();
+    let has = |s: &str| name.contains(s);
+    if has("UnsupportedCriticalExtension") {
+        (
+            CertProblem::UnsupportedCriticalExtension,
+            "a certificate has an extension marked critical that webpki does not understand".into(),
+        )
+    } else if has("NameConstraintViolation") {
+        (
+            CertProblem::NameConstraint,
+            "a name in the certificate is outside the name constraints of a CA above it".into(),
+        )
+    } else if has("EndEntityUsedAsCa") {
+        (
+            CertProblem::NotACa,
+            "a certificate that is not a CA (no basicConstraints CA:TRUE) was used to sign another"
+                .into(),
+        )
+    } else if has("CaUsedAsEndEntity") {
+        (
+            CertProblem::CaUsedAsEndEntity,
+            "a CA certificate was presented as the server's own certificate".into(),
+        )
+    } else if has("PathLenConstraintViolated") || has("MaximumPathDepthExceeded") {
+        (
+            CertProblem::PathTooLong,
+            "the chain is longer than a CA's path length constraint allows".into(),
+        )
+    } else {
+        (
+            CertProblem::Other,
+            "webpki refused the certificate for a reason it does not name".into(),
+        )
+    }
+}
+
+/// One certificate error in words, and its problem class.
+pub fn certificate_words(error: &C) -> (String, CertProblem) {
+    #[allow(deprecated)]
+    match error {
+        C::BadEncoding => (
+            "the certificate is not valid DER".into(),
+            CertProblem::BadEncoding,
+        ),
+        C::Expired => ("the certificate has expired".into(), CertProblem::Other),
+        C::ExpiredContext { time, not_after } => (
+            format!(
+                "the certificate expired on {}; it is now {}",
+                date(not_after.as_secs()),
+                date(time.as_secs())
+            ),
+            CertProblem::Other,
+        ),
+        C::NotValidYet => (
+            "the certificate is not valid yet".into(),
+            CertProblem::Other,
+        ),
+        C::NotValidYetContext { time, not_before } => (
+            format!(
+                "the certificate is valid only from {}; it is now {}",
+                date(not_before.as_secs()),
+                date(time.as_secs())
+            ),
+            CertProblem::Other,
+        ),
+        C::Revoked => (
+            "the certificate has been revoked".into(),
+            CertProblem::Revoked,
+        ),
+        C::UnhandledCriticalExtension => (
+            "a certificate has an extension marked critical that webpki does not understand".into(),
+            CertProblem::UnsupportedCriticalExtension,
+        ),
+        C::UnknownIssuer => (
+            "the certificate's issuer is not a trusted CA".into(),
+            CertProblem::Other,
+        ),
+        C::UnknownRevocationStatus => (
+            "the certificate's revocation status is unknown".into(),
+            CertProblem::Other,
+        ),
+        C::ExpiredRevocationList | C::ExpiredRevocationListContext { .. } => (
+            "the certificate revocation list has expired".into(),
+            CertProblem::Other,
+        ),
+        C::BadSignature => (
+            "a signature in the chain does not verify with its issuer's key".into(),
+            CertProblem::BadSignature,
+        ),
+        C::UnsupportedSignatureAlgorithm => (
+            "a certificate is signed with an algorithm rustls refuses".into(),
+            CertProblem::UnsupportedSignatureAlgorithm { algorithm: None },
+        ),
+        C::UnsupportedSignatureAlgorithmContext {
+            signature_algorithm_id,
+            ..
+        }
+        | C::UnsupportedSignatureAlgorithmForPublicKeyContext {
+            signature_algorithm_id,
+            ..
+        } => {
+            let algorithm = algorithm_name(signature_algorithm_id);
+            (
+                match &algorithm {
+                    Some(a) => format!("a certificate is signed with {a}, which rustls refuses"),
+                    None => "a certificate is signed with an algorithm rustls refuses".into(),
+                },
+                CertProblem::UnsupportedSignatureAlgorithm { algorithm },
+            )
+        }
+        C::NotValidForName => (
+            "the certificate is not valid for the name requested".into(),
+            CertProblem::Other,
+        ),
+        C::NotValidForNameContext { expected, .. } => (
+            format!("the certificate is not valid for {}", expected.to_str()),
+            CertProblem::Other,
+        ),
+        C::InvalidPurpose => (
+            "the certificate's extended key usage does not allow this use".into(),
+            CertProblem::WrongKeyUsage {
+                required: String::new(),
+                presented: Vec::new(),
+            },
+        ),
+        C::InvalidPurposeContext {
+            required,
+            presented,
+        } => {
+            let required = purpose(required);
+            let presented: Vec<String> = presented.iter().map(purpose).collect();
+            let text = match presented.as_slice() {
+                [] => format!("the certificate's extended key usage lacks {required}"),
+                [only] if only == "clientAuth" => format!(
+                    "the certificate is for client authentication only (extended key usage \
+                     clientAuth), not {required}"
+                ),
+                [only] if only == "serverAuth" => format!(
+                    "the certificate is for server authentication only (extended key usage \
+                     serverAuth), not {required}"
+                ),
+                list => format!(
+                    "the certificate's extended key usage is {} and lacks {required}",
+                    list.join(", ")
+                ),
+            };
+            (
+                text,
+                CertProblem::WrongKeyUsage {
+                    required,
+                    presented,
+                },
+            )
+        }
+        C::InvalidOcspResponse => ("the OCSP response is invalid".into(), CertProblem::Other),
+        C::ApplicationVerificationFailure => (
+            "the application's own check refused the certificate".into(),
+            CertProblem::Other,
+        ),
+        C::Other(other) => {
+            let (problem, text) = other_problem(other);
+            (text, problem)
+        }
+        _ => ("the certificate was refused".into(), CertProblem::Other),
+    }
+}
+
+/// A rustls error in plain words (never its `Debug` form).
+pub fn error_text(error: &Error) -> String {
+    match error {
+        Error::AlertReceived(desc) => format!("the peer sent the alert {}", alert_words(*desc)),
+        Error::InvalidCertificate(c) => {
+            format!("invalid peer certificate: {}", certificate_words(c).0)
+        }
+        Error::PeerIncompatible(p) => {
+            format!("the peer is incompatible: {}", words_of(&format!("{p:?}")))
+        }
+        Error::PeerMisbehaved(p) => format!(
+            "the peer broke the protocol: {}",
+            words_of(&format!("{p:?}"))
+        ),
+        Error::NoCertificatesPresented => "the peer sent no certificates".into(),
+        Error::General(s) => s.clone(),
+        Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => {
+            "the peer sent a message that does not belong at this point of the handshake".into()
+        }
+        Error::InvalidMessage(_) => "the peer sent a malformed TLS message".into(),
+        Error::DecryptError => "a record could not be decrypted".into(),
+        Error::EncryptError => "a record could not be encrypted".into(),
+        Error::HandshakeNotComplete => "the handshake is not complete".into(),
+        Error::PeerSentOversizedRecord => "the peer sent a record that is too large".into(),
+        Error::NoApplicationProtocol => "no application protocol in common".into(),
+        Error::FailedToGetCurrentTime => "the clock could not be read".into(),
+        Error::FailedToGetRandomBytes => "random bytes could not be obtained".into(),
+        Error::BadMaxFragmentSize => "bad maximum fragment size".into(),
+        Error::InvalidCertRevocationList(_) => "the certificate revocation list is invalid".into(),
+        Error::InvalidEncryptedClientHello(_) => "the encrypted ClientHello is invalid".into(),
+        Error::InconsistentKeys(_) => "the certificate and its private key do not match".into(),
+        Error::Other(_) => "rustls stopped for a reason of its own".into(),
+        _ => "rustls stopped the handshake".into(),
+    }
+}
+
+/// A unit-like rustls enum name (`NoCipherSuitesInCommon`) as lower-case words; any field
+/// content (anything after a `(` or `{`) is dropped.
+fn words_of(debug: &str) -> String {
+    let name: String = debug
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    snake(&name).replace('_', " ")
 }
 
 /// The stable part of a rustls error, for diagnosis.
-pub fn tls_detail(error: &rustls::Error) -> TlsErrorDetail {
-    use rustls::CertificateError as C;
+pub fn tls_detail(error: &Error) -> TlsErrorDetail {
     match error {
-        rustls::Error::AlertReceived(desc) => TlsErrorDetail::AlertReceived {
-            description: format!("{desc:?}"),
+        Error::AlertReceived(desc) => TlsErrorDetail::AlertReceived {
+            description: alert_words(*desc),
             code: u8::from(*desc),
         },
-        rustls::Error::InvalidCertificate(cert) => match cert {
+        Error::InvalidCertificate(cert) => match cert {
             C::Expired => TlsErrorDetail::CertificateExpired {
                 now: None,
                 not_after: None,
@@ -43,16 +371,24 @@ pub fn tls_detail(error: &rustls::Error) -> TlsErrorDetail {
                 expected: Some(expected.to_str().into_owned()),
                 presented: presented.clone(),
             },
-            other => TlsErrorDetail::BadCertificate {
-                reason: format!("{other:?}"),
-            },
+            other => {
+                let (reason, problem) = certificate_words(other);
+                TlsErrorDetail::BadCertificate {
+                    reason,
+                    problem: Some(problem),
+                }
+            }
         },
-        rustls::Error::PeerIncompatible(p) => TlsErrorDetail::PeerIncompatible {
-            reason: format!("{p:?}"),
+        Error::PeerIncompatible(p) => TlsErrorDetail::PeerIncompatible {
+            reason: words_of(&format!("{p:?}")),
         },
-        rustls::Error::PeerMisbehaved(p) => TlsErrorDetail::PeerMisbehaved {
-            reason: format!("{p:?}"),
+        Error::PeerMisbehaved(p) => TlsErrorDetail::PeerMisbehaved {
+            reason: words_of(&format!("{p:?}")),
         },
         _ => TlsErrorDetail::Other,
     }
 }
+
+#[cfg(test)]
+#[path = "tls_error_tests.rs"]
+mod tests;

@@ -73,6 +73,8 @@ pub struct Model {
     /// A trusted CA of the same organisation as an issuer that could not be found.
     pub related_trusted_ca: Option<String>,
     pub insecure: bool,
+    /// With `--insecure`: why the server's handshake signature was accepted unchecked.
+    pub signature_not_checked: Option<String>,
     pub certificate_request: Option<CertificateRequestInfo>,
     /// `Some(sent)` once the client answered a CertificateRequest.
     /// `Some(will_send)` once the client chose its answer to a CertificateRequest.
@@ -281,6 +283,19 @@ impl Model {
                 format!("{direction}: {level} alert {description} ({code})"),
             )),
             Event::Closed { .. } => {}
+            Event::SignatureNotChecked { reason } => {
+                let said = format!(
+                    "The handshake signature was not checked either ({reason}): nothing proves the \
+                     server holds the key of the certificate it sent."
+                );
+                if let Some(row) = self.row(Step::Verify) {
+                    row.note = Some(match row.note.take() {
+                        Some(note) => format!("{note} {said}"),
+                        None => said,
+                    });
+                }
+                self.signature_not_checked = Some(reason);
+            }
             Event::Failed(failure) => self.fail(failure, at),
             Event::CrossCheck(check) => self.cross_check = Some(check),
             Event::Probe(probe) => {

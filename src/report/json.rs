@@ -51,6 +51,7 @@ pub fn summary_object(model: &Model) -> Value {
             "fix": d.fix,
             "evidence": d.evidence,
             "redis_cli": d.redis_cli,
+            "certificate": d.certificate,
         })
     });
     let tls = match (&model.tls, &model.server_hello) {

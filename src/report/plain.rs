@@ -219,6 +219,11 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 Some(Tone::Dim),
             )?,
             Event::HandshakeComplete(_) | Event::Closed { .. } => {}
+            Event::SignatureNotChecked { reason } => self.para(
+                "! ",
+                &format!("--insecure: the handshake signature was not checked either ({reason}); nothing proves the server holds the key of its certificate."),
+                Some(Tone::Bad),
+            )?,
             Event::DataSent {
                 command,
                 encrypted,

@@ -238,6 +238,12 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 w,
                 t,
             )),
+            Event::SignatureNotChecked { reason } => lines.push(between(
+                &format!("--insecure: handshake signature NOT checked ({reason})"),
+                t.bad(),
+                w,
+                t,
+            )),
             Event::Closed { close_notify_sent } => lines.push(between(
                 if *close_notify_sent {
                     "connection closed after close_notify"

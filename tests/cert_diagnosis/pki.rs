@@ -1,0 +1,160 @@
+//! Certificates made in the test (rcgen) and a real redis-server serving them.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CustomExtension, DnType, ExtendedKeyUsagePurpose,
+    GeneralSubtree, IsCa, KeyPair, NameConstraints,
+};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Issued {
+    pub cert: rcgen::Certificate,
+    pub key: KeyPair,
+}
+
+pub fn params(cn: &str, sans: &[&str]) -> CertificateParams {
+    let mut p = CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        .expect("params");
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.not_before = rcgen::date_time_ymd(2024, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2099, 1, 1);
+    p
+}
+
+pub fn ca_params(cn: &str) -> CertificateParams {
+    let mut p = params(cn, &[]);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p
+}
+
+pub fn server_params(cn: &str) -> CertificateParams {
+    let mut p = params(cn, &["localhost"]);
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p
+}
+
+pub fn client_params(cn: &str) -> CertificateParams {
+    let mut p = params(cn, &[]);
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    p
+}
+
+pub fn self_signed(p: CertificateParams) -> Issued {
+    let key = KeyPair::generate().expect("key");
+    let cert = p.self_signed(&key).expect("self-signed");
+    Issued { cert, key }
+}
+
+pub fn signed(p: CertificateParams, by: &Issued) -> Issued {
+    let key = KeyPair::generate().expect("key");
+    let cert = p.signed_by(&key, &by.cert, &by.key).expect("signed");
+    Issued { cert, key }
+}
+
+pub fn expired(mut p: CertificateParams) -> CertificateParams {
+    p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    p
+}
+
+pub fn not_a_ca(mut p: CertificateParams) -> CertificateParams {
+    p.is_ca = IsCa::ExplicitNoCa;
+    p
+}
+
+pub fn excluding(mut p: CertificateParams, dns: &str) -> CertificateParams {
+    p.name_constraints = Some(NameConstraints {
+        permitted_subtrees: vec![],
+        excluded_subtrees: vec![GeneralSubtree::DnsName(dns.into())],
+    });
+    p
+}
+
+pub fn with_unknown_critical(mut p: CertificateParams) -> CertificateParams {
+    let mut ext =
+        CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![0x05, 0x00]);
+    ext.set_criticality(true);
+    p.custom_extensions.push(ext);
+    p
+}
+
+pub fn write(dir: &Path, name: &str, pems: &[&Issued]) -> (PathBuf, PathBuf) {
+    let cert = dir.join(format!("{name}.crt"));
+    let key = dir.join(format!("{name}.key"));
+    let chain: String = pems.iter().map(|i| i.cert.pem()).collect();
+    std::fs::write(&cert, chain).expect("write cert");
+    std::fs::write(&key, pems[0].key.serialize_pem()).expect("write key");
+    (cert, key)
+}
+
+/// A redis-server on a free TLS port; killed on drop.
+pub struct Redis {
+    child: Child,
+    pub port: u16,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn have_redis() -> bool {
+    let ok = Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var("TLSVIZ_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
+        panic!("TLSVIZ_REQUIRE_REDIS=1 but redis-server is not installed");
+    }
+    if !ok {
+        eprintln!("!!! redis-server not found: certificate diagnosis tests SKIPPED !!!");
+    }
+    ok
+}
+
+pub fn redis(cert: &Path, key: &Path, ca: &Path, auth_clients: &str) -> Redis {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .arg("--tls-cert-file")
+        .arg(cert)
+        .arg("--tls-key-file")
+        .arg(key)
+        .arg("--tls-ca-cert-file")
+        .arg(ca)
+        .args([
+            "--tls-auth-clients",
+            auth_clients,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    let redis = Redis { child, port };
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "redis-server did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    redis
+}
