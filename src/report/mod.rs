@@ -4,6 +4,7 @@
 pub mod json;
 pub mod plain;
 pub mod record;
+pub mod words;
 
 use crate::engine::events::Stamped;
 use crate::model::Model;
