@@ -5,22 +5,34 @@ use super::lesson::server_choice;
 use super::run::Termination;
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::errors::UsageError;
+use crate::report::schema::commands::{
+    CheckJson, CheckLine, CheckSummaryJson, ExpectJson, ExpectedOutcomeJson, ScenarioListingJson,
+    ScenariosLine,
+};
+use crate::scenario::ExpectedOutcome;
+
+/// One line of JSON on stdout; like say!, a closed stdout is left to the exit code.
+fn print_json(line: &impl serde::Serialize) {
+    let _ = crate::report::json::write_line(std::io::stdout(), line);
+}
 
 pub fn list_scenarios(json: bool) -> Result<i32, UsageError> {
     for s in crate::scenario::all() {
         if json {
-            let line = serde_json::json!({
-                "type": "scenario",
-                "name": s.name,
-                "title": s.title,
-                "summary": s.summary,
-                "expect": {
-                    "outcome": if s.expect.step.is_some() { "failed" } else { "ok" },
-                    "step": s.expect.step,
-                    "kind": s.expect.kind,
+            let line = ScenariosLine::Scenario(ScenarioListingJson {
+                name: &s.name,
+                title: &s.title,
+                summary: &s.summary,
+                expect: ExpectJson {
+                    outcome: match s.expect.outcome {
+                        ExpectedOutcome::Ok => ExpectedOutcomeJson::Ok,
+                        ExpectedOutcome::Failed => ExpectedOutcomeJson::Failed,
+                    },
+                    step: s.expect.step.map(|step| step.number()),
+                    kind: s.expect.kind,
                 },
             });
-            say!("{line}");
+            print_json(&line);
         } else {
             say!("{:<24} {:<45} {}", s.name, s.title, s.expect.describe());
         }
@@ -70,15 +82,13 @@ pub async fn check(args: &CheckArgs, json: bool) -> Result<i32, UsageError> {
                 mismatches += usize::from(!ok);
                 servers.insert(c.server.clone());
                 if json {
-                    let line = serde_json::json!({
-                        "type": "check",
-                        "name": c.scenario.name,
-                        "expected": c.scenario.expect.describe(),
-                        "got": c.got(),
-                        "match": ok,
-                        "ms": c.elapsed.as_millis() as u64,
-                    });
-                    say!("{line}");
+                    print_json(&CheckLine::Check(CheckJson::Ran {
+                        name: &c.scenario.name,
+                        expected: c.scenario.expect.describe(),
+                        got: c.got(),
+                        matched: ok,
+                        ms: u64::try_from(c.elapsed.as_millis()).unwrap_or(u64::MAX),
+                    }));
                 } else {
                     say!(
                         "{:<24} {:<30} {:<30} {:>5} ms {}",
@@ -93,10 +103,10 @@ pub async fn check(args: &CheckArgs, json: bool) -> Result<i32, UsageError> {
             Err(e) => {
                 mismatches += 1;
                 if json {
-                    say!(
-                        "{}",
-                        serde_json::json!({"type": "check", "error": e.to_string(), "match": false})
-                    );
+                    print_json(&CheckLine::Check(CheckJson::NotRun {
+                        error: e.to_string(),
+                        matched: false,
+                    }));
                 } else {
                     say!("{e}  ✗");
                 }
@@ -109,14 +119,12 @@ pub async fn check(args: &CheckArgs, json: bool) -> Result<i32, UsageError> {
         .collect();
     let seconds = started.elapsed().as_secs_f64();
     if json {
-        let line = serde_json::json!({
-            "type": "check_summary",
-            "scenarios": results.len(),
-            "mismatched": mismatches,
-            "seconds": seconds,
-            "servers": servers,
-        });
-        say!("{line}");
+        print_json(&CheckLine::CheckSummary(CheckSummaryJson {
+            scenarios: results.len(),
+            mismatched: mismatches,
+            seconds,
+            servers,
+        }));
     } else {
         say!(
             "{} scenarios, {} mismatched, {seconds:.2} s, server: {}",

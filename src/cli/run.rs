@@ -11,6 +11,7 @@ use crate::model::{Model, Outcome};
 use crate::report::json::JsonReporter;
 use crate::report::plain::PlainReporter;
 use crate::report::record::Preamble;
+use crate::report::schema::commands::{BeforeAfter, RepeatLine, RepeatSummaryJson};
 use crate::report::Reporter;
 use crate::runner;
 pub use crate::signals::Termination;
@@ -283,19 +284,25 @@ async fn repeat(
     }
     let (files_after, rss_after) = (open_files(), resident_kib());
     if json {
-        let line = serde_json::json!({
-            "type": "repeat_summary",
-            "at_us": u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-            "runs": runs,
-            "interrupted": interrupted,
-            "ok": ok,
-            "failed": runs - ok,
-            "last_failure": last_failure,
-            "open_files": { "before": files_before, "after": files_after },
-            "rss_kib": { "before": rss_before, "after": rss_after },
-            "seconds": started.elapsed().as_secs_f64(),
+        let line = RepeatLine::RepeatSummary(RepeatSummaryJson {
+            at_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            runs,
+            interrupted,
+            ok,
+            failed: runs - ok,
+            last_failure,
+            open_files: BeforeAfter {
+                before: files_before,
+                after: files_after,
+            },
+            rss_kib: BeforeAfter {
+                before: rss_before,
+                after: rss_after,
+            },
+            seconds: started.elapsed().as_secs_f64(),
         });
-        say!("{line}");
+        // Like say!: a closed stdout is not an error worth more than the exit code.
+        let _ = crate::report::json::write_line(std::io::stdout(), &line);
     } else {
         say!(
             "{ok} of {runs} runs ok{} in {:.1} s; open files {files_before} → {files_after}; rss {rss_before} → {rss_after} KiB",

@@ -57,11 +57,46 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub fn as_str(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
+    /// The stable name, as serde writes it (a test keeps the two equal).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::ConnectionRefused => "connection_refused",
+            ErrorKind::UnsupportedServerKey => "unsupported_server_key",
+            ErrorKind::WeakKey => "weak_key",
+            ErrorKind::UnsupportedSignatureAlgorithm => "unsupported_signature_algorithm",
+            ErrorKind::WrongKeyUsage => "wrong_key_usage",
+            ErrorKind::NotACa => "not_a_ca",
+            ErrorKind::NameConstraintViolation => "name_constraint_violation",
+            ErrorKind::UnsupportedCriticalExtension => "unsupported_critical_extension",
+            ErrorKind::HostNotFound => "host_not_found",
+            ErrorKind::ConnectTimeout => "connect_timeout",
+            ErrorKind::NetworkError => "network_error",
+            ErrorKind::HandshakeTimeout => "handshake_timeout",
+            ErrorKind::PlaintextPort => "plaintext_port",
+            ErrorKind::NotTls => "not_tls",
+            ErrorKind::BadRecord => "bad_record",
+            ErrorKind::PeerClosed => "peer_closed",
+            ErrorKind::ProtocolVersion => "protocol_version",
+            ErrorKind::NoSharedCipher => "no_shared_cipher",
+            ErrorKind::TlsAlert => "tls_alert",
+            ErrorKind::TlsError => "tls_error",
+            ErrorKind::UnknownIssuer => "unknown_issuer",
+            ErrorKind::SelfSigned => "self_signed",
+            ErrorKind::MissingIntermediate => "missing_intermediate",
+            ErrorKind::CertificateExpired => "certificate_expired",
+            ErrorKind::CertificateNotYetValid => "certificate_not_yet_valid",
+            ErrorKind::HostnameMismatch => "hostname_mismatch",
+            ErrorKind::BadCertificate => "bad_certificate",
+            ErrorKind::ClientCertificateRequired => "client_certificate_required",
+            ErrorKind::ClientCertificateRejected => "client_certificate_rejected",
+            ErrorKind::AuthRequired => "auth_required",
+            ErrorKind::AuthFailed => "auth_failed",
+            ErrorKind::RedisError => "redis_error",
+            ErrorKind::ReplyTimeout => "reply_timeout",
+            ErrorKind::TlsRequired => "tls_required",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::IoError => "io_error",
+        }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -71,7 +106,7 @@ impl ErrorKind {
 
 impl std::fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.as_str())
+        f.write_str(self.as_str())
     }
 }
 

@@ -432,14 +432,55 @@ fn redis_rules_are_step_8() {
     );
 }
 
+/// Every kind; `as_str`'s exhaustive match makes a new one impossible to forget there, add it
+/// here too.
+const EVERY_KIND: [ErrorKind; 29] = [
+    ErrorKind::ConnectionRefused,
+    ErrorKind::HostNotFound,
+    ErrorKind::ConnectTimeout,
+    ErrorKind::NetworkError,
+    ErrorKind::HandshakeTimeout,
+    ErrorKind::PlaintextPort,
+    ErrorKind::NotTls,
+    ErrorKind::BadRecord,
+    ErrorKind::PeerClosed,
+    ErrorKind::ProtocolVersion,
+    ErrorKind::NoSharedCipher,
+    ErrorKind::TlsAlert,
+    ErrorKind::TlsError,
+    ErrorKind::UnknownIssuer,
+    ErrorKind::SelfSigned,
+    ErrorKind::MissingIntermediate,
+    ErrorKind::CertificateExpired,
+    ErrorKind::CertificateNotYetValid,
+    ErrorKind::HostnameMismatch,
+    ErrorKind::BadCertificate,
+    ErrorKind::ClientCertificateRequired,
+    ErrorKind::ClientCertificateRejected,
+    ErrorKind::AuthRequired,
+    ErrorKind::AuthFailed,
+    ErrorKind::RedisError,
+    ErrorKind::ReplyTimeout,
+    ErrorKind::TlsRequired,
+    ErrorKind::Cancelled,
+    ErrorKind::IoError,
+];
+
 #[test]
 fn kinds_round_trip_through_their_names() {
-    for kind in [
-        ErrorKind::ClientCertificateRequired,
-        ErrorKind::PlaintextPort,
-        ErrorKind::MissingIntermediate,
-    ] {
-        assert_eq!(ErrorKind::parse(&kind.as_str()), Some(kind));
+    for kind in EVERY_KIND {
+        assert_eq!(ErrorKind::parse(kind.as_str()), Some(kind));
     }
     assert_eq!(ErrorKind::parse("no_such_kind"), None);
+}
+
+#[test]
+fn as_str_is_the_serde_name_of_every_kind() {
+    for kind in EVERY_KIND {
+        assert_eq!(
+            serde_json::to_value(kind).ok(),
+            Some(serde_json::Value::String(kind.as_str().to_string())),
+            "{kind:?}"
+        );
+    }
 }

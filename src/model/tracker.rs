@@ -53,21 +53,57 @@ pub enum CertificateValidity {
     Invalid,
 }
 
-macro_rules! display_as_serde_name {
+impl ConnectionState {
+    /// The lesson's words, as serde writes them (a test keeps the two equal).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionState::Disconnected => "Disconnected",
+            ConnectionState::HandshakeStarted => "Handshake started",
+            ConnectionState::CertificateVerified => "Certificate verified",
+            ConnectionState::KeysEstablished => "Keys established",
+            ConnectionState::EncryptedAndConnected => "Encrypted and connected",
+            ConnectionState::ConnectedPlaintext => "Connected (plaintext)",
+            ConnectionState::Closed => "Closed",
+            ConnectionState::Failed => "Failed",
+        }
+    }
+}
+
+impl EncryptionStatus {
+    /// The lesson's words, as serde writes them (a test keeps the two equal).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EncryptionStatus::None => "None",
+            EncryptionStatus::HandshakeEncrypted => "Handshake encrypted",
+            EncryptionStatus::Established => "Established",
+            EncryptionStatus::Active => "Active",
+            EncryptionStatus::Off => "Off",
+        }
+    }
+}
+
+impl CertificateValidity {
+    /// The lesson's words, as serde writes them (a test keeps the two equal).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateValidity::Unknown => "Unknown",
+            CertificateValidity::Received => "Received",
+            CertificateValidity::Verified => "Verified",
+            CertificateValidity::Invalid => "Invalid",
+        }
+    }
+}
+
+macro_rules! display_as_str {
     ($($t:ty),*) => {$(
         impl std::fmt::Display for $t {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                // The serde names are the lesson's words: one source for TUI, JSON and tests.
-                let word = serde_json::to_value(self)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                f.write_str(&word)
+                f.write_str(self.as_str())
             }
         }
     )*};
 }
-display_as_serde_name!(ConnectionState, EncryptionStatus, CertificateValidity);
+display_as_str!(ConnectionState, EncryptionStatus, CertificateValidity);
 
 /// The three variables at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -111,5 +147,45 @@ mod tests {
             json,
             r#"{"connection_state":"Disconnected","encryption_status":"None","certificate_validity":"Unknown"}"#
         );
+    }
+
+    fn serde_name(value: impl Serialize) -> String {
+        match serde_json::to_value(value) {
+            Ok(serde_json::Value::String(name)) => name,
+            other => panic!("not a string: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn as_str_is_the_serde_name_of_every_variant() {
+        use CertificateValidity as V;
+        use ConnectionState as C;
+        use EncryptionStatus as E;
+        // Every variant: `as_str`'s exhaustive match makes a new one impossible to forget
+        // there; add it here too.
+        for c in [
+            C::Disconnected,
+            C::HandshakeStarted,
+            C::CertificateVerified,
+            C::KeysEstablished,
+            C::EncryptedAndConnected,
+            C::ConnectedPlaintext,
+            C::Closed,
+            C::Failed,
+        ] {
+            assert_eq!(c.as_str(), serde_name(c));
+        }
+        for e in [
+            E::None,
+            E::HandshakeEncrypted,
+            E::Established,
+            E::Active,
+            E::Off,
+        ] {
+            assert_eq!(e.as_str(), serde_name(e));
+        }
+        for v in [V::Unknown, V::Received, V::Verified, V::Invalid] {
+            assert_eq!(v.as_str(), serde_name(v));
+        }
     }
 }

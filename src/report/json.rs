@@ -1,11 +1,14 @@
-//! `--json`: one object per line on stdout, nothing else. The contract is in README.md.
+//! `--json`: one object per line on stdout, nothing else. Each line is a [`RunLine`] of the
+//! public schema (`report::schema`), made from the model and the events by `report::to_json`.
 
-use super::Reporter;
+use super::record::Preamble;
+use super::schema::RunLine;
+use super::{to_json, Reporter};
 use crate::engine::events::{Event, Stamped};
 use crate::engine::step::Step;
-use crate::model::steps::{self, StepStatus};
-use crate::model::{Model, Outcome};
-use serde_json::{json, Value};
+use crate::model::steps::StepStatus;
+use crate::model::Model;
+use serde::Serialize;
 use std::io::Write;
 
 pub struct JsonReporter<W: Write> {
@@ -17,123 +20,31 @@ impl<W: Write> JsonReporter<W> {
         Self { out }
     }
 
-    fn line(&mut self, value: &Value) -> std::io::Result<()> {
-        serde_json::to_writer(&mut self.out, value)?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
+    fn line(&mut self, line: &RunLine) -> std::io::Result<()> {
+        write_line(&mut self.out, line)
     }
 }
 
-/// The `step` object: the row as it stands, with the tracker after it.
-pub fn step_object(model: &Model, step: Step, at_us: u64) -> Value {
-    let row = model.step(step);
-    json!({
-        "type": "step",
-        "at_us": at_us,
-        "step": step,
-        "action": steps::action(step),
-        "details": steps::details(step),
-        "status": row.map(|r| r.status).unwrap_or_default(),
-        "result": row.map(|r| r.result.clone()).unwrap_or_default(),
-        "note": row.and_then(|r| r.note.clone()),
-        "tracker": row.and_then(|r| r.tracker_after.clone()).unwrap_or_else(|| model.tracker.clone()),
-    })
-}
-
-/// The last line: what happened, in one object.
-pub fn summary_object(model: &Model) -> Value {
-    let failed = model.outcome == Outcome::Failed;
-    let error = model.diagnosis.as_ref().map(|d| {
-        json!({
-            "kind": d.kind,
-            "message": d.message,
-            "explanation": d.explanation,
-            "fix": d.fix,
-            "evidence": d.evidence,
-            "redis_cli": d.redis_cli,
-            "certificate": d.certificate,
-        })
-    });
-    let tls = match (&model.tls, &model.server_hello) {
-        (Some(p), _) => json!({
-            "version": p.version,
-            "cipher_suite": p.cipher_suite,
-            "key_exchange_group": p.key_exchange_group,
-        }),
-        (
-            None,
-            Some(crate::engine::events::HandshakeMessage::ServerHello {
-                version,
-                cipher_suite,
-                key_share_group,
-            }),
-        ) => json!({
-            "version": version,
-            "cipher_suite": cipher_suite,
-            "key_exchange_group": key_share_group,
-        }),
-        _ => Value::Null,
-    };
-    json!({
-        "type": "summary",
-        "at_us": model.events.last().map(|e| e.at_us).unwrap_or(0),
-        "outcome": if failed { "failed" } else if model.outcome == Outcome::Ok { "ok" } else { "incomplete" },
-        "failed_step": model.diagnosis.as_ref().filter(|_| failed).map(|d| d.step),
-        "error": if failed { error.unwrap_or(Value::Null) } else { Value::Null },
-        "target": { "host": model.run.host, "port": model.run.port, "server_name": model.run.server_name, "tls": model.run.tls },
-        "insecure": model.insecure,
-        "tls": tls,
-        "server_certificate": model.chain.first(),
-        "client_certificate": {
-            "requested": model.certificate_request.is_some(),
-            "sent": model.client_certificate_sent().unwrap_or(false),
-            "accepted_cas": model.certificate_request.as_ref().map(|r| r.ca_names.clone()),
-        },
-        "redis": { "command": model.redis.command, "reply": model.redis.reply },
-        "tracker": model.tracker,
-        "steps_completed": model.steps.iter().filter(|r| r.status == StepStatus::Done).count(),
-        "duration_us": model.duration_us(),
-        "cross_check": model.cross_check.as_ref().map(|c| {
-            let comparison = crate::diagnose::opinion::compare(model);
-            json!({
-                "by": c.by,
-                "version": c.version,
-                "verdict": c.verdict,
-                "reason": c.reason,
-                "command": c.command,
-                "agrees": comparison.as_ref().and_then(|c| c.agrees),
-            })
-        }),
-        "warnings": crate::diagnose::opinion::compare(model)
-            .and_then(|c| c.disagreement)
-            .into_iter()
-            .collect::<Vec<_>>(),
-    })
+/// One JSON object and a newline, flushed so that a reader sees each line as it happens.
+pub fn write_line(mut out: impl Write, line: &impl Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut out, line)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 impl<W: Write> Reporter for JsonReporter<W> {
-    fn preamble(&mut self, p: &super::record::Preamble) -> std::io::Result<()> {
-        self.line(&json!({
-            "type": "scenario",
-            "at_us": 0,
-            "name": p.name,
-            "title": p.title,
-            "summary": p.summary,
-            "lesson": p.lesson,
-            "redis_conf": p.redis_conf,
-            "server": p.server,
-        }))
+    fn preamble(&mut self, preamble: &Preamble) -> std::io::Result<()> {
+        self.line(&RunLine::Scenario(to_json::scenario(preamble)))
     }
 
     fn event(&mut self, model: &Model, stamped: &Stamped) -> std::io::Result<()> {
         match &stamped.event {
             Event::StepCompleted { step } | Event::StepSkipped { step, .. } => {
-                let obj = step_object(model, *step, stamped.at_us);
-                self.line(&obj)
+                self.line(&RunLine::Step(to_json::step(model, *step, stamped.at_us)))?;
             }
-            Event::StepStarted { .. } => Ok(()),
             Event::Failed(_) => {
-                // The step the failure belongs to, and any step it interrupted, as they now stand.
+                // The step the failure belongs to, and any step it interrupted, as they now
+                // stand; then the failure itself.
                 let rows: Vec<Step> = model
                     .steps
                     .iter()
@@ -141,21 +52,18 @@ impl<W: Write> Reporter for JsonReporter<W> {
                     .map(|r| r.step)
                     .collect();
                 for step in rows {
-                    let obj = step_object(model, step, stamped.at_us);
-                    self.line(&obj)?;
+                    self.line(&RunLine::Step(to_json::step(model, step, stamped.at_us)))?;
                 }
-                let value = serde_json::to_value(stamped).unwrap_or(Value::Null);
-                self.line(&value)
             }
-            _ => {
-                let value = serde_json::to_value(stamped).unwrap_or(Value::Null);
-                self.line(&value)
-            }
+            _ => {}
+        }
+        match to_json::event(stamped) {
+            Some(line) => self.line(&RunLine::Event(line)),
+            None => Ok(()),
         }
     }
 
     fn finish(&mut self, model: &Model) -> std::io::Result<()> {
-        let summary = summary_object(model);
-        self.line(&summary)
+        self.line(&RunLine::Summary(Box::new(to_json::summary(model))))
     }
 }

@@ -4,6 +4,9 @@
 pub mod json;
 pub mod plain;
 pub mod record;
+pub mod schema;
+pub mod to_json;
+pub mod words;
 
 use crate::engine::events::Stamped;
 use crate::model::Model;

@@ -1,7 +1,8 @@
 //! `--plain`: a readable step-by-step trace, at most 100 columns, colour only on a terminal.
 
+use super::words::{self, Length};
 use super::Reporter;
-use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo, Stamped};
+use crate::engine::events::{Direction, Event, RecordInfo, Stamped};
 use crate::engine::opinion::{CrossCheck, Tool, Verdict};
 use crate::engine::step::Step;
 use crate::model::steps::{self, StepStatus};
@@ -138,11 +139,7 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 self.para(&format!("{arrow} "), text, Some(Tone::Dim))?;
             }
             Event::CertificateRequested(req) => {
-                let cas = if req.ca_names.is_empty() {
-                    "any CA".to_string()
-                } else {
-                    req.ca_names.join("; ")
-                };
+                let cas = words::accepted_cas(&req.ca_names);
                 self.para(
                     "",
                     &format!("server asks for a client certificate from: {cas}"),
@@ -412,62 +409,15 @@ pub fn record_line(info: &RecordInfo) -> String {
         );
     }
     let lock = if info.encrypted { "[encrypted] " } else { "" };
-    let what = if !info.messages.is_empty() && !info.encrypted {
-        info.messages
-            .iter()
-            .map(message_summary)
-            .collect::<Vec<_>>()
-            .join(" + ")
-    } else if let Some(note) = &info.note {
-        note.clone()
-    } else if !info.messages.is_empty() {
-        info.messages
-            .iter()
-            .map(message_summary)
-            .collect::<Vec<_>>()
-            .join(" + ")
-    } else {
-        String::new()
+    // What a hook said about an encrypted record beats the names read from it.
+    let what = match &info.note {
+        Some(note) if info.encrypted || info.messages.is_empty() => note.clone(),
+        _ => words::handshake_messages(&info.messages, Length::Full),
     };
     format!(
         "{arrow} {} {} B  {lock}{what}",
         info.content_type, info.length
     )
-}
-
-fn message_summary(m: &HandshakeMessage) -> String {
-    match m {
-        HandshakeMessage::ClientHello {
-            versions,
-            cipher_suites,
-            key_shares,
-            sni,
-            ..
-        } => format!(
-            "ClientHello: {}; {} suites; key share {}; SNI {}",
-            versions.join("/"),
-            cipher_suites.len(),
-            if key_shares.is_empty() {
-                "none".into()
-            } else {
-                key_shares.join(", ")
-            },
-            sni.clone().unwrap_or_else(|| "none".into())
-        ),
-        HandshakeMessage::ServerHello {
-            version,
-            cipher_suite,
-            key_share_group,
-        } => format!(
-            "ServerHello: {version}, {cipher_suite}{}",
-            key_share_group
-                .as_ref()
-                .map(|g| format!(", key share {g}"))
-                .unwrap_or_default()
-        ),
-        HandshakeMessage::Certificate { count } => format!("Certificate ({count} in chain)"),
-        other => other.name(),
-    }
 }
 
 /// Greedy word wrap; words longer than the width are cut.

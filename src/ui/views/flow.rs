@@ -2,10 +2,11 @@
 //! wire, encrypted ones marked; what happened inside each side is written between the lines.
 
 use super::{clip, mode_title, panel, tail};
-use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo};
+use crate::engine::events::{Direction, Event, RecordInfo};
 use crate::engine::step::Step;
 use crate::model::steps;
 use crate::model::Model;
+use crate::report::words::{self, Length};
 use crate::ui::app::{App, Mode};
 use crate::ui::theme::Theme;
 use ratatui::layout::Rect;
@@ -131,11 +132,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
             Event::CertificateRequested(req) => lines.push(between(
                 &format!(
                     "server asks for a client certificate ({})",
-                    if req.ca_names.is_empty() {
-                        "any CA".to_string()
-                    } else {
-                        req.ca_names.join("; ")
-                    }
+                    words::accepted_cas(&req.ca_names)
                 ),
                 t.warn(),
                 w,
@@ -302,8 +299,8 @@ pub fn record_label(info: &RecordInfo, tls13: bool) -> String {
         );
     }
     if !info.messages.is_empty() {
-        let names: Vec<String> = info.messages.iter().map(message_words).collect();
-        return format!("{} · {} B", names.join(" + "), info.length);
+        let names = words::handshake_messages(&info.messages, Length::Compact);
+        return format!("{names} · {} B", info.length);
     }
     if info.encrypted && !tls13 && info.content_type == "handshake" {
         // TLS 1.2: the only encrypted handshake message is the Finished after ChangeCipherSpec.
@@ -331,40 +328,5 @@ pub fn record_label(info: &RecordInfo, tls13: bool) -> String {
             info.length
         ),
         other => format!("{other} · {} B", info.length),
-    }
-}
-
-fn message_words(m: &HandshakeMessage) -> String {
-    match m {
-        HandshakeMessage::ClientHello {
-            versions,
-            key_shares,
-            sni,
-            ..
-        } => format!(
-            "ClientHello: {}{}{}",
-            versions.join("/"),
-            if key_shares.is_empty() {
-                String::new()
-            } else {
-                format!(", key share {}", key_shares.join(","))
-            },
-            sni.as_ref()
-                .map(|s| format!(", SNI {s}"))
-                .unwrap_or_default()
-        ),
-        HandshakeMessage::ServerHello {
-            version,
-            cipher_suite,
-            key_share_group,
-        } => format!(
-            "ServerHello: {version}, {cipher_suite}{}",
-            key_share_group
-                .as_ref()
-                .map(|g| format!(", {g}"))
-                .unwrap_or_default()
-        ),
-        HandshakeMessage::Certificate { count } => format!("Certificate ({count})"),
-        other => other.name(),
     }
 }

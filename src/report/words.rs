@@ -1,0 +1,164 @@
+//! Words the plain trace and the TUI's flow share. The trace has room to say everything; the
+//! flow's arrows do not, so a handshake message comes in two lengths from one place.
+
+use crate::engine::events::HandshakeMessage;
+
+/// How much a summary says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Length {
+    /// The plain trace: every part, `none` where a part is missing.
+    Full,
+    /// The TUI's flow: what fits on an arrow, missing parts left out.
+    Compact,
+}
+
+/// A handshake message in a few words, e.g. `ServerHello: TLS 1.3, TLS13_AES_256_GCM_SHA384, …`.
+pub fn handshake_message(message: &HandshakeMessage, length: Length) -> String {
+    let full = length == Length::Full;
+    match message {
+        HandshakeMessage::ClientHello {
+            versions,
+            cipher_suites,
+            key_shares,
+            sni,
+            ..
+        } => {
+            let versions = versions.join("/");
+            if full {
+                format!(
+                    "ClientHello: {versions}; {} suites; key share {}; SNI {}",
+                    cipher_suites.len(),
+                    or_none(&key_shares.join(", ")),
+                    sni.as_deref().unwrap_or("none")
+                )
+            } else {
+                let key_shares = if key_shares.is_empty() {
+                    String::new()
+                } else {
+                    format!(", key share {}", key_shares.join(","))
+                };
+                let sni = sni.as_ref().map(|s| format!(", SNI {s}"));
+                format!(
+                    "ClientHello: {versions}{key_shares}{}",
+                    sni.unwrap_or_default()
+                )
+            }
+        }
+        HandshakeMessage::ServerHello {
+            version,
+            cipher_suite,
+            key_share_group,
+        } => {
+            let group = key_share_group.as_ref().map(|g| {
+                if full {
+                    format!(", key share {g}")
+                } else {
+                    format!(", {g}")
+                }
+            });
+            format!(
+                "ServerHello: {version}, {cipher_suite}{}",
+                group.unwrap_or_default()
+            )
+        }
+        HandshakeMessage::Certificate { count } if full => {
+            format!("Certificate ({count} in chain)")
+        }
+        HandshakeMessage::Certificate { count } => format!("Certificate ({count})"),
+        other => other.name(),
+    }
+}
+
+/// The messages one record carries, joined by ` + `.
+pub fn handshake_messages(messages: &[HandshakeMessage], length: Length) -> String {
+    messages
+        .iter()
+        .map(|m| handshake_message(m, length))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The CAs a CertificateRequest names, or `any CA` when it names none.
+pub fn accepted_cas(ca_names: &[String]) -> String {
+    if ca_names.is_empty() {
+        "any CA".to_string()
+    } else {
+        ca_names.join("; ")
+    }
+}
+
+fn or_none(text: &str) -> &str {
+    if text.is_empty() {
+        "none"
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client_hello(key_shares: &[&str], sni: Option<&str>) -> HandshakeMessage {
+        HandshakeMessage::ClientHello {
+            versions: vec!["TLS 1.3".into(), "TLS 1.2".into()],
+            cipher_suites: vec!["A".into(), "B".into()],
+            groups: vec![],
+            key_shares: key_shares.iter().map(|s| s.to_string()).collect(),
+            sni: sni.map(str::to_string),
+            alpn: vec![],
+            signature_algorithms: vec![],
+        }
+    }
+
+    #[test]
+    fn a_client_hello_in_both_lengths() {
+        let hello = client_hello(&["X25519", "secp256r1"], Some("localhost"));
+        assert_eq!(
+            handshake_message(&hello, Length::Full),
+            "ClientHello: TLS 1.3/TLS 1.2; 2 suites; key share X25519, secp256r1; SNI localhost"
+        );
+        assert_eq!(
+            handshake_message(&hello, Length::Compact),
+            "ClientHello: TLS 1.3/TLS 1.2, key share X25519,secp256r1, SNI localhost"
+        );
+        let bare = client_hello(&[], None);
+        assert_eq!(
+            handshake_message(&bare, Length::Full),
+            "ClientHello: TLS 1.3/TLS 1.2; 2 suites; key share none; SNI none"
+        );
+        assert_eq!(
+            handshake_message(&bare, Length::Compact),
+            "ClientHello: TLS 1.3/TLS 1.2"
+        );
+    }
+
+    #[test]
+    fn a_server_hello_and_a_record_in_both_lengths() {
+        let messages = [
+            HandshakeMessage::ServerHello {
+                version: "TLS 1.2".into(),
+                cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".into(),
+                key_share_group: Some("X25519".into()),
+            },
+            HandshakeMessage::Certificate { count: 2 },
+            HandshakeMessage::ServerHelloDone,
+        ];
+        assert_eq!(
+            handshake_messages(&messages, Length::Full),
+            "ServerHello: TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, key share X25519 \
+             + Certificate (2 in chain) + ServerHelloDone"
+        );
+        assert_eq!(
+            handshake_messages(&messages, Length::Compact),
+            "ServerHello: TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, X25519 \
+             + Certificate (2) + ServerHelloDone"
+        );
+    }
+
+    #[test]
+    fn accepted_cas_says_any_when_none_are_named() {
+        assert_eq!(accepted_cas(&[]), "any CA");
+        assert_eq!(accepted_cas(&["CN=a".into(), "CN=b".into()]), "CN=a; CN=b");
+    }
+}
