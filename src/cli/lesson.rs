@@ -121,6 +121,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         args.output.record.as_deref(),
         Some(&label),
         preamble.as_ref(),
+        &[],
         &mut stop,
     )
     .await;

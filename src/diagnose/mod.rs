@@ -40,6 +40,7 @@ pub enum ErrorKind {
     AuthRequired,
     AuthFailed,
     RedisError,
+    NotRedis,
     ReplyTimeout,
     TlsRequired,
     Cancelled,

@@ -10,11 +10,21 @@ use std::io::Write;
 
 pub struct JsonReporter<W: Write> {
     out: W,
+    /// The run's warnings and notes (also on stderr), listed in the summary's `warnings`.
+    warnings: Vec<String>,
 }
 
 impl<W: Write> JsonReporter<W> {
     pub fn new(out: W) -> Self {
-        Self { out }
+        Self {
+            out,
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        self.warnings = warnings;
+        self
     }
 
     fn line(&mut self, value: &Value) -> std::io::Result<()> {
@@ -154,7 +164,13 @@ impl<W: Write> Reporter for JsonReporter<W> {
     }
 
     fn finish(&mut self, model: &Model) -> std::io::Result<()> {
-        let summary = summary_object(model);
+        let mut summary = summary_object(model);
+        // The cross-check's disagreement first, then what `connect` printed before the run.
+        if let Some(list) = summary["warnings"].as_array_mut() {
+            list.extend(self.warnings.iter().map(|w| json!(w)));
+        } else {
+            summary["warnings"] = json!(self.warnings);
+        }
         self.line(&summary)
     }
 }

@@ -50,7 +50,10 @@ fn ends(model: &Model) -> (String, String) {
     let mut server = if model.events.is_empty() {
         "server".to_string()
     } else {
-        format!("server {}:{}", model.run.host, model.run.port)
+        format!(
+            "server {}",
+            crate::target::host_port(&model.run.host, model.run.port)
+        )
     };
     for e in &model.events {
         if let Event::TcpConnected { peer, local } = &e.event {
