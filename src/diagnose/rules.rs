@@ -386,6 +386,10 @@ fn select_from_n(model: &Model, reply: &str) -> Option<Diagnosis> {
             .fix(fix)
             .evidence("command", format!("SELECT {db}"))
             .evidence("reply", reply.to_string())
+            .redis_cli(format!(
+                "redis-cli prints \"SELECT {db} failed: …\" and goes on in database 0; tlsviz \
+                 stops, since the command would not reach the database you asked for."
+            ))
             .done(),
     )
 }
@@ -410,7 +414,8 @@ fn not_redis(model: &Model, step: Step, hex: &str, text: &str, lookalike: Lookal
                  bytes tlsviz sent. Redis never answers like that: an echo server (or a test \
                  service) listens on this port, not Redis."
             ),
-            "redis-cli would likely print the echoed command as if it were Redis's reply."
+            "redis-cli would likely print the echoed command as if it were Redis's reply (PING \
+             shows as \"PING\")."
                 .to_string(),
         )
     } else {
