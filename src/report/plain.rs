@@ -88,7 +88,7 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 };
                 let head = format!(
                     "tlsviz → {} over {mode}",
-                    crate::target::host_port(&info.host, info.port)
+                    crate::engine::host_port(&info.host, info.port)
                 );
                 writeln!(self.out, "{}", self.paint(Tone::Bold, &head))?;
                 if info.tls {

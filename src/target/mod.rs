@@ -16,17 +16,6 @@ use crate::errors::UsageError;
 use parse::parse_uri;
 use std::path::PathBuf;
 
-/// `host:port` as people write it: an IPv6 literal in brackets (`[::1]:6379`), whether or not
-/// the host was typed with them.
-pub fn host_port(host: &str, port: u16) -> String {
-    let bare = crate::engine::bare_host(host);
-    if bare.contains(':') {
-        format!("[{bare}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
-
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_PORT: u16 = 6379;
 pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

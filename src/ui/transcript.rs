@@ -112,7 +112,7 @@ fn setting(model: &Model, scenario: Option<&str>) -> String {
     let run = &model.run;
     let mut s = format!(
         "tlsviz connected to {}",
-        crate::target::host_port(&run.host, run.port)
+        crate::engine::host_port(&run.host, run.port)
     );
     if let Some(name) = scenario {
         s.push_str(&format!(" (scenario {name})"));
@@ -186,7 +186,7 @@ pub fn markdown(model: &Model, scenario: Option<&str>, generated: &str) -> Strin
     if !model.events.is_empty() {
         md.push_str(&format!(
             " Target {}.",
-            crate::target::host_port(&model.run.host, model.run.port)
+            crate::engine::host_port(&model.run.host, model.run.port)
         ));
     }
     md.push_str("_\n\n## Concept snapshot\n\n");

@@ -52,7 +52,7 @@ fn ends(model: &Model) -> (String, String) {
     } else {
         format!(
             "server {}",
-            crate::target::host_port(&model.run.host, model.run.port)
+            crate::engine::host_port(&model.run.host, model.run.port)
         )
     };
     for e in &model.events {
