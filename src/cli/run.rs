@@ -77,6 +77,15 @@ impl std::io::Write for HeldOutput {
     }
 }
 
+/// What a headless run shows besides its events: the scenario's label and preamble, and the
+/// warnings and notes `connect` printed before it (listed again in the JSON summary).
+#[derive(Default)]
+pub struct Story<'a> {
+    pub label: Option<&'a str>,
+    pub preamble: Option<&'a Preamble>,
+    pub warnings: &'a [String],
+}
+
 /// Run one connection in auto mode and show it headless; with `cross_check`, the second
 /// opinion runs beside it and is part of the run's story.
 pub async fn drive(
@@ -84,11 +93,14 @@ pub async fn drive(
     cross_check: Option<CrossCheckSpec>,
     face: Face,
     record: Option<&Path>,
-    label: Option<&str>,
-    preamble: Option<&Preamble>,
-    warnings: &[String],
+    story: Story<'_>,
     stop: &mut Termination,
 ) -> Model {
+    let Story {
+        label,
+        preamble,
+        warnings,
+    } = story;
     let held = (face == Face::Plain && cross_check.is_some()).then(HeldOutput::default);
     let mut out: Box<dyn Reporter + Send> = match &held {
         Some(held) => Box::new(PlainReporter::new(held.clone(), color_wanted())),
@@ -210,9 +222,10 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         cross_check,
         face,
         args.output.record.as_deref(),
-        None,
-        None,
-        &listed,
+        Story {
+            warnings: &listed,
+            ..Story::default()
+        },
         &mut stop,
     )
     .await;
