@@ -119,8 +119,11 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         None,
         face,
         args.output.record.as_deref(),
-        Some(&label),
-        preamble.as_ref(),
+        super::run::Story {
+            label: Some(&label),
+            preamble: preamble.as_ref(),
+            warnings: &[],
+        },
         &mut stop,
     )
     .await;

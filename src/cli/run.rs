@@ -50,9 +50,11 @@ pub(super) fn exit_code(model: &Model) -> i32 {
     }
 }
 
-fn reporter(face: Face) -> Box<dyn Reporter + Send> {
+fn reporter(face: Face, warnings: &[String]) -> Box<dyn Reporter + Send> {
     match face {
-        Face::Json => Box::new(JsonReporter::new(std::io::stdout())),
+        Face::Json => {
+            Box::new(JsonReporter::new(std::io::stdout()).with_warnings(warnings.to_vec()))
+        }
         _ => Box::new(PlainReporter::new(std::io::stdout(), color_wanted())),
     }
 }
@@ -76,6 +78,15 @@ impl std::io::Write for HeldOutput {
     }
 }
 
+/// What a headless run shows besides its events: the scenario's label and preamble, and the
+/// warnings and notes `connect` printed before it (listed again in the JSON summary).
+#[derive(Default)]
+pub struct Story<'a> {
+    pub label: Option<&'a str>,
+    pub preamble: Option<&'a Preamble>,
+    pub warnings: &'a [String],
+}
+
 /// Run one connection in auto mode and show it headless; with `cross_check`, the second
 /// opinion runs beside it and is part of the run's story.
 pub async fn drive(
@@ -83,14 +94,18 @@ pub async fn drive(
     cross_check: Option<CrossCheckSpec>,
     face: Face,
     record: Option<&Path>,
-    label: Option<&str>,
-    preamble: Option<&Preamble>,
+    story: Story<'_>,
     stop: &mut Termination,
 ) -> Model {
+    let Story {
+        label,
+        preamble,
+        warnings,
+    } = story;
     let held = (face == Face::Plain && cross_check.is_some()).then(HeldOutput::default);
     let mut out: Box<dyn Reporter + Send> = match &held {
         Some(held) => Box::new(PlainReporter::new(held.clone(), color_wanted())),
-        None => reporter(face),
+        None => reporter(face, warnings),
     };
     // A closed stdout (| head) must not stop the run or its clean-up.
     let mut output_ok = true;
@@ -144,11 +159,20 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
     }
     let args = &args;
     let spec = args.spec();
-    let target = target::build(&spec)?;
+    let target::Loaded { target, notes } = target::build_noted(&spec)?;
     // Warnings only once the flags are known to be valid: an error comes alone.
-    for warning in target::warnings(&spec) {
+    let warnings = target::warnings(&spec);
+    for warning in &warnings {
         tell!("tlsviz: warning: {warning}");
     }
+    for note in &notes {
+        tell!("tlsviz: note: {note}");
+    }
+    // The JSON summary lists both under `warnings`, notes prefixed "note: ".
+    let listed: Vec<String> = warnings
+        .into_iter()
+        .chain(notes.iter().map(|n| format!("note: {n}")))
+        .collect();
     if let Some(path) = &args.output.record {
         crate::report::record::check_writable(path)?;
     }
@@ -199,8 +223,10 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         cross_check,
         face,
         args.output.record.as_deref(),
-        None,
-        None,
+        Story {
+            warnings: &listed,
+            ..Story::default()
+        },
         &mut stop,
     )
     .await;
@@ -227,7 +253,7 @@ pub async fn replay(args: &ReplayArgs) -> Result<i32, UsageError> {
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
     let mut model = Model::new();
-    let mut out = reporter(face);
+    let mut out = reporter(face, &[]);
     // A closed stdout stops the printing, not the replay: the exit code tells the run's outcome.
     let mut output_ok = true;
     if let Some(p) = &recording.preamble {

@@ -52,7 +52,7 @@ impl Builder {
 }
 
 pub(super) fn target(model: &Model) -> String {
-    format!("{}:{}", model.run.host, model.run.port)
+    crate::engine::host_port(&model.run.host, model.run.port)
 }
 
 pub(super) fn now_unix() -> i64 {

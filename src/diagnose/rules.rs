@@ -5,6 +5,7 @@ use super::builder::{target, Builder};
 use super::tls::{client_certificate_verdict, tls_failure};
 use super::{Diagnosis, ErrorKind};
 use crate::engine::events::Failure;
+use crate::engine::resp::Lookalike;
 use crate::engine::step::Step;
 use crate::model::Model;
 
@@ -93,6 +94,12 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
         Failure::RedisError {
             reply, during_auth, ..
         } => redis_error(model, reply, *during_auth),
+        Failure::NotRedis {
+            step,
+            first_bytes_hex,
+            first_bytes_text,
+            lookalike,
+        } => not_redis(model, *step, first_bytes_hex, first_bytes_text, *lookalike),
         Failure::Io { step, message } => Builder::new(ErrorKind::IoError, *step, message.clone())
             .explain(format!("An input/output error stopped the run at step {step}."))
             .fix("Try again; if it persists, check the network path to the server.")
@@ -321,10 +328,123 @@ fn redis_error(model: &Model, reply: &str, during_auth: bool) -> Diagnosis {
             .fix("On the server: set requirepass (or ACL users) and connect with -a, or keep tls-auth-clients yes and set protected-mode no.")
             .done();
     }
+    if let Some(d) = select_from_n(model, reply) {
+        return d;
+    }
     Builder::new(ErrorKind::RedisError, Step::Data, reply.to_string())
         .explain(
             "The connection worked end to end; at step 8 Redis answered the command with an error.",
         )
         .fix("Check the command and its arguments.")
+        .done()
+}
+
+/// The SELECT tlsviz sent for `-n N` (or `/N` in the URL), refused: blame the number, not "the
+/// command" the user typed.
+fn select_from_n(model: &Model, reply: &str) -> Option<Diagnosis> {
+    let sent = model.redis.command.as_deref()?;
+    let db = sent.strip_prefix("SELECT ")?;
+    if sent == model.run.command {
+        return None; // the user's own SELECT
+    }
+    let upper = reply.to_ascii_uppercase();
+    let (message, explanation, fix) = match () {
+        _ if upper.contains("DB INDEX") => (
+            format!("database {db} does not exist on this server (-n {db} sent SELECT {db})"),
+            format!(
+                "The connection worked end to end; at step 8 tlsviz sent SELECT {db} because of \
+                 -n {db} (or /{db} at the end of the URL), and Redis answered that it has no \
+                 database {db}: it has fewer databases (the databases setting in redis.conf)."
+            ),
+            "Use a database number below the server's databases setting (0 to 15 with the \
+             default of 16; -n 0 is the default database), or raise databases in redis.conf \
+             (takes a restart)."
+                .to_string(),
+        ),
+        _ if upper.contains("CLUSTER") => (
+            format!("SELECT {db} (from -n {db}) is refused: this server runs in cluster mode"),
+            format!(
+                "The connection worked end to end; at step 8 tlsviz sent SELECT {db} because of \
+                 -n {db} (or /{db} in the URL), and a Redis Cluster node has only database 0."
+            ),
+            "Drop -n (and any /N at the end of the URL): a cluster serves database 0 only."
+                .to_string(),
+        ),
+        _ => (
+            format!("SELECT {db} (from -n {db}) failed: {reply}"),
+            format!(
+                "The connection worked end to end; at step 8 tlsviz sent SELECT {db} because of \
+                 -n {db} (or /{db} in the URL), and Redis refused it."
+            ),
+            "Check the database number given with -n (or /N in the URL); -n 0 is the default."
+                .to_string(),
+        ),
+    };
+    Some(
+        Builder::new(ErrorKind::RedisError, Step::Data, message)
+            .explain(explanation)
+            .fix(fix)
+            .evidence("command", format!("SELECT {db}"))
+            .evidence("reply", reply.to_string())
+            .redis_cli(format!(
+                "redis-cli prints \"SELECT {db} failed: …\" and goes on in database 0; tlsviz \
+                 stops, since the command would not reach the database you asked for."
+            ))
+            .done(),
+    )
+}
+
+/// A peer that answered the command with something other than RESP, or with the command itself.
+fn not_redis(model: &Model, step: Step, hex: &str, text: &str, lookalike: Lookalike) -> Diagnosis {
+    let command = model
+        .redis
+        .command
+        .clone()
+        .unwrap_or_else(|| "the command".into());
+    let over = if model.run.tls {
+        "The TLS connection worked"
+    } else {
+        "The connection worked"
+    };
+    let (message, explanation, redis_cli) = if lookalike == Lookalike::Echo {
+        (
+            "the server sent the command back byte for byte: an echo, not Redis".to_string(),
+            format!(
+                "{over}, and at step 8 the reply to {command} was the command itself, the exact \
+                 bytes tlsviz sent. Redis never answers like that: an echo server (or a test \
+                 service) listens on this port, not Redis."
+            ),
+            "redis-cli would likely print the echoed command as if it were Redis's reply (PING \
+             shows as \"PING\")."
+                .to_string(),
+        )
+    } else {
+        let shown = text
+            .chars()
+            .next()
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        (
+            format!("the reply is not Redis: it looks like {}", lookalike.describe()),
+            format!(
+                "{over}, and at step 8 the reply to {command} was not RESP, the Redis protocol \
+                 (a Redis reply starts with + - : $ * or another type byte). The first bytes look \
+                 like {}: another service likely listens on this port.",
+                lookalike.describe()
+            ),
+            format!("redis-cli likely stops here with: Protocol error, got \"{shown}\" as reply type byte"),
+        )
+    };
+    Builder::new(ErrorKind::NotRedis, step, message)
+        .explain(explanation)
+        .fix(format!(
+            "Check -h and -p: {} is not a Redis server. Redis listens where redis.conf says \
+             (port, tls-port); a proxy or load balancer may send this port to another service.",
+            target(model)
+        ))
+        .evidence("looks like", lookalike.describe())
+        .evidence("first bytes (text)", text.to_string())
+        .evidence("first bytes (hex)", hex.to_string())
+        .redis_cli(redis_cli)
         .done()
 }

@@ -327,6 +327,14 @@ pub enum Failure {
         error: String,
         detail: TlsErrorDetail,
     },
+    /// The reply is not Redis: bytes that are not RESP, or the command echoed back.
+    NotRedis {
+        step: Step,
+        first_bytes_hex: String,
+        first_bytes_text: String,
+        /// What the peer most likely is.
+        lookalike: super::resp::Lookalike,
+    },
     /// Redis answered with an error.
     RedisError {
         step: Step,
@@ -357,6 +365,7 @@ impl Failure {
             | Failure::RecordOverflow { step, .. }
             | Failure::Tls { step, .. }
             | Failure::RedisError { step, .. }
+            | Failure::NotRedis { step, .. }
             | Failure::Io { step, .. }
             | Failure::Cancelled { step } => *step,
         }

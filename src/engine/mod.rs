@@ -138,6 +138,17 @@ pub async fn run(target: &Target, pace: Pace, sink: EventSink) -> bool {
     }
 }
 
+/// `host:port` as people write it: an IPv6 literal in brackets (`[::1]:6379`), whether or not
+/// the host was typed with them.
+pub fn host_port(host: &str, port: u16) -> String {
+    let bare = bare_host(host);
+    if bare.contains(':') {
+        format!("[{bare}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 /// A host without the brackets of an IPv6 literal (`[::1]` → `::1`).
 pub fn bare_host(host: &str) -> &str {
     host.trim_start_matches('[').trim_end_matches(']')

@@ -100,7 +100,7 @@ async fn exchange(
     let mut buf = vec![0u8; 16 * 1024];
     let deadline = tokio::time::Instant::now() + target.timeout;
     loop {
-        match resp::parse(pending) {
+        match resp::read_reply(pending, &bytes, &resp::encode(&redacted)) {
             Ok(Some((reply, used))) => {
                 pending.drain(..used);
                 sink.emit(Event::DataReceived {
@@ -110,13 +110,15 @@ async fn exchange(
                 return Ok(reply);
             }
             Ok(None) => {}
-            Err(_) => {
+            // A TLS record (alert or handshake, version 3.x): a TLS port, diagnosed as such.
+            Err(_) if matches!(pending.as_slice(), [0x15 | 0x16, 0x03, ..]) => {
                 return Err(Failure::NotTls {
                     step: Step::Data,
                     first_bytes_hex: hex(&pending[..pending.len().min(32)]),
                     first_bytes_text: printable(pending),
                 })
             }
+            Err(not_redis) => return Err(not_redis.failure(Step::Data)),
         }
         let n = match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
             Err(_) => {

@@ -72,6 +72,17 @@ fn quote(arg: &str) -> String {
     }
 }
 
+impl NotRedis {
+    pub fn failure(self, step: super::step::Step) -> super::events::Failure {
+        super::events::Failure::NotRedis {
+            step,
+            first_bytes_hex: self.first_bytes_hex,
+            first_bytes_text: self.first_bytes_text,
+            lookalike: self.lookalike,
+        }
+    }
+}
+
 /// A parsed reply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
@@ -109,6 +120,101 @@ impl Reply {
                 .map(|(i, r)| format!("{}) {}", i + 1, r.display()))
                 .collect::<Vec<_>>()
                 .join("\n"),
+        }
+    }
+}
+
+/// What a peer that does not speak RESP most likely is, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lookalike {
+    Smtp,
+    Ftp,
+    /// A `220` greeting that does not say which.
+    SmtpOrFtp,
+    Http,
+    Ssh,
+    Imap,
+    /// The exact bytes of the command came back.
+    Echo,
+    Unknown,
+}
+
+impl Lookalike {
+    /// Guess from the first bytes (never certain: a banner can say anything).
+    pub fn guess(bytes: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(256)]).to_ascii_uppercase();
+        if text.starts_with("HTTP/") {
+            Lookalike::Http
+        } else if text.starts_with("SSH-") {
+            Lookalike::Ssh
+        } else if text.starts_with("* OK") {
+            Lookalike::Imap
+        } else if text.starts_with("220") {
+            if text.contains("FTP") {
+                Lookalike::Ftp
+            } else if text.contains("SMTP") || text.contains("MAIL") {
+                Lookalike::Smtp
+            } else {
+                Lookalike::SmtpOrFtp
+            }
+        } else {
+            Lookalike::Unknown
+        }
+    }
+
+    /// In words, for "the reply looks like …".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Lookalike::Smtp => "an SMTP (mail server) greeting",
+            Lookalike::Ftp => "an FTP server greeting",
+            Lookalike::SmtpOrFtp => "a 220 greeting, as SMTP and FTP servers send",
+            Lookalike::Http => "an HTTP response (a web server or proxy)",
+            Lookalike::Ssh => "an SSH server banner",
+            Lookalike::Imap => "an IMAP server greeting",
+            Lookalike::Echo => "the command itself, sent back byte for byte (an echo server)",
+            Lookalike::Unknown => "bytes that are not the Redis protocol (RESP)",
+        }
+    }
+}
+
+/// What came back instead of a Redis reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRedis {
+    pub lookalike: Lookalike,
+    pub first_bytes_hex: String,
+    pub first_bytes_text: String,
+}
+
+/// Parse the reply to `sent` from the start of `buf`, as [`parse`] does, but refuse what only a
+/// peer that is not Redis sends: bytes that are not RESP, or `sent` itself echoed back. `shown`
+/// is `sent` with its secrets masked: an echo is reported with those bytes, never the password.
+pub fn read_reply(
+    buf: &[u8],
+    sent: &[u8],
+    shown: &[u8],
+) -> Result<Option<(Reply, usize)>, NotRedis> {
+    let first = |bytes: &[u8]| {
+        let head = &bytes[..bytes.len().min(32)];
+        (super::records::hex(head), super::probe::printable(bytes))
+    };
+    match parse(buf) {
+        Ok(Some((_, used))) if !sent.is_empty() && buf[..used] == *sent => {
+            let (first_bytes_hex, first_bytes_text) = first(shown);
+            Err(NotRedis {
+                lookalike: Lookalike::Echo,
+                first_bytes_hex,
+                first_bytes_text,
+            })
+        }
+        Ok(reply) => Ok(reply),
+        Err(ParseError::Invalid) => {
+            let (first_bytes_hex, first_bytes_text) = first(buf);
+            Err(NotRedis {
+                lookalike: Lookalike::guess(buf),
+                first_bytes_hex,
+                first_bytes_text,
+            })
         }
     }
 }
@@ -256,6 +362,31 @@ mod tests {
             redact(&args("MIGRATE h 6379 k 0 5000 AUTH hunter2 KEYS a")),
             "MIGRATE h 6379 k 0 5000 AUTH *** KEYS a"
         );
+    }
+
+    #[test]
+    fn not_redis_is_named() {
+        let ping = encode(&["PING".into()]);
+        let judged = |buf: &[u8]| read_reply(buf, &ping, &ping);
+        assert!(matches!(judged(b"+PONG\r\n"), Ok(Some(_))));
+        assert!(matches!(judged(b"*1\r\n$4\r\nPI"), Ok(None)));
+        let echo = judged(&ping).unwrap_err();
+        assert_eq!(echo.lookalike, Lookalike::Echo);
+        assert_eq!(echo.first_bytes_text, "*1\\r\\n$4\\r\\nPING\\r\\n");
+        let smtp = judged(b"220 mail.example.com ESMTP Postfix\r\n").unwrap_err();
+        assert_eq!(smtp.lookalike, Lookalike::Smtp);
+        assert!(smtp.first_bytes_hex.starts_with("323230"));
+        let guess = |b: &[u8]| judged(b).unwrap_err().lookalike;
+        assert_eq!(guess(b"220 (vsFTPd 3.0.5)\r\n"), Lookalike::Ftp);
+        assert_eq!(guess(b"220 ready\r\n"), Lookalike::SmtpOrFtp);
+        assert_eq!(guess(b"HTTP/1.1 400 Bad Request\r\n"), Lookalike::Http);
+        assert_eq!(guess(b"SSH-2.0-OpenSSH_9.6\r\n"), Lookalike::Ssh);
+        assert_eq!(guess(b"\x00\x01"), Lookalike::Unknown);
+        // An echo of AUTH is shown masked.
+        let auth = encode(&["AUTH".into(), "hunter2".into()]);
+        let shown = encode(&["AUTH".into(), "***".into()]);
+        let e = read_reply(&auth, &auth, &shown).unwrap_err();
+        assert!(!e.first_bytes_text.contains("hunter2"));
     }
 
     #[test]

@@ -422,6 +422,7 @@ impl TlsSession {
     /// Send a command and read its reply (step 8).
     pub async fn exchange(&mut self, args: &[String]) -> Result<Reply, Failure> {
         let bytes = resp::encode(args);
+        let shown = resp::encode(&resp::redacted_args(args));
         let step = self.step;
         self.sink.emit(Event::DataSent {
             command: resp::redact(args),
@@ -447,7 +448,7 @@ impl TlsSession {
                 .await?;
         }
         loop {
-            match resp::parse(&self.plaintext) {
+            match resp::read_reply(&self.plaintext, &bytes, &shown) {
                 Ok(Some((reply, used))) => {
                     self.plaintext.drain(..used);
                     self.sink.emit(Event::DataReceived {
@@ -457,13 +458,7 @@ impl TlsSession {
                     return Ok(reply);
                 }
                 Ok(None) => {}
-                Err(_) => {
-                    return Err(Failure::RedisError {
-                        step,
-                        reply: format!("not a Redis reply: {}", printable(&self.plaintext)),
-                        during_auth: false,
-                    })
-                }
+                Err(not_redis) => return Err(not_redis.failure(step)),
             }
             self.read_and_process().await?;
             // Anything rustls must answer (e.g. a KeyUpdate) goes at once during data transfer.

@@ -18,16 +18,28 @@ pub struct FaultServer {
 }
 
 impl FaultServer {
-    pub fn start(fault: Fault, bind: IpAddr, files: &LabFiles) -> Result<Self, LabError> {
-        let tls_config = match fault {
-            Fault::StopMidHandshake => Some(super::builtin::server_config(
+    /// `tls`: whether the services that answer after a handshake (SMTP banner, echo) speak TLS.
+    pub fn start(
+        fault: Fault,
+        bind: IpAddr,
+        files: &LabFiles,
+        tls: bool,
+    ) -> Result<Self, LabError> {
+        let wants_tls = match fault {
+            Fault::StopMidHandshake => true,
+            Fault::SmtpBanner | Fault::Echo => tls,
+            _ => false,
+        };
+        let tls_config = if wants_tls {
+            Some(super::builtin::server_config(
                 &LabOptions {
                     auth_clients: super::AuthClients::No,
                     ..LabOptions::default()
                 },
                 files,
-            )?),
-            _ => None,
+            )?)
+        } else {
+            None
         };
         let thread = ServerThread::spawn(bind, move |stream| {
             let tls_config = tls_config.clone();
@@ -100,7 +112,44 @@ async fn misbehave(
                 server_hello_then_silence(&mut stream, config).await;
             }
         }
+        Fault::SmtpBanner | Fault::Echo => match tls_config {
+            Some(config) => {
+                let acceptor = tokio_rustls::TlsAcceptor::from(config);
+                if let Ok(Ok(tls)) =
+                    tokio::time::timeout(Duration::from_secs(5), acceptor.accept(stream)).await
+                {
+                    not_redis(fault, tls).await;
+                }
+            }
+            None => not_redis(fault, stream).await,
+        },
     }
+}
+
+/// A service that is not Redis: a mail server's greeting, or an echo of every byte.
+async fn not_redis<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    fault: Fault,
+    mut stream: S,
+) {
+    let mut buf = [0u8; 4096];
+    if fault == Fault::SmtpBanner {
+        let greeting = b"220 mail.example.com ESMTP Postfix\r\n";
+        if stream.write_all(greeting).await.is_err() || stream.flush().await.is_err() {
+            return;
+        }
+    }
+    let _ = tokio::time::timeout(HOLD, async {
+        while let Ok(n @ 1..) = stream.read(&mut buf).await {
+            let answer: &[u8] = match fault {
+                Fault::Echo => &buf[..n],
+                _ => b"502 5.5.2 Error: command not recognized\r\n",
+            };
+            if stream.write_all(answer).await.is_err() || stream.flush().await.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 async fn drain_for(stream: &mut TcpStream, limit: Duration) {

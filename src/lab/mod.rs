@@ -110,6 +110,10 @@ pub enum Fault {
     StopMidHandshake,
     /// Nothing listens on the port at all.
     NothingListening,
+    /// Greets like a mail server (`220 … ESMTP`), over TLS unless `tls = false`.
+    SmtpBanner,
+    /// Sends back every byte it receives, over TLS unless `tls = false`.
+    Echo,
 }
 
 /// How the lab's server is set up. The same struct is a scenario's `[server]` table (the
@@ -208,7 +212,12 @@ impl Lab {
                 lab.port = files::closed_port(lab.options.bind)?;
                 lab.server_description = "nothing listening".into();
             } else {
-                let server = fault::FaultServer::start(fault, lab.options.bind, &lab.files)?;
+                let server = fault::FaultServer::start(
+                    fault,
+                    lab.options.bind,
+                    &lab.files,
+                    lab.options.tls,
+                )?;
                 lab.port = server.port;
                 lab.server_description = format!("fault server ({})", fault_name(fault));
                 lab.backend = Backend::Fault(server);

@@ -13,11 +13,21 @@ use std::io::Write;
 
 pub struct JsonReporter<W: Write> {
     out: W,
+    /// The run's warnings and notes (also on stderr), listed in the summary's `warnings`.
+    warnings: Vec<String>,
 }
 
 impl<W: Write> JsonReporter<W> {
     pub fn new(out: W) -> Self {
-        Self { out }
+        Self {
+            out,
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        self.warnings = warnings;
+        self
     }
 
     fn line(&mut self, line: &RunLine) -> std::io::Result<()> {
@@ -64,6 +74,9 @@ impl<W: Write> Reporter for JsonReporter<W> {
     }
 
     fn finish(&mut self, model: &Model) -> std::io::Result<()> {
-        self.line(&RunLine::Summary(Box::new(to_json::summary(model))))
+        let mut summary = to_json::summary(model);
+        // The cross-check's disagreement first, then what `connect` said before the run.
+        summary.warnings.extend(self.warnings.iter().cloned());
+        self.line(&RunLine::Summary(Box::new(summary)))
     }
 }

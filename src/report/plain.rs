@@ -87,7 +87,10 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 } else {
                     "NO TLS (plaintext)"
                 };
-                let head = format!("tlsviz → {}:{} over {mode}", info.host, info.port);
+                let head = format!(
+                    "tlsviz → {} over {mode}",
+                    crate::engine::host_port(&info.host, info.port)
+                );
                 writeln!(self.out, "{}", self.paint(Tone::Bold, &head))?;
                 if info.tls {
                     let sni = if info.sni_sent {

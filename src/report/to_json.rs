@@ -409,6 +409,17 @@ impl<'a> From<&'a Failure> for FailureJson<'a> {
                 first_bytes_hex,
                 first_bytes_text,
             },
+            Failure::NotRedis {
+                step,
+                first_bytes_hex,
+                first_bytes_text,
+                lookalike,
+            } => FailureJson::NotRedis {
+                step: step.number(),
+                first_bytes_hex,
+                first_bytes_text,
+                lookalike,
+            },
             Failure::RecordOverflow { step, length } => FailureJson::RecordOverflow {
                 step: step.number(),
                 length: *length,

@@ -12,6 +12,8 @@ use rustls::RootCertStore;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::notes;
+
 #[derive(Debug, Clone, Default)]
 pub struct TlsOptions {
     pub cacert: Option<PathBuf>,
@@ -24,10 +26,17 @@ pub struct TlsOptions {
 }
 
 pub fn load(opts: &TlsOptions) -> Result<TlsMaterial, UsageError> {
+    load_noted(opts).map(|(material, _notes)| material)
+}
+
+/// The material, and notes about inputs tlsviz accepts but redis-cli (OpenSSL) reads
+/// differently: DER files, a CA folder without hash links, an intermediate as trust anchor.
+pub fn load_noted(opts: &TlsOptions) -> Result<(TlsMaterial, Vec<String>), UsageError> {
     let provider = provider();
-    let (roots, trust_description) = load_roots(opts)?;
+    let mut notes = Vec::new();
+    let (roots, trust_description) = load_roots(opts, &mut notes)?;
     let client = match (&opts.cert, &opts.key) {
-        (Some(cert), Some(key)) => Some(load_client(cert, key, &provider)?),
+        (Some(cert), Some(key)) => Some(load_client(cert, key, &provider, &mut notes)?),
         (Some(_), None) => {
             return Err(UsageError::new(
                 "--cert",
@@ -75,7 +84,7 @@ pub fn load(opts: &TlsOptions) -> Result<TlsMaterial, UsageError> {
             })?,
         )
     };
-    Ok(TlsMaterial {
+    let material = TlsMaterial {
         provider,
         roots,
         verifier,
@@ -84,7 +93,8 @@ pub fn load(opts: &TlsOptions) -> Result<TlsMaterial, UsageError> {
         insecure: opts.insecure,
         versions: opts.versions,
         keylog,
-    })
+    };
+    Ok((material, notes))
 }
 
 /// Open for appending, created 0600: a keylog holds secrets.
@@ -99,11 +109,18 @@ pub fn open_private_append(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-fn load_roots(opts: &TlsOptions) -> Result<(RootCertStore, String), UsageError> {
+fn load_roots(
+    opts: &TlsOptions,
+    notes: &mut Vec<String>,
+) -> Result<(RootCertStore, String), UsageError> {
     let mut roots = RootCertStore::empty();
     if let Some(path) = &opts.cacert {
         let input = format!("--cacert {}", path.display());
-        let certs = read_certificates(path, &input)?;
+        let (certs, der) = read_certificates_noted(path, &input)?;
+        if der {
+            notes.push(notes::der(&input, "CA certificate", "x509", path));
+        }
+        notes.extend(notes::intermediate_as_anchor(&input, &certs));
         let (added, _ignored) = roots.add_parsable_certificates(certs);
         if added == 0 {
             return Err(UsageError::new(
@@ -123,14 +140,17 @@ fn load_roots(opts: &TlsOptions) -> Result<(RootCertStore, String), UsageError> 
                 "give a folder of PEM CA certificates",
             )
         })?;
+        let mut hashed = false;
         for entry in entries.flatten() {
+            hashed |= notes::is_hash_name(&entry.file_name().to_string_lossy());
             let path = entry.path();
             if !path.is_file() {
                 continue;
             }
             // A CA folder often holds hash links and other files: take what parses.
             if let Ok(bytes) = crate::errors::read_limited(&path, 16 * 1024 * 1024) {
-                let certs = CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok);
+                let certs =
+                    CertificateDer::pem_slice_iter(strip_bom(&bytes)).filter_map(Result::ok);
                 roots.add_parsable_certificates(certs);
             }
         }
@@ -140,6 +160,9 @@ fn load_roots(opts: &TlsOptions) -> Result<(RootCertStore, String), UsageError> 
                 "no CA certificate found in the folder",
                 "put the CA's PEM file in it, or use --cacert FILE",
             ));
+        }
+        if !hashed {
+            notes.push(notes::unhashed_dir(&input, dir));
         }
         return Ok((roots, format!("CA folder {}", dir.display())));
     }
@@ -153,6 +176,14 @@ pub fn read_certificates(
     path: &Path,
     input: &str,
 ) -> Result<Vec<CertificateDer<'static>>, UsageError> {
+    read_certificates_noted(path, input).map(|(certs, _der)| certs)
+}
+
+/// The certificates, and whether the file was DER (which redis-cli cannot read).
+fn read_certificates_noted(
+    path: &Path,
+    input: &str,
+) -> Result<(Vec<CertificateDer<'static>>, bool), UsageError> {
     let bytes = read_input_file(path, input)?;
     if looks_like_der(&bytes) {
         // Accept DER, but only if it really is a certificate.
@@ -169,7 +200,7 @@ pub fn read_certificates(
                 hint,
             ));
         }
-        return Ok(vec![CertificateDer::from(bytes)]);
+        return Ok((vec![CertificateDer::from(bytes)], true));
     }
     let labels = pem_labels(&bytes);
     if labels.is_empty() {
@@ -198,19 +229,28 @@ pub fn read_certificates(
             hint,
         ));
     }
-    Ok(certs)
+    Ok((certs, false))
 }
 
 pub fn read_private_key(path: &Path, input: &str) -> Result<PrivateKeyDer<'static>, UsageError> {
+    read_private_key_noted(path, input).map(|(key, _der)| key)
+}
+
+/// The key, and whether the file was DER (which redis-cli cannot read).
+fn read_private_key_noted(
+    path: &Path,
+    input: &str,
+) -> Result<(PrivateKeyDer<'static>, bool), UsageError> {
     let bytes = read_input_file(path, input)?;
     if looks_like_der(&bytes) {
-        return PrivateKeyDer::try_from(bytes).map_err(|e| {
+        let key = PrivateKeyDer::try_from(bytes).map_err(|e| {
             UsageError::new(
                 input,
                 format!("DER data that is not a private key: {e}"),
                 "use the PEM key file",
             )
-        });
+        })?;
+        return Ok((key, true));
     }
     let labels = pem_labels(&bytes);
     if labels.iter().any(|l| l == "ENCRYPTED PRIVATE KEY")
@@ -229,7 +269,7 @@ pub fn read_private_key(path: &Path, input: &str) -> Result<PrivateKeyDer<'stati
             "expected a PEM private key (-----BEGIN PRIVATE KEY-----)",
         ));
     }
-    PrivateKeyDer::from_pem_slice(&bytes).map_err(|_| {
+    let key = PrivateKeyDer::from_pem_slice(&bytes).map_err(|_| {
         let hint = if labels.iter().any(|l| l == "CERTIFICATE") {
             "this is a certificate; pass it with --cert, and the key here"
         } else {
@@ -240,18 +280,26 @@ pub fn read_private_key(path: &Path, input: &str) -> Result<PrivateKeyDer<'stati
             format!("no private key in the file (found: {})", labels.join(", ")),
             hint,
         )
-    })
+    })?;
+    Ok((key, false))
 }
 
 fn load_client(
     cert: &Path,
     key: &Path,
     provider: &CryptoProvider,
+    notes: &mut Vec<String>,
 ) -> Result<(Arc<CertifiedKey>, String), UsageError> {
     let cert_input = format!("--cert {}", cert.display());
     let key_input = format!("--key {}", key.display());
-    let chain = read_certificates(cert, &cert_input)?;
-    let key_der = read_private_key(key, &key_input)?;
+    let (chain, der) = read_certificates_noted(cert, &cert_input)?;
+    if der {
+        notes.push(notes::der(&cert_input, "client certificate", "x509", cert));
+    }
+    let (key_der, der) = read_private_key_noted(key, &key_input)?;
+    if der {
+        notes.push(notes::der(&key_input, "private key", "pkey", key));
+    }
     let subject = crate::engine::certinfo::describe_certificate(chain[0].as_ref()).subject;
     let certified = CertifiedKey::from_der(chain, key_der, provider).map_err(|e| match e {
         rustls::Error::InconsistentKeys(_) => UsageError::new(
@@ -286,6 +334,11 @@ fn read_input_file(path: &Path, input: &str) -> Result<Vec<u8>, UsageError> {
         };
         UsageError::new(input, io_problem(&e, path), hint)
     })?;
+    // A UTF-8 byte order mark (Windows editors add one) before the PEM: OpenSSL skips it too.
+    let bytes = match strip_bom(&bytes) {
+        rest if rest.len() < bytes.len() => rest.to_vec(),
+        _ => bytes,
+    };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(UsageError::new(
             input,
@@ -294,6 +347,10 @@ fn read_input_file(path: &Path, input: &str) -> Result<Vec<u8>, UsageError> {
         ));
     }
     Ok(bytes)
+}
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 fn io_problem(err: &std::io::Error, path: &Path) -> String {

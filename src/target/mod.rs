@@ -3,6 +3,7 @@
 //! one-line `UsageError` naming the input as the user wrote it.
 
 pub mod load;
+mod notes;
 mod parse;
 
 pub use load::{open_private_append, pem_labels, read_certificates, read_private_key, TlsOptions};
@@ -104,7 +105,18 @@ pub fn cross_check_spec(spec: &TargetSpec, target: &Target) -> CrossCheckSpec {
     }
 }
 
+/// A checked target and the notes its inputs gave (see [`load::load_noted`]).
+pub struct Loaded {
+    pub target: Target,
+    pub notes: Vec<String>,
+}
+
 pub fn build(args: &TargetSpec) -> Result<Target, UsageError> {
+    build_noted(args).map(|loaded| loaded.target)
+}
+
+/// The target, with notes about inputs redis-cli would read differently.
+pub fn build_noted(args: &TargetSpec) -> Result<Loaded, UsageError> {
     let mut host = None;
     let mut port = None;
     let mut tls = args.tls;
@@ -170,8 +182,9 @@ pub fn build(args: &TargetSpec) -> Result<Target, UsageError> {
             .filter(|v| !v.is_empty())
             .map(Into::into)
     });
+    let mut notes = Vec::new();
     let material = if tls {
-        Some(load::load(&TlsOptions {
+        let (material, found) = load::load_noted(&TlsOptions {
             cacert: args.cacert.clone(),
             cacertdir: args.cacertdir.clone(),
             cert: args.cert.clone(),
@@ -179,7 +192,9 @@ pub fn build(args: &TargetSpec) -> Result<Target, UsageError> {
             insecure: args.insecure,
             versions,
             keylog,
-        })?)
+        })?;
+        notes = found;
+        Some(material)
     } else {
         None
     };
@@ -195,7 +210,7 @@ pub fn build(args: &TargetSpec) -> Result<Target, UsageError> {
     } else {
         args.command.clone()
     };
-    Ok(Target {
+    let target = Target {
         host,
         port,
         server_name,
@@ -205,7 +220,8 @@ pub fn build(args: &TargetSpec) -> Result<Target, UsageError> {
         db,
         command,
         timeout,
-    })
+    };
+    Ok(Loaded { target, notes })
 }
 
 /// Things worth saying before the run that do not stop it.

@@ -110,7 +110,10 @@ fn trim_dot(s: &str) -> &str {
 
 fn setting(model: &Model, scenario: Option<&str>) -> String {
     let run = &model.run;
-    let mut s = format!("tlsviz connected to {}:{}", run.host, run.port);
+    let mut s = format!(
+        "tlsviz connected to {}",
+        crate::engine::host_port(&run.host, run.port)
+    );
     if let Some(name) = scenario {
         s.push_str(&format!(" (scenario {name})"));
     }
@@ -181,7 +184,10 @@ pub fn markdown(model: &Model, scenario: Option<&str>, generated: &str) -> Strin
     let mut md = format!("# {} — transcript\n\n", lesson.title);
     md.push_str(&format!("_Made by tlsviz on {generated}."));
     if !model.events.is_empty() {
-        md.push_str(&format!(" Target {}:{}.", model.run.host, model.run.port));
+        md.push_str(&format!(
+            " Target {}.",
+            crate::engine::host_port(&model.run.host, model.run.port)
+        ));
     }
     md.push_str("_\n\n## Concept snapshot\n\n");
     for p in &lesson.snapshot.points {

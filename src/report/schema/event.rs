@@ -256,6 +256,14 @@ pub enum FailureJson<'a> {
         first_bytes_hex: &'a str,
         first_bytes_text: &'a str,
     },
+    /// The reply is not Redis: bytes that are not RESP, or the command echoed back.
+    NotRedis {
+        step: u8,
+        first_bytes_hex: &'a str,
+        first_bytes_text: &'a str,
+        /// What the peer most likely is (`http`, `smtp`, `echo`, `unknown`, …).
+        lookalike: &'a crate::engine::resp::Lookalike,
+    },
     /// A record longer than TLS allows.
     RecordOverflow {
         step: u8,

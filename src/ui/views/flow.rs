@@ -51,7 +51,10 @@ fn ends(model: &Model) -> (String, String) {
     let mut server = if model.events.is_empty() {
         "server".to_string()
     } else {
-        format!("server {}:{}", model.run.host, model.run.port)
+        format!(
+            "server {}",
+            crate::engine::host_port(&model.run.host, model.run.port)
+        )
     };
     for e in &model.events {
         if let Event::TcpConnected { peer, local } = &e.event {

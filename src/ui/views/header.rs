@@ -30,7 +30,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             "no connection".to_string()
         }
     } else {
-        format!("{}:{}", model.run.host, model.run.port)
+        crate::engine::host_port(&model.run.host, model.run.port)
     };
     spans.push(Span::raw(target));
     spans.push(Span::styled(" │ ", t.dim()));
