@@ -11,11 +11,27 @@ use tlsviz::engine::step::Step;
 use tlsviz::lab::{Fault, Lab, LabOptions, ServerCertOptions, ServerIssuer};
 use tlsviz::model::Outcome;
 
-fn scratch(tag: &str) -> PathBuf {
+/// A test's own folder, removed when the test ends (pass or fail).
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(tag: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("tlsviz-inputs-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
+    Scratch(dir)
 }
 
 fn s(p: &Path) -> String {
