@@ -71,7 +71,16 @@ pub fn compare(model: &Model) -> Option<Comparison> {
         .as_deref()
         .map(|r| format!(" ({r})"))
         .unwrap_or_default();
-    let line = if ours {
+    let hostname = model
+        .diagnosis
+        .as_ref()
+        .is_some_and(|d| d.kind == ErrorKind::HostnameMismatch);
+    let line = if hostname && !ours {
+        // Who is affected follows the name check, not the TLS library.
+        format!(
+            "tlsviz failed, but {who} on this machine CONNECTS with the same flags: redis-cli              (and hiredis by default) never checks that the certificate names the host, so it              connects; clients that do check names (redis-py, node, Go, Java, redis-rs, tlsviz)              fail as tlsviz did."
+        )
+    } else if ours {
         format!(
             "tlsviz connected, but {who} on this machine FAILS with the same flags{reason}: \
              OpenSSL-based clients ({OPENSSL_CLIENTS}) will fail here; rustls-based ones \
@@ -118,11 +127,6 @@ fn why_rustls_fails(model: &Model) -> String {
         return "the two TLS libraries judged this server differently.".into();
     };
     match d.kind {
-        ErrorKind::HostnameMismatch => {
-            "redis-cli does not check that the certificate names the host it connects to; \
-             tlsviz and most other clients (redis-py, node, Go, Java) do."
-                .into()
-        }
         ErrorKind::NoSharedCipher | ErrorKind::ProtocolVersion | ErrorKind::TlsAlert => {
             "the server needs something OpenSSL still offers and rustls does not (a P-521 \
              or other unusual key, legacy cipher suites or TLS versions)."
