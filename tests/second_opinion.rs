@@ -86,9 +86,9 @@ fn a_disagreement_leads_the_plain_trace_and_the_json_warnings() {
         first.starts_with("! tlsviz failed, but redis-cli") && first.contains("CONNECTS"),
         "first line: {first}"
     );
+    let flowed = ran.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        ran.stdout
-            .contains("redis-cli does not check that the certificate names the host"),
+        flowed.contains("never checks that the certificate names the host"),
         "{}",
         ran.stdout
     );
