@@ -6,17 +6,11 @@
 use super::events::{Direction, HandshakeMessage};
 use ring::{aead, hkdf};
 use std::sync::Mutex;
+use zeroize::Zeroizing;
 
-/// Bytes that are overwritten with zeros when dropped (secrets, and the keys made from them).
-#[derive(Default)]
-struct Wiped(Vec<u8>);
-
-impl Drop for Wiped {
-    fn drop(&mut self) {
-        // zeroize's writes are volatile: the compiler cannot drop them as dead stores.
-        zeroize::Zeroize::zeroize(&mut self.0);
-    }
-}
+/// Bytes overwritten with zeros when dropped (secrets, the keys made from them, and opened
+/// records, which may hold a password).
+type Wiped = Zeroizing<Vec<u8>>;
 
 /// Traffic secrets by label, for this connection only. Never printed, never serialized; every
 /// copy, and every key derived from them, is wiped when dropped.
@@ -34,14 +28,12 @@ impl std::fmt::Debug for SessionKeys {
 impl SessionKeys {
     pub fn store(&self, label: &str, secret: &[u8]) {
         let mut s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
-        s.push((label.to_string(), Wiped(secret.to_vec())));
+        s.push((label.to_string(), Zeroizing::new(secret.to_vec())));
     }
 
     fn get(&self, label: &str) -> Option<Wiped> {
         let s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
-        s.iter()
-            .find(|(l, _)| l == label)
-            .map(|(_, v)| Wiped(v.0.clone()))
+        s.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone())
     }
 }
 
@@ -95,8 +87,8 @@ fn expand_label(alg: hkdf::Algorithm, secret: &[u8], label: &str, len: usize) ->
     info.extend_from_slice(full.as_bytes());
     info.push(0);
     let prk = hkdf::Prk::new_less_safe(alg, secret);
-    let mut out = Wiped(vec![0u8; len]);
-    prk.expand(&[&info], Len(len)).ok()?.fill(&mut out.0).ok()?;
+    let mut out = Zeroizing::new(vec![0u8; len]);
+    prk.expand(&[&info], Len(len)).ok()?.fill(&mut out).ok()?;
     Some(out)
 }
 
@@ -142,27 +134,27 @@ impl Decryptor {
         };
         if state.key.is_none() {
             let secret = match &state.updated {
-                Some(updated) => Wiped(updated.0.clone()),
+                Some(updated) => updated.clone(),
                 None => keys.get(&label)?,
             };
-            let key = expand_label(hash, &secret.0, "key", alg.key_len())?;
-            let iv = expand_label(hash, &secret.0, "iv", aead::NONCE_LEN)?;
-            let key = aead::LessSafeKey::new(aead::UnboundKey::new(alg, &key.0).ok()?);
+            let key = expand_label(hash, &secret, "key", alg.key_len())?;
+            let iv = expand_label(hash, &secret, "iv", aead::NONCE_LEN)?;
+            let key = aead::LessSafeKey::new(aead::UnboundKey::new(alg, &key).ok()?);
             state.key = Some((key, iv));
         }
         let (key, iv) = state.key.as_ref()?;
         let mut nonce = [0u8; aead::NONCE_LEN];
-        nonce.copy_from_slice(&iv.0);
+        nonce.copy_from_slice(iv);
         for (n, s) in nonce[4..].iter_mut().zip(state.seq.to_be_bytes()) {
             *n ^= s;
         }
         // The plaintext may hold a password (AUTH): wiped like the keys.
-        let mut body = Wiped(record[5..].to_vec());
+        let mut body = Zeroizing::new(record[5..].to_vec());
         let plain = key
             .open_in_place(
                 aead::Nonce::assume_unique_for_key(nonce),
                 aead::Aad::from(&record[..5]),
-                &mut body.0,
+                &mut body,
             )
             .ok()?;
         state.seq += 1;
@@ -173,9 +165,9 @@ impl Decryptor {
         let inner = match content_type {
             22 => {
                 // Messages may span records: name only whole ones, keep the rest for the next.
-                state.partial.0.extend_from_slice(content);
-                let (messages, used) = handshake_names(&state.partial.0);
-                state.partial.0.drain(..used);
+                state.partial.extend_from_slice(content);
+                let (messages, used) = handshake_names(&state.partial);
+                state.partial.drain(..used);
                 if messages.contains(&HandshakeMessage::Finished) {
                     state.epoch = Epoch::Application;
                     state.seq = 0;
@@ -187,16 +179,12 @@ impl Decryptor {
                     .any(|m| matches!(m, HandshakeMessage::Other { name } if name == "KeyUpdate"));
                 if key_update && state.epoch == Epoch::Application {
                     let current = match &state.updated {
-                        Some(updated) => Some(Wiped(updated.0.clone())),
+                        Some(updated) => Some(updated.clone()),
                         None => keys.get(&label),
                     };
                     if let Some(current) = current {
-                        state.updated = expand_label(
-                            hash,
-                            &current.0,
-                            "traffic upd",
-                            hkdf::KeyType::len(&hash),
-                        );
+                        state.updated =
+                            expand_label(hash, &current, "traffic upd", hkdf::KeyType::len(&hash));
                         state.seq = 0;
                         state.key = None;
                     }
@@ -206,7 +194,7 @@ impl Decryptor {
                     .map(HandshakeMessage::name)
                     .collect::<Vec<_>>()
                     .join(" + ");
-                if !state.partial.0.is_empty() {
+                if !state.partial.is_empty() {
                     if !summary.is_empty() {
                         summary.push_str(" + ");
                     }
