@@ -66,7 +66,8 @@ impl Step {
 
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.number())
+        // Through the number's own Display, so width and alignment (`{:<2}`) apply.
+        std::fmt::Display::fmt(&self.number(), f)
     }
 }
 
@@ -101,6 +102,10 @@ mod tests {
         assert_eq!(Step::Close.next(), None);
         assert_eq!(Step::Connect.previous(), None);
         assert_eq!(Step::Verify.next(), Some(Step::ClientCertificate));
+        assert_eq!(
+            format!("[{:<2}|{:>2}]", Step::Verify, Step::Close),
+            "[4 | 9]"
+        );
     }
 
     #[test]
