@@ -3,6 +3,7 @@
 use super::Reporter;
 use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo, Stamped};
 use crate::engine::step::Step;
+use crate::engine::wire::{self, ContentType};
 use crate::model::steps::{self, StepStatus};
 use crate::model::{Model, Outcome};
 use std::io::Write;
@@ -363,7 +364,7 @@ pub fn record_line(info: &RecordInfo) -> String {
     } else {
         "←"
     };
-    if info.content_type == "plaintext" {
+    if info.content_type == ContentType::Plaintext {
         return format!(
             "{arrow} {} bytes IN CLEAR: {}",
             info.length,
@@ -404,7 +405,7 @@ fn message_summary(m: &HandshakeMessage) -> String {
             ..
         } => format!(
             "ClientHello: {}; {} suites; key share {}; SNI {}",
-            versions.join("/"),
+            wire::join(versions, "/"),
             cipher_suites.len(),
             if key_shares.is_empty() {
                 "none".into()

@@ -4,6 +4,7 @@
 use super::{clip, mode_title, panel, tail};
 use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo};
 use crate::engine::step::Step;
+use crate::engine::wire::{self, ContentType};
 use crate::model::steps;
 use crate::model::Model;
 use crate::ui::app::{App, Mode};
@@ -120,7 +121,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
             Event::Record(info) => {
                 let style = if info.encrypted {
                     t.encrypted()
-                } else if info.content_type == "plaintext" {
+                } else if info.content_type == ContentType::Plaintext {
                     t.bad()
                 } else {
                     Style::default()
@@ -279,7 +280,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
 
 /// A record in a few words: its messages, or that it is encrypted.
 pub fn record_label(info: &RecordInfo, tls13: bool) -> String {
-    if info.content_type == "plaintext" {
+    if info.content_type == ContentType::Plaintext {
         return format!(
             "IN CLEAR {} B{}",
             info.length,
@@ -293,7 +294,7 @@ pub fn record_label(info: &RecordInfo, tls13: bool) -> String {
         let names: Vec<String> = info.messages.iter().map(message_words).collect();
         return format!("{} · {} B", names.join(" + "), info.length);
     }
-    if info.encrypted && !tls13 && info.content_type == "handshake" {
+    if info.encrypted && !tls13 && info.content_type == ContentType::Handshake {
         // TLS 1.2: the only encrypted handshake message is the Finished after ChangeCipherSpec.
         return format!("encrypted Finished · {} B", info.length);
     }
@@ -307,18 +308,23 @@ pub fn record_label(info: &RecordInfo, tls13: bool) -> String {
                 .unwrap_or_default()
         );
     }
-    match info.content_type.as_str() {
-        "change_cipher_spec" if tls13 => {
+    match info.content_type {
+        ContentType::ChangeCipherSpec if tls13 => {
             format!(
                 "ChangeCipherSpec · {} B (ignored: compatibility only)",
                 info.length
             )
         }
-        "change_cipher_spec" => format!(
+        ContentType::ChangeCipherSpec => format!(
             "ChangeCipherSpec · {} B: what follows is encrypted",
             info.length
         ),
-        other => format!("{other} · {} B", info.length),
+        other @ (ContentType::Alert
+        | ContentType::Handshake
+        | ContentType::ApplicationData
+        | ContentType::Heartbeat
+        | ContentType::Plaintext
+        | ContentType::Unknown) => format!("{other} · {} B", info.length),
     }
 }
 
@@ -331,7 +337,7 @@ fn message_words(m: &HandshakeMessage) -> String {
             ..
         } => format!(
             "ClientHello: {}{}{}",
-            versions.join("/"),
+            wire::join(versions, "/"),
             if key_shares.is_empty() {
                 String::new()
             } else {
