@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use tlsviz::diagnose::ErrorKind;
 use tlsviz::engine::config::TlsVersions;
-use tlsviz::engine::events::{Direction, Step};
+use tlsviz::engine::events::{Direction, Step, TlsVersion};
 use tlsviz::lab::{AuthClients, LabOptions};
 use tlsviz::model::steps::StepStatus;
 use tlsviz::model::Outcome;
@@ -16,7 +16,7 @@ async fn mutual_tls13_succeeds_and_the_tracker_follows_the_lesson() {
     let model = run(&target(&lab, &Client::default())).await;
     assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
     assert_eq!(model.redis.reply.as_deref(), Some("PONG"));
-    assert_eq!(model.tls.as_ref().unwrap().version, "TLS 1.3");
+    assert_eq!(model.tls.as_ref().unwrap().version, TlsVersion::Tls13);
     assert_eq!(model.client_certificate_sent(), Some(true));
     assert_eq!(
         tracker_after(&model, 2),
@@ -87,7 +87,7 @@ async fn tls12_tracker_equals_the_lessons_table() {
     });
     let model = run(&target(&lab, &Client::default())).await;
     assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
-    assert_eq!(model.tls.as_ref().unwrap().version, "TLS 1.2");
+    assert_eq!(model.tls.as_ref().unwrap().version, TlsVersion::Tls12);
     assert_eq!(
         tracker_after(&model, 3),
         triple("Handshake started", "None", "Received")

@@ -18,7 +18,7 @@ fn model(tls13: bool) -> Model {
             tls: true,
             server_name: "cache.example.com".into(),
             timeout_ms: 5000,
-            tls_versions: vec!["TLS 1.3".into(), "TLS 1.2".into()],
+            tls_versions: vec![TlsVersion::Tls13, TlsVersion::Tls12],
             ..RunInfo::default()
         }),
     });
@@ -26,12 +26,16 @@ fn model(tls13: bool) -> Model {
         at_us: 1,
         event: Event::Record(RecordInfo {
             direction: Direction::In,
-            content_type: "handshake".into(),
-            version: "TLS 1.2".into(),
+            content_type: ContentType::Handshake,
+            version: Some(TlsVersion::Tls12),
             length: 90,
             encrypted: false,
             messages: vec![HandshakeMessage::ServerHello {
-                version: if tls13 { "TLS 1.3" } else { "TLS 1.2" }.into(),
+                version: if tls13 {
+                    TlsVersion::Tls13
+                } else {
+                    TlsVersion::Tls12
+                },
                 cipher_suite: "x".into(),
                 key_share_group: None,
             }],

@@ -6,6 +6,7 @@ use super::chain::Clue;
 use super::{Diagnosis, ErrorKind};
 use crate::engine::events::TlsErrorDetail;
 use crate::engine::step::Step;
+use crate::engine::wire;
 use crate::model::Model;
 
 /// After the client's flight: a closed connection or an alert usually judges the client's
@@ -140,7 +141,7 @@ pub(super) fn tls_failure(
                 70 => Builder::new(ErrorKind::ProtocolVersion, Step::Handshake, format!("{alert}: no TLS version in common"))
                     .explain("At step 2 the server found no TLS version it accepts among those the ClientHello offered.")
                     .fix("Align the versions: --tls-version on this side, tls-protocols in redis.conf (e.g. \"TLSv1.2 TLSv1.3\").")
-                    .evidence("offered", model.run.tls_versions.join(", "))
+                    .evidence("offered", wire::join(&model.run.tls_versions, ", "))
                     .done(),
                 40 | 71 if step <= Step::Handshake => Builder::new(
                     ErrorKind::NoSharedCipher,

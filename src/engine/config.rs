@@ -2,10 +2,12 @@
 //! certificate and key, the keylog file). Loading it from the user's files is `crate::target`'s
 //! job; the engine knows no flag and no file name.
 
+use super::wire::TlsVersion;
 use rustls::crypto::CryptoProvider;
 use rustls::sign::CertifiedKey;
 use rustls::RootCertStore;
 use std::sync::{Arc, Mutex};
+
 /// Which TLS versions the client offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TlsVersions {
@@ -16,11 +18,12 @@ pub enum TlsVersions {
 }
 
 impl TlsVersions {
-    pub fn names(self) -> Vec<String> {
+    /// The versions offered, preferred first.
+    pub fn offered(self) -> Vec<TlsVersion> {
         match self {
-            TlsVersions::Both => vec!["TLS 1.3".into(), "TLS 1.2".into()],
-            TlsVersions::Only12 => vec!["TLS 1.2".into()],
-            TlsVersions::Only13 => vec!["TLS 1.3".into()],
+            TlsVersions::Both => vec![TlsVersion::Tls13, TlsVersion::Tls12],
+            TlsVersions::Only12 => vec![TlsVersion::Tls12],
+            TlsVersions::Only13 => vec![TlsVersion::Tls13],
         }
     }
 

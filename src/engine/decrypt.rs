@@ -4,6 +4,7 @@
 //! Only message names and sizes come out; application data contents never do.
 
 use super::events::{Direction, HandshakeMessage};
+use super::wire::ContentType;
 use ring::{aead, hkdf};
 use std::sync::Mutex;
 use zeroize::Zeroizing;
@@ -118,7 +119,9 @@ impl Decryptor {
         keys: &SessionKeys,
     ) -> Option<Inner> {
         let (alg, hash) = self.suite?;
-        if record.first() != Some(&23) || record.len() < 5 + alg.tag_len() {
+        if ContentType::of(record) != ContentType::ApplicationData
+            || record.len() < 5 + alg.tag_len()
+        {
             return None;
         }
         let index = usize::from(direction == Direction::In);
@@ -162,8 +165,8 @@ impl Decryptor {
         let end = plain.iter().rposition(|&b| b != 0)?;
         let content_type = plain[end];
         let content = &plain[..end];
-        let inner = match content_type {
-            22 => {
+        let inner = match ContentType::from_byte(content_type) {
+            ContentType::Handshake => {
                 // Messages may span records: name only whole ones, keep the rest for the next.
                 state.partial.extend_from_slice(content);
                 let (messages, used) = handshake_names(&state.partial);
@@ -202,20 +205,23 @@ impl Decryptor {
                 }
                 Inner { messages, summary }
             }
-            23 => Inner {
+            ContentType::ApplicationData => Inner {
                 messages: Vec::new(),
                 summary: format!("application data, {} bytes", content.len()),
             },
-            21 => Inner {
+            ContentType::Alert => Inner {
                 messages: Vec::new(),
                 summary: match content.get(1) {
                     Some(&code) => format!("alert {}", super::tls_error::alert_name(code)),
                     None => "alert".into(),
                 },
             },
-            other => Inner {
+            ContentType::ChangeCipherSpec
+            | ContentType::Heartbeat
+            | ContentType::Plaintext
+            | ContentType::Unknown => Inner {
                 messages: Vec::new(),
-                summary: format!("content type {other}"),
+                summary: format!("content type {content_type}"),
             },
         };
         Some(inner)
@@ -224,6 +230,8 @@ impl Decryptor {
 
 /// Handshake messages in a decrypted fragment, by name (their contents stay private).
 /// The whole handshake messages at the start of `content`, and how many bytes they used.
+/// Walked by hand: tls-parser reads TLS 1.2 message bodies, and TLS 1.3's differ (a Certificate
+/// carries a request context and per-entry extensions); only the type and length are needed.
 fn handshake_names(content: &[u8]) -> (Vec<HandshakeMessage>, usize) {
     let mut out = Vec::new();
     let mut used = 0;

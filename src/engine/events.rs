@@ -4,6 +4,7 @@
 //! the reports and recordings all consume this one stream.
 
 pub use super::step::Step;
+pub use super::wire::{ContentType, TlsVersion};
 use serde::{Deserialize, Serialize};
 
 /// An event with the time it happened, in microseconds since the run started.
@@ -135,7 +136,7 @@ pub struct RunInfo {
     pub tls: bool,
     pub server_name: String,
     pub sni_sent: bool,
-    pub tls_versions: Vec<String>,
+    pub tls_versions: Vec<TlsVersion>,
     pub trust: String,
     pub client_certificate: Option<String>,
     pub insecure: bool,
@@ -151,9 +152,10 @@ pub struct RunInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordInfo {
     pub direction: Direction,
-    /// `handshake`, `application_data`, `alert`, `change_cipher_spec`, `heartbeat`, or `plaintext`.
-    pub content_type: String,
-    pub version: String,
+    pub content_type: ContentType,
+    /// The header's version; `None` (serialized as `""`) for a plaintext chunk.
+    #[serde(with = "super::wire::version_or_empty")]
+    pub version: Option<TlsVersion>,
     /// Length of the record body (without the 5-byte header).
     pub length: usize,
     /// True when the body is ciphertext for this direction.
@@ -166,11 +168,18 @@ pub struct RecordInfo {
     pub note: Option<String>,
 }
 
+impl RecordInfo {
+    /// The header's version as shown: empty for a plaintext chunk.
+    pub fn version_text(&self) -> String {
+        self.version.map(|v| v.to_string()).unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "message", rename_all = "snake_case")]
 pub enum HandshakeMessage {
     ClientHello {
-        versions: Vec<String>,
+        versions: Vec<TlsVersion>,
         cipher_suites: Vec<String>,
         groups: Vec<String>,
         key_shares: Vec<String>,
@@ -179,7 +188,7 @@ pub enum HandshakeMessage {
         signature_algorithms: Vec<String>,
     },
     ServerHello {
-        version: String,
+        version: TlsVersion,
         cipher_suite: String,
         key_share_group: Option<String>,
     },
@@ -269,9 +278,9 @@ pub struct CertificateInfo {
     pub common_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TlsParams {
-    pub version: String,
+    pub version: TlsVersion,
     pub cipher_suite: String,
     pub key_exchange_group: Option<String>,
 }

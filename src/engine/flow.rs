@@ -2,12 +2,14 @@
 //! handshake happen: records are read, processed and sent in the step they belong to.
 
 use super::config::TlsMaterial;
+use super::driver::TlsDriver;
+use super::events::Direction;
 use super::events::{Event, Failure, TlsParams};
 use super::hooks::{HookState, TapKeyLog, TapResolver, TapVerifier};
 use super::pace::{EventSink, Pace};
-use super::records::{content_type_name, describe};
-use super::session::TlsSession;
+use super::records::describe;
 use super::step::Step;
+use super::wire::{ContentType, TlsVersion};
 use super::{gate, step_connect, Target};
 use rustls::client::Resumption;
 use rustls::pki_types::ServerName;
@@ -34,7 +36,7 @@ pub async fn run_tls(
         step: Step::Connect,
         message: e.to_string(),
     })?;
-    let mut s = TlsSession::new(
+    let mut s = TlsDriver::new(
         stream,
         conn,
         hooks,
@@ -48,14 +50,16 @@ pub async fn run_tls(
     gate(Step::Handshake, pace, sink).await?;
     s.collect_output()?;
     s.send_all_held(None).await?;
-    while !s.server_hello_seen {
+    while !s.tap.server_hello_seen() {
         s.read_and_process().await?;
         // A HelloRetryRequest makes rustls write a second ClientHello (after a compatibility
         // ChangeCipherSpec): they belong here.
         let hello = s
             .held
             .iter()
-            .take_while(|r| r.first() == Some(&20) || is_message(r, "ClientHello"))
+            .take_while(|r| {
+                ContentType::of(r) == ContentType::ChangeCipherSpec || is_message(r, "ClientHello")
+            })
             .count();
         s.send_held(hello, None).await?;
     }
@@ -130,14 +134,18 @@ pub async fn run_tls(
 /// TLS 1.3: the server's Finished must be read before the client can answer; the client's
 /// Certificate (step 5) and Finished (step 7) are then held apart.
 async fn client_flight_tls13(
-    s: &mut TlsSession,
+    s: &mut TlsDriver,
     pace: &Pace,
     sink: &EventSink,
 ) -> Result<(), Failure> {
     gate(Step::ClientCertificate, pace, sink).await?;
     // The client's flight exists once the server's Finished is processed: wait for its
     // encrypted part (a held compatibility ChangeCipherSpec alone does not count).
-    while !s.held.iter().any(|r| r.first() == Some(&23)) {
+    while !s
+        .held
+        .iter()
+        .any(|r| ContentType::of(r) == ContentType::ApplicationData)
+    {
         s.read_and_process().await?;
     }
     let flags = s.hooks.snapshot();
@@ -175,7 +183,7 @@ async fn client_flight_tls13(
 /// TLS 1.2: after ServerHelloDone rustls has queued Certificate?, ClientKeyExchange,
 /// CertificateVerify?, ChangeCipherSpec, Finished; they leave in the steps they belong to.
 async fn client_flight_tls12(
-    s: &mut TlsSession,
+    s: &mut TlsDriver,
     pace: &Pace,
     sink: &EventSink,
 ) -> Result<(), Failure> {
@@ -206,19 +214,18 @@ async fn client_flight_tls12(
 
 /// Whether a clear record carries exactly this handshake message.
 fn is_message(record: &[u8], name: &str) -> bool {
-    let info = describe(super::events::Direction::Out, record, false);
-    info.content_type == content_type_name(22)
-        && info.messages.len() == 1
-        && info.messages[0].name() == name
+    let info = describe(Direction::Out, record, false);
+    info.content_type == ContentType::Handshake
+        && matches!(info.messages.as_slice(), [only] if only.name() == name)
 }
 
 /// How many held records from the front are clear handshake records carrying these messages.
-fn count_leading(s: &TlsSession, names: &[&str]) -> usize {
+fn count_leading(s: &TlsDriver, names: &[&str]) -> usize {
     s.held
         .iter()
         .take_while(|record| {
-            let info = describe(super::events::Direction::Out, record, false);
-            info.content_type == content_type_name(22)
+            let info = describe(Direction::Out, record, false);
+            info.content_type == ContentType::Handshake
                 && !info.messages.is_empty()
                 && info
                     .messages
@@ -230,12 +237,10 @@ fn count_leading(s: &TlsSession, names: &[&str]) -> usize {
 
 fn tls_params(conn: &ClientConnection) -> TlsParams {
     TlsParams {
-        version: match conn.protocol_version() {
-            Some(ProtocolVersion::TLSv1_3) => "TLS 1.3".into(),
-            Some(ProtocolVersion::TLSv1_2) => "TLS 1.2".into(),
-            Some(other) => format!("{other:?}"),
-            None => "unknown".into(),
-        },
+        // Only called once the handshake is complete, when rustls always knows the version.
+        version: conn
+            .protocol_version()
+            .map_or(TlsVersion::Other(0), TlsVersion::from),
         cipher_suite: conn
             .negotiated_cipher_suite()
             .map(|s| format!("{:?}", s.suite()))

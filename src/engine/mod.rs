@@ -1,11 +1,17 @@
 //! The engine: owns the socket and the `rustls::ClientConnection`, drives the handshake by hand
 //! one record at a time, and reports everything as [`events::Event`]s. Knows nothing of terminals.
+//!
+//! `flow` says what each step does; `driver` moves records between the socket and rustls; `tap`
+//! names every record that crosses (with `records`, `handshake` and `decrypt`) and reads the
+//! replies; `wire` has the protocol's vocabulary as types.
 
 pub mod certinfo;
 pub mod config;
 pub mod decrypt;
+mod driver;
 pub mod events;
 mod flow;
+mod handshake;
 pub mod hooks;
 pub mod opinion;
 pub mod pace;
@@ -13,9 +19,10 @@ mod plain;
 pub mod probe;
 pub mod records;
 pub mod resp;
-mod session;
 pub mod step;
+mod tap;
 pub mod tls_error;
+pub mod wire;
 
 use config::TlsMaterial;
 use events::{Event, Failure, RunInfo};
@@ -54,7 +61,7 @@ impl Target {
             tls_versions: self
                 .tls
                 .as_ref()
-                .map(|t| t.versions.names())
+                .map(|t| t.versions.offered())
                 .unwrap_or_default(),
             trust: self
                 .tls

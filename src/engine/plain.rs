@@ -1,7 +1,7 @@
 //! The nine steps without TLS: what `redis-cli` without `--tls` does. Steps 2–7 do not happen,
 //! and everything on the wire is readable by anyone on the path.
 
-use super::events::{Direction, Event, Failure, RecordInfo};
+use super::events::{ContentType, Direction, Event, Failure, RecordInfo};
 use super::pace::{EventSink, Pace};
 use super::probe::printable;
 use super::records::hex;
@@ -51,8 +51,8 @@ fn chunk_event(direction: Direction, shown: &[u8], length: usize) -> Event {
     let bytes = shown;
     Event::Record(RecordInfo {
         direction,
-        content_type: "plaintext".into(),
-        version: String::new(),
+        content_type: ContentType::Plaintext,
+        version: None,
         length,
         encrypted: false,
         messages: Vec::new(),
@@ -130,7 +130,7 @@ async fn exchange(
             Ok(Err(e)) => {
                 return Err(Failure::PeerClosed {
                     step: Step::Data,
-                    reset: super::session::is_reset(&e),
+                    reset: super::driver::is_reset(&e),
                     bytes_received: pending.len(),
                     partial_record: 0,
                 })

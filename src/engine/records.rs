@@ -1,10 +1,12 @@
-//! The record tap: split a byte stream into TLS records and decode what travels in clear.
+//! Records: split a byte stream into TLS records, and describe one (its clear handshake messages
+//! are decoded in `handshake`).
 //!
 //! The splitter never trusts the peer: a bad header or an oversized length is reported as such,
 //! never a panic, and it never buffers more than one maximum-size record.
 
-use super::events::{Direction, HandshakeMessage, RecordInfo};
-use tls_parser::{parse_tls_plaintext, TlsMessage, TlsMessageHandshake};
+use super::events::{Direction, RecordInfo};
+use super::handshake::decode_handshake;
+use super::wire::{ContentType, TlsVersion};
 
 /// Largest record body TLS allows: 2^14 plaintext plus 2048 bytes of expansion (TLS 1.2's limit,
 /// looser than TLS 1.3's 256).
@@ -58,7 +60,7 @@ impl RecordSplitter {
             return Ok(None);
         }
         // Judge the header as soon as its first bytes are here, so non-TLS peers are caught early.
-        if !(20..=24).contains(&self.buf[0]) {
+        if ContentType::from_byte(self.buf[0]) == ContentType::Unknown {
             return Err(SplitError::NotTls);
         }
         if self.buf.len() >= 2 && self.buf[1] != 3 {
@@ -127,28 +129,6 @@ pub fn split_handshake_messages(record: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-pub fn content_type_name(byte: u8) -> &'static str {
-    match byte {
-        20 => "change_cipher_spec",
-        21 => "alert",
-        22 => "handshake",
-        23 => "application_data",
-        24 => "heartbeat",
-        _ => "unknown",
-    }
-}
-
-pub fn version_name(v: u16) -> String {
-    match v {
-        0x0300 => "SSL 3.0".into(),
-        0x0301 => "TLS 1.0".into(),
-        0x0302 => "TLS 1.1".into(),
-        0x0303 => "TLS 1.2".into(),
-        0x0304 => "TLS 1.3".into(),
-        other => format!("0x{other:04x}"),
-    }
-}
-
 /// Lower-case hex, without a `format!` per byte (this runs for every record).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -163,212 +143,28 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Describe one record. `encrypted` says whether this direction is already under keys;
 /// only clear handshake records are decoded.
 pub fn describe(direction: Direction, record: &[u8], encrypted: bool) -> RecordInfo {
-    let content_type = record.first().copied().unwrap_or(0);
-    let version = if record.len() >= 3 {
-        u16::from_be_bytes([record[1], record[2]])
-    } else {
-        0
+    let content_type = ContentType::of(record);
+    let version = match record {
+        [_, major, minor, ..] => u16::from_be_bytes([*major, *minor]),
+        _ => 0,
     };
     let body_len = record.len().saturating_sub(HEADER_LEN);
     // Under TLS 1.3 every encrypted record is dressed as application_data.
-    let encrypted = encrypted || content_type == 23;
-    let messages = if content_type == 22 && !encrypted {
+    let encrypted = encrypted || content_type == ContentType::ApplicationData;
+    let messages = if content_type == ContentType::Handshake && !encrypted {
         decode_handshake(record)
     } else {
         Vec::new()
     };
     RecordInfo {
         direction,
-        content_type: content_type_name(content_type).to_string(),
-        version: version_name(version),
+        content_type,
+        version: Some(TlsVersion::from_wire(version)),
         length: body_len,
         encrypted,
         messages,
         head_hex: hex(&record[..record.len().min(32)]),
         note: None,
-    }
-}
-
-fn decode_handshake(record: &[u8]) -> Vec<HandshakeMessage> {
-    let Ok((_, plaintext)) = parse_tls_plaintext(record) else {
-        return vec![HandshakeMessage::Other {
-            name: "undecodable handshake message".into(),
-        }];
-    };
-    plaintext
-        .msg
-        .iter()
-        .filter_map(|msg| match msg {
-            TlsMessage::Handshake(hs) => Some(handshake_message(hs)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn handshake_message(hs: &TlsMessageHandshake) -> HandshakeMessage {
-    match hs {
-        TlsMessageHandshake::ClientHello(ch) => {
-            let ext = Extensions::parse(ch.ext.unwrap_or_default());
-            let mut versions: Vec<String> = ext
-                .supported_versions_list()
-                .into_iter()
-                .map(version_name)
-                .collect();
-            if versions.is_empty() {
-                versions.push(version_name(ch.version.0));
-            }
-            HandshakeMessage::ClientHello {
-                versions,
-                cipher_suites: ch.ciphers.iter().map(|c| cipher_name(c.0)).collect(),
-                groups: ext.u16_list(10).into_iter().map(group_name).collect(),
-                key_shares: ext
-                    .client_key_share_groups()
-                    .into_iter()
-                    .map(group_name)
-                    .collect(),
-                sni: ext.sni(),
-                alpn: ext.alpn(),
-                signature_algorithms: ext.u16_list(13).into_iter().map(sig_name).collect(),
-            }
-        }
-        // RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello with this random.
-        TlsMessageHandshake::ServerHello(sh) if sh.random == HELLO_RETRY_RANDOM => {
-            HandshakeMessage::Other {
-                name: "HelloRetryRequest".into(),
-            }
-        }
-        TlsMessageHandshake::ServerHello(sh) => {
-            let ext = Extensions::parse(sh.ext.unwrap_or_default());
-            let version = ext.get(43).and_then(read_u16).unwrap_or(sh.version.0);
-            HandshakeMessage::ServerHello {
-                version: version_name(version),
-                cipher_suite: cipher_name(sh.cipher.0),
-                key_share_group: ext.get(51).and_then(read_u16).map(group_name),
-            }
-        }
-        TlsMessageHandshake::Certificate(c) => HandshakeMessage::Certificate {
-            count: c.cert_chain.len(),
-        },
-        TlsMessageHandshake::CertificateRequest(_) => HandshakeMessage::CertificateRequest,
-        TlsMessageHandshake::ServerKeyExchange(_) => HandshakeMessage::ServerKeyExchange,
-        TlsMessageHandshake::ServerDone(_) => HandshakeMessage::ServerHelloDone,
-        TlsMessageHandshake::ClientKeyExchange(_) => HandshakeMessage::ClientKeyExchange,
-        TlsMessageHandshake::CertificateVerify(_) => HandshakeMessage::CertificateVerify,
-        TlsMessageHandshake::Finished(_) => HandshakeMessage::Finished,
-        TlsMessageHandshake::NewSessionTicket(_) => HandshakeMessage::NewSessionTicket,
-        other => HandshakeMessage::Other {
-            name: format!("{other:?}")
-                .split(['(', ' '])
-                .next()
-                .unwrap_or("Other")
-                .to_string(),
-        },
-    }
-}
-
-const HELLO_RETRY_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-];
-
-pub fn cipher_name(id: u16) -> String {
-    format!("{:?}", rustls::CipherSuite::from(id))
-}
-
-pub fn group_name(id: u16) -> String {
-    format!("{:?}", rustls::NamedGroup::from(id))
-}
-
-pub fn sig_name(id: u16) -> String {
-    format!("{:?}", rustls::SignatureScheme::from(id))
-}
-
-fn read_u16(b: &[u8]) -> Option<u16> {
-    (b.len() >= 2).then(|| u16::from_be_bytes([b[0], b[1]]))
-}
-
-/// Hello extensions as (type, body) pairs; malformed tails are ignored, never trusted.
-struct Extensions<'a>(Vec<(u16, &'a [u8])>);
-
-impl<'a> Extensions<'a> {
-    fn parse(mut raw: &'a [u8]) -> Self {
-        let mut list = Vec::new();
-        while raw.len() >= 4 {
-            let kind = u16::from_be_bytes([raw[0], raw[1]]);
-            let len = usize::from(u16::from_be_bytes([raw[2], raw[3]]));
-            if raw.len() < 4 + len {
-                break;
-            }
-            list.push((kind, &raw[4..4 + len]));
-            raw = &raw[4 + len..];
-        }
-        Self(list)
-    }
-
-    fn get(&self, kind: u16) -> Option<&'a [u8]> {
-        self.0.iter().find(|(k, _)| *k == kind).map(|(_, b)| *b)
-    }
-
-    /// A list prefixed by a 2-byte length, of 2-byte items (groups, signature schemes).
-    fn u16_list(&self, kind: u16) -> Vec<u16> {
-        let Some(body) = self.get(kind) else {
-            return Vec::new();
-        };
-        let items = body.get(2..).unwrap_or_default();
-        items
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect()
-    }
-
-    fn supported_versions_list(&self) -> Vec<u16> {
-        let Some(body) = self.get(43) else {
-            return Vec::new();
-        };
-        body.get(1..)
-            .unwrap_or_default()
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .filter(|v| v & 0x0f0f != 0x0a0a) // GREASE values say nothing
-            .collect()
-    }
-
-    fn client_key_share_groups(&self) -> Vec<u16> {
-        let Some(body) = self.get(51) else {
-            return Vec::new();
-        };
-        let mut rest = body.get(2..).unwrap_or_default();
-        let mut groups = Vec::new();
-        while rest.len() >= 4 {
-            let group = u16::from_be_bytes([rest[0], rest[1]]);
-            let len = usize::from(u16::from_be_bytes([rest[2], rest[3]]));
-            groups.push(group);
-            rest = rest.get(4 + len..).unwrap_or_default();
-        }
-        groups
-    }
-
-    fn sni(&self) -> Option<String> {
-        let body = self.get(0)?;
-        // list length (2), name type (1), name length (2), name
-        let len = usize::from(read_u16(body.get(3..)?)?);
-        let name = body.get(5..5 + len)?;
-        Some(String::from_utf8_lossy(name).into_owned())
-    }
-
-    fn alpn(&self) -> Vec<String> {
-        let Some(body) = self.get(16) else {
-            return Vec::new();
-        };
-        let mut rest = body.get(2..).unwrap_or_default();
-        let mut out = Vec::new();
-        while let Some((&len, tail)) = rest.split_first() {
-            let len = usize::from(len);
-            let Some(name) = tail.get(..len) else { break };
-            out.push(String::from_utf8_lossy(name).into_owned());
-            rest = &tail[len..];
-        }
-        out
     }
 }
 
@@ -456,7 +252,7 @@ mod tests {
     fn describes_encrypted_records_without_decoding() {
         let info = describe(Direction::In, &record(23, &[0; 50]), false);
         assert!(info.encrypted);
-        assert_eq!(info.content_type, "application_data");
+        assert_eq!(info.content_type, ContentType::ApplicationData);
         assert_eq!(info.length, 50);
         assert!(info.messages.is_empty());
     }

@@ -102,6 +102,10 @@ mod tests {
         assert_eq!(Step::Close.next(), None);
         assert_eq!(Step::Connect.previous(), None);
         assert_eq!(Step::Verify.next(), Some(Step::ClientCertificate));
+        assert_eq!(
+            format!("[{:<2}|{:>2}]", Step::Verify, Step::Close),
+            "[4 | 9]"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::engine::events::{
     RecordInfo, RunInfo, Stamped, TlsParams,
 };
 use crate::engine::step::Step;
+use crate::engine::wire::TlsVersion;
 use serde::{Deserialize, Serialize};
 use steps::StepStatus;
 use tracker::{CertificateValidity, ConnectionState, EncryptionStatus, Tracker};
@@ -141,8 +142,11 @@ impl Model {
 
     pub fn is_tls13(&self) -> bool {
         match &self.server_hello {
-            Some(HandshakeMessage::ServerHello { version, .. }) => version == "TLS 1.3",
-            _ => self.tls.as_ref().is_some_and(|t| t.version == "TLS 1.3"),
+            Some(HandshakeMessage::ServerHello { version, .. }) => *version == TlsVersion::Tls13,
+            _ => self
+                .tls
+                .as_ref()
+                .is_some_and(|t| t.version == TlsVersion::Tls13),
         }
     }
 

@@ -20,15 +20,15 @@ fn run_info(tls: bool) -> Event {
     })
 }
 
-fn server_hello(version: &str) -> Event {
+fn server_hello(version: TlsVersion) -> Event {
     Event::Record(RecordInfo {
         direction: Direction::In,
-        content_type: "handshake".into(),
-        version: "TLS 1.2".into(),
+        content_type: ContentType::Handshake,
+        version: Some(TlsVersion::Tls12),
         length: 90,
         encrypted: false,
         messages: vec![HandshakeMessage::ServerHello {
-            version: version.into(),
+            version,
             cipher_suite: "TLS13_AES_256_GCM_SHA384".into(),
             key_share_group: Some("X25519".into()),
         }],
@@ -37,7 +37,7 @@ fn server_hello(version: &str) -> Event {
     })
 }
 
-fn through_step_4(model: &mut Model, version: &str) {
+fn through_step_4(model: &mut Model, version: TlsVersion) {
     let events = [
         run_info(true),
         Event::StepStarted {
@@ -98,7 +98,7 @@ fn t(a: &str, b: &str, c: &str) -> (String, String, String) {
 #[test]
 fn tls12_run_reads_like_the_lessons_table() {
     let mut m = Model::new();
-    through_step_4(&mut m, "TLS 1.2");
+    through_step_4(&mut m, TlsVersion::Tls12);
     for step in Step::ALL.into_iter().skip(4) {
         m.apply(at(
             1000 + u64::from(step.number()),
@@ -154,7 +154,7 @@ fn tls12_run_reads_like_the_lessons_table() {
 #[test]
 fn tls13_encrypts_the_handshake_after_server_hello() {
     let mut m = Model::new();
-    through_step_4(&mut m, "TLS 1.3");
+    through_step_4(&mut m, TlsVersion::Tls13);
     assert_eq!(
         triple(&m, Step::Handshake),
         t("Handshake started", "Handshake encrypted", "Unknown")
@@ -225,7 +225,7 @@ fn a_failed_verification_marks_step_4_invalid_with_its_reason() {
 #[test]
 fn a_late_refusal_under_tls13_belongs_to_step_5() {
     let mut m = Model::new();
-    through_step_4(&mut m, "TLS 1.3");
+    through_step_4(&mut m, TlsVersion::Tls13);
     m.apply(at(
         100,
         Event::CertificateRequested(CertificateRequestInfo {
@@ -352,7 +352,7 @@ fn a_probe_that_meets_redis_turns_silence_into_plaintext_port() {
 #[test]
 fn replaying_events_rebuilds_the_same_model() {
     let mut m = Model::new();
-    through_step_4(&mut m, "TLS 1.3");
+    through_step_4(&mut m, TlsVersion::Tls13);
     let again = Model::from_events(&m.events);
     assert_eq!(again, m);
     let json: Vec<String> = m

@@ -5,6 +5,7 @@ use super::Reporter;
 use crate::engine::events::{Direction, Event, RecordInfo, Stamped};
 use crate::engine::opinion::{CrossCheck, Tool, Verdict};
 use crate::engine::step::Step;
+use crate::engine::wire::ContentType;
 use crate::model::steps::{self, StepStatus};
 use crate::model::{Model, Outcome};
 use std::io::Write;
@@ -404,7 +405,7 @@ pub fn record_line(info: &RecordInfo) -> String {
     } else {
         "←"
     };
-    if info.content_type == "plaintext" {
+    if info.content_type == ContentType::Plaintext {
         return format!(
             "{arrow} {} bytes IN CLEAR: {}",
             info.length,

@@ -124,7 +124,7 @@ fn negotiated(model: &Model) -> Option<TlsJson<'_>> {
                 key_share_group,
             }),
         ) => Some(TlsJson {
-            version,
+            version: *version,
             cipher_suite,
             key_exchange_group: key_share_group.as_deref(),
         }),
@@ -250,7 +250,7 @@ impl<'a> From<&'a RunInfo> for RunStartedJson<'a> {
             tls: info.tls,
             server_name: &info.server_name,
             sni_sent: info.sni_sent,
-            tls_versions: strs(&info.tls_versions),
+            tls_versions: info.tls_versions.clone(),
             trust: &info.trust,
             client_certificate: info.client_certificate.as_deref(),
             insecure: info.insecure,
@@ -266,8 +266,8 @@ impl<'a> From<&'a RecordInfo> for RecordJson<'a> {
     fn from(info: &'a RecordInfo) -> Self {
         RecordJson {
             direction: info.direction.into(),
-            content_type: &info.content_type,
-            version: &info.version,
+            content_type: info.content_type,
+            version: info.version,
             length: info.length,
             encrypted: info.encrypted,
             messages: info
@@ -293,7 +293,7 @@ impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {
                 alpn,
                 signature_algorithms,
             } => HandshakeMessageJson::ClientHello {
-                versions: strs(versions),
+                versions: versions.clone(),
                 cipher_suites: strs(cipher_suites),
                 groups: strs(groups),
                 key_shares: strs(key_shares),
@@ -306,7 +306,7 @@ impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {
                 cipher_suite,
                 key_share_group,
             } => HandshakeMessageJson::ServerHello {
-                version,
+                version: *version,
                 cipher_suite,
                 key_share_group: key_share_group.as_deref(),
             },
@@ -362,7 +362,7 @@ impl<'a> From<&'a CertificateInfo> for CertificateJson<'a> {
 impl<'a> From<&'a TlsParams> for TlsJson<'a> {
     fn from(params: &'a TlsParams) -> Self {
         TlsJson {
-            version: &params.version,
+            version: params.version,
             cipher_suite: &params.cipher_suite,
             key_exchange_group: params.key_exchange_group.as_deref(),
         }

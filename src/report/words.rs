@@ -23,7 +23,7 @@ pub fn handshake_message(message: &HandshakeMessage, length: Length) -> String {
             sni,
             ..
         } => {
-            let versions = versions.join("/");
+            let versions = crate::engine::wire::join(versions, "/");
             if full {
                 format!(
                     "ClientHello: {versions}; {} suites; key share {}; SNI {}",
@@ -98,10 +98,11 @@ fn or_none(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::wire::TlsVersion;
 
     fn client_hello(key_shares: &[&str], sni: Option<&str>) -> HandshakeMessage {
         HandshakeMessage::ClientHello {
-            versions: vec!["TLS 1.3".into(), "TLS 1.2".into()],
+            versions: vec![TlsVersion::Tls13, TlsVersion::Tls12],
             cipher_suites: vec!["A".into(), "B".into()],
             groups: vec![],
             key_shares: key_shares.iter().map(|s| s.to_string()).collect(),
@@ -137,7 +138,7 @@ mod tests {
     fn a_server_hello_and_a_record_in_both_lengths() {
         let messages = [
             HandshakeMessage::ServerHello {
-                version: "TLS 1.2".into(),
+                version: TlsVersion::Tls12,
                 cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".into(),
                 key_share_group: Some("X25519".into()),
             },

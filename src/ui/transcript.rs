@@ -3,6 +3,7 @@
 
 use super::checkpoints::{self, checkpoints};
 use super::lesson::Lesson;
+use crate::engine::wire;
 use crate::model::steps::{self, StepStatus};
 use crate::model::tracker::Tracker;
 use crate::model::{Model, Outcome};
@@ -123,7 +124,7 @@ fn setting(model: &Model, scenario: Option<&str>) -> String {
     }
     s.push_str(&format!(
         ", offering {}, trusting {}",
-        run.tls_versions.join(" and "),
+        wire::join(&run.tls_versions, " and "),
         if run.trust.is_empty() {
             "the system trust store"
         } else {

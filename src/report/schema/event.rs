@@ -4,6 +4,7 @@
 
 use crate::engine::events::CertProblem;
 use crate::engine::opinion::CrossCheck;
+use crate::engine::wire::{ContentType, TlsVersion};
 use serde::Serialize;
 
 /// `{"type":…, …fields…, "at_us":N}`.
@@ -107,7 +108,7 @@ pub struct RunStartedJson<'a> {
     pub server_name: &'a str,
     pub sni_sent: bool,
     /// Offered versions, e.g. `TLS 1.3`.
-    pub tls_versions: Vec<&'a str>,
+    pub tls_versions: Vec<TlsVersion>,
     /// The trust anchors, in words.
     pub trust: &'a str,
     /// The client certificate's subject.
@@ -125,9 +126,10 @@ pub struct RecordJson<'a> {
     pub direction: DirectionJson,
     /// `handshake`, `application_data`, `alert`, `change_cipher_spec`, `heartbeat` or
     /// `plaintext`.
-    pub content_type: &'a str,
+    pub content_type: ContentType,
     /// The record header's version, e.g. `TLS 1.2`.
-    pub version: &'a str,
+    #[serde(with = "crate::engine::wire::version_or_empty")]
+    pub version: Option<TlsVersion>,
     /// The body's length, without the 5-byte header.
     pub length: usize,
     /// The body is ciphertext for this direction.
@@ -144,7 +146,7 @@ pub struct RecordJson<'a> {
 #[serde(tag = "message", rename_all = "snake_case")]
 pub enum HandshakeMessageJson<'a> {
     ClientHello {
-        versions: Vec<&'a str>,
+        versions: Vec<TlsVersion>,
         cipher_suites: Vec<&'a str>,
         groups: Vec<&'a str>,
         key_shares: Vec<&'a str>,
@@ -153,7 +155,7 @@ pub enum HandshakeMessageJson<'a> {
         signature_algorithms: Vec<&'a str>,
     },
     ServerHello {
-        version: &'a str,
+        version: TlsVersion,
         cipher_suite: &'a str,
         key_share_group: Option<&'a str>,
     },
@@ -213,7 +215,7 @@ pub struct CertificateJson<'a> {
 /// What the handshake settled on.
 #[derive(Debug, Clone, Serialize)]
 pub struct TlsJson<'a> {
-    pub version: &'a str,
+    pub version: TlsVersion,
     pub cipher_suite: &'a str,
     pub key_exchange_group: Option<&'a str>,
 }

@@ -5,6 +5,7 @@
 
 use super::event;
 use crate::engine::events::*;
+use crate::engine::wire::{ContentType, TlsVersion};
 
 fn stamped(event: Event) -> Stamped {
     Stamped { event, at_us: 42 }
@@ -32,7 +33,7 @@ fn every_event_line() -> Vec<Event> {
     vec![
         Event::RunStarted(RunInfo {
             host: "localhost".into(),
-            tls_versions: vec!["TLS 1.3".into()],
+            tls_versions: vec![TlsVersion::Tls13],
             client_certificate: Some("CN=client".into()),
             user: Some("alice".into()),
             ..RunInfo::default()
@@ -46,13 +47,13 @@ fn every_event_line() -> Vec<Event> {
         },
         Event::Record(RecordInfo {
             direction: Direction::Out,
-            content_type: "handshake".into(),
-            version: "TLS 1.0".into(),
+            content_type: ContentType::Handshake,
+            version: Some(TlsVersion::Tls10),
             length: 200,
             encrypted: false,
             messages: vec![
                 HandshakeMessage::ClientHello {
-                    versions: vec!["TLS 1.3".into()],
+                    versions: vec![TlsVersion::Tls13],
                     cipher_suites: vec!["TLS13_AES_128_GCM_SHA256".into()],
                     groups: vec!["X25519".into()],
                     key_shares: vec!["X25519".into()],
@@ -61,7 +62,7 @@ fn every_event_line() -> Vec<Event> {
                     signature_algorithms: vec!["ED25519".into()],
                 },
                 HandshakeMessage::ServerHello {
-                    version: "TLS 1.2".into(),
+                    version: TlsVersion::Tls12,
                     cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".into(),
                     key_share_group: None,
                 },
@@ -108,7 +109,7 @@ fn every_event_line() -> Vec<Event> {
             label: "EXPORTER_SECRET".into(),
         },
         Event::HandshakeComplete(TlsParams {
-            version: "TLS 1.3".into(),
+            version: TlsVersion::Tls13,
             cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
             key_exchange_group: None,
         }),

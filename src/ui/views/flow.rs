@@ -4,6 +4,7 @@
 use super::{clip, mode_title, panel, tail};
 use crate::engine::events::{Direction, Event, RecordInfo};
 use crate::engine::step::Step;
+use crate::engine::wire::ContentType;
 use crate::model::steps;
 use crate::model::Model;
 use crate::report::words::{self, Length};
@@ -124,7 +125,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
             Event::Record(info) => {
                 let style = if info.encrypted {
                     t.encrypted()
-                } else if info.content_type == "plaintext" {
+                } else if info.content_type == ContentType::Plaintext {
                     t.bad()
                 } else {
                     Style::default()
@@ -291,7 +292,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
 
 /// A record in a few words: its messages, or that it is encrypted.
 pub fn record_label(info: &RecordInfo, tls13: bool) -> String {
-    if info.content_type == "plaintext" {
+    if info.content_type == ContentType::Plaintext {
         return format!(
             "IN CLEAR {} B{}",
             info.length,
@@ -305,7 +306,7 @@ pub fn record_label(info: &RecordInfo, tls13: bool) -> String {
         let names = words::handshake_messages(&info.messages, Length::Compact);
         return format!("{names} · {} B", info.length);
     }
-    if info.encrypted && !tls13 && info.content_type == "handshake" {
+    if info.encrypted && !tls13 && info.content_type == ContentType::Handshake {
         // TLS 1.2: the only encrypted handshake message is the Finished after ChangeCipherSpec.
         return format!("encrypted Finished · {} B", info.length);
     }
@@ -319,17 +320,22 @@ pub fn record_label(info: &RecordInfo, tls13: bool) -> String {
                 .unwrap_or_default()
         );
     }
-    match info.content_type.as_str() {
-        "change_cipher_spec" if tls13 => {
+    match info.content_type {
+        ContentType::ChangeCipherSpec if tls13 => {
             format!(
                 "ChangeCipherSpec · {} B (ignored: compatibility only)",
                 info.length
             )
         }
-        "change_cipher_spec" => format!(
+        ContentType::ChangeCipherSpec => format!(
             "ChangeCipherSpec · {} B: what follows is encrypted",
             info.length
         ),
-        other => format!("{other} · {} B", info.length),
+        other @ (ContentType::Alert
+        | ContentType::Handshake
+        | ContentType::ApplicationData
+        | ContentType::Heartbeat
+        | ContentType::Plaintext
+        | ContentType::Unknown) => format!("{other} · {} B", info.length),
     }
 }

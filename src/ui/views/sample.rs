@@ -3,6 +3,7 @@
 
 use super::{labelled, mode_title, panel, window, wrap};
 use crate::engine::events::RunInfo;
+use crate::engine::wire::TlsVersion;
 use crate::ui::app::{App, Mode};
 use crate::ui::lesson::Lesson;
 use ratatui::layout::Rect;
@@ -174,8 +175,8 @@ pub fn openssl_from(redis_cli: &str, run: &RunInfo) -> String {
         parts.push(format!("-key {key}"));
     }
     match run.tls_versions.as_slice() {
-        [one] if one == "TLS 1.3" => parts.push("-tls1_3".into()),
-        [one] if one == "TLS 1.2" => parts.push("-tls1_2".into()),
+        [TlsVersion::Tls13] => parts.push("-tls1_3".into()),
+        [TlsVersion::Tls12] => parts.push("-tls1_2".into()),
         _ => {}
     }
     if !run.insecure {
@@ -221,7 +222,7 @@ mod tests {
             tls: true,
             server_name: "localhost".into(),
             sni_sent: true,
-            tls_versions: vec!["TLS 1.3".into()],
+            tls_versions: vec![TlsVersion::Tls13],
             ..RunInfo::default()
         };
         let line = openssl_from(

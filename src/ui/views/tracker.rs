@@ -180,7 +180,7 @@ pub fn details_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
     };
     let (version, suite, group) = match (&model.tls, &model.server_hello) {
         (Some(p), _) => (
-            p.version.clone(),
+            p.version.to_string(),
             p.cipher_suite.clone(),
             p.key_exchange_group.clone(),
         ),
@@ -192,7 +192,7 @@ pub fn details_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
                 key_share_group,
             }),
         ) => (
-            version.clone(),
+            version.to_string(),
             cipher_suite.clone(),
             key_share_group.clone(),
         ),

@@ -5,6 +5,7 @@
 use super::{cell, clip, labelled, mode_title, panel};
 use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo};
 use crate::engine::resp;
+use crate::engine::wire::{self, ContentType};
 use crate::model::Model;
 use crate::ui::app::{App, Mode};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -100,7 +101,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         };
         let kind_style = if info.encrypted {
             t.encrypted()
-        } else if info.content_type == "plaintext" {
+        } else if info.content_type == ContentType::Plaintext {
             t.bad()
         } else {
             Style::default()
@@ -118,7 +119,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
                 },
                 base,
             ),
-            Span::styled(cell(&info.content_type, 18), kind_style.patch(base)),
+            Span::styled(cell(info.content_type.name(), 18), kind_style.patch(base)),
             Span::styled(format!("{:>6}  ", info.length), base),
         ];
         // What is left of the line, so a cut summary ends in "…" rather than at the border.
@@ -192,7 +193,7 @@ fn detail_lines<'a>(
                 } else {
                     "in clear"
                 },
-                info.version
+                info.version_text()
             ),
             usize::from(w),
         ),
@@ -284,7 +285,7 @@ fn fields(m: &HandshakeMessage) -> Vec<(&'static str, String)> {
             signature_algorithms,
         } => vec![
             ("message", "ClientHello".into()),
-            ("versions", versions.join(", ")),
+            ("versions", wire::join(versions, ", ")),
             ("suites", cipher_suites.join(", ")),
             ("groups", groups.join(", ")),
             ("shares", key_shares.join(", ")),
@@ -305,7 +306,7 @@ fn fields(m: &HandshakeMessage) -> Vec<(&'static str, String)> {
             key_share_group,
         } => vec![
             ("message", "ServerHello".into()),
-            ("version", version.clone()),
+            ("version", version.to_string()),
             ("suite", cipher_suite.clone()),
             (
                 "share",

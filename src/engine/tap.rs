@@ -1,0 +1,262 @@
+//! The tap: what the client sees of its connection, record by record. It names each record
+//! (decoding clear handshake messages, opening TLS 1.3 records a second time with the session's
+//! own secrets), reports alerts, and reads Redis replies out of the application data.
+//!
+//! It never touches the socket nor drives rustls: the driver hands it every record as it
+//! crosses the wire and tells it what rustls has negotiated so far. So it works, and is tested,
+//! on bytes alone (see `tap_tests.rs`).
+
+use super::decrypt::Decryptor;
+use super::events::{Direction, Event, HandshakeMessage, RecordInfo};
+use super::hooks::HookState;
+use super::pace::EventSink;
+use super::records::describe;
+use super::resp::{self, NotRedis, Reply};
+use super::tls_error::alert_name;
+use super::wire::{ContentType, TlsVersion};
+use std::sync::Arc;
+
+pub struct Tap {
+    sink: EventSink,
+    /// Where the KeyLog hook keeps this session's traffic secrets.
+    hooks: Arc<HookState>,
+    decryptor: Decryptor,
+    /// The version rustls negotiated (`None` until it has processed the ServerHello).
+    version: Option<TlsVersion>,
+    /// Per direction (see `side`): records are ciphertext from here on.
+    encrypted: [bool; 2],
+    /// TLS 1.2: the Finished (the first encrypted handshake message) was named, per direction.
+    finished_named: [bool; 2],
+    /// A real ServerHello (not a HelloRetryRequest) has been received.
+    server_hello_seen: bool,
+    /// Application data received and not yet read as a reply.
+    plaintext: Vec<u8>,
+}
+
+/// What the driver needs to know of a record the tap has just seen arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrived {
+    pub content_type: ContentType,
+    /// Sent in clear, not under keys.
+    pub clear: bool,
+    /// The record carries a TLS 1.3 ServerHello.
+    pub tls13_server_hello: bool,
+}
+
+impl Arrived {
+    /// An alert in clear: the tap has reported it already, rustls need not be quoted for it.
+    pub fn clear_alert(&self) -> bool {
+        self.clear && self.content_type == ContentType::Alert
+    }
+}
+
+/// Which entry of a per-direction pair a direction uses.
+fn side(direction: Direction) -> usize {
+    match direction {
+        Direction::Out => 0,
+        Direction::In => 1,
+    }
+}
+
+impl Tap {
+    pub fn new(sink: EventSink, hooks: Arc<HookState>) -> Self {
+        Self {
+            sink,
+            hooks,
+            decryptor: Decryptor::default(),
+            version: None,
+            encrypted: [false; 2],
+            finished_named: [false; 2],
+            server_hello_seen: false,
+            plaintext: Vec::new(),
+        }
+    }
+
+    /// What rustls has negotiated so far; the driver calls this after each time rustls has
+    /// processed records (nothing else changes it).
+    pub fn negotiated(
+        &mut self,
+        version: Option<rustls::ProtocolVersion>,
+        suite: Option<rustls::CipherSuite>,
+    ) {
+        self.version = version.map(TlsVersion::from);
+        if let Some(suite) = suite {
+            self.decryptor.set_suite(suite);
+        }
+    }
+
+    pub fn is_tls12(&self) -> bool {
+        self.version == Some(TlsVersion::Tls12)
+    }
+
+    /// Whether what the client sends now is ciphertext.
+    pub fn sending_encrypted(&self) -> bool {
+        self.encrypted[side(Direction::Out)]
+    }
+
+    pub fn server_hello_seen(&self) -> bool {
+        self.server_hello_seen
+    }
+
+    /// A record the client is about to send.
+    pub fn sending(&mut self, record: &[u8], note: Option<&str>) {
+        let mut info = describe(Direction::Out, record, self.sending_encrypted());
+        info.note = note.map(str::to_string);
+        self.look_inside(Direction::Out, record, &mut info);
+        match info.content_type {
+            // Under TLS 1.3 ChangeCipherSpec is a compatibility no-op; under 1.2 it starts
+            // encryption.
+            ContentType::ChangeCipherSpec => {
+                if self.is_tls12() {
+                    self.encrypted[side(Direction::Out)] = true;
+                }
+            }
+            ContentType::Alert => {
+                if !info.encrypted {
+                    self.report_alert(Direction::Out, record);
+                }
+            }
+            ContentType::Handshake
+            | ContentType::ApplicationData
+            | ContentType::Heartbeat
+            | ContentType::Plaintext
+            | ContentType::Unknown => {}
+        }
+        self.sink.emit(Event::Record(info));
+    }
+
+    /// A record that has just arrived, before rustls sees it.
+    pub fn received(&mut self, record: &[u8]) -> Arrived {
+        let mut info = describe(Direction::In, record, self.encrypted[side(Direction::In)]);
+        self.look_inside(Direction::In, record, &mut info);
+        let arrived = Arrived {
+            content_type: info.content_type,
+            clear: !info.encrypted,
+            tls13_server_hello: info.messages.iter().any(|m| {
+                matches!(
+                    m,
+                    HandshakeMessage::ServerHello {
+                        version: TlsVersion::Tls13,
+                        ..
+                    }
+                )
+            }),
+        };
+        if arrived.content_type == ContentType::ChangeCipherSpec && self.is_tls12() {
+            self.encrypted[side(Direction::In)] = true;
+        }
+        if info
+            .messages
+            .iter()
+            .any(|m| matches!(m, HandshakeMessage::ServerHello { .. }))
+        {
+            self.server_hello_seen = true;
+        }
+        self.sink.emit(Event::Record(info));
+        if arrived.clear_alert() {
+            self.report_alert(Direction::In, record);
+        }
+        arrived
+    }
+
+    /// An alert rustls received that the tap could not read itself (an encrypted one).
+    pub fn alert_received(&self, description: rustls::AlertDescription) {
+        self.sink.emit(Event::Alert {
+            direction: Direction::In,
+            // rustls stops on fatal alerts; close_notify is the one warning that can end a
+            // handshake.
+            level: if description == rustls::AlertDescription::CloseNotify {
+                "warning"
+            } else {
+                "fatal"
+            }
+            .into(),
+            description: alert_name(u8::from(description)),
+            code: u8::from(description),
+        });
+    }
+
+    /// A clear alert record: level, then description.
+    fn report_alert(&self, direction: Direction, record: &[u8]) {
+        if let (Some(&level), Some(&code)) = (record.get(5), record.get(6)) {
+            self.sink.emit(Event::Alert {
+                direction,
+                level: if level == 2 { "fatal" } else { "warning" }.into(),
+                description: alert_name(code),
+                code,
+            });
+        }
+    }
+
+    /// Name what an encrypted record carries, where the protocol or the session's keys allow.
+    fn look_inside(&mut self, direction: Direction, record: &[u8], info: &mut RecordInfo) {
+        if !info.encrypted {
+            return;
+        }
+        match info.content_type {
+            ContentType::Handshake => {
+                // TLS 1.2: the first encrypted handshake message after ChangeCipherSpec is the
+                // Finished; the protocol fixes its place. Later ones (renegotiation) stay
+                // unnamed.
+                let named = &mut self.finished_named[side(direction)];
+                if !*named {
+                    *named = true;
+                    info.messages = vec![HandshakeMessage::Finished];
+                    info.note = Some("Finished".into());
+                }
+            }
+            // TLS 1.3 dresses every encrypted record as application data (see `decrypt`).
+            ContentType::ApplicationData => {
+                if let Some(inner) = self.decryptor.open(direction, record, &self.hooks.keys) {
+                    // Named messages say it all; for data and alerts our own label adds the
+                    // meaning.
+                    info.note = Some(match info.note.take() {
+                        Some(n) if inner.messages.is_empty() => format!("{n}: {}", inner.summary),
+                        _ => inner.summary,
+                    });
+                    info.messages = inner.messages;
+                }
+            }
+            ContentType::ChangeCipherSpec
+            | ContentType::Alert
+            | ContentType::Heartbeat
+            | ContentType::Plaintext
+            | ContentType::Unknown => {}
+        }
+    }
+
+    /// A command handed to rustls (its secrets redacted in the event).
+    pub fn command_sent(&self, args: &[String], plaintext_len: usize) {
+        self.sink.emit(Event::DataSent {
+            command: resp::redact(args),
+            plaintext_len,
+            encrypted: true,
+        });
+    }
+
+    /// Application data rustls decrypted, kept for the reply reader.
+    pub fn application_data(&mut self, bytes: &[u8]) {
+        self.plaintext.extend_from_slice(bytes);
+    }
+
+    /// The next whole reply to `sent` (`shown`: the same with secrets masked), if it has
+    /// arrived (and is reported). Bytes that are not RESP, or `sent` echoed back, are not Redis.
+    pub fn next_reply(&mut self, sent: &[u8], shown: &[u8]) -> Result<Option<Reply>, NotRedis> {
+        match resp::read_reply(&self.plaintext, sent, shown) {
+            Ok(Some((reply, used))) => {
+                self.plaintext.drain(..used);
+                self.sink.emit(Event::DataReceived {
+                    reply: reply.display(),
+                    error: reply.is_error(),
+                });
+                Ok(Some(reply))
+            }
+            Ok(None) => Ok(None),
+            Err(not_redis) => Err(not_redis),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "tap_tests.rs"]
+mod tests;
