@@ -469,7 +469,7 @@ fn a_clear_alert_is_reported_once() {
             _ => None,
         })
         .collect();
-    assert_eq!(alerts, [(Direction::In, "fatal", "ProtocolVersion")]);
+    assert_eq!(alerts, [(Direction::In, "fatal", "protocol_version")]);
     // The record comes first, then what it meant.
     let record = events
         .iter()
