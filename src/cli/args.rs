@@ -24,6 +24,12 @@ pub enum Command {
     /// Connect to a Redis server with redis-cli's flags and walk the nine steps.
     #[command(disable_help_flag = true)]
     Connect(Box<ConnectArgs>),
+    /// Check a Redis Cluster: the seed, then every node by the endpoint the cluster announces.
+    #[command(disable_help_flag = true)]
+    Cluster(Box<ConnectArgs>),
+    /// Check a Sentinel setup: the sentinel, then the master and replicas it announces.
+    #[command(disable_help_flag = true)]
+    Sentinel(Box<SentinelArgs>),
     /// Start a local TLS Redis (certificates made on the spot) and wait until Ctrl-C.
     Lab(LabArgs),
     /// List the shipped scenarios.
@@ -147,6 +153,15 @@ pub struct ConnectArgs {
     pub command: Vec<String>,
 }
 
+#[derive(Args, Debug, Clone, Default)]
+pub struct SentinelArgs {
+    /// The master's name, as in the sentinel's `sentinel monitor NAME …`.
+    #[arg(long, value_name = "NAME")]
+    pub master: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct LabArgs {
     /// Which server to run.
@@ -158,6 +173,9 @@ pub struct LabArgs {
     /// Configure the lab as this scenario does.
     #[arg(long, value_name = "NAME|FILE")]
     pub scenario: Option<String>,
+    /// Start a 3-node TLS Redis Cluster instead of one server.
+    #[arg(long, conflicts_with_all = ["scenario", "bind"])]
+    pub cluster: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -136,6 +136,9 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
 
 pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
     let mut stop = Termination::install();
+    if args.cluster {
+        return cluster_lab(&mut stop).await;
+    }
     let scenario = args
         .scenario
         .as_deref()
@@ -188,6 +191,48 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
     say!("  {}", lab.tlsviz_command());
     say!();
     say!("Ctrl-C stops the server and removes the folder.");
+    stop.wait().await;
+    lab.stop().await;
+    tell!("tlsviz lab: stopped, folder removed");
+    Ok(EXIT_OK)
+}
+
+/// `tlsviz lab --cluster`: three TLS nodes, formed and serving, until Ctrl-C or SIGTERM.
+async fn cluster_lab(stop: &mut Termination) -> Result<i32, UsageError> {
+    use crate::lab::cluster::{ClusterLab, ClusterOptions};
+    let started = tokio::select! {
+        lab = ClusterLab::start(ClusterOptions::default()) => lab,
+        // Dropping the start stops every node it had started and removes the folder.
+        _ = stop.wait() => return Ok(super::EXIT_INTERRUPTED),
+    };
+    let lab = started.map_err(|e| {
+        let hint = e.hint();
+        UsageError::new("lab --cluster", e.to_string(), hint)
+    })?;
+    let pids: Vec<String> = lab.pids().iter().map(u32::to_string).collect();
+    say!(
+        "tlsviz lab: a {}-node TLS Redis Cluster on 127.0.0.1 ports {} (bus ports + 10000; pids {})",
+        lab.ports.len(),
+        lab.ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        pids.join(", ")
+    );
+    say!("folder (removed on exit): {}", lab.files.dir.display());
+    say!();
+    say!("redis.conf lines of the first node:");
+    for line in &lab.conf_lines {
+        say!("  {line}");
+    }
+    say!();
+    say!("reach it with:");
+    let args = crate::lab::shell_join(&lab.connect_args());
+    say!("  redis-cli -c {args}");
+    say!("  tlsviz cluster {args}");
+    say!();
+    say!("Ctrl-C stops every node and removes the folder.");
     stop.wait().await;
     lab.stop().await;
     tell!("tlsviz lab: stopped, folder removed");

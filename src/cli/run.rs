@@ -37,7 +37,7 @@ pub fn face(out: &OutputArgs) -> Face {
     }
 }
 
-fn color_wanted() -> bool {
+pub(super) fn color_wanted() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
@@ -50,7 +50,7 @@ pub(super) fn exit_code(model: &Model) -> i32 {
     }
 }
 
-fn reporter(face: Face, warnings: &[String]) -> Box<dyn Reporter + Send> {
+pub(super) fn reporter(face: Face, warnings: &[String]) -> Box<dyn Reporter + Send> {
     match face {
         Face::Json => {
             Box::new(JsonReporter::new(std::io::stdout()).with_warnings(warnings.to_vec()))

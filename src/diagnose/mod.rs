@@ -7,6 +7,7 @@ mod chain;
 pub mod opinion;
 mod rules;
 mod tls;
+pub mod topology;
 
 use crate::engine::step::Step;
 use serde::{Deserialize, Serialize};

@@ -103,6 +103,11 @@ pub enum Event {
     DataReceived {
         reply: String,
         error: bool,
+        /// The reply as parsed, for callers that read its structure (`CLUSTER SHARDS`,
+        /// `SENTINEL REPLICAS`). In-process only: never serialized, so recordings and the JSON
+        /// are unchanged, and a replayed run has `None`.
+        #[serde(skip)]
+        resp: Option<super::resp::Reply>,
     },
     /// An alert was received or sent.
     Alert {

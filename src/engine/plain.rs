@@ -106,6 +106,7 @@ async fn exchange(
                 sink.emit(Event::DataReceived {
                     reply: reply.display(),
                     error: reply.is_error(),
+                    resp: Some(reply.clone()),
                 });
                 return Ok(reply);
             }

@@ -248,6 +248,7 @@ impl Tap {
                 self.sink.emit(Event::DataReceived {
                     reply: reply.display(),
                     error: reply.is_error(),
+                    resp: Some(reply.clone()),
                 });
                 Ok(Some(reply))
             }

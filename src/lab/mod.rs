@@ -3,9 +3,11 @@
 
 pub mod builtin;
 pub mod certs;
+pub mod cluster;
 mod error;
 pub mod fault;
 mod files;
+pub mod nodes;
 mod redis;
 
 use certs::{KeyKind, Validity};
@@ -383,7 +385,7 @@ pub fn path_str(p: &Path) -> String {
     p.display().to_string()
 }
 
-fn shell_join(args: &[String]) -> String {
+pub fn shell_join(args: &[String]) -> String {
     args.iter()
         .map(|a| {
             if a.chars()

@@ -56,6 +56,9 @@ pub struct RedisExchange {
     pub command: Option<String>,
     pub reply: Option<String>,
     pub reply_is_error: bool,
+    /// The last reply as parsed (in-process only; `None` in a replay).
+    #[serde(skip)]
+    pub reply_resp: Option<crate::engine::resp::Reply>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -273,9 +276,10 @@ impl Model {
                     self.redis.command = Some(command);
                 }
             }
-            Event::DataReceived { reply, error } => {
+            Event::DataReceived { reply, error, resp } => {
                 self.redis.reply = Some(reply);
                 self.redis.reply_is_error = error;
+                self.redis.reply_resp = resp;
             }
             Event::Alert {
                 direction,

@@ -118,6 +118,7 @@ fn tls12_run_reads_like_the_lessons_table() {
                 Event::DataReceived {
                     reply: "PONG".into(),
                     error: false,
+                    resp: None,
                 },
             ));
         }

@@ -200,7 +200,7 @@ pub fn event(stamped: &Stamped) -> Option<EventLine<'_>> {
             plaintext_len: *plaintext_len,
             encrypted: *encrypted,
         },
-        Event::DataReceived { reply, error } => EventJson::DataReceived {
+        Event::DataReceived { reply, error, .. } => EventJson::DataReceived {
             reply,
             error: *error,
         },

@@ -121,6 +121,7 @@ fn every_event_line() -> Vec<Event> {
         Event::DataReceived {
             reply: "(error) WRONGPASS".into(),
             error: true,
+            resp: None,
         },
         Event::Alert {
             direction: Direction::In,

@@ -221,7 +221,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 w,
                 t,
             )),
-            Event::DataReceived { reply, error } => lines.push(between(
+            Event::DataReceived { reply, error, .. } => lines.push(between(
                 &format!("client reads the reply: {reply}"),
                 if *error { t.bad() } else { t.good() },
                 w,
