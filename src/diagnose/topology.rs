@@ -170,7 +170,14 @@ pub fn diagnose_topology(facts: &TopologyFacts) -> Option<TopologyDiagnosis> {
             .troubled_peers
             .iter()
             .any(|p| p.flags.iter().any(|f| f == "handshake"));
-        if stuck || !facts.bus_unreachable.is_empty() {
+        // A peer that never finishes the bus handshake is forgotten after
+        // cluster-node-timeout: certificates without clientAuth still tell.
+        let certs_refused = facts
+            .seed_leaf
+            .iter()
+            .chain(facts.nodes.iter().filter_map(|n| n.leaf.as_ref()))
+            .any(lacks_client_auth);
+        if stuck || certs_refused || !facts.bus_unreachable.is_empty() {
             return Some(cluster_bus(facts));
         }
     }

@@ -5,6 +5,7 @@
 
 use super::nodes::{self, command, port_pair, reply_text, NodeCert, NodeFiles, NodeProcess};
 use super::{path_str, LabError};
+use crate::engine::resp::Reply;
 use std::time::{Duration, Instant};
 
 /// How the lab cluster is set up.
@@ -146,19 +147,17 @@ impl ClusterLab {
 
     /// Replace node `index`'s certificate while it runs (`CONFIG SET tls-cert-file …`): the
     /// cluster bus links already up stay up, new connections get the new certificate.
-    pub async fn replace_cert(&self, index: usize, kind: NodeCert) -> Result<(), LabError> {
-        let Some(port) = self.ports.get(index) else {
-            return Err(LabError::ClusterSetup {
-                what: "replace a certificate".into(),
-                detail: format!("no node {index}"),
-            });
-        };
+    pub async fn replace_cert(
+        &self,
+        index: usize,
+        names: &[String],
+        kind: NodeCert,
+    ) -> Result<(), LabError> {
         let name = format!("node{}-replaced", index + 1);
-        let (cert, key) = self.files.node_cert(&name, &self.options.names, kind)?;
+        let (cert, key) = self.files.node_cert(&name, names, kind)?;
         let (cert, key) = (path_str(&cert), path_str(&key));
-        command(
-            &self.files,
-            *port,
+        self.command(
+            index,
             &[
                 "CONFIG",
                 "SET",
@@ -168,8 +167,19 @@ impl ClusterLab {
                 &key,
             ],
         )
-        .await?;
-        Ok(())
+        .await
+        .map(|_| ())
+    }
+
+    /// Send a command to node `index` (through the engine, with the lab's client certificate).
+    pub async fn command(&self, index: usize, args: &[&str]) -> Result<Reply, LabError> {
+        let Some(port) = self.ports.get(index) else {
+            return Err(LabError::ClusterSetup {
+                what: args.join(" "),
+                detail: format!("no node {index}"),
+            });
+        };
+        command(&self.files, *port, args).await
     }
 
     pub fn pids(&self) -> Vec<u32> {

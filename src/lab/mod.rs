@@ -9,6 +9,7 @@ pub mod fault;
 mod files;
 pub mod nodes;
 mod redis;
+pub mod sentinel;
 
 use certs::{KeyKind, Validity};
 use serde::Deserialize;
