@@ -151,6 +151,7 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
         assert_eq!(node["error"]["kind"], "hostname_mismatch");
     }
     let d = &dns.summary()["diagnosis"];
+    eprintln!("dns-only diagnosis: {d}");
     assert_eq!(d["kind"], "announced_endpoint_not_in_certificate");
     assert!(d["message"].as_str().unwrap_or("").contains("3 of 3 nodes"));
     assert!(d["fix"]
@@ -210,6 +211,7 @@ async fn server_auth_only_node_certificates_break_the_bus() {
     let summary = out.summary();
     assert_eq!(summary["cluster_state"], "fail");
     let d = &summary["diagnosis"];
+    eprintln!("bus diagnosis: {d}");
     assert_eq!(d["kind"], "cluster_bus_tls", "{summary}");
     assert!(d["message"]
         .as_str()
