@@ -3,6 +3,23 @@
 
 use crate::engine::events::HandshakeMessage;
 
+/// Whether SNI was (or will be) sent, and why not: SNI carries names only, so a connection by
+/// IP address sends none, and a connection without TLS has no ClientHello at all.
+pub fn sni(run: &crate::engine::events::RunInfo) -> String {
+    if !run.tls {
+        "none (no TLS)".into()
+    } else if run.sni_sent {
+        run.server_name.clone()
+    } else if crate::engine::bare_host(&run.server_name)
+        .parse::<std::net::IpAddr>()
+        .is_ok()
+    {
+        format!("not sent: {} is an IP address", run.server_name)
+    } else {
+        format!("not sent (the name checked is {})", run.server_name)
+    }
+}
+
 /// How much a summary says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Length {
