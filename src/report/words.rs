@@ -174,6 +174,24 @@ mod tests {
     }
 
     #[test]
+    fn sni_says_why_it_was_not_sent() {
+        use crate::engine::events::RunInfo;
+        let run = |tls: bool, sni_sent: bool, name: &str| RunInfo {
+            tls,
+            sni_sent,
+            server_name: name.into(),
+            ..RunInfo::default()
+        };
+        assert_eq!(sni(&run(true, true, "localhost")), "localhost");
+        assert_eq!(
+            sni(&run(true, false, "127.0.0.1")),
+            "not sent: 127.0.0.1 is an IP address"
+        );
+        assert_eq!(sni(&run(false, false, "localhost")), "none (no TLS)");
+        assert!(!sni(&run(true, false, "localhost")).contains("IP address"));
+    }
+
+    #[test]
     fn accepted_cas_says_any_when_none_are_named() {
         assert_eq!(accepted_cas(&[]), "any CA");
         assert_eq!(accepted_cas(&["CN=a".into(), "CN=b".into()]), "CN=a; CN=b");
