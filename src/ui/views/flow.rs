@@ -356,3 +356,34 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::events::{Event, Stamped};
+    use crate::engine::step::Step;
+    use crate::ui::app::Mode;
+    use crate::ui::testing::{app, fixture, model_after, render};
+
+    #[test]
+    fn long_addresses_take_two_lines_rather_than_being_cut() {
+        let mut model = model_after(&fixture("tls13-mutual-ok"), Step::Connect);
+        model.apply(Stamped {
+            event: Event::TcpConnected {
+                peer: "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:6379".into(),
+                local: "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:54321".into(),
+            },
+            at_us: 2_000,
+        });
+        let text = render(&app(model, Mode::Flow), 80, 24)
+            .backend()
+            .to_string();
+        assert!(
+            text.contains("client [2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:54321"),
+            "{text}"
+        );
+        assert!(
+            text.contains("server [2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:6379 │"),
+            "{text}"
+        );
+    }
+}
