@@ -248,3 +248,170 @@ fn space_through_the_handshake_then_quit_leaves_nothing() {
     drop(tmux);
     drop(scratch);
 }
+
+/// A running tlsviz in its own tmux (and lab folder), for the checks below.
+struct Lesson {
+    tmux: Tmux,
+    _scratch: Scratch,
+}
+
+impl Lesson {
+    /// `tlsviz ARGS` at `width`×`height` with `env` (e.g. `NO_COLOR=1`), waiting for step 1.
+    fn start(name: &str, args: &str, env: &str, width: u16, height: u16) -> Lesson {
+        assert!(
+            have("tmux", "-V"),
+            "tmux is needed for the TUI end-to-end test"
+        );
+        let server = server_flag();
+        let root = std::env::temp_dir().join(format!("tlsviz-tui-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("scratch folder");
+        let scratch = Scratch(root.clone());
+        let tmux = Tmux::new();
+        let command = format!(
+            "env {env} TLSVIZ_LAB_DIR='{}' '{}' --server {server} {args}; echo TLSVIZ-EXIT=$?; sleep 120",
+            root.display(),
+            env!("CARGO_BIN_EXE_tlsviz"),
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        let started = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "tui",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            &command,
+        ]);
+        assert!(started.status.success(), "tmux new-session: {started:?}");
+        tmux.wait_for("the first step to wait", Duration::from_secs(30), |s| {
+            s.contains("press space: step 1")
+        });
+        Lesson {
+            tmux,
+            _scratch: scratch,
+        }
+    }
+
+    /// Space until the run is over (or `until` shows), each step waited for.
+    fn space_until(&self, what: &str, until: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let screen = self.tmux.screen();
+            if until(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "never reached {what}:\n{screen}");
+            if screen.contains("press space: step") {
+                self.tmux.keys(&["Space"]);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn over(s: &str) -> bool {
+        s.contains("✓ success") || s.contains("✗ failed")
+    }
+
+    /// Quit and wait for the process to end (the lab goes with it).
+    fn quit(self) {
+        self.tmux.keys(&["q"]);
+        self.tmux
+            .wait_for("tlsviz to exit", Duration::from_secs(15), |s| {
+                s.contains("TLSVIZ-EXIT=")
+            });
+    }
+}
+
+#[test]
+fn the_plaintext_scenarios_wire_never_calls_its_bytes_encrypted() {
+    let lesson = Lesson::start("plain", "--scenario plaintext-to-tls-port", "", 120, 40);
+    lesson.space_until("the end of the run", Lesson::over);
+    lesson.tmux.keys(&["5", "Home"]);
+    let screen = lesson
+        .tmux
+        .wait_for("the wire view", Duration::from_secs(5), |s| {
+            s.contains("5 · Wire") && s.contains("Record 1 ")
+        });
+    for false_word in ["(encrypted)", ", encrypted", "ciphertext", "record header"] {
+        assert!(!screen.contains(false_word), "{false_word}:\n{screen}");
+    }
+    assert!(screen.contains("in clear"), "{screen}");
+    assert!(screen.contains("clear"), "{screen}");
+    lesson.quit();
+}
+
+#[test]
+fn without_colour_the_encrypted_certificate_request_still_says_so() {
+    let lesson = Lesson::start("nocolor", "", "NO_COLOR=1", 100, 30);
+    lesson.space_until("step 3 to be over", |s| s.contains("press space: step 4 "));
+    lesson.tmux.keys(&["1"]);
+    let screen = lesson
+        .tmux
+        .wait_for("the flow view", Duration::from_secs(5), |s| {
+            s.contains("1 · Flow") && s.contains("CertificateRequest")
+        });
+    let lines: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("CertificateRequest"))
+        .collect();
+    assert!(!lines.is_empty(), "{screen}");
+    for line in lines {
+        assert!(
+            line.contains('🔒') || line.contains("encrypted"),
+            "no glyph or word on: {line}\n{screen}"
+        );
+    }
+    assert!(screen.contains("🔒 encrypted:"), "the legend:\n{screen}");
+    lesson.quit();
+}
+
+#[test]
+fn at_80x24_the_trackers_closed_checkpoint_is_visible() {
+    let lesson = Lesson::start("small", "", "", 80, 24);
+    lesson.space_until("the end of the run", Lesson::over);
+    lesson.tmux.keys(&["4"]);
+    let screen = lesson
+        .tmux
+        .wait_for("the tracker view", Duration::from_secs(5), |s| {
+            s.contains("4 · Tracker")
+        });
+    let closed = screen
+        .lines()
+        .find(|l| l.contains("Closed (9)"))
+        .unwrap_or_else(|| panic!("no Closed row:\n{screen}"));
+    assert!(closed.contains("Closed (9) Closed"), "{screen}");
+    lesson.quit();
+}
+
+#[test]
+fn after_a_late_rejection_the_history_shows_nothing_connected_after_failed() {
+    let lesson = Lesson::start("late", "--scenario missing-client-cert", "", 120, 40);
+    lesson.space_until("the failure", Lesson::over);
+    lesson.tmux.keys(&["4"]);
+    let screen = lesson
+        .tmux
+        .wait_for("the tracker view", Duration::from_secs(5), |s| {
+            s.contains("4 · Tracker") && s.contains("After 8")
+        });
+    let history: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.contains("After every step"))
+        .filter(|l| l.contains("After "))
+        .collect();
+    let failed = history
+        .iter()
+        .position(|l| l.contains("Failed"))
+        .unwrap_or_else(|| panic!("no Failed in the history:\n{screen}"));
+    for line in &history[failed..] {
+        assert!(!line.contains("connected"), "{line}\n{screen}");
+    }
+    assert!(
+        history[failed].contains("After 8"),
+        "the alert came at step 8:\n{screen}"
+    );
+    assert!(screen.contains("belongs to step 5"), "{screen}");
+    lesson.quit();
+}

@@ -3,6 +3,7 @@
 //! `Model::apply` is the only way the model changes; the TUI, the plain trace and the JSON all
 //! read the same model, and replaying a recording through `apply` rebuilds it exactly.
 
+pub mod arrivals;
 pub mod results;
 pub mod steps;
 pub mod tracker;
@@ -28,8 +29,13 @@ pub struct StepRow {
     pub note: Option<String>,
     pub started_us: Option<u64>,
     pub completed_us: Option<u64>,
-    /// The tracker as it stood right after this step.
+    /// The tracker as it stood right after this step (for a step a later failure is
+    /// attributed to, the tracker at that failure).
     pub tracker_after: Option<Tracker>,
+    /// The tracker when the step completed, kept when a later failure is attributed to it:
+    /// what the client believed right after the step, for a history told in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_tracker: Option<Tracker>,
     /// Index of the first event at or after this step started, for "look back".
     pub first_event: Option<usize>,
 }
@@ -111,6 +117,7 @@ impl Model {
                     started_us: None,
                     completed_us: None,
                     tracker_after: None,
+                    completed_tracker: None,
                     first_event: None,
                 })
                 .collect(),
@@ -326,6 +333,7 @@ impl Model {
             row.result = result;
             row.note = note;
             row.completed_us = Some(at);
+            row.completed_tracker = Some(tracker.clone());
             row.tracker_after = Some(tracker);
         }
         if self.current_step == Some(step) {

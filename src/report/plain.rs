@@ -216,7 +216,10 @@ impl<W: Write> Reporter for PlainReporter<W> {
             }
             Event::SecretDerived { label } => self.para(
                 "",
-                &format!("secret derived: {label} (value not shown)"),
+                &format!(
+                    "secret derived: {} (value not shown)",
+                    crate::model::arrivals::secret_words(label)
+                ),
                 Some(Tone::Dim),
             )?,
             Event::HandshakeComplete(_) | Event::Closed { .. } => {}

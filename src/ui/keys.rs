@@ -120,11 +120,11 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
             Action::None
         }
         KeyCode::PageUp => {
-            list_or_scroll(app, -10);
+            page(app, -1);
             Action::None
         }
         KeyCode::PageDown => {
-            list_or_scroll(app, 10);
+            page(app, 1);
             Action::None
         }
         KeyCode::Home => {
@@ -135,7 +135,10 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
             Action::None
         }
         KeyCode::End => {
-            app.scroll[app.mode.index()] = if app.mode == Mode::Flow { 0 } else { 2000 };
+            app.scroll[app.mode.index()] = match app.mode {
+                Mode::Flow | Mode::Wire => 0,
+                _ => 2000,
+            };
             if app.mode == Mode::Wire {
                 app.record = None;
             }
@@ -152,8 +155,21 @@ fn speed_status(app: &App) -> String {
     )
 }
 
-/// Up/down: move the selection in the list modes, scroll elsewhere.
+/// PgUp/PgDn: in the list modes (Wire, Moments) they scroll the detail pane under the list,
+/// which ↑↓ cannot reach; elsewhere ten lines at a time.
+fn page(app: &mut App, direction: i32) {
+    match app.mode {
+        Mode::Wire | Mode::Moments => app.scroll_by(5 * direction),
+        _ => list_or_scroll(app, 10 * direction),
+    }
+}
+
+/// Up/down: move the selection in the list modes (a new selection's details start at their
+/// top), scroll elsewhere.
 fn list_or_scroll(app: &mut App, delta: i32) {
+    if matches!(app.mode, Mode::Moments | Mode::Wire) {
+        app.scroll[app.mode.index()] = 0;
+    }
     match app.mode {
         Mode::Moments => {
             let n = Lesson::get().key_moments.len();

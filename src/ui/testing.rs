@@ -19,6 +19,10 @@ pub fn fixture(name: &str) -> Vec<Stamped> {
         "missing-client-cert" => include_str!("../../tests/fixtures/missing-client-cert.ndjson"),
         "insecure" => include_str!("../../tests/fixtures/insecure.ndjson"),
         "refused" => include_str!("../../tests/fixtures/refused.ndjson"),
+        "plaintext-to-tls-port" => {
+            include_str!("../../tests/fixtures/plaintext-to-tls-port.ndjson")
+        }
+        "expired" => include_str!("../../tests/fixtures/expired.ndjson"),
         other => panic!("no fixture {other}"),
     };
     text.lines()

@@ -25,6 +25,16 @@ fn failure() -> Model {
     model_after(&fixture("untrusted-ca"), Step::Close)
 }
 
+/// TLS 1.3, no client certificate: step 5's refusal arrives at step 8.
+fn late() -> Model {
+    model_after(&fixture("missing-client-cert"), Step::Close)
+}
+
+fn no_colour(mut a: App) -> App {
+    a.theme = super::theme::Theme::new(false, true);
+    a
+}
+
 fn snap(name: &str, a: &App, w: u16, h: u16) {
     let terminal = render(a, w, h);
     insta::assert_snapshot!(name, terminal.backend());
@@ -204,6 +214,113 @@ fn overlays_and_states() {
     let mut a = app(success(), Mode::Wire);
     press(&mut a, KeyCode::Home);
     snap("wire_first_record", &a, 80, 24);
+}
+
+/// Every mode at 80×24 and 120×40, with colour (a successful run) and without (a late
+/// rejection). Each screen reads the same with and without colour, and without it has none.
+#[test]
+fn every_mode_at_both_sizes_with_and_without_colour() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        for mode in Mode::ALL {
+            for (name, model) in [("colour", success()), ("no_colour", late())] {
+                let coloured = app(model.clone(), mode);
+                let plain = no_colour(app(model, mode));
+                let c = render(&coloured, w, h);
+                let p = render(&plain, w, h);
+                assert_eq!(
+                    c.backend().to_string(),
+                    p.backend().to_string(),
+                    "{mode:?} {w}x{h}: colour adds no words"
+                );
+                for cell in p.backend().buffer().content() {
+                    assert_eq!(cell.fg, Color::Reset, "{mode:?}: {cell:?}");
+                    assert_eq!(cell.bg, Color::Reset, "{mode:?}: {cell:?}");
+                }
+                let a = if name == "colour" { &coloured } else { &plain };
+                snap(&format!("matrix_{w}x{h}_{name}_{}", slug(mode)), a, w, h);
+            }
+        }
+    }
+}
+
+#[test]
+fn before_step_4_the_certificates_view_marks_nothing() {
+    let before = model_after_presses(&fixture("tls13-mutual-ok"), 3);
+    let text = render(&app(before, Mode::Certs), 80, 24)
+        .backend()
+        .to_string();
+    let panel: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.contains('└'))
+        .collect();
+    assert!(
+        panel.iter().all(|l| !l.contains('✓') && !l.contains('✗')),
+        "{text}"
+    );
+    assert!(text.contains("⏳ pending"), "{text}");
+}
+
+#[test]
+fn the_closed_checkpoint_is_visible_at_80x24() {
+    for model in [success(), late(), failure(), mid()] {
+        let text = render(&app(model, Mode::Tracker), 80, 24)
+            .backend()
+            .to_string();
+        assert!(text.contains("Closed (9)"), "{text}");
+    }
+}
+
+#[test]
+fn the_wire_detail_scrolls_to_the_end_of_a_client_hello() {
+    let mut a = app(success(), Mode::Wire);
+    press(&mut a, KeyCode::Home);
+    let top = render(&a, 80, 24).backend().to_string();
+    assert!(top.contains("more below"), "{top}");
+    assert!(!top.contains("sig algs"), "{top}");
+    for _ in 0..6 {
+        press(&mut a, KeyCode::PageDown);
+    }
+    let end = render(&a, 80, 24).backend().to_string();
+    assert!(end.contains("sig algs"), "{end}");
+    assert!(end.contains("more above"), "{end}");
+    // Choosing another record starts its details at the top.
+    press(&mut a, KeyCode::Down);
+    assert_eq!(a.scroll(Mode::Wire), 0);
+}
+
+#[test]
+fn the_late_rejection_history_shows_nothing_connected_after_failed() {
+    let text = render(&app(late(), Mode::Tracker), 120, 40)
+        .backend()
+        .to_string();
+    let history: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.contains("After every step"))
+        .collect();
+    let failed = history
+        .iter()
+        .position(|l| l.contains("Failed"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(history[failed].contains("After 8"), "{text}");
+    assert!(
+        history[failed..].iter().all(|l| !l.contains("connected")),
+        "{text}"
+    );
+    assert!(text.contains("belongs to step 5"), "{text}");
+}
+
+#[test]
+fn the_plaintext_wire_never_calls_its_bytes_encrypted() {
+    let events = super::testing::fixture("plaintext-to-tls-port");
+    let model = model_after(&events, Step::Close);
+    let mut a = app(model, Mode::Wire);
+    press(&mut a, KeyCode::Home);
+    let text = render(&a, 120, 40).backend().to_string();
+    assert!(!text.contains("(encrypted)"), "{text}");
+    assert!(!text.contains("ciphertext"), "{text}");
+    assert!(!text.contains("record header"), "{text}");
+    assert!(text.contains("🔓 clear"), "{text}");
 }
 
 #[test]

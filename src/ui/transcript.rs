@@ -76,16 +76,25 @@ pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
         });
     }
     let end = match model.outcome {
-        Outcome::Ok => format!(
-            "The run succeeded{}: the client checked who it was talking to, the keys never crossed the network, and {} got the answer {} over the encrypted channel.",
-            model
-                .tls
-                .as_ref()
-                .map(|p| format!(" with {} and {}", p.version, p.cipher_suite))
-                .unwrap_or_default(),
-            model.redis.command.clone().unwrap_or_else(|| "the command".into()),
-            model.redis.reply.clone().unwrap_or_default()
-        ),
+        Outcome::Ok => {
+            let (command, reply) = lesson_exchange(model)
+                .unwrap_or_else(|| ("the command".into(), "its reply".into()));
+            let reply = crate::model::results::short(&reply);
+            if model.run.tls {
+                format!(
+                    "The run succeeded{}: the client checked who it was talking to, the keys never crossed the network, and {command} got the answer {reply} over the encrypted channel.",
+                    model
+                        .tls
+                        .as_ref()
+                        .map(|p| format!(" with {} and {}", p.version, p.cipher_suite))
+                        .unwrap_or_default(),
+                )
+            } else {
+                format!(
+                    "The run succeeded without TLS: {command} got the answer {reply}, and both crossed the network in clear, readable by anyone on the path."
+                )
+            }
+        }
         Outcome::Failed => {
             let at = model
                 .diagnosis
@@ -109,21 +118,22 @@ fn trim_dot(s: &str) -> &str {
     s.trim().trim_end_matches('.')
 }
 
+/// The run's target and options: what tlsviz set out to do, true before step 1 and after.
 fn setting(model: &Model, scenario: Option<&str>) -> String {
     let run = &model.run;
     let mut s = format!(
-        "tlsviz connected to {}",
+        "The target: {}",
         crate::engine::host_port(&run.host, run.port)
     );
     if let Some(name) = scenario {
         s.push_str(&format!(" (scenario {name})"));
     }
     if !run.tls {
-        s.push_str(" without TLS: nothing on this connection was encrypted.");
+        s.push_str(", without TLS: nothing on this connection is encrypted.");
         return s;
     }
     s.push_str(&format!(
-        ", offering {}, trusting {}",
+        ". The client offers {}, trusts {}",
         wire::join(&run.tls_versions, " and "),
         if run.trust.is_empty() {
             "the system trust store"
@@ -132,24 +142,49 @@ fn setting(model: &Model, scenario: Option<&str>) -> String {
         }
     ));
     match &run.client_certificate {
-        Some(c) => s.push_str(&format!(", with the client certificate {c}.")),
-        None => s.push_str(", with no client certificate."),
+        Some(c) => s.push_str(&format!(" and holds the client certificate {c}.")),
+        None => s.push_str(" and holds no client certificate."),
     }
     if run.sni_sent {
         s.push_str(&format!(
-            " It sent the name {} as SNI and expected it in the certificate.",
+            " Its ClientHello names {} as SNI, and the certificate must name it too.",
             run.server_name
         ));
     } else {
         s.push_str(&format!(
-            " It sent no SNI (an IP address) and expected {} in the certificate.",
+            " SNI: {}; the certificate must name {}.",
+            crate::report::words::sni(run),
             run.server_name
         ));
     }
     if run.insecure {
-        s.push_str(" --insecure was given: the server's certificate was not checked at all.");
+        s.push_str(" --insecure was given: the server's certificate is not checked at all.");
     }
     s
+}
+
+/// The lesson's own exchange at step 8 (the command and its reply), not the console's later
+/// ones: the last command sent before step 8 completed, other than AUTH, and the reply to it.
+pub fn lesson_exchange(model: &Model) -> Option<(String, String)> {
+    use crate::engine::events::Event;
+    let mut command = None;
+    let mut reply = None;
+    for e in &model.events {
+        match &e.event {
+            Event::DataSent { command: c, .. } if !c.to_ascii_uppercase().starts_with("AUTH") => {
+                command = Some(c.clone());
+                reply = None;
+            }
+            Event::DataReceived { reply: r, .. } if command.is_some() => {
+                reply.get_or_insert_with(|| r.clone());
+            }
+            Event::StepCompleted {
+                step: crate::engine::step::Step::Data,
+            } => break,
+            _ => {}
+        }
+    }
+    Some((command?, reply?))
 }
 
 fn tracker_sentence(before: &Tracker, after: &Tracker) -> String {
@@ -242,6 +277,53 @@ mod tests {
             "{step4}"
         );
         assert!(ps.iter().any(|p| p.text.contains("got the answer PONG")));
+    }
+
+    #[test]
+    fn the_setting_is_the_plan_and_the_end_is_the_lessons_own_exchange() {
+        use crate::engine::events::{Event, Stamped};
+        let events = fixture("tls13-mutual-ok");
+        let before = crate::ui::testing::model_after_presses(&events, 0);
+        let ps = paragraphs(&before, None);
+        assert!(
+            ps.iter().all(|p| !p.text.contains("connected to")),
+            "nothing is connected before step 1: {ps:?}"
+        );
+        // A console command between step 8 and step 9 does not become the closing sentence.
+        let mut model = model_after(&events, Step::Data);
+        for (i, event) in [
+            Event::DataSent {
+                command: "INFO server".into(),
+                plaintext_len: 29,
+                encrypted: true,
+            },
+            Event::DataReceived {
+                reply: "# Server".into(),
+                error: false,
+                resp: None,
+            },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            model.apply(Stamped {
+                event,
+                at_us: 8_000 + i as u64,
+            });
+        }
+        for e in events
+            .iter()
+            .skip_while(|e| !matches!(e.event, Event::StepStarted { step: Step::Close }))
+        {
+            model.apply(e.clone());
+        }
+        let end = paragraphs(&model, None);
+        assert!(
+            end.iter()
+                .any(|p| p.text.contains("PING got the answer PONG")),
+            "{end:?}"
+        );
+        assert!(end.iter().all(|p| !p.text.contains("INFO server got")));
     }
 
     #[test]

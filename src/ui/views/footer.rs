@@ -31,9 +31,9 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             ("⏎", "next"),
             ("↑↓", "browse"),
         ],
-        Mode::Moments => vec![("↑↓", "choose"), ("⏎", "run the what-if")],
+        Mode::Moments => vec![("↑↓", "choose"), ("⏎", "run the what-if"), ("PgDn", "more")],
         Mode::Transcript => vec![("e", "export .md"), ("↑↓", "scroll")],
-        Mode::Wire => vec![("↑↓", "pick record")],
+        Mode::Wire => vec![("↑↓", "pick record"), ("PgUp/PgDn", "detail")],
         Mode::Flow | Mode::Sample | Mode::Certs | Mode::Tracker | Mode::Table => {
             vec![("↑↓", "scroll")]
         }

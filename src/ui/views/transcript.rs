@@ -1,7 +1,7 @@
 //! Mode 9, the transcript: the concept snapshot, then this run told in prose, step by step.
 //! `e` exports the same text as a Markdown handout.
 
-use super::{labelled, mode_title, panel, window};
+use super::{labelled, mode_title, panel, scrolled};
 use crate::ui::app::{App, Mode};
 use crate::ui::lesson::Lesson;
 use crate::ui::transcript::paragraphs;
@@ -37,6 +37,12 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         lines.extend(labelled("", &p.text, w, t.dim(), Style::default()));
         lines.push(Line::raw(""));
     }
-    let visible = window(&lines, app.scroll(Mode::Transcript), inner.height);
+    let visible = scrolled(
+        lines,
+        app.scroll(Mode::Transcript),
+        inner.height,
+        &app.theme,
+        "↑↓ scroll",
+    );
     f.render_widget(Paragraph::new(visible), inner);
 }
