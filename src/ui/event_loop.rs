@@ -268,7 +268,12 @@ impl Loop {
                     self.app.status = Some(format!("notice: {notice}"));
                 }
                 let (pace, stepper) = Pace::manual();
-                let run = Run::start(session.target.clone(), pace);
+                let mut run = Run::start(session.target.clone(), pace);
+                // The second opinion runs beside the lesson, as in the headless trace; its
+                // event arrives whenever the other tool answers.
+                if let Some(spec) = session.cross_check.clone() {
+                    run = run.with_cross_check(spec);
+                }
                 self.live = Some(LiveRun {
                     session,
                     stepper,
