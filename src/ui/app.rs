@@ -119,6 +119,8 @@ pub struct App {
     pub help: bool,
     /// The scenario picker's selection, when open (0: the default lesson, then the cards).
     pub picker: Option<usize>,
+    /// Where the picker was left: it opens there again.
+    pub picker_at: usize,
     pub cards: Vec<ScenarioCard>,
     pub scenario: Option<ScenarioCard>,
     pub conf_lines: Vec<String>,
@@ -155,6 +157,7 @@ impl App {
             console: None,
             help: false,
             picker: None,
+            picker_at: 0,
             cards: Vec::new(),
             scenario: None,
             conf_lines: Vec::new(),

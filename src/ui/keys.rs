@@ -36,13 +36,16 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
     }
     match key.code {
         KeyCode::Char('q') => Action::Quit,
+        // Esc never quits: in front of a class, a second Esc after closing an overlay must not
+        // end the lesson. It returns from look-back; on the main screen it only says so.
         KeyCode::Esc => {
             if app.look_back.is_some() {
                 app.set_look_back(None);
-                Action::None
             } else {
-                Action::Quit
+                app.status =
+                    Some("Esc closes overlays and returns from looking back · q quits".into());
             }
+            Action::None
         }
         KeyCode::Char(c @ '1'..='9') => {
             if let Some(mode) = Mode::from_key(c) {
@@ -90,7 +93,8 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
                 app.status =
                     Some("a replay has no lab: scenarios need tlsviz without replay".into());
             } else {
-                app.picker = Some(0);
+                // The picker opens where it was left: the class goes through scenarios in turn.
+                app.picker = Some(app.picker_at.min(app.picker_len() - 1));
             }
             Action::None
         }
@@ -282,17 +286,20 @@ fn picker_key(app: &mut App, code: KeyCode) -> Action {
     let Some(selected) = app.picker else {
         return Action::None;
     };
+    app.picker_at = selected;
     match code {
         KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('s') => {
             app.picker = None;
             Action::None
         }
         KeyCode::Up | KeyCode::Char('k') => {
-            app.picker = Some(selected.saturating_sub(1));
+            app.picker_at = selected.saturating_sub(1);
+            app.picker = Some(app.picker_at);
             Action::None
         }
         KeyCode::Down | KeyCode::Char('j') => {
-            app.picker = Some((selected + 1).min(n - 1));
+            app.picker_at = (selected + 1).min(n - 1);
+            app.picker = Some(app.picker_at);
             Action::None
         }
         KeyCode::Enter => {

@@ -95,13 +95,42 @@ fn looking_back_shows_an_earlier_step_and_comes_back() {
 }
 
 #[test]
-fn escape_leaves_look_back_first_then_quits() {
+fn escape_never_quits() {
     let mut a = mid();
     handle_key(&mut a, ch('b'));
     assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert_eq!(a.look_back, None, "Esc returns from looking back");
+    // On the main screen Esc does nothing but say what it is for, however often it is pressed.
+    for _ in 0..3 {
+        assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    }
+    assert!(a.status.as_deref().unwrap_or("").contains("q quits"));
     assert_eq!(a.look_back, None);
-    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::Quit);
+    // Overlays: Esc closes the console and the picker, and the lesson stays.
+    let mut a = app(
+        model_after_presses(&fixture("tls13-mutual-ok"), 8),
+        Mode::Wire,
+    );
+    handle_key(&mut a, ch(':'));
+    assert!(a.console.is_some());
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert!(a.console.is_none());
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    handle_key(&mut a, ch('s'));
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert_eq!(a.picker, None);
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+}
+
+#[test]
+fn q_quits_mid_lesson_and_after_a_failure() {
     assert_eq!(handle_key(&mut mid(), ch('q')), Action::Quit);
+    let mut failed = app(
+        model_after(&fixture("untrusted-ca"), Step::Close),
+        Mode::Table,
+    );
+    assert_eq!(handle_key(&mut failed, ch('q')), Action::Quit);
+    assert_eq!(handle_key(&mut failed, ctrl_c()), Action::Quit);
 }
 
 #[test]
@@ -279,14 +308,22 @@ fn the_picker_runs_the_chosen_scenario() {
     );
     assert_eq!(a.picker, None);
     handle_key(&mut a, ch('s'));
+    assert_eq!(a.picker, Some(2), "the picker opens where it was left");
+    handle_key(&mut a, key(KeyCode::Up));
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert_eq!(a.picker, None);
+    handle_key(&mut a, ch('s'));
+    assert_eq!(a.picker, Some(1), "closing with Esc keeps the place too");
+    handle_key(&mut a, key(KeyCode::Up));
     assert_eq!(
         handle_key(&mut a, key(KeyCode::Enter)),
         Action::Open(None),
         "the first entry is the default lesson"
     );
+    // Fewer cards than the remembered place (a rebuilt list): the last entry.
+    a.picker_at = 9;
     handle_key(&mut a, ch('s'));
-    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
-    assert_eq!(a.picker, None);
+    assert_eq!(a.picker, Some(2));
 }
 
 #[test]
