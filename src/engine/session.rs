@@ -452,7 +452,7 @@ impl TlsSession {
                 Ok(Some((reply, used))) => {
                     self.plaintext.drain(..used);
                     self.sink.emit(Event::DataReceived {
-                        reply: reply.display(),
+                        reply: reply.display_for(args),
                         error: reply.is_error(),
                     });
                     return Ok(reply);

@@ -116,6 +116,12 @@ pub struct App {
     pub quiz: Quiz,
     /// The Redis console's input line, when the console is open.
     pub console: Option<String>,
+    /// What the console says on its prompt line about the input (the limit reached, a quote
+    /// left open); cleared by the next key.
+    pub console_note: Option<String>,
+    /// The console's history scrolled this many lines down (negative: up) from where it
+    /// follows the newest command (its first lines in view); 0 follows it.
+    pub console_scroll: i32,
     pub help: bool,
     /// The scenario picker's selection, when open (0: the default lesson, then the cards).
     pub picker: Option<usize>,
@@ -155,6 +161,8 @@ impl App {
             speed: 2,
             quiz: Quiz::new(Lesson::get().quiz.len()),
             console: None,
+            console_note: None,
+            console_scroll: 0,
             help: false,
             picker: None,
             picker_at: 0,
@@ -188,6 +196,13 @@ impl App {
 
     pub fn apply(&mut self, stamped: Stamped) {
         self.opening = false;
+        if matches!(
+            stamped.event,
+            Event::DataSent { .. } | Event::DataReceived { .. }
+        ) {
+            // A new command or reply: the console shows it from its first line.
+            self.console_scroll = 0;
+        }
         self.model.apply(stamped);
         if self.model.outcome != Outcome::Running && self.autoplay {
             self.autoplay = false;
@@ -203,6 +218,8 @@ impl App {
         self.released = None;
         self.record = None;
         self.console = None;
+        self.console_note = None;
+        self.console_scroll = 0;
         self.autoplay = false;
         self.scroll[Mode::Flow.index()] = 0;
         self.scroll[Mode::Wire.index()] = 0;
@@ -358,50 +375,9 @@ pub fn end_of_step(events: &[Stamped], step: u8) -> usize {
     found.unwrap_or(events.len())
 }
 
-/// Split a console line into arguments; "double" or 'single' quotes keep spaces.
+/// Split a command line into arguments, leniently (a quote left open runs to the end): for
+/// showing commands already sent. The console sends only what [`super::console::split_command`]
+/// accepts.
 pub fn split_command(line: &str) -> Vec<String> {
-    let mut args = Vec::new();
-    let mut current = String::new();
-    let mut quote: Option<char> = None;
-    let mut started = false;
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => current.push(c),
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                started = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if started {
-                    args.push(std::mem::take(&mut current));
-                    started = false;
-                }
-            }
-            (None, c) => {
-                current.push(c);
-                started = true;
-            }
-        }
-    }
-    if started {
-        args.push(current);
-    }
-    args
-}
-
-/// What the console shows while typing: secrets (AUTH's password, HELLO … AUTH, CONFIG SET
-/// requirepass) are masked as the engine masks them in its events.
-pub fn masked_input(input: &str) -> String {
-    let args = split_command(input);
-    let redacted = crate::engine::resp::redact(&args);
-    if !redacted.contains("***") {
-        return input.to_string();
-    }
-    let trailing = if input.ends_with(char::is_whitespace) {
-        " "
-    } else {
-        ""
-    };
-    format!("{redacted}{trailing}")
+    super::console::split_lenient(line)
 }

@@ -1,7 +1,8 @@
 //! Key handling. `handle_key` is pure: it changes the state and says which effect (a real step,
 //! a restart, a console command…) the event loop must carry out.
 
-use super::app::{split_command, Action, App, Mode, SPEEDS_MS};
+use super::app::{Action, App, Mode, SPEEDS_MS};
+use super::console::{exchanges, split_command, INPUT_LIMIT};
 use super::lesson::{letter_index, Lesson};
 use super::quiz::Answered;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -249,13 +250,21 @@ fn console_key(app: &mut App, code: KeyCode) -> Action {
     let Some(input) = app.console.as_mut() else {
         return Action::None;
     };
+    app.console_note = None;
     match code {
         KeyCode::Esc => {
             app.console = None;
             Action::None
         }
         KeyCode::Enter => {
-            let args = split_command(input);
+            let args = match split_command(input) {
+                // The line stays for mending; redis-cli says "Invalid argument(s)" too.
+                Err(e) => {
+                    app.console_note = Some(format!("(error) Invalid argument(s): {e}"));
+                    return Action::None;
+                }
+                Ok(args) => args,
+            };
             input.clear();
             if args.is_empty() {
                 return Action::None;
@@ -272,13 +281,36 @@ fn console_key(app: &mut App, code: KeyCode) -> Action {
             Action::None
         }
         KeyCode::Char(c) => {
-            if input.chars().count() < 200 {
+            if input.chars().count() < INPUT_LIMIT {
                 input.push(c);
+            } else {
+                app.console_note = Some(format!(
+                    "the line is full: {INPUT_LIMIT} characters at most (Backspace to edit)"
+                ));
             }
+            Action::None
+        }
+        KeyCode::Up => console_scroll(app, -1),
+        KeyCode::Down => console_scroll(app, 1),
+        KeyCode::PageUp => console_scroll(app, -8),
+        KeyCode::PageDown => console_scroll(app, 8),
+        KeyCode::End => {
+            app.console_scroll = 0;
             Action::None
         }
         _ => Action::None,
     }
+}
+
+/// Scroll the console's history; bounded by its length so a key back always moves it.
+fn console_scroll(app: &mut App, delta: i32) -> Action {
+    let lines: usize = exchanges(&app.model)
+        .iter()
+        .map(|e| 1 + e.reply.as_deref().map_or(0, |r| r.lines().count()))
+        .sum();
+    let bound = i32::try_from(lines).unwrap_or(i32::MAX);
+    app.console_scroll = (app.console_scroll + delta).clamp(-bound, bound);
+    Action::None
 }
 
 fn picker_key(app: &mut App, code: KeyCode) -> Action {

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod checkpoints;
+pub mod console;
 mod event_loop;
 pub mod keys;
 pub mod lesson;

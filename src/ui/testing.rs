@@ -4,7 +4,8 @@
 use super::app::{App, Mode, Origin};
 use super::replay::Replay;
 use super::theme::Theme;
-use crate::engine::events::Stamped;
+use crate::engine::events::{Direction, Event, RecordInfo, Stamped};
+use crate::engine::resp;
 use crate::engine::step::Step;
 use crate::model::Model;
 use ratatui::backend::TestBackend;
@@ -70,4 +71,64 @@ pub fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| super::views::draw(f, app)).unwrap();
     terminal
+}
+
+/// A reply recorded from redis-server 7.0.15 (`tests/fixtures/resp/NAME.resp`).
+pub fn resp_fixture(name: &str) -> &'static [u8] {
+    match name {
+        "info-server" => include_bytes!("../../tests/fixtures/resp/info-server.resp"),
+        "scan" => include_bytes!("../../tests/fixtures/resp/scan.resp"),
+        "unknown" => include_bytes!("../../tests/fixtures/resp/unknown.resp"),
+        "get-missing" => include_bytes!("../../tests/fixtures/resp/get-missing.resp"),
+        "incr" => include_bytes!("../../tests/fixtures/resp/incr.resp"),
+        other => panic!("no RESP fixture {other}"),
+    }
+}
+
+/// `model` (held before step 9) with console commands added as the engine reports them: the
+/// command, its encrypted record out, the reply's record in, and the reply, read from real
+/// redis-server bytes.
+pub fn with_console(mut model: Model, commands: &[(&str, &str)]) -> Model {
+    let mut at = model.events.last().map_or(0, |e| e.at_us);
+    let record = |direction, length, note: Option<&str>| {
+        Event::Record(RecordInfo {
+            direction,
+            content_type: "application_data".into(),
+            version: "TLS 1.2".into(),
+            length,
+            encrypted: true,
+            messages: Vec::new(),
+            head_hex: "170303".into(),
+            note: note.map(String::from),
+        })
+    };
+    for (line, fixture) in commands {
+        let args = crate::ui::console::split_command(line).unwrap();
+        let sent = resp::encode(&args);
+        let bytes = resp_fixture(fixture);
+        let (reply, _) = resp::parse(bytes).unwrap().unwrap();
+        let events = [
+            Event::DataSent {
+                command: resp::redact(&args),
+                plaintext_len: sent.len(),
+                encrypted: true,
+            },
+            // TLS 1.3 adds its content type byte and a 16-byte tag to each record.
+            record(
+                Direction::Out,
+                sent.len() + 17,
+                Some("Redis command (encrypted application data)"),
+            ),
+            record(Direction::In, bytes.len() + 17, None),
+            Event::DataReceived {
+                reply: reply.display_for(&args),
+                error: reply.is_error(),
+            },
+        ];
+        for event in events {
+            at += 150;
+            model.apply(Stamped { at_us: at, event });
+        }
+    }
+    model
 }

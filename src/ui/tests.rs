@@ -3,7 +3,7 @@
 
 use super::app::{App, Mode};
 use super::keys::handle_key;
-use super::testing::{app, fixture, model_after, model_after_presses, render};
+use super::testing::{app, fixture, model_after, model_after_presses, render, with_console};
 use crate::engine::step::Step;
 use crate::model::Model;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -278,4 +278,56 @@ fn every_size_from_80x24_up_renders_without_panicking() {
             }
         }
     }
+}
+
+#[test]
+fn the_console_prints_replies_as_redis_cli_does() {
+    let held = model_after_presses(&fixture("tls13-mutual-ok"), 8);
+    let model = with_console(
+        held,
+        &[("GET nope", "get-missing"), ("INFO server", "info-server")],
+    );
+    let mut a = app(model, Mode::Wire);
+    press(&mut a, KeyCode::Char(':'));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = render(&a, w, h).backend().to_string();
+        // INFO's lines stay lines: redis_version starts one of its own.
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("\"│redis_version:7.0.15 ")),
+            "{text}"
+        );
+        assert!(text.contains("redis> INFO server"), "{text}");
+        if h == 24 {
+            assert!(
+                text.contains("more lines"),
+                "the rest is below, and says so: {text}"
+            );
+        }
+        snap(&format!("console_info_{w}x{h}"), &a, w, h);
+    }
+    // Scrolled to the end: the last line of the reply, and the way back up.
+    for _ in 0..5 {
+        press(&mut a, KeyCode::PageDown);
+    }
+    let text = render(&a, 80, 24).backend().to_string();
+    assert!(text.contains("io_threads_active:0"), "{text}");
+    assert!(text.contains("↑ "), "{text}");
+    // The limit is shown, and an open quote is an error on the prompt line.
+    for c in "SET k \"v".chars() {
+        press(&mut a, KeyCode::Char(c));
+    }
+    assert!(render(&a, 80, 24).backend().to_string().contains("8/200"));
+    press(&mut a, KeyCode::Enter);
+    let text = render(&a, 80, 24).backend().to_string();
+    let prompt = text
+        .lines()
+        .find(|l| l.contains("redis> SET"))
+        .unwrap_or_default();
+    assert!(prompt.contains("Invalid argument(s)"), "{text}");
+    assert_eq!(
+        a.console.as_deref(),
+        Some("SET k \"v"),
+        "the line stays for mending"
+    );
 }

@@ -2,6 +2,7 @@
 //! Markdown handout. Nothing secret is in the model, so nothing secret is in the transcript.
 
 use super::checkpoints::{self, checkpoints};
+use super::console::{exchanges, lesson_exchange};
 use super::lesson::Lesson;
 use crate::model::steps::{self, StepStatus};
 use crate::model::tracker::Tracker;
@@ -73,7 +74,13 @@ pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
             text,
             failed: row.status == StepStatus::Failed,
         });
+        // Commands typed in the console crossed after step 8, before step 9.
+        if row.step == crate::engine::step::Step::Data {
+            out.extend(console_paragraph(model));
+        }
     }
+    // The lesson's own command closes the story, whatever the console sent after it.
+    let sent = lesson_exchange(model);
     let end = match model.outcome {
         Outcome::Ok => format!(
             "The run succeeded{}: the client checked who it was talking to, the keys never crossed the network, and {} got the answer {} over the encrypted channel.",
@@ -82,8 +89,11 @@ pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
                 .as_ref()
                 .map(|p| format!(" with {} and {}", p.version, p.cipher_suite))
                 .unwrap_or_default(),
-            model.redis.command.clone().unwrap_or_else(|| "the command".into()),
-            model.redis.reply.clone().unwrap_or_default()
+            sent.as_ref()
+                .map_or_else(|| "the command".into(), |e| e.command.clone()),
+            sent.as_ref()
+                .and_then(|e| e.reply.clone())
+                .unwrap_or_default()
         ),
         Outcome::Failed => {
             let at = model
@@ -102,6 +112,36 @@ pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
         out.push(para(None, lesson.transcript.outro.clone()));
     }
     out
+}
+
+/// The console's commands, each with the start of its reply (`None`: none was typed).
+fn console_paragraph(model: &Model) -> Option<Paragraph> {
+    let typed: Vec<String> = exchanges(model)
+        .into_iter()
+        .filter(|e| e.console)
+        .map(|e| {
+            let reply = match e.reply.as_deref() {
+                None => "no reply was read".to_string(),
+                Some(r) if r.lines().count() > 1 => format!(
+                    "a {}-line reply starting `{}`",
+                    r.lines().count(),
+                    r.lines().next().unwrap_or_default()
+                ),
+                Some(r) => format!("`{r}`"),
+            };
+            format!("`{}` → {reply}", e.command)
+        })
+        .collect();
+    if typed.is_empty() {
+        return None;
+    }
+    Some(para(
+        Some("Redis console".into()),
+        format!(
+            "Typed in the console after step 8, over the same encrypted channel: {}.",
+            typed.join("; ")
+        ),
+    ))
 }
 
 fn trim_dot(s: &str) -> &str {
@@ -241,6 +281,48 @@ mod tests {
             "{step4}"
         );
         assert!(ps.iter().any(|p| p.text.contains("got the answer PONG")));
+    }
+
+    #[test]
+    fn console_commands_follow_step_8_and_the_lesson_keeps_its_closing_sentence() {
+        use crate::ui::testing::{fixture, model_after_presses, with_console};
+        let held = model_after_presses(&fixture("tls13-mutual-ok"), 8);
+        let typed = with_console(held, &[("INFO server", "info-server"), ("FOO", "unknown")]);
+        // Step 9 as the recording has it, after the console.
+        let mut model = typed.clone();
+        let events = fixture("tls13-mutual-ok");
+        let close = events
+            .iter()
+            .position(|e| {
+                matches!(
+                    e.event,
+                    crate::engine::events::Event::StepStarted { step: Step::Close }
+                )
+            })
+            .unwrap();
+        for e in &events[close..] {
+            let mut e = e.clone();
+            e.at_us += 10_000;
+            model.apply(e);
+        }
+        let ps = paragraphs(&model, None);
+        let headings: Vec<String> = ps.iter().filter_map(|p| p.heading.clone()).collect();
+        let at = |h: &str| headings.iter().position(|x| x.starts_with(h)).unwrap();
+        assert_eq!(at("Redis console"), at("Step 8") + 1);
+        assert_eq!(at("Step 9"), at("Redis console") + 1);
+        let console = &ps
+            .iter()
+            .find(|p| p.heading.as_deref() == Some("Redis console"))
+            .unwrap()
+            .text;
+        assert!(console.contains("`INFO server` → a "), "{console}");
+        assert!(console.contains("starting `# Server`"), "{console}");
+        assert!(
+            console.contains("`FOO` → `(error) ERR unknown command"),
+            "{console}"
+        );
+        let end = &ps.iter().rev().nth(1).unwrap().text;
+        assert!(end.contains("PING got the answer PONG"), "{end}");
     }
 
     #[test]
