@@ -2,6 +2,7 @@
 //! console, the overlays. Keys change it in [`super::keys`].
 
 use super::lesson::Lesson;
+use super::predict::Predict;
 use super::quiz::Quiz;
 use super::session::ScenarioCard;
 use super::theme::Theme;
@@ -148,6 +149,8 @@ pub struct App {
     pub opening: bool,
     /// The step whose permit was already given, so a double press does not skip a step.
     released: Option<Step>,
+    /// Predict first (`p`): the question before each step, and the marked ones.
+    pub predict: Predict,
 }
 
 impl App {
@@ -179,6 +182,7 @@ impl App {
             record: None,
             opening: false,
             released: None,
+            predict: Predict::default(),
         }
     }
 
@@ -204,6 +208,7 @@ impl App {
             self.console_scroll = 0;
         }
         self.model.apply(stamped);
+        self.predict.sync(&self.model);
         if self.model.outcome != Outcome::Running && self.autoplay {
             self.autoplay = false;
             self.status = None;
@@ -216,6 +221,7 @@ impl App {
         self.look_back = None;
         self.looked = None;
         self.released = None;
+        self.predict.reset();
         self.record = None;
         self.console = None;
         self.console_note = None;
@@ -242,6 +248,25 @@ impl App {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Whether the prediction box is on screen: predict mode on, the live moment shown, and
+    /// no quiz or console in its place.
+    pub fn predict_shown(&self) -> bool {
+        self.predict.on
+            && self.look_back.is_none()
+            && self.console.is_none()
+            && self.mode != Mode::Quiz
+            && !self.model.events.is_empty()
+    }
+
+    /// Why space waits while a prediction is unanswered.
+    pub fn why_predict_first(&self) -> String {
+        if self.mode == Mode::Quiz {
+            "predict first: the question waits outside the quiz (1–7, 9), or p turns it off".into()
+        } else {
+            "predict first: a, b, c or d, then space (p turns predict mode off)".into()
         }
     }
 

@@ -228,6 +228,13 @@ impl Loop {
             // Autoplay waits while the class looks back.
             return;
         }
+        if self.app.predict.blocks_next() {
+            // Autoplay waits for the class's prediction too.
+            if !quiet {
+                self.app.status = Some(self.app.why_predict_first());
+            }
+            return;
+        }
         if let Some(replay) = self.replay.as_mut() {
             if replay.at_end() {
                 if !quiet {

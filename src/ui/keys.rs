@@ -35,8 +35,25 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
             return action;
         }
     }
+    if app.predict_shown() && app.predict.pending.is_some() {
+        if let Some(choice) = prediction_letter(key.code) {
+            if !app.predict.answer(choice) {
+                app.status = Some("no such choice".into());
+            }
+            return Action::None;
+        }
+    }
     match key.code {
         KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('p') => {
+            app.predict.toggle(&app.model);
+            app.status = Some(if app.predict.on {
+                "predict first: before each step, a–d is the class's guess, space shows what really happens".into()
+            } else {
+                "predict first: off".into()
+            });
+            Action::None
+        }
         // Esc never quits: in front of a class, a second Esc after closing an overlay must not
         // end the lesson. It returns from look-back; on the main screen it only says so.
         KeyCode::Esc => {
@@ -57,6 +74,9 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
         KeyCode::Char(' ') | KeyCode::Right | KeyCode::Char('n') => {
             if app.look_back.is_some() {
                 app.forward();
+                Action::None
+            } else if app.predict.blocks_next() {
+                app.status = Some(app.why_predict_first());
                 Action::None
             } else {
                 Action::Next
@@ -147,6 +167,14 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
             Action::None
         }
         _ => Action::None,
+    }
+}
+
+/// a–d while a prediction is on screen: its choice (0 = A).
+fn prediction_letter(code: KeyCode) -> Option<usize> {
+    match code {
+        KeyCode::Char(c @ ('a'..='d' | 'A'..='D')) => letter_index(c),
+        _ => None,
     }
 }
 

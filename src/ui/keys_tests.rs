@@ -451,3 +451,37 @@ fn end_of_step_cuts_the_events_where_the_step_ends() {
         "RunStarted and the wait for step 1"
     );
 }
+
+#[test]
+fn p_asks_first_and_a_to_d_answer_before_space() {
+    let mut a = mid();
+    assert_eq!(handle_key(&mut a, ch('p')), Action::None);
+    assert!(a.predict.on);
+    let question = a.predict.pending.clone().expect("a question about step 5");
+    assert_eq!(question.step, Step::ClientCertificate);
+    // Space waits for the class.
+    assert_eq!(handle_key(&mut a, ch(' ')), Action::None);
+    assert!(a
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("predict first"));
+    // 'a' and 'b' answer here: no autoplay, no looking back.
+    handle_key(&mut a, ch('a'));
+    handle_key(&mut a, ch('b'));
+    assert!(!a.autoplay);
+    assert_eq!(a.look_back, None);
+    assert_eq!(a.predict.pending.as_ref().and_then(|p| p.given), Some(1));
+    assert_eq!(handle_key(&mut a, ch(' ')), Action::Next);
+    // Looking back hides the question; ← and Esc still work.
+    handle_key(&mut a, key(KeyCode::Left));
+    assert!(!a.predict_shown());
+    handle_key(&mut a, key(KeyCode::Esc));
+    assert!(a.predict_shown());
+    // p again: off, and space is free.
+    handle_key(&mut a, ch('p'));
+    assert!(!a.predict.on && a.predict.pending.is_none());
+    assert_eq!(handle_key(&mut a, ch(' ')), Action::Next);
+    handle_key(&mut a, ch('a'));
+    assert!(a.autoplay, "with predict off, a is autoplay again");
+}

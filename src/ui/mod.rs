@@ -7,6 +7,7 @@ pub mod console;
 mod event_loop;
 pub mod keys;
 pub mod lesson;
+pub mod predict;
 pub mod quiz;
 pub mod replay;
 pub mod session;

@@ -20,6 +20,10 @@ pub fn fixture(name: &str) -> Vec<Stamped> {
         "missing-client-cert" => include_str!("../../tests/fixtures/missing-client-cert.ndjson"),
         "insecure" => include_str!("../../tests/fixtures/insecure.ndjson"),
         "refused" => include_str!("../../tests/fixtures/refused.ndjson"),
+        "wrong-password" => include_str!("../../tests/fixtures/wrong-password.ndjson"),
+        "plaintext-ok" => include_str!("../../tests/fixtures/plaintext-ok.ndjson"),
+        "expired" => include_str!("../../tests/fixtures/expired.ndjson"),
+        "version-mismatch" => include_str!("../../tests/fixtures/version-mismatch.ndjson"),
         other => panic!("no fixture {other}"),
     };
     text.lines()

@@ -331,3 +331,72 @@ fn the_console_prints_replies_as_redis_cli_does() {
         "the line stays for mending"
     );
 }
+
+/// A recorded run played with predict mode on: each press answers with the next letter of
+/// `answers`, then lets the step happen, as the class would.
+fn predicting(name: &str, answers: &str, mode: Mode) -> App {
+    let events = fixture(name);
+    let mut replay = super::replay::Replay::new(&events);
+    let mut a = app(Model::new(), mode);
+    for e in replay.reveal().to_vec() {
+        a.apply(e);
+    }
+    press(&mut a, KeyCode::Char('p'));
+    for letter in answers.chars() {
+        press(&mut a, KeyCode::Char(letter));
+        assert_eq!(
+            handle_key(
+                &mut a,
+                KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)
+            ),
+            super::app::Action::Next
+        );
+        for e in replay.reveal().to_vec() {
+            a.apply(e);
+        }
+    }
+    a.status = None;
+    a
+}
+
+#[test]
+fn predict_first_asks_before_each_step_and_marks_the_answer() {
+    // Steps 1 and 2 predicted, step 3's question on screen, not answered yet.
+    let a = predicting("tls13-mutual-ok", "ab", Mode::Flow);
+    let text = render(&a, 80, 24).backend().to_string();
+    assert!(
+        text.contains("Step 3 · the server sends its certificate"),
+        "{text}"
+    );
+    for letter in ["A. ", "B. ", "C. ", "D. "] {
+        assert!(text.contains(letter), "{letter}: {text}");
+    }
+    assert!(
+        text.contains("Step 2 "),
+        "the last prediction is marked: {text}"
+    );
+    snap("predict_80x24", &a, 80, 24);
+    // Answered, waiting for space, at 120×40; under TLS 1.2.
+    let mut a = predicting("tls12-mutual-ok", "abcd", Mode::Table);
+    press(&mut a, KeyCode::Char('b'));
+    a.status = None;
+    let text = render(&a, 120, 40).backend().to_string();
+    assert!(text.contains("space: step 5 really happens"), "{text}");
+    snap("predict_120x40", &a, 120, 40);
+    // The quiz keeps its letters: the box is not there, and a–d answer the quiz.
+    let mut a = predicting("tls13-mutual-ok", "", Mode::Quiz);
+    assert!(!render(&a, 80, 24)
+        .backend()
+        .to_string()
+        .contains("Predict first"));
+    press(&mut a, KeyCode::Char('c'));
+    assert_eq!(a.quiz.given(), Some(2));
+    assert_eq!(a.predict.pending.as_ref().and_then(|p| p.given), None);
+    // Space waits for the prediction, and says where it is.
+    press(&mut a, KeyCode::Char(' '));
+    assert!(a
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .contains("outside the quiz"));
+}

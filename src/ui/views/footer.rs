@@ -65,6 +65,14 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         (if app.mode == Mode::Quiz { "" } else { "a" }, "auto"),
         ("r", if live { "restart" } else { "replay again" }),
         (if live { "s" } else { "" }, "scenarios"),
+        (
+            "p",
+            if app.predict.on {
+                "predict off"
+            } else {
+                "predict"
+            },
+        ),
     ]);
     let mut key_spans = vec![Span::raw(" ")];
     let mut used = 1 + right.chars().count();

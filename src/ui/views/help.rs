@@ -11,6 +11,7 @@ const KEYS: &[(&str, &str)] = &[
     ("← b", "look back at an earlier step (not rewound)"),
     ("Esc", "close an overlay, back to now (never quits)"),
     ("a", "autoplay on/off"),
+    ("p", "predict first: a–d before each step, on/off"),
     ("+ −", "autoplay faster / slower"),
     ("1 … 9", "the nine modes"),
     ("↑ ↓ PgUp PgDn", "scroll, or choose in a list"),

@@ -10,6 +10,7 @@ pub mod header;
 pub mod help;
 pub mod moments;
 pub mod picker;
+pub mod predict;
 pub mod prompt;
 pub mod quiz;
 pub mod sample;
@@ -53,6 +54,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     render_mode(f, app, panel);
     if let Some(d) = dock_area {
         dock::render(f, app, d);
+    }
+    if app.predict_shown() {
+        predict::render(f, app, panel);
     }
     if app.console.is_some() {
         // The whole mode panel: a reply (INFO) is read from its first line.
