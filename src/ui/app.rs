@@ -1,7 +1,7 @@
 //! The TUI's state: the mode on screen, the model, looking back, autoplay, the quiz, the
 //! console, the overlays. Keys change it in [`super::keys`].
 
-use super::lesson::Lesson;
+use super::lesson::{Lesson, Question};
 use super::predict::Predict;
 use super::quiz::Quiz;
 use super::session::ScenarioCard;
@@ -115,6 +115,11 @@ pub struct App {
     /// Index into [`SPEEDS_MS`].
     pub speed: usize,
     pub quiz: Quiz,
+    /// The quiz's questions: this run's own (once it has ended) first, then the lesson's.
+    pub questions: Vec<Question>,
+    /// How many of `questions` are about this run.
+    pub run_questions: usize,
+    run_quiz_built: bool,
     /// The Redis console's input line, when the console is open.
     pub console: Option<String>,
     /// What the console says on its prompt line about the input (the limit reached, a quote
@@ -163,6 +168,9 @@ impl App {
             autoplay: false,
             speed: 2,
             quiz: Quiz::new(Lesson::get().quiz.len()),
+            questions: Lesson::get().quiz.clone(),
+            run_questions: 0,
+            run_quiz_built: false,
             console: None,
             console_note: None,
             console_scroll: 0,
@@ -209,6 +217,7 @@ impl App {
         }
         self.model.apply(stamped);
         self.predict.sync(&self.model);
+        self.refresh_run_quiz();
         if self.model.outcome != Outcome::Running && self.autoplay {
             self.autoplay = false;
             self.status = None;
@@ -222,6 +231,8 @@ impl App {
         self.looked = None;
         self.released = None;
         self.predict.reset();
+        self.set_run_questions(Vec::new());
+        self.run_quiz_built = false;
         self.record = None;
         self.console = None;
         self.console_note = None;
@@ -230,6 +241,23 @@ impl App {
         self.scroll[Mode::Flow.index()] = 0;
         self.scroll[Mode::Wire.index()] = 0;
         self.scroll[Mode::Transcript.index()] = 0;
+    }
+
+    /// Once the run has ended, its own questions join the quiz, first (once per run).
+    pub(crate) fn refresh_run_quiz(&mut self) {
+        if self.run_quiz_built || self.model.outcome == Outcome::Running {
+            return;
+        }
+        self.run_quiz_built = true;
+        let questions = super::quiz_run::questions(&self.model);
+        self.set_run_questions(questions);
+    }
+
+    fn set_run_questions(&mut self, questions: Vec<Question>) {
+        let old = self.run_questions.min(self.questions.len());
+        self.quiz.replace_front(old, questions.len());
+        self.run_questions = questions.len();
+        self.questions.splice(0..old, questions);
     }
 
     pub fn scroll(&self, mode: Mode) -> u16 {

@@ -367,10 +367,13 @@ impl Loop {
                 "[year]-[month]-[day] [hour]:[minute] UTC"
             ))
             .unwrap_or_default();
+        let class =
+            super::transcript::classwork(&self.app.predict, &self.app.questions, &self.app.quiz);
         let md = super::transcript::markdown(
             self.app.shown(),
             self.app.scenario.as_ref().map(|c| c.name.as_str()),
             &generated,
+            &class,
         );
         let path = std::env::current_dir()
             .map(|d| d.join(&name))

@@ -227,7 +227,7 @@ fn moment_enter(app: &mut App) -> Action {
 
 /// Keys the quiz takes while it is on screen; `None` lets the global keys act.
 fn quiz_key(app: &mut App, code: KeyCode) -> Option<Action> {
-    let questions = &Lesson::get().quiz;
+    let questions = &app.questions;
     match code {
         KeyCode::Char(c @ ('a'..='d' | 'A'..='D')) => {
             let choice = letter_index(c)?;

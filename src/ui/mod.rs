@@ -9,6 +9,7 @@ pub mod keys;
 pub mod lesson;
 pub mod predict;
 pub mod quiz;
+pub mod quiz_run;
 pub mod replay;
 pub mod session;
 pub mod theme;

@@ -57,6 +57,8 @@ pub const NOW: i64 = 1_795_867_200;
 pub fn app(model: Model, mode: Mode) -> App {
     let mut app = App::new(Origin::Live, Theme::new(false, false));
     app.model = model;
+    // As a live app would once the run ended: its own questions join the quiz.
+    app.refresh_run_quiz();
     app.mode = mode;
     app.now_unix = NOW;
     app.redis_cli = "redis-cli -h 127.0.0.1 -p 42559 --tls --cacert /tmp/lab/ca.crt --cert /tmp/lab/client.crt --key /tmp/lab/client.key".into();

@@ -187,7 +187,8 @@ fn overlays_and_states() {
     snap("quiz_answered_wrong", &a, 80, 24);
 
     let mut a = app(success(), Mode::Quiz);
-    for _ in 0..super::lesson::Lesson::get().quiz.len() {
+    assert_eq!(a.run_questions, 3, "the run's own questions come first");
+    for _ in 0..a.questions.len() {
         press(&mut a, KeyCode::Char('d'));
         press(&mut a, KeyCode::Enter);
     }
@@ -399,4 +400,48 @@ fn predict_first_asks_before_each_step_and_marks_the_answer() {
         .as_deref()
         .unwrap_or("")
         .contains("outside the quiz"));
+}
+
+#[test]
+fn the_transcript_carries_the_predictions_and_the_quiz() {
+    // All nine steps predicted with A, then two quiz answers: this run's first question right,
+    // the second wrong.
+    let mut a = predicting("tls13-mutual-ok", "aaaaaaaaa", Mode::Flow);
+    press(&mut a, KeyCode::Char('8'));
+    assert_eq!(a.model.outcome, crate::model::Outcome::Ok);
+    assert_eq!(a.predict.graded.len(), 9);
+    assert_eq!(a.run_questions, 3);
+    let letter = |i: usize| crate::ui::lesson::index_letter(i).to_ascii_lowercase();
+    let first = a.questions[0].answer_index().unwrap();
+    press(&mut a, KeyCode::Char(letter(first)));
+    press(&mut a, KeyCode::Enter);
+    let second = a.questions[1].answer_index().unwrap();
+    let wrong = letter((second + 1) % a.questions[1].choices.len());
+    press(&mut a, KeyCode::Char(wrong));
+    let class = super::transcript::classwork(&a.predict, &a.questions, &a.quiz);
+    let md = super::transcript::markdown(&a.model, None, "2026-11-28 12:00 UTC", &class);
+    let (right, scored) = a.predict.score();
+    assert_eq!(scored, 9);
+    assert!(md.contains("## The class"), "{md}");
+    assert!(
+        md.contains(&format!("{right} of 9 predictions right.")),
+        "{md}"
+    );
+    assert!(md.contains("- Step 1 "), "{md}");
+    assert!(md.contains("1 of 2 answered right."), "{md}");
+    assert!(
+        md.contains("- Q1 (this run) In this run, which cipher suite"),
+        "{md}"
+    );
+    assert!(
+        md.contains("; the answer: "),
+        "the wrong one names the answer: {md}"
+    );
+    // Mode 9 shows the same.
+    press(&mut a, KeyCode::Char('9'));
+    for _ in 0..8 {
+        press(&mut a, KeyCode::PageDown);
+    }
+    let text = render(&a, 120, 40).backend().to_string();
+    assert!(text.contains("answered right"), "{text}");
 }

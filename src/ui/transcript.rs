@@ -3,7 +3,9 @@
 
 use super::checkpoints::{self, checkpoints};
 use super::console::{exchanges, lesson_exchange};
-use super::lesson::Lesson;
+use super::lesson::{index_letter, Lesson, Question};
+use super::predict::Predict;
+use super::quiz::Quiz;
 use crate::model::steps::{self, StepStatus};
 use crate::model::tracker::Tracker;
 use crate::model::{Model, Outcome};
@@ -218,8 +220,73 @@ fn tracker_sentence(before: &Tracker, after: &Tracker) -> String {
     }
 }
 
-/// The handout: concept snapshot, the run in prose, the table and the tracker, as Markdown.
-pub fn markdown(model: &Model, scenario: Option<&str>, generated: &str) -> String {
+/// What the class did beside the run: its predictions and its quiz answers, each marked.
+pub fn classwork(predict: &Predict, questions: &[Question], quiz: &Quiz) -> Vec<Paragraph> {
+    let mut out = Vec::new();
+    if !predict.graded.is_empty() {
+        let (right, scored) = predict.score();
+        let mut text = format!("{right} of {scored} predictions right.\n");
+        for g in &predict.graded {
+            let given = g.choices.get(g.given).map_or("", String::as_str);
+            let line = match g.right {
+                Some(r) if r == g.given => {
+                    format!("Step {} ✓ {}. {given}", g.step, index_letter(r))
+                }
+                Some(r) => format!(
+                    "Step {} ✗ predicted {}. {given}; it was {}. {}",
+                    g.step,
+                    index_letter(g.given),
+                    index_letter(r),
+                    g.happened
+                ),
+                None => format!(
+                    "Step {} (not scored): predicted {}. {given}; none of the choices happened: {}",
+                    g.step,
+                    index_letter(g.given),
+                    g.happened
+                ),
+            };
+            text.push_str(&format!("\n- {line}"));
+        }
+        out.push(para(Some("Predict first".into()), text));
+    }
+    let (right, answered) = quiz.score(questions);
+    if answered > 0 {
+        let mut text = format!("{right} of {answered} answered right.\n");
+        for (i, (q, a)) in questions.iter().zip(&quiz.answers).enumerate() {
+            let Some(given) = *a else { continue };
+            let shown = |k: usize| {
+                format!(
+                    "{}. {}",
+                    index_letter(k),
+                    q.choices.get(k).map_or("", String::as_str)
+                )
+            };
+            let verdict = match q.answer_index() {
+                Some(r) if r == given => format!("✓ {}", shown(given)),
+                Some(r) => format!("✗ {}; the answer: {}", shown(given), shown(r)),
+                None => shown(given),
+            };
+            text.push_str(&format!(
+                "\n- Q{} ({}) {} {verdict}",
+                i + 1,
+                q.kind,
+                q.question
+            ));
+        }
+        out.push(para(Some("Quiz".into()), text));
+    }
+    out
+}
+
+/// The handout: concept snapshot, the run in prose, the table and the tracker, then what the
+/// class did (predictions, quiz), as Markdown.
+pub fn markdown(
+    model: &Model,
+    scenario: Option<&str>,
+    generated: &str,
+    class: &[Paragraph],
+) -> String {
     let lesson = Lesson::get();
     let mut md = format!("# {} — transcript\n\n", lesson.title);
     md.push_str(&format!("_Made by tlsviz on {generated}."));
@@ -258,6 +325,15 @@ pub fn markdown(model: &Model, scenario: Option<&str>, generated: &str) -> Strin
             .map(|t| t.triple())
             .unwrap_or_else(|| ("·".into(), "·".into(), "·".into()));
         md.push_str(&format!("| {} | {c} | {e} | {v} |\n", cp.label));
+    }
+    if !class.is_empty() {
+        md.push_str("\n## The class\n");
+        for p in class {
+            if let Some(h) = &p.heading {
+                md.push_str(&format!("\n### {h}\n"));
+            }
+            md.push_str(&format!("\n{}\n", p.text));
+        }
     }
     md
 }
@@ -347,7 +423,7 @@ mod tests {
     #[test]
     fn the_markdown_handout_has_the_tables_and_no_secrets() {
         let model = model_after(&fixture("tls13-mutual-ok"), Step::Close);
-        let md = markdown(&model, None, "2026-11-28 12:00 UTC");
+        let md = markdown(&model, None, "2026-11-28 12:00 UTC", &[]);
         assert!(md.starts_with("# TLS encryption in Redis — transcript"));
         assert!(md.contains("| Final (8) | Encrypted and connected | Active | Verified |"));
         assert!(md.contains("| Closed (9) | Closed | Off | Verified |"));
