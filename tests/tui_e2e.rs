@@ -275,7 +275,15 @@ impl Lesson {
             env!("CARGO_BIN_EXE_tlsviz"),
         );
         let started = tmux.run(&[
-            "new-session", "-d", "-s", "tui", "-x", "100", "-y", "30", &command,
+            "new-session",
+            "-d",
+            "-s",
+            "tui",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &command,
         ]);
         assert!(started.status.success(), "tmux new-session: {started:?}");
         tmux.wait_for("the first step to wait", Duration::from_secs(30), |s| {
@@ -297,10 +305,11 @@ impl Lesson {
                 });
             self.tmux.keys(&["Space"]);
         }
-        self.tmux
-            .wait_for(&format!("step {step} to wait"), Duration::from_secs(15), |s| {
-                s.contains(&format!("press space: step {step} "))
-            });
+        self.tmux.wait_for(
+            &format!("step {step} to wait"),
+            Duration::from_secs(15),
+            |s| s.contains(&format!("press space: step {step} ")),
+        );
     }
 
     /// q, then the exit code as the shell saw it; the lab's folder is gone afterwards.
@@ -313,7 +322,11 @@ impl Lesson {
             });
         let deadline = Instant::now() + Duration::from_secs(5);
         while !entries(&self.root).is_empty() {
-            assert!(Instant::now() < deadline, "lab left: {:?}", entries(&self.root));
+            assert!(
+                Instant::now() < deadline,
+                "lab left: {:?}",
+                entries(&self.root)
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         screen
@@ -333,11 +346,16 @@ fn escape_keeps_the_lesson_open_and_q_mid_lesson_exits_0() {
     lesson.tmux.keys(&["Escape"]);
     let screen = lesson
         .tmux
-        .wait_for("Esc's hint", Duration::from_secs(5), |s| s.contains("q quits"));
+        .wait_for("Esc's hint", Duration::from_secs(5), |s| {
+            s.contains("q quits")
+        });
     assert!(!screen.contains("TLSVIZ-EXIT="), "{screen}");
     std::thread::sleep(Duration::from_millis(500));
     let screen = lesson.tmux.screen();
-    assert!(!screen.contains("TLSVIZ-EXIT="), "Esc ended the lesson:\n{screen}");
+    assert!(
+        !screen.contains("TLSVIZ-EXIT="),
+        "Esc ended the lesson:\n{screen}"
+    );
     assert!(screen.contains("step 3/9"), "{screen}");
     // The lesson is still live: space runs step 3.
     lesson.tmux.keys(&["Space"]);
@@ -360,16 +378,21 @@ fn info_server_in_the_console_prints_line_by_line() {
         .wait_for("the console", Duration::from_secs(5), |s| {
             s.contains("Redis console") && s.contains("redis> ")
         });
-    let run = lesson.tmux.run(&["send-keys", "-t", "tui", "-l", "INFO server"]);
+    let run = lesson
+        .tmux
+        .run(&["send-keys", "-t", "tui", "-l", "INFO server"]);
     assert!(run.status.success());
     lesson.tmux.keys(&["Enter"]);
     // Its own line inside the console's border, as redis-cli prints it.
-    let screen = lesson
-        .tmux
-        .wait_for("redis_version on a line of its own", Duration::from_secs(15), |s| {
-            s.lines().any(|l| l.starts_with("│redis_version:"))
-        });
-    assert!(screen.lines().any(|l| l.starts_with("│# Server")), "{screen}");
+    let screen = lesson.tmux.wait_for(
+        "redis_version on a line of its own",
+        Duration::from_secs(15),
+        |s| s.lines().any(|l| l.starts_with("│redis_version:")),
+    );
+    assert!(
+        screen.lines().any(|l| l.starts_with("│# Server")),
+        "{screen}"
+    );
     assert!(!screen.contains("# Serverredis_version"), "{screen}");
     lesson.tmux.keys(&["Escape"]);
     lesson
