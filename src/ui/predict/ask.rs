@@ -40,7 +40,7 @@ pub fn ask(model: &Model, step: Step) -> Prediction {
             ),
             vec![
                 c(
-                    "A ServerHello choosing TLS 1.3: the rest is encrypted",
+                    "A ServerHello choosing TLS 1.3; the handshake goes on encrypted",
                     H::ServerHello13,
                 ),
                 c(
@@ -52,7 +52,7 @@ pub fn ask(model: &Model, step: Step) -> Prediction {
                     H::Never(3),
                 ),
                 c(
-                    "No ServerHello: an alert, a hang-up or silence",
+                    "No ServerHello comes back: the handshake fails here",
                     H::NoServerHello,
                 ),
             ],
@@ -73,7 +73,7 @@ pub fn ask(model: &Model, step: Step) -> Prediction {
                     H::Never(4),
                 ),
                 c(
-                    "It never comes: the server stops or goes silent",
+                    "It never comes: the handshake fails before it",
                     H::NoCertificate,
                 ),
             ],
@@ -115,7 +115,7 @@ pub fn ask(model: &Model, step: Step) -> Prediction {
                     H::ClientCertificateEncrypted,
                 ),
                 c(
-                    "An empty certificate message: it has none",
+                    "An empty certificate message, with no certificate",
                     H::EmptyCertificate,
                 ),
                 c("Nothing: the server never asked for one", H::NotAsked),
@@ -164,7 +164,7 @@ pub fn ask(model: &Model, step: Step) -> Prediction {
                 )
             } else {
                 c(
-                    "An alert: the server refuses the client's flight",
+                    "No Finished comes back: the handshake fails here",
                     H::Failed,
                 )
             });
@@ -185,13 +185,14 @@ pub fn ask(model: &Model, step: Step) -> Prediction {
                 ),
                 c("It leaves in clear, and Redis answers it", H::ReplyClear),
                 c(
-                    "Redis answers with an error: TLS itself worked",
+                    if model.run.tls {
+                        "Redis answers with an error: TLS itself worked"
+                    } else {
+                        "Redis answers with an error, in clear"
+                    },
                     H::RedisError,
                 ),
-                c(
-                    "The connection breaks: an alert, a close, silence",
-                    H::Failed,
-                ),
+                c("No Redis reply comes back: the step fails", H::Failed),
             ],
         ),
         Step::Close => (
@@ -206,10 +207,7 @@ pub fn ask(model: &Model, step: Step) -> Prediction {
                     "A close_notify in clear, so the path sees the end",
                     H::Never(9),
                 ),
-                c(
-                    "It cannot: the server reset the connection first",
-                    H::Failed,
-                ),
+                c("Closing fails: an error on the connection", H::Failed),
             ],
         ),
     };

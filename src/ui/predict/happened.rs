@@ -118,7 +118,8 @@ pub fn happened(model: &Model, step: Step) -> Option<Happening> {
             } else if records(events).any(|r| carried_clear(r, Direction::Out, "ClientKeyExchange"))
             {
                 Some(Happening::KeyShareClear)
-            } else if records(events).next().is_none() {
+            } else if records(events).next().is_none() && model.is_tls13() {
+                // "The key shares crossed in the hellos" is true of TLS 1.3 only.
                 Some(Happening::NothingCrosses)
             } else {
                 None
