@@ -430,5 +430,22 @@ fn p_asks_for_a_prediction_with_lettered_choices() {
             s.contains("Step 1 ✓") || s.contains("Step 1 ✗")
         });
     assert!(screen.contains("Step 2 · the client offers"), "{screen}");
+    // Through the whole lesson: every step's real events pick one of its choices.
+    for step in 2..=9 {
+        lesson.tmux.wait_for(
+            &format!("the question before step {step}"),
+            Duration::from_secs(15),
+            |s| s.contains(&format!("Step {step} · ")),
+        );
+        lesson.tmux.keys(&["a"]);
+        lesson.tmux.keys(&["Space"]);
+    }
+    let screen = lesson
+        .tmux
+        .wait_for("the score", Duration::from_secs(15), |s| {
+            s.contains("Predictions this run:")
+        });
+    assert!(screen.contains(" of 9 right"), "{screen}");
+    assert!(!screen.contains("none of the choices"), "{screen}");
     assert_eq!(lesson.quit(), "0");
 }

@@ -157,10 +157,12 @@ fn crossings(model: &Model) -> Vec<(String, bool)> {
     if let Some((command, encrypted)) = command {
         out.push((format!("The Redis command {command}"), encrypted));
     }
-    if let Some(r) = records
-        .iter()
-        .find(|r| r.direction == Direction::Out && r.note.as_deref() == Some("close_notify"))
-    {
+    if let Some(r) = records.iter().find(|r| {
+        r.direction == Direction::Out
+            && r.note
+                .as_deref()
+                .is_some_and(|n| n.contains("close_notify"))
+    }) {
         out.push(("The client's close_notify alert".to_string(), r.encrypted));
     }
     out

@@ -176,12 +176,18 @@ pub fn happened(model: &Model, step: Step) -> Option<Happening> {
             if !closed {
                 return Some(Happening::TcpCloseOnly);
             }
-            let notify = records(events).find(|r| {
-                r.direction == Direction::Out && r.note.as_deref() == Some("close_notify")
+            // The only record the client sends at step 9 is its close_notify. (Its note is the
+            // engine's label, and with the session's keys also what the record held: match
+            // the word, not the whole note.)
+            let out: Vec<&RecordInfo> = records(events)
+                .filter(|r| r.direction == Direction::Out)
+                .collect();
+            let named = out.iter().any(|r| {
+                r.note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("close_notify"))
             });
-            notify
-                .filter(|r| r.encrypted)
-                .map(|_| Happening::CloseNotify)
+            (named && out.iter().all(|r| r.encrypted)).then_some(Happening::CloseNotify)
         }
     }
 }
