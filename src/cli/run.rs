@@ -194,11 +194,13 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         return repeat(target, n, args.output.json, &mut stop).await;
     }
     let face = face(&args.output);
+    let cross_check = (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
     if face == Face::Tui {
         let redis_cli = spec.redis_cli_line();
         let opener: crate::ui::Opener = std::sync::Arc::new(move |_scenario| {
             let target = target.clone();
             let redis_cli = redis_cli.clone();
+            let cross_check = cross_check.clone();
             Box::pin(async move {
                 Ok(crate::ui::LiveSession {
                     target,
@@ -207,6 +209,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
                     conf_lines: Vec::new(),
                     redis_cli,
                     notice: None,
+                    cross_check,
                 })
             })
         });
@@ -217,7 +220,6 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         };
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
-    let cross_check = (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
     let model = drive(
         target,
         cross_check,

@@ -303,7 +303,7 @@ impl TlsDriver {
                 .await?;
         }
         loop {
-            match self.tap.next_reply(&bytes, &shown) {
+            match self.tap.next_reply(args, &bytes, &shown) {
                 Ok(Some(reply)) => return Ok(reply),
                 Ok(None) => {}
                 Err(not_redis) => return Err(not_redis.failure(step)),

@@ -104,7 +104,7 @@ async fn exchange(
             Ok(Some((reply, used))) => {
                 pending.drain(..used);
                 sink.emit(Event::DataReceived {
-                    reply: reply.display(),
+                    reply: reply.display_for(args),
                     error: reply.is_error(),
                     resp: Some(reply.clone()),
                 });

@@ -239,14 +239,20 @@ impl Tap {
         self.plaintext.extend_from_slice(bytes);
     }
 
-    /// The next whole reply to `sent` (`shown`: the same with secrets masked), if it has
-    /// arrived (and is reported). Bytes that are not RESP, or `sent` echoed back, are not Redis.
-    pub fn next_reply(&mut self, sent: &[u8], shown: &[u8]) -> Result<Option<Reply>, NotRedis> {
+    /// The next whole reply to `args` (sent as `sent`; `shown`: the same with secrets masked),
+    /// if it has arrived (and is reported, as redis-cli would print it for that command). Bytes
+    /// that are not RESP, or `sent` echoed back, are not Redis.
+    pub fn next_reply(
+        &mut self,
+        args: &[String],
+        sent: &[u8],
+        shown: &[u8],
+    ) -> Result<Option<Reply>, NotRedis> {
         match resp::read_reply(&self.plaintext, sent, shown) {
             Ok(Some((reply, used))) => {
                 self.plaintext.drain(..used);
                 self.sink.emit(Event::DataReceived {
-                    reply: reply.display(),
+                    reply: reply.display_for(args),
                     error: reply.is_error(),
                     resp: Some(reply.clone()),
                 });

@@ -282,13 +282,13 @@ fn a_reply_larger_than_4_kib_is_fed_whole_and_read() {
     pair.tap.command_sent(&command, bytes.len());
     pair.client.writer().write_all(&bytes).expect("command");
     pair.client_flush();
-    assert_eq!(pair.tap.next_reply(b"", b""), Ok(None), "no reply yet");
+    assert_eq!(pair.tap.next_reply(&[], b"", b""), Ok(None), "no reply yet");
 
     let value = "x".repeat(10_000);
     pair.server_replies(format!("${}\r\n{value}\r\n", value.len()).as_bytes());
     let reply = pair
         .tap
-        .next_reply(b"", b"")
+        .next_reply(&[], b"", b"")
         .expect("a Redis reply")
         .expect("whole");
     assert_eq!(reply.display(), format!("{value:?}"));
@@ -323,7 +323,7 @@ fn a_non_redis_reply_is_refused_with_its_text() {
     pair.server_replies(b"HTTP/1.1 400 Bad Request\r\n");
     let not_redis = pair
         .tap
-        .next_reply(b"PING\r\n", b"PING\r\n")
+        .next_reply(&["PING".to_string()], b"PING\r\n", b"PING\r\n")
         .expect_err("not Redis");
     assert!(
         not_redis.first_bytes_text.starts_with("HTTP/1.1 400"),
@@ -340,7 +340,7 @@ fn records_after_a_key_update_are_still_opened() {
     pair.server_replies(b"+PONG\r\n");
     assert_eq!(
         pair.tap
-            .next_reply(b"", b"")
+            .next_reply(&[], b"", b"")
             .expect("a reply")
             .map(|r| r.display()),
         Some("PONG".to_string())

@@ -224,11 +224,14 @@ pub fn moment_fact(model: &Model, step: Step) -> Option<String> {
                 (None, None) => None,
             }
         }
-        Step::Data if done(step) => {
-            crate::ui::transcript::lesson_exchange(model).map(|(command, reply)| {
-                format!("{command} → {}", crate::model::results::short(&reply))
-            })
-        }
+        Step::Data if done(step) => crate::ui::console::lesson_exchange(model).and_then(|e| {
+            let reply = e.reply?;
+            Some(format!(
+                "{} → {}",
+                e.command,
+                crate::model::results::short(&reply)
+            ))
+        }),
         Step::Close if done(step) => model.step(step).map(|r| format!("{}.", r.result)),
         _ => None,
     }
@@ -289,6 +292,42 @@ mod tests {
             }
         }
         assert!(seen.iter().all(|&n| n >= 3), "{seen:?}");
+    }
+
+    #[test]
+    fn the_right_option_is_not_systematically_the_longest() {
+        // Test-wise students pick the longest option; it must not pay. By chance the right one
+        // of four is the longest a quarter of the time: allow up to a third, and the same for
+        // the shortest.
+        let quiz = &Lesson::get().quiz;
+        let (mut longest, mut shortest) = (0, 0);
+        for q in quiz {
+            let lens: Vec<usize> = q.choices.iter().map(|c| c.chars().count()).collect();
+            let Some(right) = q.answer_index() else {
+                continue;
+            };
+            let unique = |v: usize| lens.iter().filter(|l| **l == v).count() == 1;
+            let (max, min) = (
+                lens.iter().copied().max().unwrap_or(0),
+                lens.iter().copied().min().unwrap_or(0),
+            );
+            if lens[right] == max && unique(max) {
+                longest += 1;
+            }
+            if lens[right] == min && unique(min) {
+                shortest += 1;
+            }
+        }
+        assert!(
+            longest * 3 <= quiz.len(),
+            "the right option is the longest in {longest} of {} questions",
+            quiz.len()
+        );
+        assert!(
+            shortest * 3 <= quiz.len(),
+            "the right option is the shortest in {shortest} of {} questions",
+            quiz.len()
+        );
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! Markdown handout. Nothing secret is in the model, so nothing secret is in the transcript.
 
 use super::checkpoints::{self, checkpoints};
-use super::lesson::Lesson;
+use super::console::{exchanges, lesson_exchange};
+use super::lesson::{index_letter, Lesson, Question};
+use super::predict::Predict;
+use super::quiz::Quiz;
 use crate::engine::wire;
 use crate::model::steps::{self, StepStatus};
 use crate::model::tracker::Tracker;
@@ -74,12 +77,23 @@ pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
             text,
             failed: row.status == StepStatus::Failed,
         });
+        // Commands typed in the console crossed after step 8, before step 9.
+        if row.step == crate::engine::step::Step::Data {
+            out.extend(console_paragraph(model));
+        }
     }
+    // The lesson's own command closes the story, whatever the console sent after it.
+    let sent = lesson_exchange(model);
     let end = match model.outcome {
         Outcome::Ok => {
-            let (command, reply) = lesson_exchange(model)
-                .unwrap_or_else(|| ("the command".into(), "its reply".into()));
-            let reply = crate::model::results::short(&reply);
+            let command = sent
+                .as_ref()
+                .map_or_else(|| "the command".to_string(), |e| e.command.clone());
+            let reply = sent
+                .as_ref()
+                .and_then(|e| e.reply.clone())
+                .map(|r| crate::model::results::short(&r))
+                .unwrap_or_else(|| "its reply".into());
             if model.run.tls {
                 format!(
                     "The run succeeded{}: the client checked who it was talking to, the keys never crossed the network, and {command} got the answer {reply} over the encrypted channel.",
@@ -112,6 +126,36 @@ pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
         out.push(para(None, lesson.transcript.outro.clone()));
     }
     out
+}
+
+/// The console's commands, each with the start of its reply (`None`: none was typed).
+fn console_paragraph(model: &Model) -> Option<Paragraph> {
+    let typed: Vec<String> = exchanges(model)
+        .into_iter()
+        .filter(|e| e.console)
+        .map(|e| {
+            let reply = match e.reply.as_deref() {
+                None => "no reply was read".to_string(),
+                Some(r) if r.lines().count() > 1 => format!(
+                    "a {}-line reply starting `{}`",
+                    r.lines().count(),
+                    r.lines().next().unwrap_or_default()
+                ),
+                Some(r) => format!("`{r}`"),
+            };
+            format!("`{}` → {reply}", e.command)
+        })
+        .collect();
+    if typed.is_empty() {
+        return None;
+    }
+    Some(para(
+        Some("Redis console".into()),
+        format!(
+            "Typed in the console after step 8, over the same encrypted channel: {}.",
+            typed.join("; ")
+        ),
+    ))
 }
 
 fn trim_dot(s: &str) -> &str {
@@ -163,30 +207,6 @@ fn setting(model: &Model, scenario: Option<&str>) -> String {
     s
 }
 
-/// The lesson's own exchange at step 8 (the command and its reply), not the console's later
-/// ones: the last command sent before step 8 completed, other than AUTH, and the reply to it.
-pub fn lesson_exchange(model: &Model) -> Option<(String, String)> {
-    use crate::engine::events::Event;
-    let mut command = None;
-    let mut reply = None;
-    for e in &model.events {
-        match &e.event {
-            Event::DataSent { command: c, .. } if !c.to_ascii_uppercase().starts_with("AUTH") => {
-                command = Some(c.clone());
-                reply = None;
-            }
-            Event::DataReceived { reply: r, .. } if command.is_some() => {
-                reply.get_or_insert_with(|| r.clone());
-            }
-            Event::StepCompleted {
-                step: crate::engine::step::Step::Data,
-            } => break,
-            _ => {}
-        }
-    }
-    Some((command?, reply?))
-}
-
 fn tracker_sentence(before: &Tracker, after: &Tracker) -> String {
     let mut changes = Vec::new();
     if before.connection_state != after.connection_state {
@@ -214,8 +234,73 @@ fn tracker_sentence(before: &Tracker, after: &Tracker) -> String {
     }
 }
 
-/// The handout: concept snapshot, the run in prose, the table and the tracker, as Markdown.
-pub fn markdown(model: &Model, scenario: Option<&str>, generated: &str) -> String {
+/// What the class did beside the run: its predictions and its quiz answers, each marked.
+pub fn classwork(predict: &Predict, questions: &[Question], quiz: &Quiz) -> Vec<Paragraph> {
+    let mut out = Vec::new();
+    if !predict.graded.is_empty() {
+        let (right, scored) = predict.score();
+        let mut text = format!("{right} of {scored} predictions right.\n");
+        for g in &predict.graded {
+            let given = g.choices.get(g.given).map_or("", String::as_str);
+            let line = match g.right {
+                Some(r) if r == g.given => {
+                    format!("Step {} ✓ {}. {given}", g.step, index_letter(r))
+                }
+                Some(r) => format!(
+                    "Step {} ✗ predicted {}. {given}; it was {}. {}",
+                    g.step,
+                    index_letter(g.given),
+                    index_letter(r),
+                    g.happened
+                ),
+                None => format!(
+                    "Step {} (not scored): predicted {}. {given}; none of the choices happened: {}",
+                    g.step,
+                    index_letter(g.given),
+                    g.happened
+                ),
+            };
+            text.push_str(&format!("\n- {line}"));
+        }
+        out.push(para(Some("Predict first".into()), text));
+    }
+    let (right, answered) = quiz.score(questions);
+    if answered > 0 {
+        let mut text = format!("{right} of {answered} answered right.\n");
+        for (i, (q, a)) in questions.iter().zip(&quiz.answers).enumerate() {
+            let Some(given) = *a else { continue };
+            let shown = |k: usize| {
+                format!(
+                    "{}. {}",
+                    index_letter(k),
+                    q.choices.get(k).map_or("", String::as_str)
+                )
+            };
+            let verdict = match q.answer_index() {
+                Some(r) if r == given => format!("✓ {}", shown(given)),
+                Some(r) => format!("✗ {}; the answer: {}", shown(given), shown(r)),
+                None => shown(given),
+            };
+            text.push_str(&format!(
+                "\n- Q{} ({}) {} {verdict}",
+                i + 1,
+                q.kind,
+                q.question
+            ));
+        }
+        out.push(para(Some("Quiz".into()), text));
+    }
+    out
+}
+
+/// The handout: concept snapshot, the run in prose, the table and the tracker, then what the
+/// class did (predictions, quiz), as Markdown.
+pub fn markdown(
+    model: &Model,
+    scenario: Option<&str>,
+    generated: &str,
+    class: &[Paragraph],
+) -> String {
     let lesson = Lesson::get();
     let mut md = format!("# {} — transcript\n\n", lesson.title);
     md.push_str(&format!("_Made by tlsviz on {generated}."));
@@ -254,6 +339,15 @@ pub fn markdown(model: &Model, scenario: Option<&str>, generated: &str) -> Strin
             .map(|t| t.triple())
             .unwrap_or_else(|| ("·".into(), "·".into(), "·".into()));
         md.push_str(&format!("| {} | {c} | {e} | {v} |\n", cp.label));
+    }
+    if !class.is_empty() {
+        md.push_str("\n## The class\n");
+        for p in class {
+            if let Some(h) = &p.heading {
+                md.push_str(&format!("\n### {h}\n"));
+            }
+            md.push_str(&format!("\n{}\n", p.text));
+        }
     }
     md
 }
@@ -327,6 +421,48 @@ mod tests {
     }
 
     #[test]
+    fn console_commands_follow_step_8_and_the_lesson_keeps_its_closing_sentence() {
+        use crate::ui::testing::{fixture, model_after_presses, with_console};
+        let held = model_after_presses(&fixture("tls13-mutual-ok"), 8);
+        let typed = with_console(held, &[("INFO server", "info-server"), ("FOO", "unknown")]);
+        // Step 9 as the recording has it, after the console.
+        let mut model = typed.clone();
+        let events = fixture("tls13-mutual-ok");
+        let close = events
+            .iter()
+            .position(|e| {
+                matches!(
+                    e.event,
+                    crate::engine::events::Event::StepStarted { step: Step::Close }
+                )
+            })
+            .unwrap();
+        for e in &events[close..] {
+            let mut e = e.clone();
+            e.at_us += 10_000;
+            model.apply(e);
+        }
+        let ps = paragraphs(&model, None);
+        let headings: Vec<String> = ps.iter().filter_map(|p| p.heading.clone()).collect();
+        let at = |h: &str| headings.iter().position(|x| x.starts_with(h)).unwrap();
+        assert_eq!(at("Redis console"), at("Step 8") + 1);
+        assert_eq!(at("Step 9"), at("Redis console") + 1);
+        let console = &ps
+            .iter()
+            .find(|p| p.heading.as_deref() == Some("Redis console"))
+            .unwrap()
+            .text;
+        assert!(console.contains("`INFO server` → a "), "{console}");
+        assert!(console.contains("starting `# Server`"), "{console}");
+        assert!(
+            console.contains("`FOO` → `(error) ERR unknown command"),
+            "{console}"
+        );
+        let end = &ps.iter().rev().nth(1).unwrap().text;
+        assert!(end.contains("PING got the answer PONG"), "{end}");
+    }
+
+    #[test]
     fn a_failed_run_explains_the_failure_and_stops() {
         let model = model_after(&fixture("untrusted-ca"), Step::Close);
         let ps = paragraphs(&model, None);
@@ -348,7 +484,7 @@ mod tests {
     #[test]
     fn the_markdown_handout_has_the_tables_and_no_secrets() {
         let model = model_after(&fixture("tls13-mutual-ok"), Step::Close);
-        let md = markdown(&model, None, "2026-11-28 12:00 UTC");
+        let md = markdown(&model, None, "2026-11-28 12:00 UTC", &[]);
         assert!(md.starts_with("# TLS encryption in Redis — transcript"));
         assert!(md.contains("| Final (8) | Encrypted and connected | Active | Verified |"));
         assert!(md.contains("| Closed (9) | Closed | Off | Verified |"));

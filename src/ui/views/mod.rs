@@ -10,6 +10,7 @@ pub mod header;
 pub mod help;
 pub mod moments;
 pub mod picker;
+pub mod predict;
 pub mod prompt;
 pub mod quiz;
 pub mod records;
@@ -58,12 +59,12 @@ pub fn draw(f: &mut Frame, app: &App) {
     if let Some(d) = dock_area {
         dock::render(f, app, d);
     }
+    if app.predict_shown() {
+        predict::render(f, app, panel);
+    }
     if app.console.is_some() {
-        let h = if panel.height >= 20 { 11 } else { 8 };
-        let [_, console_area] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(h.min(panel.height))])
-                .areas(panel);
-        console::render(f, app, console_area);
+        // The whole mode panel: a reply (INFO) is read from its first line.
+        console::render(f, app, panel);
     }
     prompt::render(f, app, prompt_area);
     footer::render(f, app, bottom);

@@ -4,7 +4,7 @@
 use super::{labelled, mode_title, panel, scrolled};
 use crate::ui::app::{App, Mode};
 use crate::ui::lesson::Lesson;
-use crate::ui::transcript::paragraphs;
+use crate::ui::transcript::{classwork, paragraphs};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -28,7 +28,8 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         t.accent(),
     )));
     let scenario = app.scenario.as_ref().map(|c| c.name.as_str());
-    for p in paragraphs(app.shown(), scenario) {
+    let class = classwork(&app.predict, &app.questions, &app.quiz);
+    for p in paragraphs(app.shown(), scenario).into_iter().chain(class) {
         if let Some(h) = &p.heading {
             let style = if p.failed { t.bad() } else { t.bold() };
             let mark = if p.failed { " ✗" } else { "" };
