@@ -72,7 +72,7 @@ fn suite(model: &Model) -> Option<Made> {
             version,
             cipher_suite,
             ..
-        }) => (version.clone(), cipher_suite.clone()),
+        }) => (*version, cipher_suite.clone()),
         _ => return None,
     };
     let Some(HandshakeMessage::ClientHello { cipher_suites, .. }) = &model.client_hello else {
