@@ -53,6 +53,9 @@ pub struct TlsMaterial {
     pub insecure: bool,
     pub versions: TlsVersions,
     pub keylog: Option<Arc<Mutex<std::fs::File>>>,
+    /// `--show-secrets`: key exchange through groups whose private key can be shown, and the
+    /// key schedule recomputed and reported with its values. Off: ring's groups, no schedule.
+    pub show_secrets: bool,
 }
 
 pub fn provider() -> Arc<CryptoProvider> {

@@ -32,7 +32,7 @@ impl SessionKeys {
         s.push((label.to_string(), Zeroizing::new(secret.to_vec())));
     }
 
-    fn get(&self, label: &str) -> Option<Wiped> {
+    pub(super) fn get(&self, label: &str) -> Option<Wiped> {
         let s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
         s.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone())
     }

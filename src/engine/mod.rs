@@ -13,6 +13,7 @@ pub mod events;
 mod flow;
 mod handshake;
 pub mod hooks;
+pub mod keyschedule;
 pub mod opinion;
 pub mod pace;
 mod plain;

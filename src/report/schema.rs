@@ -12,6 +12,7 @@
 
 pub mod commands;
 pub mod event;
+pub mod keys;
 pub mod topology;
 
 pub use event::{CertificateJson, EventLine, TlsJson};
