@@ -10,9 +10,12 @@ use crate::signals::Termination;
 use crate::target;
 
 /// A fresh lab and the session that reaches it: the default lesson, or a scenario.
+/// `show_secrets`: the run recomputes the key schedule and carries its values (the lab's keys
+/// are throwaway keys; the TUI may pass true here and show them after a notice).
 pub async fn open_lab_session(
     server: ServerArg,
     scenario: Option<String>,
+    show_secrets: bool,
 ) -> Result<crate::ui::LiveSession, UsageError> {
     let scenario = scenario.as_deref().map(crate::scenario::load).transpose()?;
     let options = match &scenario {
@@ -27,7 +30,10 @@ pub async fn open_lab_session(
         Some(s) => s.target_spec(&lab),
         None => crate::scenario::ClientSpec::default().target_spec(&lab),
     };
-    let target = target::build(&spec)?;
+    let mut target = target::build(&spec)?;
+    if let Some(tls) = target.tls.as_mut() {
+        tls.show_secrets = show_secrets;
+    }
     let conf_lines = lab.conf_lines.clone();
     Ok(crate::ui::LiveSession {
         target,
@@ -89,9 +95,10 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     let face = face(&args.output);
     if face == Face::Tui {
         let server = args.server;
+        let show_secrets = args.output.show_secrets;
         let opener: crate::ui::Opener = std::sync::Arc::new(move |scenario| {
             Box::pin(async move {
-                open_lab_session(server, scenario)
+                open_lab_session(server, scenario, show_secrets)
                     .await
                     .map_err(|e| e.to_string())
             })
@@ -105,7 +112,8 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
     let mut stop = Termination::install();
-    let session = open_lab_session(args.server, args.scenario.clone()).await?;
+    let session =
+        open_lab_session(args.server, args.scenario.clone(), args.output.show_secrets).await?;
     if let Some(notice) = &session.notice {
         tell!("tlsviz: notice: {notice}");
     }

@@ -53,19 +53,23 @@ pub fn mark(check: KeyCheck) -> (&'static str, Look) {
     }
 }
 
-/// The whole block: the banner, a head line, then per value its check, its formula and the
-/// value itself (or, in a replay, that recordings hold no values).
+/// The whole block: the banner (when values are shown), a head line, then per value its check,
+/// its formula, what it protected, and the value itself (or, in a replay, that recordings hold
+/// no values).
 pub fn block(k: &KeySchedule) -> Vec<Line> {
-    let mut out = vec![line("", BANNER.to_string(), Look::Banner)];
+    let mut out = Vec::new();
+    if k.entries.iter().any(|e| e.value.is_some()) {
+        out.push(line("", BANNER.to_string(), Look::Banner));
+    }
     let confirmed = k.entries.iter().filter(|e| e.check.confirmed()).count();
     let group = k.group.as_deref().unwrap_or("no key exchange");
     out.push(line(
         "",
         format!(
-            "key schedule ({}, {}, {group}), recomputed by tlsviz: {} values, {confirmed} checked ✓",
+            "key schedule: {} values recomputed by tlsviz, {confirmed} checked ✓ ({}, {}, {group})",
+            k.entries.len(),
             k.version,
             k.cipher_suite,
-            k.entries.len()
         ),
         Look::Head,
     ));
@@ -82,6 +86,13 @@ pub fn block(k: &KeySchedule) -> Vec<Line> {
             look,
         ));
         out.push(line("    ", e.formula.clone(), Look::Formula));
+        if !e.protects.is_empty() {
+            out.push(line(
+                "    ",
+                format!("protected: {}", e.protects.join(", ")),
+                Look::Formula,
+            ));
+        }
         match &e.value {
             Some(value) => {
                 let hex = value.expose();

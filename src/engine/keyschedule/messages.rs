@@ -100,10 +100,7 @@ impl Reassembler {
     pub fn push(&mut self, bytes: &[u8]) -> Vec<Wiped> {
         self.pending.extend_from_slice(bytes);
         let mut out = Vec::new();
-        loop {
-            let Some(len) = message_len(&self.pending) else {
-                break;
-            };
+        while let Some(len) = message_len(&self.pending) {
             if self.pending.len() < 4 + len {
                 break;
             }

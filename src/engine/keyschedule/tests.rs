@@ -61,16 +61,16 @@ fn ring_groups(names: &[rustls::NamedGroup]) -> Vec<&'static dyn SupportedKxGrou
         .collect()
 }
 
-/// A whole connection: handshake, one request and one reply. Returns the records in wire order,
-/// the version and suite, and the client's KeyLog.
-fn connect(
-    o: Options,
-) -> (
+/// The records in wire order, the version and suite, and the client's KeyLog.
+type Connection = (
     Vec<(Direction, Vec<u8>)>,
     rustls::ProtocolVersion,
     rustls::CipherSuite,
     Arc<Log>,
-) {
+);
+
+/// A whole connection: handshake, one request and one reply.
+fn connect(o: Options) -> Connection {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
     let cert = certified.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(certified.key_pair.serialize_der().into());

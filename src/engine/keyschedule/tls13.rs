@@ -35,8 +35,11 @@ struct Walk {
     application: [Opened; 2],
     /// The application epoch has begun in this direction (its Finished was read).
     in_application: [bool; 2],
-    /// [client, server] Finished: whether it verified (`None`: not seen).
-    finished: [Option<bool>; 2],
+    /// [client, server] Finished: whether it verified, and the transcript it covers
+    /// (`None`: not seen).
+    finished: [Option<(bool, String)>; 2],
+    /// The last handshake message in the transcript, with its sender.
+    last: String,
     /// Application traffic secrets and keys, once the server's Finished is seen.
     application_secrets: Option<[(Wiped, Traffic); 2]>,
 }
@@ -118,6 +121,7 @@ pub(super) fn derive(
         application: Default::default(),
         in_application: [false; 2],
         finished: [None, None],
+        last: "ServerHello".into(),
         application_secrets: None,
     };
     let mut encrypted = [Reassembler::default(), Reassembler::default()];
@@ -151,7 +155,9 @@ pub(super) fn derive(
             walk.handshake[s].carried(messages::message_name(kind));
             if kind == FINISHED {
                 let expected = h.hmac(&finished_keys[s], &[&walk.transcript.hash(h)]);
-                walk.finished[s] = Some(messages::body(&message) == &expected[..]);
+                let ok = messages::body(&message) == &expected[..];
+                walk.finished[s] = Some((ok, format!("ClientHello…{}", walk.last)));
+                walk.last = format!("{} Finished", SIDES[s]);
                 walk.transcript.push(message);
                 walk.in_application[s] = true;
                 if s == 1 {
@@ -166,6 +172,7 @@ pub(super) fn derive(
                 }
                 break;
             }
+            walk.last = format!("{} {}", SIDES[s], messages::message_name(kind));
             walk.transcript.push(message);
         }
     }
@@ -357,28 +364,19 @@ fn entries(
         );
     }
     if let Some(app) = &walk.application_secrets {
-        for s in 0..2 {
-            key_and_iv(
-                &mut e,
-                suite,
-                s,
-                "application",
-                &app[s].1,
-                &walk.application[s],
-            );
+        for (s, (_, keys)) in app.iter().enumerate() {
+            key_and_iv(&mut e, suite, s, "application", keys, &walk.application[s]);
         }
     }
-    for s in 0..2 {
-        let who = SIDES[s];
+    for (s, who) in SIDES.iter().enumerate() {
         let check = match &walk.finished[s] {
-            Some(true) => (
+            Some((true, span)) => (
                 KeyCheck::FinishedVerified,
                 format!(
-                    "HMAC({who}_finished_key, Transcript-Hash({})) equals the {who}'s Finished",
-                    finished_span(s)
+                    "HMAC({who}_finished_key, Transcript-Hash({span})) equals the {who}'s Finished"
                 ),
             ),
-            Some(false) => (
+            Some((false, _)) => (
                 KeyCheck::Mismatch,
                 format!("the {who}'s Finished differs from HMAC({who}_finished_key, …)"),
             ),
@@ -401,14 +399,6 @@ fn entries(
     if walk.application_secrets.is_none() {
         schedule.missing =
             Some("the server's Finished was not read: no application traffic secrets".into());
-    }
-}
-
-fn finished_span(s: usize) -> &'static str {
-    if s == 1 {
-        "ClientHello…server CertificateVerify"
-    } else {
-        "ClientHello…the client's last message before its Finished"
     }
 }
 
