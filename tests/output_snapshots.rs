@@ -27,6 +27,7 @@ const DOCUMENTED_TYPES: &[&str] = &[
     "server_certificates",
     "certificate_verdict",
     "secret_derived",
+    "key_schedule",
     "handshake_complete",
     "data_sent",
     "data_received",

@@ -218,29 +218,25 @@ impl ActiveKeyExchange for ActiveP256 {
     }
 }
 
-/// The public key of a private key of `group` (to check it against the wire), and the shared
-/// secret with the peer's public key: recomputed here, apart from the exchange rustls ran.
-pub fn recompute(group: NamedGroup, private: &[u8], peer: &[u8]) -> Option<(Vec<u8>, Wiped)> {
+/// The public key of a private key of `group`, computed here again from the private key alone
+/// (to check the value shown against the key share on the wire).
+pub fn public_key(group: NamedGroup, private: &[u8]) -> Option<Vec<u8>> {
     match group {
         NamedGroup::X25519 => {
             let private: [u8; 32] = private.try_into().ok()?;
             let secret = x25519_dalek::StaticSecret::from(private);
-            let public = x25519_dalek::PublicKey::from(&secret).as_bytes().to_vec();
-            let peer: [u8; 32] = peer.try_into().ok()?;
-            let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(peer));
-            Some((public, Zeroizing::new(shared.as_bytes().to_vec())))
+            Some(x25519_dalek::PublicKey::from(&secret).as_bytes().to_vec())
         }
         NamedGroup::secp256r1 => {
             use p256::elliptic_curve::sec1::ToEncodedPoint;
             let secret = p256::SecretKey::from_slice(private).ok()?;
-            let public = secret
-                .public_key()
-                .to_encoded_point(false)
-                .as_bytes()
-                .to_vec();
-            let peer = p256::PublicKey::from_sec1_bytes(peer).ok()?;
-            let shared = p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine());
-            Some((public, Zeroizing::new(shared.raw_secret_bytes().to_vec())))
+            Some(
+                secret
+                    .public_key()
+                    .to_encoded_point(false)
+                    .as_bytes()
+                    .to_vec(),
+            )
         }
         _ => None,
     }

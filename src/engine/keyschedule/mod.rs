@@ -63,11 +63,11 @@ pub enum KeyCheck {
     FinishedVerified,
     /// This key and IV opened real records of this connection (the AEAD tag verified).
     OpenedRecords,
-    /// Agrees with the key shares on the wire: the private key's public half is the one the
-    /// client sent, the shared secret recomputed from the server's share is the one used.
+    /// The private key's public half, computed again from it, is the key share the client sent.
     MatchesWire,
     /// Not comparable by itself, but the secrets derived from it match rustls's: it cannot be
-    /// anything else.
+    /// anything else (the shared secret, made with the server's share as received; the early,
+    /// handshake and master secrets; the TLS 1.2 key block).
     ConfirmedDownstream,
     /// Derived, with nothing independent to compare it with in this run.
     Derived,
@@ -245,6 +245,42 @@ fn against_keylog(
             format!("rustls logged no {label} in this run"),
         ),
     }
+}
+
+/// The private key and the shared secret against the wire: the public key computed again from
+/// the private key must be the client's share as sent (`client_wire`: where it travelled), and
+/// the exchange must have used the server's share as received. The shared secret itself is
+/// then as good as the secrets derived from it (`downstream`).
+fn key_share_checks(
+    observed: &kx::Observed,
+    (client_share, client_wire): (&[u8], &str),
+    (server_share, server_wire): (&[u8], &str),
+    downstream: &(KeyCheck, String),
+) -> ((KeyCheck, String), (KeyCheck, String)) {
+    let private = match kx::public_key(observed.group, &observed.private) {
+        Some(public) if public == client_share => (
+            KeyCheck::MatchesWire,
+            format!("its public key, computed again from it, is the {client_wire}"),
+        ),
+        _ => (
+            KeyCheck::Mismatch,
+            format!("its public key is not the {client_wire}"),
+        ),
+    };
+    let shared = if observed.peer != server_share {
+        (
+            KeyCheck::Mismatch,
+            format!("the exchange did not use the {server_wire}"),
+        )
+    } else if downstream.0 == KeyCheck::ConfirmedDownstream {
+        (
+            KeyCheck::ConfirmedDownstream,
+            format!("made with the {server_wire}; {}", downstream.1),
+        )
+    } else {
+        downstream.clone()
+    };
+    (private, shared)
 }
 
 /// A key or IV checked by the records it opened in one direction.

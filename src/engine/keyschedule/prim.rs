@@ -57,12 +57,7 @@ impl Hash {
     }
 
     pub fn hmac(self, key: &[u8], parts: &[&[u8]]) -> Wiped {
-        let key = hmac::Key::new(self.hmac_alg(), key);
-        let mut ctx = hmac::Context::with_key(&key);
-        for part in parts {
-            ctx.update(part);
-        }
-        Zeroizing::new(ctx.sign().as_ref().to_vec())
+        sign(&hmac::Key::new(self.hmac_alg(), key), parts)
     }
 
     /// HKDF-Extract(salt, IKM) = HMAC(salt, IKM).
@@ -72,11 +67,12 @@ impl Hash {
 
     /// HKDF-Expand(PRK, info, L): T(i) = HMAC(PRK, T(i-1) | info | i).
     pub fn expand(self, prk: &[u8], info: &[u8], len: usize) -> Wiped {
+        let key = hmac::Key::new(self.hmac_alg(), prk);
         let mut out = Zeroizing::new(Vec::with_capacity(len + self.len()));
         let mut previous = Zeroizing::new(Vec::new());
         let mut counter = 1u8;
         while out.len() < len {
-            previous = self.hmac(prk, &[&previous, info, &[counter]]);
+            previous = sign(&key, &[&previous, info, &[counter]]);
             out.extend_from_slice(&previous);
             counter = counter.wrapping_add(1);
         }
@@ -114,15 +110,25 @@ impl Hash {
         label_seed.extend_from_slice(label.as_bytes());
         label_seed.extend_from_slice(seed);
         // A(0) = seed; A(i) = HMAC(secret, A(i-1)); output = HMAC(secret, A(i) + seed) ...
+        let key = hmac::Key::new(self.hmac_alg(), secret);
         let mut out = Zeroizing::new(Vec::with_capacity(len + self.len()));
         let mut a = Zeroizing::new(label_seed.clone());
         while out.len() < len {
-            a = self.hmac(secret, &[&a]);
-            out.extend_from_slice(&self.hmac(secret, &[&a, &label_seed]));
+            a = sign(&key, &[&a]);
+            out.extend_from_slice(&sign(&key, &[&a, &label_seed]));
         }
         out.truncate(len);
         out
     }
+}
+
+/// HMAC with a key already set up, over pieces joined.
+fn sign(key: &hmac::Key, parts: &[&[u8]]) -> Wiped {
+    let mut ctx = hmac::Context::with_key(key);
+    for part in parts {
+        ctx.update(part);
+    }
+    Zeroizing::new(ctx.sign().as_ref().to_vec())
 }
 
 #[cfg(test)]

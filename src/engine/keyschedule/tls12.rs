@@ -206,44 +206,32 @@ fn entries(
         .as_ref()
         .map(|(_, k)| &k[..])
         .unwrap_or_default();
-    let recomputed = kx::recompute(group, &d.observed.private, server_share);
     let curve = if group == rustls::NamedGroup::X25519 {
         "X25519"
     } else {
         "P-256"
     };
-    let (private_check, shared_check) = match &recomputed {
-        Some((public, shared)) => (
-            if *public == d.client_share {
-                (
-                    KeyCheck::MatchesWire,
-                    "its public key is the one the ClientKeyExchange carried".to_string(),
-                )
-            } else {
-                (
-                    KeyCheck::Mismatch,
-                    "its public key is not the ClientKeyExchange's".to_string(),
-                )
-            },
-            if shared[..] == d.observed.shared[..] && d.observed.peer == server_share {
-                (
-                    KeyCheck::MatchesWire,
-                    "recomputed from the ServerKeyExchange's public key: the secret the exchange gave rustls"
-                        .to_string(),
-                )
-            } else {
-                (
-                    KeyCheck::Mismatch,
-                    "recomputed from the ServerKeyExchange's public key, it differs".to_string(),
-                )
-            },
-        ),
-        None => {
-            let no = (KeyCheck::Mismatch, "could not be recomputed".to_string());
-            (no.clone(), no)
-        }
-    };
     let mut master_check = against_keylog(&d.master, "CLIENT_RANDOM", keylog);
+    let downstream = match master_check.0 {
+        KeyCheck::MatchesKeylog => (
+            KeyCheck::ConfirmedDownstream,
+            "the master secret derived from it matches rustls's KeyLog".to_string(),
+        ),
+        KeyCheck::Mismatch => (
+            KeyCheck::Mismatch,
+            "the master secret derived from it differs from rustls's KeyLog".to_string(),
+        ),
+        _ => (
+            KeyCheck::Derived,
+            "the master secret was not checked".to_string(),
+        ),
+    };
+    let (private_check, shared_check) = super::key_share_checks(
+        &d.observed,
+        (&d.client_share, "ClientKeyExchange's public key"),
+        (server_share, "ServerKeyExchange's public key"),
+        &downstream,
+    );
     master_check.1.push_str(&match finished {
         [Some(true), Some(true)] => "; both Finished messages verify with it".to_string(),
         [Some(true), None] => "; the client's Finished verifies with it".to_string(),

@@ -247,7 +247,6 @@ fn entries(
 ) {
     let h = suite.hash;
     let group = i.observed.group;
-    let recomputed = kx::recompute(group, &i.observed.private, i.server_share);
     let hs_checks = [
         against_keylog(&i.hs[0], "CLIENT_HANDSHAKE_TRAFFIC_SECRET", keylog),
         against_keylog(&i.hs[1], "SERVER_HANDSHAKE_TRAFFIC_SECRET", keylog),
@@ -275,7 +274,12 @@ fn entries(
     let mut e = Entries {
         out: &mut schedule.entries,
     };
-    let (private_check, shared_check) = wire_checks(i, recomputed);
+    let (private_check, shared_check) = super::key_share_checks(
+        i.observed,
+        (i.client_share, "ClientHello's key_share"),
+        (i.server_share, "ServerHello's key_share"),
+        &confirmed(Some(&hs_checks), "handshake traffic secrets"),
+    );
     let (curve, scalar) = match group {
         rustls::NamedGroup::X25519 => ("X25519", "X25519(client_key_share_private, 9)"),
         _ => ("P-256", "client_key_share_private·G (uncompressed)"),
@@ -430,41 +434,4 @@ fn key_and_iv(
         );
         entry.protects = opened.carried.clone();
     }
-}
-
-/// The private key and the shared secret against the key shares on the wire.
-fn wire_checks(
-    i: &Inputs<'_>,
-    recomputed: Option<(Vec<u8>, Wiped)>,
-) -> ((KeyCheck, String), (KeyCheck, String)) {
-    let Some((public, shared)) = recomputed else {
-        let no = (KeyCheck::Mismatch, "could not be recomputed".to_string());
-        return (no.clone(), no);
-    };
-    let private = if public == i.client_share {
-        (
-            KeyCheck::MatchesWire,
-            "its public key is the key_share the ClientHello carried".to_string(),
-        )
-    } else {
-        (
-            KeyCheck::Mismatch,
-            "its public key is not the ClientHello's key_share".to_string(),
-        )
-    };
-    let same = shared[..] == i.observed.shared[..] && i.observed.peer == i.server_share;
-    let shared = if same {
-        (
-            KeyCheck::MatchesWire,
-            "recomputed from the ServerHello's key_share: the secret the exchange gave rustls"
-                .to_string(),
-        )
-    } else {
-        (
-            KeyCheck::Mismatch,
-            "recomputed from the ServerHello's key_share, it differs from the one rustls got"
-                .to_string(),
-        )
-    };
-    (private, shared)
 }
