@@ -133,6 +133,10 @@ pub struct ConnectArgs {
     /// Connect N times in one process (soak test); prints one summary line per 100.
     #[arg(long, value_name = "N")]
     pub repeat: Option<u32>,
+    /// Connect twice: the second connection resumes the first one's TLS session (a TLS 1.3
+    /// PSK from a NewSessionTicket, or a TLS 1.2 session ticket or id).
+    #[arg(long)]
+    pub resume: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Print help.

@@ -9,10 +9,13 @@ use crate::report::record::Preamble;
 use crate::signals::Termination;
 use crate::target;
 
-/// A fresh lab and the session that reaches it: the default lesson, or a scenario.
+/// A fresh lab and the session that reaches it: the default lesson, or a scenario. A scenario
+/// whose client resumes gets a target sharing its sessions; with `prime`, its first connection
+/// is made now (silently), so what follows is the resumed one (the TUI).
 pub async fn open_lab_session(
     server: ServerArg,
     scenario: Option<String>,
+    prime: bool,
 ) -> Result<crate::ui::LiveSession, UsageError> {
     let scenario = scenario.as_deref().map(crate::scenario::load).transpose()?;
     let options = match &scenario {
@@ -27,14 +30,21 @@ pub async fn open_lab_session(
         Some(s) => s.target_spec(&lab),
         None => crate::scenario::ClientSpec::default().target_spec(&lab),
     };
-    let target = target::build(&spec)?;
+    let mut target = target::build(&spec)?;
+    let mut notice = lab.notice.clone();
+    if scenario.as_ref().is_some_and(|s| s.client.resume) {
+        target = target::sharing_sessions(target)?;
+        if prime && super::resume::prime(&target).await.is_none() {
+            notice = Some("the first connection failed: nothing to resume".into());
+        }
+    }
     let conf_lines = lab.conf_lines.clone();
     Ok(crate::ui::LiveSession {
         target,
         conf_lines,
         redis_cli: spec.redis_cli_line(),
         scenario: scenario.map(|s| card(&s)),
-        notice: lab.notice.clone(),
+        notice,
         lab: Some(lab),
     })
 }
@@ -79,7 +89,14 @@ pub async fn start_lab(options: LabOptions) -> Result<Lab, UsageError> {
 pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     if let Some(name) = &args.scenario {
         // Fail on a bad name before anything starts.
-        crate::scenario::load(name)?;
+        let scenario = crate::scenario::load(name)?;
+        if scenario.client.resume && args.output.record.is_some() {
+            return Err(UsageError::new(
+                "--record",
+                "does not go with a scenario that resumes (two connections)",
+                "record a scenario with one connection",
+            ));
+        }
     }
     if let Some(path) = &args.output.record {
         crate::report::record::check_writable(path)?;
@@ -89,7 +106,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         let server = args.server;
         let opener: crate::ui::Opener = std::sync::Arc::new(move |scenario| {
             Box::pin(async move {
-                open_lab_session(server, scenario)
+                open_lab_session(server, scenario, true)
                     .await
                     .map_err(|e| e.to_string())
             })
@@ -103,7 +120,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
     let mut stop = Termination::install();
-    let session = open_lab_session(args.server, args.scenario.clone()).await?;
+    let session = open_lab_session(args.server, args.scenario.clone(), false).await?;
     if let Some(notice) = &session.notice {
         tell!("tlsviz: notice: {notice}");
     }
@@ -114,6 +131,19 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         .map(|c| c.name.clone())
         .unwrap_or_else(|| "mutual-tls13".into());
     let (target, lab) = (session.target, session.lab);
+    let story = super::run::Story {
+        label: Some(&label),
+        preamble: preamble.as_ref(),
+        warnings: &[],
+    };
+    if target.tls.as_ref().is_some_and(|t| t.sessions.is_some()) {
+        // A resuming scenario: two connections, each shown in full.
+        let code = super::resume::drive_pair(target, None, face, story, &mut stop).await;
+        if let Some(lab) = lab {
+            lab.stop().await;
+        }
+        return Ok(code);
+    }
     let model = drive(
         target,
         None,

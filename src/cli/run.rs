@@ -191,9 +191,44 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
                 "record one run without --repeat",
             ));
         }
+        if args.resume {
+            return Err(UsageError::new(
+                "--resume",
+                "does not go with --repeat",
+                "resume once, without --repeat",
+            ));
+        }
         return repeat(target, n, args.output.json, &mut stop).await;
     }
     let face = face(&args.output);
+    let target = if args.resume {
+        if args.output.record.is_some() {
+            return Err(UsageError::new(
+                "--record",
+                "does not go with --resume (two connections)",
+                "record one connection without --resume",
+            ));
+        }
+        let target = super::resume::sharing_sessions(target)?;
+        if face != Face::Tui {
+            let cross_check =
+                (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
+            let story = Story {
+                warnings: &listed,
+                ..Story::default()
+            };
+            return Ok(
+                super::resume::drive_pair(target, cross_check, face, story, &mut stop).await,
+            );
+        }
+        // The TUI steps through the resumed connection: the first one runs silently now.
+        if super::resume::prime(&target).await.is_none() {
+            tell!("tlsviz: the first connection failed: nothing to resume; the TUI shows a full handshake");
+        }
+        target
+    } else {
+        target
+    };
     if face == Face::Tui {
         let redis_cli = spec.redis_cli_line();
         let opener: crate::ui::Opener = std::sync::Arc::new(move |_scenario| {

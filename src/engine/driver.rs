@@ -39,6 +39,8 @@ pub struct TlsDriver {
     timeout: Duration,
     /// The step in progress, for attributing failures.
     pub step: Step,
+    /// The ServerHello accepted a pre-shared key (a TLS 1.3 resumption), read from its bytes.
+    pub server_hello_psk: bool,
 }
 
 impl TlsDriver {
@@ -63,6 +65,7 @@ impl TlsDriver {
             pace,
             timeout,
             step: Step::Connect,
+            server_hello_psk: false,
         }
     }
 
@@ -192,6 +195,9 @@ impl TlsDriver {
             return Ok((unit, false));
         }
         let record = self.next_record().await?;
+        if !self.tap.server_hello_seen() && ContentType::of(&record) == ContentType::Handshake {
+            self.server_hello_psk |= super::hello_resumption::server_hello_accepts_psk(&record);
+        }
         let arrived = self.tap.received(&record);
         let mut units = units_for_rustls(record, &arrived);
         let first = units.pop_front().unwrap_or_default();

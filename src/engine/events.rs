@@ -186,11 +186,17 @@ pub enum HandshakeMessage {
         sni: Option<String>,
         alpn: Vec<String>,
         signature_algorithms: Vec<String>,
+        /// What the hello offers to resume (`None`: nothing; older recordings have none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resumption: Option<Box<HelloResumption>>,
     },
     ServerHello {
         version: TlsVersion,
         cipher_suite: String,
         key_share_group: Option<String>,
+        /// What the hello answers to an offer to resume (`None`: nothing said).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resumption: Option<Box<HelloResumption>>,
     },
     Certificate {
         count: usize,
@@ -223,6 +229,39 @@ impl HandshakeMessage {
             HandshakeMessage::Other { name } => name.clone(),
         }
     }
+}
+
+/// What a hello says about resuming the session of an earlier connection: the extensions
+/// `pre_shared_key`, `psk_key_exchange_modes`, `early_data` and `session_ticket`, and the
+/// session id. Decoded from the bytes on the wire, never from rustls's state.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct HelloResumption {
+    /// `pre_shared_key` (TLS 1.3).
+    pub pre_shared_key: Option<PreSharedKey>,
+    /// `psk_key_exchange_modes` (ClientHello): `psk_dhe_ke` (a fresh key share beside the PSK)
+    /// and/or `psk_ke` (the PSK alone).
+    pub psk_key_exchange_modes: Vec<String>,
+    /// `early_data` (0-RTT) is present.
+    pub early_data: bool,
+    /// `session_ticket` (TLS 1.2): its length in bytes; 0 in a ClientHello asks for a ticket,
+    /// in a ServerHello promises one.
+    pub session_ticket: Option<usize>,
+    /// The session id, hex (empty: none). Under TLS 1.2 a ServerHello that echoes the
+    /// ClientHello's session id resumes that session.
+    pub session_id: String,
+}
+
+/// The `pre_shared_key` extension: in a ClientHello the identities (tickets) offered and their
+/// binders; in a ServerHello the one identity the server accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PreSharedKey {
+    /// The size in bytes of each identity offered (a ticket the server issued earlier).
+    pub identities: Vec<usize>,
+    /// The size in bytes of each binder: an HMAC over the ClientHello keyed by the PSK, which
+    /// proves the client holds the PSK that goes with the ticket.
+    pub binders: Vec<usize>,
+    /// ServerHello: the index of the identity the server accepted.
+    pub selected: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -283,6 +322,9 @@ pub struct TlsParams {
     pub version: TlsVersion,
     pub cipher_suite: String,
     pub key_exchange_group: Option<String>,
+    /// rustls resumed an earlier session (`HandshakeKind::Resumed`): no certificate was sent.
+    #[serde(default)]
+    pub resumed: bool,
 }
 
 /// Why a run stopped, as the engine saw it. `diagnose` turns this into a kind and a fix.

@@ -4,6 +4,7 @@
 //! always have been in events (tls-parser spells some of them differently).
 
 use super::events::HandshakeMessage;
+use super::hello_resumption::{self, Hello};
 use super::wire::TlsVersion;
 use tls_parser::{
     parse_tls_client_hello_extensions, parse_tls_plaintext, parse_tls_server_hello_extensions,
@@ -93,6 +94,12 @@ fn client_hello(ch: &TlsClientHelloContents) -> HandshakeMessage {
     if versions.is_empty() {
         versions.push(TlsVersion::from_wire(ch.version.0));
     }
+    let resumption = hello_resumption::decode(
+        Hello::Client,
+        &ext,
+        ch.session_id,
+        versions.contains(&TlsVersion::Tls13),
+    );
     HandshakeMessage::ClientHello {
         versions,
         cipher_suites: ch.ciphers.iter().map(|c| cipher_name(c.0)).collect(),
@@ -140,6 +147,7 @@ fn client_hello(ch: &TlsClientHelloContents) -> HandshakeMessage {
                 _ => None,
             })
             .unwrap_or_default(),
+        resumption,
     }
 }
 
@@ -152,8 +160,15 @@ fn server_hello(sh: &TlsServerHelloContents) -> HandshakeMessage {
             _ => None,
         })
         .unwrap_or(sh.version.0);
+    let version = TlsVersion::from_wire(version);
+    let resumption = hello_resumption::decode(
+        Hello::Server,
+        &ext,
+        sh.session_id,
+        version == TlsVersion::Tls13,
+    );
     HandshakeMessage::ServerHello {
-        version: TlsVersion::from_wire(version),
+        version,
         cipher_suite: cipher_name(sh.cipher.0),
         // A ServerHello's key_share is one entry: the group, then the key. tls-parser leaves
         // the body raw.
@@ -161,6 +176,7 @@ fn server_hello(sh: &TlsServerHelloContents) -> HandshakeMessage {
             TlsExtension::KeyShare(body) => read_u16(body).map(group_name),
             _ => None,
         }),
+        resumption,
     }
 }
 
@@ -224,6 +240,7 @@ mod tests {
             sni,
             alpn,
             signature_algorithms,
+            resumption,
         }] = &messages[..]
         else {
             panic!("not one ClientHello: {messages:?}");
@@ -235,6 +252,10 @@ mod tests {
         assert_eq!(sni.as_deref(), Some("cache.example.com"));
         assert_eq!(alpn, &["redis", "resp3"]);
         assert!(signature_algorithms.contains(&"ED25519".to_string()));
+        // A fresh session cache: nothing to offer yet (rustls's default config only asks for a
+        // TLS 1.2 ticket with an empty session_ticket).
+        let offered = resumption.as_ref().and_then(|r| r.pre_shared_key.clone());
+        assert_eq!(offered, None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! read the same model, and replaying a recording through `apply` rebuilds it exactly.
 
 pub mod results;
+pub mod resumption;
 pub mod steps;
 pub mod tracker;
 
@@ -175,6 +176,15 @@ impl Model {
             .unwrap_or(0)
     }
 
+    /// Whether this connection resumed an earlier one's session: rustls's verdict once the
+    /// handshake is complete, the ServerHello's answer before that.
+    pub fn resumed(&self) -> bool {
+        match &self.tls {
+            Some(params) => params.resumed,
+            None => resumption::accepted(self),
+        }
+    }
+
     pub fn steps_done(&self) -> usize {
         self.steps
             .iter()
@@ -314,8 +324,25 @@ impl Model {
 
     fn complete_step(&mut self, step: Step, at: u64) {
         self.tracker = results::tracker_after(self, step);
-        let result = results::step_result(self, step);
-        let note = results::step_note(self, step);
+        let mut result = results::step_result(self, step);
+        let mut note = results::step_note(self, step);
+        if step == Step::Handshake {
+            if let Some(said) = resumption::handshake_note(self) {
+                note = Some(match note {
+                    Some(n) => format!("{said} {n}"),
+                    None => said,
+                });
+            }
+            if resumption::accepted(self) {
+                self.tracker.certificate_note = Some(resumption::NOT_RECHECKED.into());
+            }
+        }
+        if let Some((resumed_result, resumed_note)) = resumption::resumed_words(self, step) {
+            if !resumed_result.is_empty() {
+                result = resumed_result;
+            }
+            note = Some(resumed_note);
+        }
         let tracker = self.tracker.clone();
         if let Some(row) = self.row(step) {
             row.status = StepStatus::Done;

@@ -2,8 +2,10 @@
 //! neither touches the engine.
 
 pub mod json;
+pub mod metrics;
 pub mod plain;
 pub mod record;
+pub mod resume;
 pub mod schema;
 pub mod to_json;
 pub mod words;

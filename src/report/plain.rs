@@ -129,7 +129,18 @@ impl<W: Write> Reporter for PlainReporter<W> {
             Event::StepSkipped { step, reason } => {
                 let title = format!("[{step}/9] {} — skipped", steps::action(*step));
                 writeln!(self.out, "{}", self.paint(Tone::Dim, &title))?;
-                if *step == Step::Handshake {
+                // A reason shared by several steps (no TLS at all) is said once.
+                let said_before = model
+                    .events
+                    .iter()
+                    .rev()
+                    .skip(1)
+                    .find_map(|e| match &e.event {
+                        Event::StepSkipped { reason, .. } => Some(reason),
+                        _ => None,
+                    })
+                    .is_some_and(|previous| previous == reason);
+                if !said_before {
                     self.para("– ", reason, Some(Tone::Warn))?;
                 }
             }
@@ -272,7 +283,10 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 let tls = model
                     .tls
                     .as_ref()
-                    .map(|p| format!(" ({}, {})", p.version, p.cipher_suite))
+                    .map(|p| {
+                        let resumed = if p.resumed { ", resumed" } else { "" };
+                        format!(" ({}, {}{resumed})", p.version, p.cipher_suite)
+                    })
                     .unwrap_or_else(|| " (NOT encrypted)".into());
                 let ms = model.duration_us() as f64 / 1000.0;
                 let (mark, warning, tone) = if model.insecure {

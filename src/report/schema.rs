@@ -100,6 +100,9 @@ pub struct SummaryJson<'a> {
     /// What the handshake settled on, or what the ServerHello chose when the handshake did not
     /// finish; `null` before a ServerHello.
     pub tls: Option<TlsJson<'a>>,
+    /// The handshake resumed an earlier connection's session (`connect --resume`): no
+    /// certificate was sent or checked. False for a full handshake.
+    pub resumed: bool,
     /// The leaf the server presented.
     pub server_certificate: Option<CertificateJson<'a>>,
     pub client_certificate: ClientCertificateJson<'a>,

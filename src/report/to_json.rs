@@ -4,8 +4,9 @@
 
 use super::record::Preamble;
 use super::schema::event::{
-    CertificateRequestJson, DirectionJson, EventJson, FailureJson, HandshakeMessageJson, ProbeJson,
-    RecordJson, RunStartedJson, TlsErrorDetailJson,
+    CertificateRequestJson, DirectionJson, EventJson, FailureJson, HandshakeMessageJson,
+    HelloResumptionJson, PreSharedKeyJson, ProbeJson, RecordJson, RunStartedJson,
+    TlsErrorDetailJson,
 };
 use super::schema::{
     CertificateAtFaultJson, CertificateJson, ClientCertificateJson, CrossCheckJson, ErrorJson,
@@ -15,7 +16,7 @@ use super::schema::{
 use crate::diagnose::{Diagnosis, Evidence};
 use crate::engine::events::{
     CertificateInfo, CertificateRequestInfo, Direction, Event, Failure, HandshakeMessage,
-    ProbeResult, RecordInfo, RunInfo, Stamped, TlsErrorDetail, TlsParams,
+    HelloResumption, ProbeResult, RecordInfo, RunInfo, Stamped, TlsErrorDetail, TlsParams,
 };
 use crate::engine::step::Step;
 use crate::model::steps::{self, StepStatus};
@@ -77,6 +78,7 @@ pub fn summary(model: &Model) -> SummaryJson<'_> {
         },
         insecure: model.insecure,
         tls: negotiated(model),
+        resumed: model.resumed(),
         server_certificate: model.chain.first().map(CertificateJson::from),
         client_certificate: ClientCertificateJson {
             requested: model.certificate_request.is_some(),
@@ -122,6 +124,7 @@ fn negotiated(model: &Model) -> Option<TlsJson<'_>> {
                 version,
                 cipher_suite,
                 key_share_group,
+                ..
             }),
         ) => Some(TlsJson {
             version: *version,
@@ -292,6 +295,7 @@ impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {
                 sni,
                 alpn,
                 signature_algorithms,
+                resumption,
             } => HandshakeMessageJson::ClientHello {
                 versions: versions.clone(),
                 cipher_suites: strs(cipher_suites),
@@ -300,15 +304,18 @@ impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {
                 sni: sni.as_deref(),
                 alpn: strs(alpn),
                 signature_algorithms: strs(signature_algorithms),
+                resumption: resumption.as_deref().map(HelloResumptionJson::from),
             },
             HandshakeMessage::ServerHello {
                 version,
                 cipher_suite,
                 key_share_group,
+                resumption,
             } => HandshakeMessageJson::ServerHello {
                 version: *version,
                 cipher_suite,
                 key_share_group: key_share_group.as_deref(),
+                resumption: resumption.as_deref().map(HelloResumptionJson::from),
             },
             HandshakeMessage::Certificate { count } => {
                 HandshakeMessageJson::Certificate { count: *count }
@@ -321,6 +328,22 @@ impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {
             HandshakeMessage::Finished => HandshakeMessageJson::Finished,
             HandshakeMessage::NewSessionTicket => HandshakeMessageJson::NewSessionTicket,
             HandshakeMessage::Other { name } => HandshakeMessageJson::Other { name },
+        }
+    }
+}
+
+impl<'a> From<&'a HelloResumption> for HelloResumptionJson<'a> {
+    fn from(r: &'a HelloResumption) -> Self {
+        HelloResumptionJson {
+            pre_shared_key: r.pre_shared_key.as_ref().map(|psk| PreSharedKeyJson {
+                identities: &psk.identities,
+                binders: &psk.binders,
+                selected: psk.selected,
+            }),
+            psk_key_exchange_modes: strs(&r.psk_key_exchange_modes),
+            early_data: r.early_data,
+            session_ticket: r.session_ticket,
+            session_id: &r.session_id,
         }
     }
 }

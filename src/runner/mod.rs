@@ -156,3 +156,15 @@ pub async fn run_to_model(target: &Target) -> Model {
     let run = Run::start(target.clone(), Pace::Auto);
     fold(run, std::future::pending(), |_, _| {}).await
 }
+
+/// Two connections in auto mode, one after the other, sharing `target`'s session store (see
+/// `target::sharing_sessions`): the second resumes the first one's session if the server lets
+/// it. There is no second when the first failed.
+pub async fn run_pair_to_models(target: &Target) -> (Model, Option<Model>) {
+    let first = run_to_model(target).await;
+    if first.outcome != crate::model::Outcome::Ok {
+        return (first, None);
+    }
+    let second = run_to_model(target).await;
+    (first, Some(second))
+}

@@ -105,6 +105,20 @@ pub fn cross_check_spec(spec: &TargetSpec, target: &Target) -> CrossCheckSpec {
     }
 }
 
+/// The same target with a session store its connections share, so that each resumes the
+/// session the one before it left (`connect --resume`, a scenario's `resume = true`).
+pub fn sharing_sessions(mut target: Target) -> Result<Target, UsageError> {
+    let Some(material) = target.tls.take() else {
+        return Err(UsageError::new(
+            "--resume",
+            "there is no TLS session to resume on a plaintext connection",
+            "add --tls (or use a rediss:// URL)",
+        ));
+    };
+    target.tls = Some(material.sharing_sessions());
+    Ok(target)
+}
+
 /// A checked target and the notes its inputs gave (see [`load::load_noted`]).
 pub struct Loaded {
     pub target: Target,

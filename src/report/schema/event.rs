@@ -153,11 +153,17 @@ pub enum HandshakeMessageJson<'a> {
         sni: Option<&'a str>,
         alpn: Vec<&'a str>,
         signature_algorithms: Vec<&'a str>,
+        /// What the hello offers to resume; left out when it offers nothing.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        resumption: Option<HelloResumptionJson<'a>>,
     },
     ServerHello {
         version: TlsVersion,
         cipher_suite: &'a str,
         key_share_group: Option<&'a str>,
+        /// What the hello answers to an offer to resume; left out when it says nothing.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        resumption: Option<HelloResumptionJson<'a>>,
     },
     Certificate {
         count: usize,
@@ -172,6 +178,32 @@ pub enum HandshakeMessageJson<'a> {
     Other {
         name: &'a str,
     },
+}
+
+/// A hello's resumption extensions, named as the RFCs name them.
+#[derive(Debug, Clone, Serialize)]
+pub struct HelloResumptionJson<'a> {
+    /// TLS 1.3's `pre_shared_key`, or `null`.
+    pub pre_shared_key: Option<PreSharedKeyJson<'a>>,
+    /// `psk_dhe_ke` and/or `psk_ke` (ClientHello).
+    pub psk_key_exchange_modes: Vec<&'a str>,
+    /// `early_data` (0-RTT) is present; tlsviz never sends it.
+    pub early_data: bool,
+    /// TLS 1.2's `session_ticket`: its length in bytes (0: asks for, or promises, a ticket), or
+    /// `null` when absent.
+    pub session_ticket: Option<usize>,
+    /// The session id, hex; `""` when none.
+    pub session_id: &'a str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PreSharedKeyJson<'a> {
+    /// ClientHello: each identity's size in bytes (a ticket from an earlier connection).
+    pub identities: &'a [usize],
+    /// ClientHello: each binder's size in bytes (an HMAC proving the client holds the PSK).
+    pub binders: &'a [usize],
+    /// ServerHello: the identity the server accepted (0 is the first), else `null`.
+    pub selected: Option<u16>,
 }
 
 #[derive(Debug, Clone, Serialize)]
