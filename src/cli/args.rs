@@ -24,6 +24,10 @@ pub enum Command {
     /// Connect to a Redis server with redis-cli's flags and walk the nine steps.
     #[command(disable_help_flag = true)]
     Connect(Box<ConnectArgs>),
+    /// Connect twice, with TLS 1.2 then TLS 1.3, and show the two side by side, step by step
+    /// (the lab when no server is named; connect's flags otherwise).
+    #[command(disable_help_flag = true)]
+    Compare(Box<ConnectArgs>),
     /// Start a local TLS Redis (certificates made on the spot) and wait until Ctrl-C.
     Lab(LabArgs),
     /// List the shipped scenarios.

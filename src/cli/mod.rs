@@ -20,6 +20,7 @@ macro_rules! tell {
 
 pub mod args;
 pub mod check;
+pub mod compare;
 pub mod lesson;
 pub mod resume;
 pub mod run;
@@ -75,6 +76,7 @@ async fn dispatch(cli: Cli) -> Result<i32, UsageError> {
     match cli.command {
         None => lesson::lesson(&cli.lesson).await,
         Some(Command::Connect(args)) => run::connect(&args).await,
+        Some(Command::Compare(args)) => compare::compare(&args).await,
         Some(Command::Lab(_)) if out.json || out.plain => refuse("--json/--plain", "lab"),
         Some(Command::Lab(_)) if out.record.is_some() => refuse("--record", "lab"),
         Some(Command::Lab(args)) => lesson::lab(&args).await,

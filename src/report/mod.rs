@@ -1,6 +1,8 @@
 //! Headless faces of a run: the plain trace and newline-delimited JSON. Both read the model;
 //! neither touches the engine.
 
+pub mod compare;
+pub mod compare_out;
 pub mod json;
 pub mod metrics;
 pub mod plain;

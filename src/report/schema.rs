@@ -9,8 +9,10 @@
 //!
 //! - [`RunLine`]: `connect --json`, `replay --json` and a scenario run with `--json`.
 //! - [`commands`]: `scenarios --json`, `check --json`, `connect --repeat N --json`.
+//! - [`compare`]: the `comparison` line ending `compare --json`.
 
 pub mod commands;
+pub mod compare;
 pub mod event;
 
 pub use event::{CertificateJson, EventLine, TlsJson};
