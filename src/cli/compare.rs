@@ -3,7 +3,7 @@
 
 use super::args::ConnectArgs;
 use super::lesson::start_lab;
-use super::run::{face, Face, Termination};
+use super::run::{face, ui_options, Face, Termination};
 use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 use crate::engine::events::Failure;
 use crate::engine::pace::Pace;
@@ -42,11 +42,7 @@ pub async fn compare(args: &ConnectArgs) -> Result<i32, UsageError> {
         }
         (spec, None)
     };
-    let result = compare_on(args, &spec, lab.as_ref()).await;
-    if let Some(lab) = lab {
-        lab.stop().await;
-    }
-    result
+    compare_on(args, &spec, lab).await
 }
 
 /// Flags that make no sense here: each side's version is forced, and there are two runs.
@@ -90,10 +86,11 @@ fn refuse_flags(args: &ConnectArgs) -> Result<(), UsageError> {
     Ok(())
 }
 
+/// Both runs against `spec`'s server, then the comparison; `lab` (if any) is stopped at the end.
 async fn compare_on(
     args: &ConnectArgs,
     spec: &TargetSpec,
-    lab: Option<&Lab>,
+    lab: Option<Lab>,
 ) -> Result<i32, UsageError> {
     let mut stop = Termination::install();
     let with_version = |version: &str| {
@@ -113,7 +110,7 @@ async fn compare_on(
     for note in &tls12.notes {
         tell!("tlsviz: note: {note}");
     }
-    let server = match lab {
+    let server = match &lab {
         Some(lab) => format!(
             "the lab's {} on {}",
             lab.server_description,
@@ -121,15 +118,28 @@ async fn compare_on(
         ),
         None => crate::engine::host_port(&tls13.host, tls13.port),
     };
-    let json = face(&args.output) == Face::Json;
+    let face = face(&args.output);
+    if face == Face::Tui {
+        let source = crate::ui::CompareSource {
+            targets: [tls12.target, tls13],
+            server,
+            lab,
+        };
+        return crate::ui::run_compare(source, ui_options(&args.output)).await;
+    }
+    let json = face == Face::Json;
     let first = run_side(tls12.target, json, &mut stop).await;
-    if cancelled(&first) {
-        return Ok(EXIT_INTERRUPTED);
+    let second = if cancelled(&first) {
+        None
+    } else {
+        Some(run_side(tls13, json, &mut stop).await)
+    };
+    if let Some(lab) = lab {
+        lab.stop().await;
     }
-    let second = run_side(tls13, json, &mut stop).await;
-    if cancelled(&second) {
+    let Some(second) = second.filter(|s| !cancelled(s)) else {
         return Ok(EXIT_INTERRUPTED);
-    }
+    };
     let comparison = Comparison::new(&first, &second);
     if json {
         let line = crate::report::compare_out::to_json(&comparison);

@@ -97,7 +97,6 @@ fn side_json(side: &StepSide) -> SideJson<'_> {
 const INDENT: &str = "    ";
 /// One side's column.
 const COLUMN: usize = 48;
-const WHAT: usize = 28;
 
 /// The plain table, line by line.
 pub fn plain(c: &Comparison<'_>, server: &str) -> Vec<String> {
@@ -110,7 +109,7 @@ pub fn plain(c: &Comparison<'_>, server: &str) -> Vec<String> {
     for row in &c.rows {
         let mark = if row.differs { "≠" } else { "=" };
         out.push(format!("{mark} [{}] {}", row.step, steps::action(row.step)));
-        let [left, right] = row.sides.each_ref().map(cell);
+        let [left, right] = row.sides.each_ref().map(|side| cell(side, COLUMN));
         for i in 0..left.len().max(right.len()) {
             let l = left.get(i).map(String::as_str).unwrap_or_default();
             let r = right.get(i).map(String::as_str).unwrap_or_default();
@@ -125,7 +124,7 @@ pub fn plain(c: &Comparison<'_>, server: &str) -> Vec<String> {
         }
     }
     out.push(String::new());
-    out.extend(totals(c));
+    out.extend(totals(c, true));
     for (i, model) in c.models.iter().enumerate() {
         if let Some(d) = model
             .diagnosis
@@ -152,11 +151,13 @@ pub fn plain(c: &Comparison<'_>, server: &str) -> Vec<String> {
     out
 }
 
-/// A side's lines in one step: each record (wrapped within the column), or what the step was.
-fn cell(side: &StepSide) -> Vec<String> {
+/// A side's lines in one step, at most `width` columns: each record (its messages wrapped
+/// within the column), or what the step was.
+pub fn cell(side: &StepSide, width: usize) -> Vec<String> {
+    let width = width.max(30);
     let mut lines = Vec::new();
     for c in &side.wire {
-        lines.extend(crossing_lines(c));
+        lines.extend(crossing_lines(c, width - 18));
     }
     match side.status {
         StepStatus::Done if side.wire.is_empty() => lines.push("(nothing on the wire)".into()),
@@ -174,8 +175,9 @@ fn cell(side: &StepSide) -> Vec<String> {
     lines
 }
 
-/// `→ ClientHello              213 B clear`, the messages wrapped at ` + ` when too long.
-fn crossing_lines(c: &Crossing) -> Vec<String> {
+/// `→ ClientHello              213 B clear`, the messages wrapped at ` + ` when longer than
+/// `what` columns.
+fn crossing_lines(c: &Crossing, what: usize) -> Vec<String> {
     let arrow = match c.direction {
         Direction::Out => "→",
         Direction::In => "←",
@@ -185,7 +187,7 @@ fn crossing_lines(c: &Crossing) -> Vec<String> {
     let mut chunks: Vec<String> = Vec::new();
     for part in parts {
         match chunks.last_mut() {
-            Some(last) if last.chars().count() + 3 + part.chars().count() <= WHAT => {
+            Some(last) if last.chars().count() + 3 + part.chars().count() <= what => {
                 last.push_str(" + ");
                 last.push_str(part);
             }
@@ -196,12 +198,14 @@ fn crossing_lines(c: &Crossing) -> Vec<String> {
             None => chunks.push(part.to_string()),
         }
     }
+    // A single name longer than the column (none of TLS's is) is wrapped too.
+    let chunks: Vec<String> = chunks.iter().flat_map(|c| wrap(c, what)).collect();
     chunks
         .iter()
         .enumerate()
         .map(|(i, chunk)| {
             if i == 0 {
-                format!("{arrow} {chunk:<WHAT$} {:>5} B {lock}", c.bytes)
+                format!("{arrow} {chunk:<what$} {:>5} B {lock}", c.bytes)
             } else {
                 format!("    {chunk}")
             }
@@ -209,7 +213,9 @@ fn crossing_lines(c: &Crossing) -> Vec<String> {
         .collect()
 }
 
-fn totals(c: &Comparison<'_>) -> Vec<String> {
+/// The totals table (round trips, bytes, times, first encrypted record, outcome). `timed`:
+/// whether the times mean anything (not when each step waited for a key press).
+pub fn totals(c: &Comparison<'_>, timed: bool) -> Vec<String> {
     let label = |s: &str| format!("{s:<44}");
     let trips = c
         .round_trips()
@@ -234,7 +240,7 @@ fn totals(c: &Comparison<'_>) -> Vec<String> {
             .trim_end()
             .to_string()
     };
-    vec![
+    let mut out = vec![
         format!("{}{:<26}{}", label("totals"), SIDES[0], SIDES[1]),
         line("round trips before application data", trips),
         line(
@@ -242,9 +248,12 @@ fn totals(c: &Comparison<'_>) -> Vec<String> {
             bytes.map(|(handshake, _)| way(handshake)),
         ),
         line("bytes in all", bytes.map(|(_, total)| way(total))),
-        line("handshake complete at", times.map(|(h, _)| ms(h))),
-        line("whole run", times.map(|(_, total)| ms(Some(total)))),
-        line("first encrypted record", starts),
-        line("outcome", outcome),
-    ]
+    ];
+    if timed {
+        out.push(line("handshake complete at", times.map(|(h, _)| ms(h))));
+        out.push(line("whole run", times.map(|(_, total)| ms(Some(total)))));
+    }
+    out.push(line("first encrypted record", starts));
+    out.push(line("outcome", outcome));
+    out
 }
