@@ -4,6 +4,9 @@
 #[path = "cert_diagnosis/pki.rs"]
 mod pki;
 
+mod common;
+
+use common::agree;
 use pki::*;
 use std::path::Path;
 use std::time::Duration;
@@ -83,18 +86,12 @@ fn chain_setup(
     (redis(&cert, &key, &ca, "no"), ca)
 }
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlsviz-certdiag-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 #[test]
 fn expired_intermediate_is_named() {
     if !have_redis() {
         return;
     }
-    let dir = tmp("expired-mid");
+    let dir = scratch("expired-mid");
     let (r, ca) = chain_setup(&dir, expired, |p| p);
     let m = run(&target(r.port, &ca, None, false));
     expect(
@@ -113,7 +110,7 @@ fn intermediate_without_ca_true() {
     if !have_redis() {
         return;
     }
-    let dir = tmp("not-ca");
+    let dir = scratch("not-ca");
     let (r, ca) = chain_setup(&dir, not_a_ca, |p| p);
     let m = run(&target(r.port, &ca, None, false));
     expect(
@@ -130,7 +127,7 @@ fn name_constrained_intermediate() {
     if !have_redis() {
         return;
     }
-    let dir = tmp("nc");
+    let dir = scratch("nc");
     let (r, ca) = chain_setup(&dir, |p| excluding(p, "localhost"), |p| p);
     let m = run(&target(r.port, &ca, None, false));
     expect(
@@ -147,7 +144,7 @@ fn leaf_for_client_auth_only() {
     if !have_redis() {
         return;
     }
-    let dir = tmp("eku");
+    let dir = scratch("eku");
     let (r, ca) = chain_setup(
         &dir,
         |p| p,
@@ -171,7 +168,7 @@ fn unknown_critical_extension_and_insecure() {
     if !have_redis() {
         return;
     }
-    let dir = tmp("crit");
+    let dir = scratch("crit");
     let (r, ca) = chain_setup(&dir, |p| p, with_unknown_critical);
     let m = run(&target(r.port, &ca, None, false));
     expect(
@@ -190,7 +187,7 @@ fn cn_only_leaf() {
     if !have_redis() {
         return;
     }
-    let dir = tmp("cn");
+    let dir = scratch("cn");
     let (r, ca) = chain_setup(
         &dir,
         |p| p,
@@ -236,7 +233,7 @@ fn expired_client_certificate() {
     if !have_redis() {
         return;
     }
-    let dir = tmp("client-expired");
+    let dir = scratch("client-expired");
     let (_r, t) = client_setup(&dir, expired(client_params("Test Client")));
     let m = run(&t);
     expect(
@@ -257,7 +254,7 @@ fn client_certificate_without_client_auth() {
     if !have_redis() {
         return;
     }
-    let dir = tmp("client-eku");
+    let dir = scratch("client-eku");
     let mut p = client_params("Test Client");
     p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
     let (_r, t) = client_setup(&dir, p);
@@ -273,4 +270,73 @@ fn client_certificate_without_client_auth() {
         .diagnosis
         .as_ref()
         .is_some_and(|d| d.message.contains("clientAuth")));
+}
+
+/// A server whose only certificate has a key rustls offers no signature scheme for: it answers
+/// the ClientHello with handshake_failure; openssl s_client's look at the certificate names it.
+#[test]
+fn p521_and_ed448_server_keys_are_named() {
+    if !agree::have_tools() {
+        return;
+    }
+    let dir = scratch("p521");
+    for (name, newkey, words) in [
+        (
+            "p521-leaf",
+            &["ec", "-pkeyopt", "ec_paramgen_curve:P-521"][..],
+            "P-521",
+        ),
+        ("ed448-leaf", &["ed448"][..], "Ed448"),
+    ] {
+        let (chain, key, root) = openssl_leaf(&dir, name, newkey, "-sha256");
+        let r = redis(&chain, &key, &root, "no");
+        let root = root.display().to_string();
+        let c = agree::compare(&agree::flags(r.port, &["--cacert", &root]));
+        // redis-cli (OpenSSL) connects; tlsviz names the key.
+        assert_eq!(c.summary["cross_check"]["verdict"], "ok");
+        assert_eq!(c.kind(), "unsupported_server_key", "{}", c.json.stdout);
+        assert_eq!(c.summary["failed_step"], 2);
+        let error = &c.summary["error"];
+        assert_eq!(error["certificate"]["role"], "leaf");
+        assert_eq!(error["certificate"]["position"], 0);
+        assert_eq!(error["certificate"]["subject"], format!("CN={name}"));
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains(words), "{message}");
+        assert!(error["fix"].as_str().unwrap_or_default().contains("P-256"));
+        assert!(c
+            .json
+            .stdout
+            .contains("\"type\":\"peer_chain_seen_by_openssl\""));
+        assert!(
+            c.plain.stdout.contains("unsupported_server_key"),
+            "{}",
+            c.plain.stdout
+        );
+        // Without the second opinion openssl is not asked, and no cause is claimed.
+        let off = common::tlsviz_bin(
+            &[
+                "connect",
+                "--json",
+                "--no-cross-check",
+                "--tls",
+                "-h",
+                "localhost",
+                "-p",
+                &r.port.to_string(),
+                "--cacert",
+                &root,
+            ],
+            &[],
+        );
+        let summary: serde_json::Value =
+            serde_json::from_str(off.stdout.lines().last().unwrap_or_default()).expect("JSON");
+        assert_eq!(
+            summary["error"]["kind"], "no_shared_cipher",
+            "{}",
+            off.stdout
+        );
+        let message = summary["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("likely"), "{message}");
+        assert!(!off.stdout.contains("peer_chain_seen_by_openssl"));
+    }
 }

@@ -5,18 +5,21 @@
 //!
 //! Prefers the real `redis-cli` on PATH, else `openssl s_client` made to decide like it.
 //! Plaintext specs are `skipped`: there is no TLS decision to compare, and nothing is run.
+//! After a step-2 handshake_failure, [`fetch_peer_chain`] asks `openssl s_client` for the
+//! server's certificates, which rustls never got to see.
 //! Self-contained: depends on nothing above the engine.
 
 mod argv;
 mod child;
 mod classify;
-
+mod peer_chain;
 mod spec;
 #[cfg(test)]
 mod tests;
 
 pub use crate::engine::opinion::{CrossCheck, Tool, Verdict};
 pub use classify::{classify, ToolOutput};
+pub use peer_chain::{fetch as fetch_peer_chain, PeerChain, PeerChainSpec};
 pub use spec::{CrossCheckSpec, TlsVersionChoice};
 
 use child::Ran;

@@ -123,6 +123,29 @@ fn why_rustls_fails(model: &Model) -> String {
              tlsviz and most other clients (redis-py, node, Go, Java) do."
                 .into()
         }
+        ErrorKind::UnsupportedServerKey => {
+            let key = model
+                .openssl_chain
+                .as_ref()
+                .and_then(|seen| seen.chain.first())
+                .map(|leaf| format!(" ({})", leaf.key_type))
+                .unwrap_or_default();
+            format!(
+                "the server's certificate key{key} needs a signature scheme OpenSSL offers and \
+                 rustls does not."
+            )
+        }
+        ErrorKind::NoSharedCipher
+            if model
+                .openssl_chain
+                .as_ref()
+                .is_some_and(|seen| !seen.chain.is_empty()) =>
+        {
+            "the server needs a cipher suite or group OpenSSL still offers and rustls does not \
+             (legacy suites such as AES-CBC or RSA key exchange); its certificate's key, seen by \
+             openssl, is not the cause."
+                .into()
+        }
         ErrorKind::NoSharedCipher | ErrorKind::ProtocolVersion | ErrorKind::TlsAlert => {
             "the server needs something OpenSSL still offers and rustls does not (a P-521 \
              or other unusual key, legacy cipher suites or TLS versions)."
