@@ -100,9 +100,10 @@ fn why_openssl_fails(check: &CrossCheck) -> String {
          `openssl x509 -inform der -in FILE -out FILE.pem`)."
             .into()
     } else if reason.contains("issuer certificate") || reason.contains("verify failed") {
-        "OpenSSL must find a self-signed root to anchor the chain, and rustls accepts any \
-         certificate you trust: an intermediate CA given as --cacert (give the root), or a \
-         --cacertdir without hash links (run `openssl rehash DIR`)."
+        "OpenSSL must find a self-signed root that is a CA to anchor the chain, and rustls \
+         accepts any certificate you trust: an intermediate CA given as --cacert (give the \
+         root), a --cacertdir without hash links (run `openssl rehash DIR`), or a root without \
+         basicConstraints CA:TRUE (see the notes, if any)."
             .into()
     } else if reason.contains("no answer within") {
         "OpenSSL's client got no answer in time where tlsviz did.".into()

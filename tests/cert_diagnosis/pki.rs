@@ -101,20 +101,6 @@ impl Drop for Redis {
     }
 }
 
-pub fn have_redis() -> bool {
-    let ok = Command::new("redis-server")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && std::env::var("TLSVIZ_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
-        panic!("TLSVIZ_REQUIRE_REDIS=1 but redis-server is not installed");
-    }
-    if !ok {
-        eprintln!("!!! redis-server not found: certificate diagnosis tests SKIPPED !!!");
-    }
-    ok
-}
-
 /// A test's own folder, removed (with everything in it) when the test ends, pass or fail.
 pub struct Scratch(PathBuf);
 
@@ -234,6 +220,19 @@ pub fn openssl_leaf(
     .concat();
     std::fs::write(&chain, bytes).expect("write chain");
     (chain, dir.join(key), dir.join("root.pem"))
+}
+
+/// An OpenSSL config at security level 0, for a redis-server that must load a weak key or a
+/// SHA-1 certificate (set only in that server's environment).
+pub fn seclevel0(dir: &Path) -> PathBuf {
+    let path = dir.join("seclevel0.cnf");
+    std::fs::write(
+        &path,
+        "openssl_conf = openssl_init\n[openssl_init]\nssl_conf = ssl_sect\n\
+         [ssl_sect]\nsystem_default = sys\n[sys]\nCipherString = DEFAULT@SECLEVEL=0\n",
+    )
+    .expect("write openssl.cnf");
+    path
 }
 
 pub fn redis(cert: &Path, key: &Path, ca: &Path, auth_clients: &str) -> Redis {

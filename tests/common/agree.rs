@@ -197,6 +197,13 @@ pub fn compare(flags: &[String]) -> Compared {
             panic!("debug text {bad:?} in {name}:\n{text}");
         }
     }
+    eprintln!(
+        "agree: redis-cli {truth:6} | cross_check {} | tlsviz {} agrees {} | {}",
+        summary["cross_check"]["verdict"],
+        summary["error"]["kind"],
+        summary["cross_check"]["agrees"],
+        flags.join(" ")
+    );
     Compared {
         summary,
         json,
