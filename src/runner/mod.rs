@@ -36,37 +36,42 @@ pub struct Run {
 impl Run {
     /// Start the engine on `target`, paced by `pace` (auto, or manual with its `Stepper`).
     pub fn start(target: Target, pace: Pace) -> Run {
+        Self::start_with(target, pace, None)
+    }
+
+    /// As [`Run::start`], and with `cross_check` also ask the machine's OpenSSL-based client
+    /// (redis-cli, else openssl) for its verdict with the same flags. Its child process is
+    /// started before the engine, so the two run side by side and the slower one (usually the
+    /// other process) sets the wall time. It is bounded by the spec's timeout and dies with
+    /// this run.
+    ///
+    /// The second opinion also arms the certificate fetch: should the server answer the
+    /// ClientHello with a handshake_failure alert, `openssl s_client -showcerts` asks it for its
+    /// chain (rustls never saw it), within the same timeout, and the chain becomes an event.
+    pub fn start_with(target: Target, pace: Pace, cross_check: Option<CrossCheckSpec>) -> Run {
         let (sink, events) = EventSink::channel();
         let own_sink = Some(sink.clone());
         let peer_chain_spec = peer_chain_spec(&target);
+        let mut peer_chain_deadline = None;
+        let cross_check = cross_check.map(|spec| {
+            peer_chain_deadline = Some(tokio::time::Instant::now() + spec.timeout);
+            let started = crosscheck::start(&spec);
+            let sink = sink.clone();
+            tokio::spawn(async move {
+                let check = started.finish().await;
+                sink.emit(Event::CrossCheck(check));
+            })
+        });
         let engine = tokio::spawn(async move { engine::run(&target, pace, sink).await });
         Run {
             events,
             engine: Some(engine),
             own_sink,
-            cross_check: None,
+            cross_check,
             peer_chain_spec,
-            peer_chain_deadline: None,
+            peer_chain_deadline,
             peer_chain: None,
         }
-    }
-
-    /// Also ask the machine's OpenSSL-based client (redis-cli, else openssl) for its verdict
-    /// with the same flags, beside the engine so it adds little wall time. It is bounded by
-    /// the spec's timeout; its child process dies with this run.
-    ///
-    /// It also arms the certificate fetch: should the server answer the ClientHello with a
-    /// handshake_failure alert, `openssl s_client -showcerts` asks it for its chain (rustls
-    /// never saw it), within the same timeout, and the chain becomes an event.
-    pub fn with_cross_check(mut self, spec: CrossCheckSpec) -> Run {
-        self.peer_chain_deadline = Some(tokio::time::Instant::now() + spec.timeout);
-        if let Some(sink) = self.own_sink.clone() {
-            self.cross_check = Some(tokio::spawn(async move {
-                let check = crosscheck::run(&spec).await;
-                sink.emit(Event::CrossCheck(check));
-            }));
-        }
-        self
     }
 
     /// The next event, in order; `None` once the engine is done and every event it sent was
