@@ -112,10 +112,7 @@ pub async fn drive(
     if let Some(p) = preamble {
         output_ok = out.preamble(p).is_ok();
     }
-    let mut run = runner::Run::start(target, Pace::Auto);
-    if let Some(spec) = cross_check {
-        run = run.with_cross_check(spec);
-    }
+    let run = runner::Run::start_with(target, Pace::Auto, cross_check);
     let model = runner::fold(run, stop.wait(), |model, event| {
         if output_ok && out.event(model, event).is_err() {
             output_ok = false;

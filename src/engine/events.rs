@@ -131,6 +131,15 @@ pub enum Event {
     Probe(ProbeResult),
     /// The second opinion: what the machine's OpenSSL-based client decided with the same flags.
     CrossCheck(super::opinion::CrossCheck),
+    /// After a step-2 handshake_failure alert: the chain the server sent to `openssl s_client`
+    /// (which offers more signature schemes than rustls), leaf first. Empty, with `error`
+    /// saying why, when openssl could not be run or saw no certificate.
+    PeerChainSeenByOpenssl {
+        #[serde(default)]
+        chain: Vec<CertificateInfo>,
+        #[serde(default)]
+        error: Option<String>,
+    },
 }
 
 /// The target and options of a run, minus every secret.

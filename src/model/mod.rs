@@ -67,6 +67,13 @@ pub struct RedisExchange {
     pub reply_resp: Option<crate::engine::resp::Reply>,
 }
 
+/// The server's certificates as `openssl s_client` received them (leaf first), or why not.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpensslChain {
+    pub chain: Vec<CertificateInfo>,
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Model {
     pub run: RunInfo,
@@ -98,6 +105,8 @@ pub struct Model {
     pub probe: Option<ProbeResult>,
     /// The second opinion (OpenSSL-based redis-cli with the same flags), once it answered.
     pub cross_check: Option<crate::engine::opinion::CrossCheck>,
+    /// After a step-2 handshake_failure: the server's chain as `openssl s_client` saw it.
+    pub openssl_chain: Option<OpensslChain>,
     pub diagnosis: Option<Diagnosis>,
     pub outcome: Outcome,
     /// Every event so far, in order: the model's memory for look-back and recordings.
@@ -175,12 +184,17 @@ impl Model {
     }
 
     /// How long tlsviz's own run took: up to its last event, not counting the second opinion
-    /// (another process, which may answer later).
+    /// or openssl's look at the certificate (other processes, which may answer later).
     pub fn duration_us(&self) -> u64 {
         self.events
             .iter()
             .rev()
-            .find(|e| !matches!(e.event, Event::CrossCheck(_)))
+            .find(|e| {
+                !matches!(
+                    e.event,
+                    Event::CrossCheck(_) | Event::PeerChainSeenByOpenssl { .. }
+                )
+            })
             .map(|e| e.at_us)
             .unwrap_or(0)
     }
@@ -313,6 +327,13 @@ impl Model {
             }
             Event::Failed(failure) => self.fail(failure, at),
             Event::CrossCheck(check) => self.cross_check = Some(check),
+            Event::PeerChainSeenByOpenssl { chain, error } => {
+                self.openssl_chain = Some(OpensslChain { chain, error });
+                // The certificate openssl saw can name the cause of a step-2 refusal.
+                if let Some(failure) = self.failure.clone() {
+                    self.fail(failure, at);
+                }
+            }
             Event::Probe(probe) => {
                 self.probe = Some(probe);
                 // The probe can change the verdict (a silent port that answers plain PING).

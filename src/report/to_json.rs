@@ -222,6 +222,10 @@ pub fn event(stamped: &Stamped) -> Option<EventLine<'_>> {
         Event::Probe(probe) => EventJson::Probe(probe.into()),
         Event::SignatureNotChecked { reason } => EventJson::SignatureNotChecked { reason },
         Event::CrossCheck(check) => EventJson::CrossCheck(check),
+        Event::PeerChainSeenByOpenssl { chain, error } => EventJson::PeerChainSeenByOpenssl {
+            chain: chain.iter().map(CertificateJson::from).collect(),
+            error: error.as_deref(),
+        },
     };
     Some(EventLine {
         event,

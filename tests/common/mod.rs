@@ -2,6 +2,8 @@
 //! of the real engine against it.
 #![allow(dead_code)]
 
+pub mod agree;
+
 use std::time::Duration;
 use tlsviz::engine::config::TlsVersions;
 use tlsviz::engine::step::Step;

@@ -89,6 +89,12 @@ pub enum EventJson<'a> {
     },
     /// The second opinion, as it arrived (the summary repeats it with `agrees`).
     CrossCheck(&'a CrossCheck),
+    /// After a step-2 handshake_failure (second opinion on): the chain the server sent to
+    /// `openssl s_client`, leaf first; empty with `error` saying why when there is none.
+    PeerChainSeenByOpenssl {
+        chain: Vec<CertificateJson<'a>>,
+        error: Option<&'a str>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
