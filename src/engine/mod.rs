@@ -5,6 +5,7 @@
 //! names every record that crosses (with `records`, `handshake` and `decrypt`) and reads the
 //! replies; `wire` has the protocol's vocabulary as types.
 
+pub mod annotate;
 pub mod certinfo;
 pub mod config;
 pub mod decrypt;
