@@ -40,6 +40,7 @@ fn target(lab: &Lab) -> Target {
         db: None,
         command: vec!["PING".into()],
         timeout: Duration::from_secs(5),
+        capture_bytes: false,
     }
 }
 
