@@ -177,7 +177,7 @@ mod tests {
         let secrets = [Zeroizing::new(b"hunter2".to_vec())];
         let mut content = b"*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$7\r\nhunter2\r\nhunter2".to_vec();
         let masked = mask_secrets(&mut content, &secrets);
-        assert_eq!(masked, [29..36]);
+        assert_eq!(masked, vec![Range { start: 29, end: 36 }]);
         assert_eq!(
             content,
             b"*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$7\r\n*******\r\nhunter2".to_vec()

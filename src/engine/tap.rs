@@ -303,3 +303,7 @@ impl Tap {
 #[cfg(test)]
 #[path = "tap_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "tap_bytes_tests.rs"]
+mod bytes_tests;

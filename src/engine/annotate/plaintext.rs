@@ -90,8 +90,10 @@ fn resp_values(w: &mut Walk) {
             Some(b'*') if header < used => {
                 let _ = w.scope(used, "resp.array", |w| {
                     w.field("resp.array_header", header, |h| {
-                        let count = h.get(1..h.len().saturating_sub(2)).unwrap_or_default();
-                        format!("{} elements", printable(count))
+                        let count =
+                            printable(h.get(1..h.len().saturating_sub(2)).unwrap_or_default());
+                        let plural = if count == "1" { "" } else { "s" };
+                        format!("{count} element{plural}")
                     })?;
                     let mut i = 0;
                     while w.remaining() > 0 {

@@ -1,4 +1,5 @@
 use super::*;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// The first flight of a real rustls client (its ClientHello record).
@@ -228,7 +229,7 @@ fn an_inner_plaintext_names_its_type_and_padding() {
 fn a_redis_command_is_read_argument_by_argument_and_secrets_stay_masked() {
     let mut plain = b"*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$6\r\n******\r\n".to_vec();
     plain.push(23);
-    let masked = [29..35];
+    let masked = vec![Range { start: 29, end: 35 }];
     let out = annotate_inner(&plain, InnerContent::Tls13, 0, &masked);
     assert!(tiles(&out.fields, plain.len()));
     let shown: Vec<_> = out
