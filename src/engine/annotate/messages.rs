@@ -5,7 +5,7 @@ use super::extensions::{extensions, scheme, Place};
 use super::hello::{client_hello, server_hello};
 use super::walk::{bytes_value, code8, Walk};
 use super::Context;
-use crate::engine::certinfo::{describe_certificate, describe_distinguished_name};
+use crate::engine::certinfo::{describe_distinguished_name, subject_of};
 
 /// A handshake type's name as the RFCs spell the message (`client_hello`, `finished`).
 pub fn message_name(t: u8) -> &'static str {
@@ -112,8 +112,8 @@ fn certificate(w: &mut Walk, tls13: bool) -> Option<()> {
 
 /// A certificate's subject and size (the bytes themselves are in the record's hex).
 fn certificate_value(der: &[u8]) -> String {
-    let info = describe_certificate(der);
-    format!("X.509 certificate, {} bytes: {}", der.len(), info.subject)
+    let subject = subject_of(der).unwrap_or_else(|| "(unparseable)".into());
+    format!("X.509 certificate, {} bytes: {subject}", der.len())
 }
 
 fn certificate_request_12(w: &mut Walk) -> Option<()> {
