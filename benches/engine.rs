@@ -177,6 +177,9 @@ fn main() {
         ..target.clone()
     };
     let connector = bare_connector(&lab);
+    // TLSVIZ_BENCH_BYTES=0 leaves the --bytes case out of the loop (to compare with a build
+    // that has none: the loop is then the same).
+    let with_bytes = std::env::var("TLSVIZ_BENCH_BYTES").map_or(true, |v| v != "0");
     runtime.block_on(async {
         // Warm up every path.
         for _ in 0..20 {
@@ -191,16 +194,21 @@ fn main() {
             bare_t.push(bare_once(&connector, lab.port).await);
             engine_t.push(engine_once(&target, false).await);
             model_t.push(engine_once(&target, true).await);
-            bytes_t.push(engine_once(&bytes, false).await);
+            if with_bytes {
+                bytes_t.push(engine_once(&bytes, false).await);
+            }
         }
         let (bm, bmed, bp99) = stats(bare_t);
         let (em, emed, ep99) = stats(engine_t);
         let (mm, mmed, mp99) = stats(model_t);
-        let (ym, ymed, yp99) = stats(bytes_t);
+
         println!("{n} handshakes each (TLS 1.3, mutual TLS, PING, close_notify) against {server}:");
         println!("  bare tokio-rustls        mean {bm:.3} ms  median {bmed:.3} ms  p99 {bp99:.3} ms");
         println!("  tlsviz engine (auto)     mean {em:.3} ms  median {emed:.3} ms  p99 {ep99:.3} ms  ratio(mean) {:.3}", em / bm);
         println!("  engine task + model      mean {mm:.3} ms  median {mmed:.3} ms  p99 {mp99:.3} ms  ratio(mean) {:.3}", mm / bm);
-        println!("  engine --bytes (auto)    mean {ym:.3} ms  median {ymed:.3} ms  p99 {yp99:.3} ms  ratio(mean) {:.3}", ym / bm);
+        if with_bytes {
+            let (ym, ymed, yp99) = stats(bytes_t);
+            println!("  engine --bytes (auto)    mean {ym:.3} ms  median {ymed:.3} ms  p99 {yp99:.3} ms  ratio(mean) {:.3}", ym / bm);
+        }
     });
 }
