@@ -78,10 +78,9 @@ async fn run_bytes(
     }
     let model = run(&target).await;
     assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);
-    Run {
-        model,
-        keys: read_keylog(&path),
-    }
+    let keys = read_keylog(&path);
+    let _ = std::fs::remove_file(&path);
+    Run { model, keys }
 }
 
 fn field<'a>(fields: &'a [Field], name: &str) -> Option<&'a Field> {
@@ -479,6 +478,7 @@ fn json_lines_carry_the_bytes_and_a_replay_too() {
             .collect()
     };
     assert_eq!(strip(&replayed.stdout), records);
+    let _ = std::fs::remove_file(&record);
 
     // Without the flag, no record line has any of the three.
     let mut plain: Vec<String> = vec!["connect".into(), "--json".into()];
@@ -490,5 +490,54 @@ fn json_lines_carry_the_bytes_and_a_replay_too() {
         for key in ["hex", "fields", "decrypted"] {
             assert!(line.get(key).is_none(), "{key} without --bytes: {line}");
         }
+    }
+}
+
+/// `tlsviz --scenario NAME --bytes`: the lesson's own lab, TLS 1.2, every encrypted record opened.
+#[test]
+fn a_scenario_run_with_bytes_opens_its_tls12_records() {
+    let server = match server_choice() {
+        tlsviz::lab::ServerChoice::Redis => "redis",
+        _ => "builtin",
+    };
+    let ran = tlsviz_bin(
+        &[
+            "--scenario",
+            "mutual-tls12",
+            "--json",
+            "--bytes",
+            "--server",
+            server,
+        ],
+        &[],
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let records: Vec<serde_json::Value> = ran
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|v| v["type"] == "record")
+        .collect();
+    let encrypted: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["encrypted"] == true).collect();
+    assert!(encrypted.len() >= 5, "{}", encrypted.len());
+    for r in encrypted {
+        let d = &r["decrypted"];
+        assert_eq!(d["epoch"], "application", "{r}");
+        let names: Vec<&str> = r["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names[3..],
+            [
+                "record.nonce_explicit",
+                "record.encrypted_record",
+                "record.aead_tag"
+            ],
+            "TLS 1.2 AES-GCM: {r}"
+        );
     }
 }

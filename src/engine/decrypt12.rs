@@ -114,8 +114,13 @@ impl Tls12Decryptor {
                 *n ^= s;
             }
         } else {
-            nonce[..4].copy_from_slice(dir.iv.get(..4)?);
-            nonce[4..].copy_from_slice(explicit);
+            // The 4-byte salt from the key block, then the record's 8 bytes.
+            let (salt, tail) = nonce.split_at_mut(4);
+            salt.copy_from_slice(dir.iv.get(..4)?);
+            if tail.len() != explicit.len() {
+                return None;
+            }
+            tail.copy_from_slice(explicit);
         }
         // additional_data: seq_num, type, version, the plaintext's length.
         let mut aad = [0u8; 13];
