@@ -37,6 +37,7 @@ fn target(port: u16, cacert: &Path, client: Option<(&Path, &Path)>, insecure: bo
         db: None,
         command: vec!["PING".into()],
         timeout: Duration::from_secs(5),
+        capture_bytes: false,
     }
 }
 

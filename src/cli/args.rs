@@ -71,6 +71,10 @@ pub struct LessonArgs {
     /// Which server the lab runs.
     #[arg(long, value_enum, default_value = "auto")]
     pub server: ServerArg,
+    /// Keep every record's bytes, name each byte, and show what tlsviz opens (JSON: `hex`,
+    /// `fields`, `decrypted`).
+    #[arg(long)]
+    pub bytes: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -133,6 +137,10 @@ pub struct ConnectArgs {
     /// Append TLS secrets to FILE (NSS key log format, for Wireshark). SSLKEYLOGFILE works too.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+    /// Keep every record's bytes, name each byte, and show what tlsviz opens (JSON: `hex`,
+    /// `fields`, `decrypted`).
+    #[arg(long)]
+    pub bytes: bool,
     /// Do not ask the machine's redis-cli (or openssl) for a second opinion.
     #[arg(long = "no-cross-check")]
     pub no_cross_check: bool,
@@ -218,6 +226,7 @@ impl ConnectArgs {
             tls_version: self.tls_version.clone(),
             timeout: Some(self.timeout.clone()),
             keylog: self.keylog.clone(),
+            bytes: self.bytes,
             command: self.command.clone(),
         }
     }

@@ -13,6 +13,7 @@ use crate::target;
 pub async fn open_lab_session(
     server: ServerArg,
     scenario: Option<String>,
+    bytes: bool,
 ) -> Result<crate::ui::LiveSession, UsageError> {
     let scenario = scenario.as_deref().map(crate::scenario::load).transpose()?;
     let options = match &scenario {
@@ -23,10 +24,11 @@ pub async fn open_lab_session(
         },
     };
     let lab = start_lab(options).await?;
-    let spec = match &scenario {
+    let mut spec = match &scenario {
         Some(s) => s.target_spec(&lab),
         None => crate::scenario::ClientSpec::default().target_spec(&lab),
     };
+    spec.bytes = bytes;
     let target = target::build(&spec)?;
     let conf_lines = lab.conf_lines.clone();
     Ok(crate::ui::LiveSession {
@@ -88,10 +90,10 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     }
     let face = face(&args.output);
     if face == Face::Tui {
-        let server = args.server;
+        let (server, bytes) = (args.server, args.bytes);
         let opener: crate::ui::Opener = std::sync::Arc::new(move |scenario| {
             Box::pin(async move {
-                open_lab_session(server, scenario)
+                open_lab_session(server, scenario, bytes)
                     .await
                     .map_err(|e| e.to_string())
             })
@@ -105,7 +107,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
     let mut stop = Termination::install();
-    let session = open_lab_session(args.server, args.scenario.clone()).await?;
+    let session = open_lab_session(args.server, args.scenario.clone(), args.bytes).await?;
     if let Some(notice) = &session.notice {
         tell!("tlsviz: notice: {notice}");
     }

@@ -256,6 +256,7 @@ mod tests {
                 }],
                 head_hex: String::new(),
                 note: None,
+                bytes: None,
             }),
         );
         push(

@@ -150,6 +150,12 @@ fn extension_name(oid: &str) -> Option<&'static str> {
     })
 }
 
+/// The subject of a DER certificate, readable; `None` if it does not parse.
+pub fn subject_of(der: &[u8]) -> Option<String> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    Some(cert.subject().to_string())
+}
+
 /// The certificate's SubjectPublicKeyInfo, DER.
 pub fn public_key_info(der: &[u8]) -> Option<Vec<u8>> {
     let (_, cert) = X509Certificate::from_der(der).ok()?;

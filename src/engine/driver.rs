@@ -49,6 +49,7 @@ impl TlsDriver {
         sink: EventSink,
         pace: Pace,
         timeout: Duration,
+        capture_bytes: bool,
     ) -> Self {
         Self {
             stream,
@@ -58,7 +59,7 @@ impl TlsDriver {
             received: 0,
             held: VecDeque::new(),
             pending_units: VecDeque::new(),
-            tap: Tap::new(sink, hooks.clone()),
+            tap: Tap::new(sink, hooks.clone()).with_capture(capture_bytes),
             hooks,
             pace,
             timeout,

@@ -3,6 +3,7 @@
 //! Every event comes from real bytes on the socket or from a real rustls callback. The model,
 //! the reports and recordings all consume this one stream.
 
+pub use super::bytes::{Decrypted, Epoch, RecordBytes};
 pub use super::step::Step;
 pub use super::wire::{ContentType, TlsVersion};
 use serde::{Deserialize, Serialize};
@@ -180,6 +181,10 @@ pub struct RecordInfo {
     pub head_hex: String,
     /// What rustls made of an encrypted record, where a hook told us (e.g. "Certificate").
     pub note: Option<String>,
+    /// With `--bytes`: the whole record, every byte named, and what tlsviz opened (left out
+    /// otherwise, so older recordings load and runs without the flag are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<Box<RecordBytes>>,
 }
 
 impl RecordInfo {

@@ -43,6 +43,7 @@ pub async fn run_tls(
         sink.clone(),
         pace.clone(),
         target.timeout,
+        target.capture_bytes,
     );
 
     // Step 2: ClientHello out (only now is it on the wire), ServerHello in.

@@ -34,6 +34,7 @@ fn server_hello(version: TlsVersion) -> Event {
         }],
         head_hex: String::new(),
         note: None,
+        bytes: None,
     })
 }
 

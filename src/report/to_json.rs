@@ -4,8 +4,8 @@
 
 use super::record::Preamble;
 use super::schema::event::{
-    CertificateRequestJson, DirectionJson, EventJson, FailureJson, HandshakeMessageJson, ProbeJson,
-    RecordJson, RunStartedJson, TlsErrorDetailJson,
+    CertificateRequestJson, DecryptedJson, DirectionJson, EventJson, FailureJson, FieldJson,
+    HandshakeMessageJson, ProbeJson, RecordJson, RunStartedJson, TlsErrorDetailJson,
 };
 use super::schema::{
     CertificateAtFaultJson, CertificateJson, ClientCertificateJson, CrossCheckJson, ErrorJson,
@@ -13,10 +13,12 @@ use super::schema::{
     TargetJson, TlsJson, TrackerJson,
 };
 use crate::diagnose::{Diagnosis, Evidence};
+use crate::engine::annotate::Field;
 use crate::engine::events::{
     CertificateInfo, CertificateRequestInfo, Direction, Event, Failure, HandshakeMessage,
     ProbeResult, RecordInfo, RunInfo, Stamped, TlsErrorDetail, TlsParams,
 };
+use crate::engine::records::hex;
 use crate::engine::step::Step;
 use crate::model::steps::{self, StepStatus};
 use crate::model::tracker::Tracker;
@@ -281,8 +283,34 @@ impl<'a> From<&'a RecordInfo> for RecordJson<'a> {
                 .collect(),
             head_hex: &info.head_hex,
             note: info.note.as_deref(),
+            hex: info.bytes.as_ref().map(|b| hex(&b.hex)),
+            fields: info.bytes.as_ref().map(|b| fields(&b.fields)),
+            decrypted: info
+                .bytes
+                .as_ref()
+                .and_then(|b| b.decrypted.as_ref())
+                .map(|d| DecryptedJson {
+                    epoch: d.epoch.to_string(),
+                    seq: d.seq,
+                    nonce: hex(&d.nonce),
+                    plaintext_hex: hex(&d.plaintext),
+                    inner_content_type: d.inner_content_type,
+                    fields: fields(&d.fields),
+                }),
         }
     }
+}
+
+fn fields(fields: &[Field]) -> Vec<FieldJson<'_>> {
+    fields
+        .iter()
+        .map(|f| FieldJson {
+            offset: f.offset,
+            len: f.len,
+            name: &f.name,
+            value: &f.value,
+        })
+        .collect()
 }
 
 impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {

@@ -80,6 +80,7 @@ fn every_event_line() -> Vec<Event> {
             ],
             head_hex: "1603".into(),
             note: Some("close_notify".into()),
+            bytes: None,
         }),
         Event::CertificateRequested(CertificateRequestInfo {
             ca_names: vec!["CN=ca".into()],
