@@ -63,8 +63,12 @@ impl PcapOut {
             events,
             keylog.as_ref().map(|k| k.as_slice()),
         ) {
+            let hint = match e {
+                crate::report::pcap::PcapError::Io(_) => "check the path and the disk",
+                _ => "nothing crossed the wire to capture",
+            };
             tell!(
-                "tlsviz: --pcap {}: not written: {e} (check the path, or run again)",
+                "tlsviz: --pcap {}: not written: {e} (hint: {hint})",
                 self.path.display()
             );
         }

@@ -303,3 +303,44 @@ pub fn write(
     file.write_all(&buf)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_that_never_connected_has_nothing_to_capture() {
+        let events = [Stamped {
+            event: Event::Closed {
+                close_notify_sent: false,
+            },
+            at_us: 5,
+        }];
+        let mut out = Vec::new();
+        let err = write_to(&mut out, SystemTime::now(), &events, None);
+        assert!(matches!(err, Err(PcapError::NotConnected)));
+    }
+
+    #[test]
+    fn handshake_and_close_alone_make_six_segments() {
+        let events = [Stamped {
+            event: Event::TcpConnected {
+                peer: "[::1]:6379".into(),
+                local: "[::1]:50000".into(),
+            },
+            at_us: 10,
+        }];
+        let packets = rebuild(&events).unwrap_or_default();
+        assert_eq!(packets.len(), 6);
+        // IPv6, 40-byte header and a 20-byte TCP header each.
+        assert!(packets.iter().all(|(_, p)| p[0] >> 4 == 6 && p.len() == 60));
+    }
+
+    #[test]
+    fn the_secrets_block_is_padded_to_32_bits() {
+        let body = secrets_body(b"CLIENT_RANDOM ab cd\n");
+        assert_eq!(body.len() % 4, 0);
+        assert_eq!(&body[..4], &SECRETS_TLS_KEYLOG.to_le_bytes());
+        assert_eq!(&body[4..8], &20u32.to_le_bytes());
+    }
+}
