@@ -75,6 +75,12 @@ pub struct LessonArgs {
     /// `fields`, `decrypted`).
     #[arg(long)]
     pub bytes: bool,
+    /// Write the connection's bytes to FILE as a pcapng capture (TCP rebuilt around them).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// With --pcap: put the session's TLS secrets in the capture so Wireshark decrypts it.
+    #[arg(long = "pcap-secrets", requires = "pcap")]
+    pub pcap_secrets: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -141,6 +147,12 @@ pub struct ConnectArgs {
     /// `fields`, `decrypted`).
     #[arg(long)]
     pub bytes: bool,
+    /// Write the connection's bytes to FILE as a pcapng capture (TCP rebuilt around them).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// With --pcap: put the session's TLS secrets in the capture so Wireshark decrypts it.
+    #[arg(long = "pcap-secrets", requires = "pcap")]
+    pub pcap_secrets: bool,
     /// Do not ask the machine's redis-cli (or openssl) for a second opinion.
     #[arg(long = "no-cross-check")]
     pub no_cross_check: bool,

@@ -89,6 +89,17 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         crate::report::record::check_writable(path)?;
     }
     let face = face(&args.output);
+    if let (Some(path), Face::Tui) = (&args.pcap, face) {
+        // Before the lab starts: the TUI writes no capture yet.
+        return Err(UsageError::new(
+            format!("--pcap {}", path.display()),
+            "the TUI does not write captures yet",
+            "add --plain or --json",
+        ));
+    }
+    if let Some(path) = &args.pcap {
+        crate::report::record::check_writable_as("--pcap", path, "capture.pcapng")?;
+    }
     if face == Face::Tui {
         let (server, bytes) = (args.server, args.bytes);
         let opener: crate::ui::Opener = std::sync::Arc::new(move |scenario| {
@@ -117,7 +128,8 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         .as_ref()
         .map(|c| c.name.clone())
         .unwrap_or_else(|| "mutual-tls13".into());
-    let (target, lab) = (session.target, session.lab);
+    let (mut target, lab) = (session.target, session.lab);
+    let pcap = super::pcap::prepare(args.pcap.as_deref(), args.pcap_secrets, &mut target, face)?;
     let model = drive(
         target,
         None,
@@ -127,6 +139,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
             label: Some(&label),
             preamble: preamble.as_ref(),
             warnings: &[],
+            pcap: pcap.as_ref(),
         },
         &mut stop,
     )

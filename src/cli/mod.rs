@@ -21,6 +21,7 @@ macro_rules! tell {
 pub mod args;
 pub mod check;
 pub mod lesson;
+pub mod pcap;
 pub mod run;
 pub mod topology;
 

@@ -85,6 +85,8 @@ pub struct Story<'a> {
     pub label: Option<&'a str>,
     pub preamble: Option<&'a Preamble>,
     pub warnings: &'a [String],
+    /// `--pcap`: the capture written from the finished run.
+    pub pcap: Option<&'a super::pcap::PcapOut>,
 }
 
 /// Run one connection in auto mode and show it headless; with `cross_check`, the second
@@ -101,6 +103,7 @@ pub async fn drive(
         label,
         preamble,
         warnings,
+        pcap,
     } = story;
     let held = (face == Face::Plain && cross_check.is_some()).then(HeldOutput::default);
     let mut out: Box<dyn Reporter + Send> = match &held {
@@ -141,6 +144,9 @@ pub async fn drive(
             tell!("tlsviz: --record {}: cannot write: {e}", path.display());
         }
     }
+    if let Some(pcap) = pcap {
+        pcap.write(&model.events);
+    }
     model
 }
 
@@ -156,7 +162,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
     }
     let args = &args;
     let spec = args.spec();
-    let target::Loaded { target, notes } = target::build_noted(&spec)?;
+    let target::Loaded { mut target, notes } = target::build_noted(&spec)?;
     // Warnings only once the flags are known to be valid: an error comes alone.
     let warnings = target::warnings(&spec);
     for warning in &warnings {
@@ -181,16 +187,22 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
                 "give a count of 1 or more",
             ));
         }
-        if args.output.record.is_some() {
-            return Err(UsageError::new(
-                "--record",
-                "does not go with --repeat",
-                "record one run without --repeat",
-            ));
+        for (given, flag) in [
+            (args.output.record.is_some(), "--record"),
+            (args.pcap.is_some(), "--pcap"),
+        ] {
+            if given {
+                return Err(UsageError::new(
+                    flag,
+                    "does not go with --repeat",
+                    "record or capture one run without --repeat",
+                ));
+            }
         }
         return repeat(target, n, args.output.json, &mut stop).await;
     }
     let face = face(&args.output);
+    let pcap = super::pcap::prepare(args.pcap.as_deref(), args.pcap_secrets, &mut target, face)?;
     let cross_check = (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
     if face == Face::Tui {
         let redis_cli = spec.redis_cli_line();
@@ -224,6 +236,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         args.output.record.as_deref(),
         Story {
             warnings: &listed,
+            pcap: pcap.as_ref(),
             ..Story::default()
         },
         &mut stop,

@@ -53,6 +53,8 @@ pub struct TlsMaterial {
     pub insecure: bool,
     pub versions: TlsVersions,
     pub keylog: Option<Arc<Mutex<std::fs::File>>>,
+    /// `--pcap-secrets`: the key log kept in memory for the capture (never in events).
+    pub keylog_memory: Option<Arc<super::hooks::MemoryKeyLog>>,
 }
 
 pub fn provider() -> Arc<CryptoProvider> {

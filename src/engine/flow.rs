@@ -292,6 +292,7 @@ fn client_config(
         sink: sink.clone(),
         state: hooks.clone(),
         file: material.keylog.clone(),
+        memory: material.keylog_memory.clone(),
     });
     Ok(Arc::new(config))
 }

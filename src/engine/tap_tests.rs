@@ -65,6 +65,7 @@ impl Pair {
             sink: sink.clone(),
             state: hooks.clone(),
             file: None,
+            memory: None,
         });
         let name = "localhost".try_into().expect("server name");
         Pair {

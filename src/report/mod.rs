@@ -2,6 +2,7 @@
 //! neither touches the engine.
 
 pub mod json;
+pub mod pcap;
 pub mod plain;
 pub mod record;
 pub mod schema;

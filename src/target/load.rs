@@ -93,6 +93,7 @@ pub fn load_noted(opts: &TlsOptions) -> Result<(TlsMaterial, Vec<String>), Usage
         insecure: opts.insecure,
         versions: opts.versions,
         keylog,
+        keylog_memory: None,
     };
     Ok((material, notes))
 }
