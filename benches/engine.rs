@@ -1,6 +1,7 @@
 //! In-process figures (run: `cargo bench --bench engine`):
 //! - the engine in auto mode against bare tokio-rustls (connect, TLS 1.3 mutual handshake, PING,
-//!   close_notify), N handshakes each, against the same lab redis-server;
+//!   close_notify), N handshakes each, against the same lab redis-server; and the engine with
+//!   `--bytes` (every record kept, named byte by byte, and opened);
 //! - the lab from start to ready (certificates made, redis-server answering).
 //!
 //! Prints figures; asserts nothing (targets are judged in BENCHMARKS.md).
@@ -40,6 +41,7 @@ fn target(lab: &Lab) -> Target {
         db: None,
         command: vec!["PING".into()],
         timeout: Duration::from_secs(5),
+        capture_bytes: false,
     }
 }
 
@@ -120,7 +122,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    // TLSVIZ_BENCH_ONLY=engine|bare runs one path alone (for callgrind), without the lab timing.
+    // TLSVIZ_BENCH_ONLY=engine|bytes|bare runs one path alone (for callgrind), without the lab timing.
     let only = std::env::var("TLSVIZ_BENCH_ONLY").ok();
     if let Some(which) = only.as_deref() {
         let lab = Lab::start(LabOptions {
@@ -130,10 +132,15 @@ fn main() {
         .expect("redis-server lab");
         let target = target(&lab);
         let connector = bare_connector(&lab);
+        let bytes = Target {
+            capture_bytes: true,
+            ..target.clone()
+        };
         runtime.block_on(async {
             for _ in 0..n {
                 match which {
                     "bare" => drop(bare_once(&connector, lab.port).await),
+                    "bytes" => drop(engine_once(&bytes, false).await),
                     _ => drop(engine_once(&target, false).await),
                 }
             }
@@ -165,26 +172,43 @@ fn main() {
     })
     .expect("redis-server lab");
     let target = target(&lab);
+    let bytes = Target {
+        capture_bytes: true,
+        ..target.clone()
+    };
     let connector = bare_connector(&lab);
+    // TLSVIZ_BENCH_BYTES=0 leaves the --bytes case out of the loop (to compare with a build
+    // that has none: the loop is then the same).
+    let with_bytes = std::env::var("TLSVIZ_BENCH_BYTES").map_or(true, |v| v != "0");
     runtime.block_on(async {
-        // Warm up both paths.
+        // Warm up every path.
         for _ in 0..20 {
             engine_once(&target, false).await;
+            engine_once(&bytes, false).await;
             bare_once(&connector, lab.port).await;
         }
-        // Interleave so drift in the machine affects both alike.
+        // Interleave so drift in the machine affects all alike.
         let (mut engine_t, mut model_t, mut bare_t) = (Vec::new(), Vec::new(), Vec::new());
+        let mut bytes_t = Vec::new();
         for _ in 0..n {
             bare_t.push(bare_once(&connector, lab.port).await);
             engine_t.push(engine_once(&target, false).await);
             model_t.push(engine_once(&target, true).await);
+            if with_bytes {
+                bytes_t.push(engine_once(&bytes, false).await);
+            }
         }
         let (bm, bmed, bp99) = stats(bare_t);
         let (em, emed, ep99) = stats(engine_t);
         let (mm, mmed, mp99) = stats(model_t);
+
         println!("{n} handshakes each (TLS 1.3, mutual TLS, PING, close_notify) against {server}:");
         println!("  bare tokio-rustls        mean {bm:.3} ms  median {bmed:.3} ms  p99 {bp99:.3} ms");
         println!("  tlsviz engine (auto)     mean {em:.3} ms  median {emed:.3} ms  p99 {ep99:.3} ms  ratio(mean) {:.3}", em / bm);
         println!("  engine task + model      mean {mm:.3} ms  median {mmed:.3} ms  p99 {mp99:.3} ms  ratio(mean) {:.3}", mm / bm);
+        if with_bytes {
+            let (ym, ymed, yp99) = stats(bytes_t);
+            println!("  engine --bytes (auto)    mean {ym:.3} ms  median {ymed:.3} ms  p99 {yp99:.3} ms  ratio(mean) {:.3}", ym / bm);
+        }
     });
 }

@@ -8,7 +8,8 @@
 //!   ← model ⇄ diagnose          pure reducer: step table, tracker, diagnosis
 //!   ← report                    public outputs: plain, JSON (its own types), recordings
 //!   ← target, runner            what to connect to (files loaded); the one run-and-fold loop
-//!   ← lab ← scenario ← ui       local servers; scenario files; the TUI
+//!   ← lab, topology             local servers; a whole Cluster or Sentinel setup, node by node
+//!   ← scenario ← ui             scenario files; the TUI
 //!   ← cli                       clap and dispatch (nothing imports it)
 //! ```
 
@@ -24,4 +25,5 @@ pub mod runner;
 pub mod scenario;
 pub mod signals;
 pub mod target;
+pub mod topology;
 pub mod ui;

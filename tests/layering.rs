@@ -1,4 +1,4 @@
-//! The crate's imports point one way: engine ← model/diagnose ← report ← target/runner ← lab ←
+//! The crate's imports point one way: engine ← model/diagnose ← report ← target/runner ← lab/topology ←
 //! scenario ← ui ← cli. This test reads every `crate::…` path in `src/` and fails on any that
 //! points upwards, so a cycle cannot creep back in.
 
@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("target", 4),
     ("runner", 4),
     ("lab", 5),
+    ("topology", 5),
     ("scenario", 6),
     ("ui", 7),
     ("cli", 8),

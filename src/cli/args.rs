@@ -28,6 +28,12 @@ pub enum Command {
     /// (the lab when no server is named; connect's flags otherwise).
     #[command(disable_help_flag = true)]
     Compare(Box<ConnectArgs>),
+    /// Check a Redis Cluster: the seed, then every node by the endpoint the cluster announces.
+    #[command(disable_help_flag = true)]
+    Cluster(Box<ConnectArgs>),
+    /// Check a Sentinel setup: the sentinel, then the master and replicas it announces.
+    #[command(disable_help_flag = true)]
+    Sentinel(Box<SentinelArgs>),
     /// Start a local TLS Redis (certificates made on the spot) and wait until Ctrl-C.
     Lab(LabArgs),
     /// List the shipped scenarios.
@@ -69,6 +75,16 @@ pub struct LessonArgs {
     /// Which server the lab runs.
     #[arg(long, value_enum, default_value = "auto")]
     pub server: ServerArg,
+    /// Keep every record's bytes, name each byte, and show what tlsviz opens (JSON: `hex`,
+    /// `fields`, `decrypted`).
+    #[arg(long)]
+    pub bytes: bool,
+    /// Write the connection's bytes to FILE as a pcapng capture (TCP rebuilt around them).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// With --pcap: put the session's TLS secrets in the capture so Wireshark decrypts it.
+    #[arg(long = "pcap-secrets", requires = "pcap")]
+    pub pcap_secrets: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -131,6 +147,16 @@ pub struct ConnectArgs {
     /// Append TLS secrets to FILE (NSS key log format, for Wireshark). SSLKEYLOGFILE works too.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+    /// Keep every record's bytes, name each byte, and show what tlsviz opens (JSON: `hex`,
+    /// `fields`, `decrypted`).
+    #[arg(long)]
+    pub bytes: bool,
+    /// Write the connection's bytes to FILE as a pcapng capture (TCP rebuilt around them).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// With --pcap: put the session's TLS secrets in the capture so Wireshark decrypts it.
+    #[arg(long = "pcap-secrets", requires = "pcap")]
+    pub pcap_secrets: bool,
     /// Do not ask the machine's redis-cli (or openssl) for a second opinion.
     #[arg(long = "no-cross-check")]
     pub no_cross_check: bool,
@@ -155,6 +181,15 @@ pub struct ConnectArgs {
     pub command: Vec<String>,
 }
 
+#[derive(Args, Debug, Clone, Default)]
+pub struct SentinelArgs {
+    /// The master's name, as in the sentinel's `sentinel monitor NAME …`.
+    #[arg(long, value_name = "NAME")]
+    pub master: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct LabArgs {
     /// Which server to run.
@@ -166,6 +201,9 @@ pub struct LabArgs {
     /// Configure the lab as this scenario does.
     #[arg(long, value_name = "NAME|FILE")]
     pub scenario: Option<String>,
+    /// Start a 3-node TLS Redis Cluster instead of one server.
+    #[arg(long, conflicts_with_all = ["scenario", "bind"])]
+    pub cluster: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -208,6 +246,7 @@ impl ConnectArgs {
             tls_version: self.tls_version.clone(),
             timeout: Some(self.timeout.clone()),
             keylog: self.keylog.clone(),
+            bytes: self.bytes,
             command: self.command.clone(),
         }
     }

@@ -31,6 +31,7 @@ pub async fn compare(args: &ConnectArgs) -> Result<i32, UsageError> {
         }
         spec.timeout = Some(args.timeout.clone());
         spec.keylog = args.keylog.clone();
+        spec.bytes = args.bytes;
         (spec, Some(lab))
     } else {
         let mut spec = args.spec();
@@ -65,6 +66,9 @@ fn refuse_flags(args: &ConnectArgs) -> Result<(), UsageError> {
     }
     if args.output.record.is_some() {
         return refuse("--record", "record one run with tlsviz connect --record");
+    }
+    if args.pcap.is_some() || args.pcap_secrets {
+        return refuse("--pcap", "capture one run with tlsviz connect --pcap");
     }
     let lab_mode = args.host.is_none() && args.port.is_none() && args.uri.is_none();
     let target_flags = args.cacert.is_some()

@@ -15,6 +15,7 @@ use crate::target;
 pub async fn open_lab_session(
     server: ServerArg,
     scenario: Option<String>,
+    bytes: bool,
     prime: bool,
 ) -> Result<crate::ui::LiveSession, UsageError> {
     let scenario = scenario.as_deref().map(crate::scenario::load).transpose()?;
@@ -26,10 +27,11 @@ pub async fn open_lab_session(
         },
     };
     let lab = start_lab(options).await?;
-    let spec = match &scenario {
+    let mut spec = match &scenario {
         Some(s) => s.target_spec(&lab),
         None => crate::scenario::ClientSpec::default().target_spec(&lab),
     };
+    spec.bytes = bytes;
     let mut target = target::build(&spec)?;
     let mut notice = lab.notice.clone();
     if scenario.as_ref().is_some_and(|s| s.client.resume) {
@@ -45,6 +47,8 @@ pub async fn open_lab_session(
         redis_cli: spec.redis_cli_line(),
         scenario: scenario.map(|s| card(&s)),
         notice,
+        // The lab's lesson needs no second opinion: tlsviz made the lab.
+        cross_check: None,
         lab: Some(lab),
     })
 }
@@ -90,23 +94,39 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     if let Some(name) = &args.scenario {
         // Fail on a bad name before anything starts.
         let scenario = crate::scenario::load(name)?;
-        if scenario.client.resume && args.output.record.is_some() {
-            return Err(UsageError::new(
-                "--record",
-                "does not go with a scenario that resumes (two connections)",
-                "record a scenario with one connection",
-            ));
+        for (given, flag) in [
+            (args.output.record.is_some(), "--record"),
+            (args.pcap.is_some(), "--pcap"),
+        ] {
+            if scenario.client.resume && given {
+                return Err(UsageError::new(
+                    flag,
+                    "does not go with a scenario that resumes (two connections)",
+                    "record or capture a scenario with one connection",
+                ));
+            }
         }
     }
     if let Some(path) = &args.output.record {
         crate::report::record::check_writable(path)?;
     }
     let face = face(&args.output);
+    if let (Some(path), Face::Tui) = (&args.pcap, face) {
+        // Before the lab starts: the TUI writes no capture yet.
+        return Err(UsageError::new(
+            format!("--pcap {}", path.display()),
+            "the TUI does not write captures yet",
+            "add --plain or --json",
+        ));
+    }
+    if let Some(path) = &args.pcap {
+        crate::report::record::check_writable_as("--pcap", path, "capture.pcapng")?;
+    }
     if face == Face::Tui {
-        let server = args.server;
+        let (server, bytes) = (args.server, args.bytes);
         let opener: crate::ui::Opener = std::sync::Arc::new(move |scenario| {
             Box::pin(async move {
-                open_lab_session(server, scenario, true)
+                open_lab_session(server, scenario, bytes, true)
                     .await
                     .map_err(|e| e.to_string())
             })
@@ -120,7 +140,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
     let mut stop = Termination::install();
-    let session = open_lab_session(args.server, args.scenario.clone(), false).await?;
+    let session = open_lab_session(args.server, args.scenario.clone(), args.bytes, false).await?;
     if let Some(notice) = &session.notice {
         tell!("tlsviz: notice: {notice}");
     }
@@ -130,20 +150,22 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         .as_ref()
         .map(|c| c.name.clone())
         .unwrap_or_else(|| "mutual-tls13".into());
-    let (target, lab) = (session.target, session.lab);
-    let story = super::run::Story {
-        label: Some(&label),
-        preamble: preamble.as_ref(),
-        warnings: &[],
-    };
+    let (mut target, lab) = (session.target, session.lab);
     if target.tls.as_ref().is_some_and(|t| t.sessions.is_some()) {
         // A resuming scenario: two connections, each shown in full.
+        let story = super::run::Story {
+            label: Some(&label),
+            preamble: preamble.as_ref(),
+            warnings: &[],
+            ..super::run::Story::default()
+        };
         let code = super::resume::drive_pair(target, None, face, story, &mut stop).await;
         if let Some(lab) = lab {
             lab.stop().await;
         }
         return Ok(code);
     }
+    let pcap = super::pcap::prepare(args.pcap.as_deref(), args.pcap_secrets, &mut target, face)?;
     let model = drive(
         target,
         None,
@@ -153,6 +175,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
             label: Some(&label),
             preamble: preamble.as_ref(),
             warnings: &[],
+            pcap: pcap.as_ref(),
         },
         &mut stop,
     )
@@ -166,6 +189,9 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
 
 pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
     let mut stop = Termination::install();
+    if args.cluster {
+        return cluster_lab(&mut stop).await;
+    }
     let scenario = args
         .scenario
         .as_deref()
@@ -218,6 +244,48 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
     say!("  {}", lab.tlsviz_command());
     say!();
     say!("Ctrl-C stops the server and removes the folder.");
+    stop.wait().await;
+    lab.stop().await;
+    tell!("tlsviz lab: stopped, folder removed");
+    Ok(EXIT_OK)
+}
+
+/// `tlsviz lab --cluster`: three TLS nodes, formed and serving, until Ctrl-C or SIGTERM.
+async fn cluster_lab(stop: &mut Termination) -> Result<i32, UsageError> {
+    use crate::lab::cluster::{ClusterLab, ClusterOptions};
+    let started = tokio::select! {
+        lab = ClusterLab::start(ClusterOptions::default()) => lab,
+        // Dropping the start stops every node it had started and removes the folder.
+        _ = stop.wait() => return Ok(super::EXIT_INTERRUPTED),
+    };
+    let lab = started.map_err(|e| {
+        let hint = e.hint();
+        UsageError::new("lab --cluster", e.to_string(), hint)
+    })?;
+    let pids: Vec<String> = lab.pids().iter().map(u32::to_string).collect();
+    say!(
+        "tlsviz lab: a {}-node TLS Redis Cluster on 127.0.0.1 ports {} (bus ports + 10000; pids {})",
+        lab.ports.len(),
+        lab.ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        pids.join(", ")
+    );
+    say!("folder (removed on exit): {}", lab.files.dir.display());
+    say!();
+    say!("redis.conf lines of the first node:");
+    for line in &lab.conf_lines {
+        say!("  {line}");
+    }
+    say!();
+    say!("reach it with:");
+    let args = crate::lab::shell_join(&lab.connect_args());
+    say!("  redis-cli -c {args}");
+    say!("  tlsviz cluster {args}");
+    say!();
+    say!("Ctrl-C stops every node and removes the folder.");
     stop.wait().await;
     lab.stop().await;
     tell!("tlsviz lab: stopped, folder removed");

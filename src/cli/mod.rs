@@ -22,8 +22,10 @@ pub mod args;
 pub mod check;
 pub mod compare;
 pub mod lesson;
+pub mod pcap;
 pub mod resume;
 pub mod run;
+pub mod topology;
 
 use crate::errors::UsageError;
 use args::{Cli, Command};
@@ -77,6 +79,8 @@ async fn dispatch(cli: Cli) -> Result<i32, UsageError> {
         None => lesson::lesson(&cli.lesson).await,
         Some(Command::Connect(args)) => run::connect(&args).await,
         Some(Command::Compare(args)) => compare::compare(&args).await,
+        Some(Command::Cluster(args)) => topology::cluster(&args).await,
+        Some(Command::Sentinel(args)) => topology::sentinel(&args).await,
         Some(Command::Lab(_)) if out.json || out.plain => refuse("--json/--plain", "lab"),
         Some(Command::Lab(_)) if out.record.is_some() => refuse("--record", "lab"),
         Some(Command::Lab(args)) => lesson::lab(&args).await,

@@ -37,7 +37,7 @@ pub fn face(out: &OutputArgs) -> Face {
     }
 }
 
-fn color_wanted() -> bool {
+pub(super) fn color_wanted() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
@@ -50,7 +50,7 @@ pub(super) fn exit_code(model: &Model) -> i32 {
     }
 }
 
-fn reporter(face: Face, warnings: &[String]) -> Box<dyn Reporter + Send> {
+pub(super) fn reporter(face: Face, warnings: &[String]) -> Box<dyn Reporter + Send> {
     match face {
         Face::Json => {
             Box::new(JsonReporter::new(std::io::stdout()).with_warnings(warnings.to_vec()))
@@ -85,6 +85,8 @@ pub struct Story<'a> {
     pub label: Option<&'a str>,
     pub preamble: Option<&'a Preamble>,
     pub warnings: &'a [String],
+    /// `--pcap`: the capture written from the finished run.
+    pub pcap: Option<&'a super::pcap::PcapOut>,
 }
 
 /// Run one connection in auto mode and show it headless; with `cross_check`, the second
@@ -101,6 +103,7 @@ pub async fn drive(
         label,
         preamble,
         warnings,
+        pcap,
     } = story;
     let held = (face == Face::Plain && cross_check.is_some()).then(HeldOutput::default);
     let mut out: Box<dyn Reporter + Send> = match &held {
@@ -112,10 +115,7 @@ pub async fn drive(
     if let Some(p) = preamble {
         output_ok = out.preamble(p).is_ok();
     }
-    let mut run = runner::Run::start(target, Pace::Auto);
-    if let Some(spec) = cross_check {
-        run = run.with_cross_check(spec);
-    }
+    let run = runner::Run::start_with(target, Pace::Auto, cross_check);
     let model = runner::fold(run, stop.wait(), |model, event| {
         if output_ok && out.event(model, event).is_err() {
             output_ok = false;
@@ -144,6 +144,9 @@ pub async fn drive(
             tell!("tlsviz: --record {}: cannot write: {e}", path.display());
         }
     }
+    if let Some(pcap) = pcap {
+        pcap.write(&model.events);
+    }
     model
 }
 
@@ -159,7 +162,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
     }
     let args = &args;
     let spec = args.spec();
-    let target::Loaded { target, notes } = target::build_noted(&spec)?;
+    let target::Loaded { mut target, notes } = target::build_noted(&spec)?;
     // Warnings only once the flags are known to be valid: an error comes alone.
     let warnings = target::warnings(&spec);
     for warning in &warnings {
@@ -184,12 +187,17 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
                 "give a count of 1 or more",
             ));
         }
-        if args.output.record.is_some() {
-            return Err(UsageError::new(
-                "--record",
-                "does not go with --repeat",
-                "record one run without --repeat",
-            ));
+        for (given, flag) in [
+            (args.output.record.is_some(), "--record"),
+            (args.pcap.is_some(), "--pcap"),
+        ] {
+            if given {
+                return Err(UsageError::new(
+                    flag,
+                    "does not go with --repeat",
+                    "record or capture one run without --repeat",
+                ));
+            }
         }
         if args.resume {
             return Err(UsageError::new(
@@ -201,15 +209,20 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         return repeat(target, n, args.output.json, &mut stop).await;
     }
     let face = face(&args.output);
-    let target = if args.resume {
-        if args.output.record.is_some() {
-            return Err(UsageError::new(
-                "--record",
-                "does not go with --resume (two connections)",
-                "record one connection without --resume",
-            ));
+    if args.resume {
+        for (given, flag) in [
+            (args.output.record.is_some(), "--record"),
+            (args.pcap.is_some(), "--pcap"),
+        ] {
+            if given {
+                return Err(UsageError::new(
+                    flag,
+                    "does not go with --resume (two connections)",
+                    "record or capture one connection without --resume",
+                ));
+            }
         }
-        let target = super::resume::sharing_sessions(target)?;
+        target = super::resume::sharing_sessions(target)?;
         if face != Face::Tui {
             let cross_check =
                 (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
@@ -225,15 +238,15 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         if super::resume::prime(&target).await.is_none() {
             tell!("tlsviz: the first connection failed: nothing to resume; the TUI shows a full handshake");
         }
-        target
-    } else {
-        target
-    };
+    }
+    let pcap = super::pcap::prepare(args.pcap.as_deref(), args.pcap_secrets, &mut target, face)?;
+    let cross_check = (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
     if face == Face::Tui {
         let redis_cli = spec.redis_cli_line();
         let opener: crate::ui::Opener = std::sync::Arc::new(move |_scenario| {
             let target = target.clone();
             let redis_cli = redis_cli.clone();
+            let cross_check = cross_check.clone();
             Box::pin(async move {
                 Ok(crate::ui::LiveSession {
                     target,
@@ -242,6 +255,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
                     conf_lines: Vec::new(),
                     redis_cli,
                     notice: None,
+                    cross_check,
                 })
             })
         });
@@ -252,7 +266,6 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         };
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
-    let cross_check = (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
     let model = drive(
         target,
         cross_check,
@@ -260,6 +273,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         args.output.record.as_deref(),
         Story {
             warnings: &listed,
+            pcap: pcap.as_ref(),
             ..Story::default()
         },
         &mut stop,

@@ -4,9 +4,11 @@
 mod builder;
 mod certs;
 mod chain;
+mod handshake;
 pub mod opinion;
 mod rules;
 mod tls;
+pub mod topology;
 
 use crate::engine::step::Step;
 use serde::{Deserialize, Serialize};

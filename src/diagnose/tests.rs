@@ -42,6 +42,7 @@ fn model(tls13: bool) -> Model {
             }],
             head_hex: String::new(),
             note: None,
+            bytes: None,
         }),
     });
     m

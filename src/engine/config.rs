@@ -58,6 +58,8 @@ pub struct TlsMaterial {
     /// store resumes the session an earlier one left there. `None`: every run is a full
     /// handshake, the default.
     pub sessions: Option<SharedSessions>,
+    /// `--pcap-secrets`: the key log kept in memory for the capture (never in events).
+    pub keylog_memory: Option<Arc<super::hooks::MemoryKeyLog>>,
 }
 
 /// What connections that resume each other share: the session store, and the verifier and

@@ -51,6 +51,7 @@ impl TlsDriver {
         sink: EventSink,
         pace: Pace,
         timeout: Duration,
+        capture_bytes: bool,
     ) -> Self {
         Self {
             stream,
@@ -60,7 +61,7 @@ impl TlsDriver {
             received: 0,
             held: VecDeque::new(),
             pending_units: VecDeque::new(),
-            tap: Tap::new(sink, hooks.clone()),
+            tap: Tap::new(sink, hooks.clone()).with_capture(capture_bytes),
             hooks,
             pace,
             timeout,
@@ -309,7 +310,7 @@ impl TlsDriver {
                 .await?;
         }
         loop {
-            match self.tap.next_reply(&bytes, &shown) {
+            match self.tap.next_reply(args, &bytes, &shown) {
                 Ok(Some(reply)) => return Ok(reply),
                 Ok(None) => {}
                 Err(not_redis) => return Err(not_redis.failure(step)),

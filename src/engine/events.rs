@@ -3,6 +3,7 @@
 //! Every event comes from real bytes on the socket or from a real rustls callback. The model,
 //! the reports and recordings all consume this one stream.
 
+pub use super::bytes::{Decrypted, Epoch, RecordBytes};
 pub use super::step::Step;
 pub use super::wire::{ContentType, TlsVersion};
 use serde::{Deserialize, Serialize};
@@ -103,6 +104,11 @@ pub enum Event {
     DataReceived {
         reply: String,
         error: bool,
+        /// The reply as parsed, for callers that read its structure (`CLUSTER SHARDS`,
+        /// `SENTINEL REPLICAS`). In-process only: never serialized, so recordings and the JSON
+        /// are unchanged, and a replayed run has `None`.
+        #[serde(skip)]
+        resp: Option<super::resp::Reply>,
     },
     /// An alert was received or sent.
     Alert {
@@ -126,6 +132,15 @@ pub enum Event {
     Probe(ProbeResult),
     /// The second opinion: what the machine's OpenSSL-based client decided with the same flags.
     CrossCheck(super::opinion::CrossCheck),
+    /// After a step-2 handshake_failure alert: the chain the server sent to `openssl s_client`
+    /// (which offers more signature schemes than rustls), leaf first. Empty, with `error`
+    /// saying why, when openssl could not be run or saw no certificate.
+    PeerChainSeenByOpenssl {
+        #[serde(default)]
+        chain: Vec<CertificateInfo>,
+        #[serde(default)]
+        error: Option<String>,
+    },
 }
 
 /// The target and options of a run, minus every secret.
@@ -166,6 +181,10 @@ pub struct RecordInfo {
     pub head_hex: String,
     /// What rustls made of an encrypted record, where a hook told us (e.g. "Certificate").
     pub note: Option<String>,
+    /// With `--bytes`: the whole record, every byte named, and what tlsviz opened (left out
+    /// otherwise, so older recordings load and runs without the flag are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<Box<RecordBytes>>,
 }
 
 impl RecordInfo {

@@ -46,6 +46,7 @@ pub async fn run_tls(
         sink.clone(),
         pace.clone(),
         target.timeout,
+        target.capture_bytes,
     );
 
     // Step 2: ClientHello out (only now is it on the wire), ServerHello in.
@@ -336,6 +337,7 @@ fn client_config(
         sink: sink.clone(),
         state: hooks.clone(),
         file: material.keylog.clone(),
+        memory: material.keylog_memory.clone(),
     });
     Ok((Arc::new(config), plugged))
 }

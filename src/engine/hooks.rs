@@ -291,6 +291,42 @@ pub struct TapKeyLog {
     pub sink: EventSink,
     pub state: Arc<HookState>,
     pub file: Option<Arc<Mutex<std::fs::File>>>,
+    /// `--pcap-secrets`: the same lines kept in memory, for the capture's secrets block.
+    pub memory: Option<Arc<MemoryKeyLog>>,
+}
+
+/// NSS key log lines kept in memory (for a capture that carries its own secrets). Never part of
+/// an event; wiped when dropped.
+#[derive(Default)]
+pub struct MemoryKeyLog {
+    lines: Mutex<zeroize::Zeroizing<Vec<u8>>>,
+}
+
+impl MemoryKeyLog {
+    /// A copy of the lines so far, wiped when the copy is dropped.
+    pub fn contents(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        zeroize::Zeroizing::new(lines.to_vec())
+    }
+
+    fn push(&self, line: &[u8]) {
+        let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        // Grow by hand so no unwiped copy is left behind by a reallocation.
+        if lines.capacity() - lines.len() < line.len() {
+            let mut bigger = zeroize::Zeroizing::new(Vec::with_capacity(
+                (lines.len() + line.len()).max(4096) * 2,
+            ));
+            bigger.extend_from_slice(&lines);
+            *lines = bigger;
+        }
+        lines.extend_from_slice(line);
+    }
+}
+
+impl std::fmt::Debug for MemoryKeyLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MemoryKeyLog")
+    }
 }
 
 impl std::fmt::Debug for TapKeyLog {
@@ -307,15 +343,21 @@ impl KeyLog for TapKeyLog {
             label: label.to_string(),
         });
         self.state.keys.store(label, secret);
+        if self.file.is_none() && self.memory.is_none() {
+            return;
+        }
+        let line = zeroize::Zeroizing::new(format!(
+            "{label} {} {}\n",
+            super::records::hex(client_random),
+            super::records::hex(secret)
+        ));
         if let Some(file) = &self.file {
-            let line = format!(
-                "{label} {} {}\n",
-                super::records::hex(client_random),
-                super::records::hex(secret)
-            );
             let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
             // A failing keylog write must not break the handshake being studied.
             let _ = f.write_all(line.as_bytes());
+        }
+        if let Some(memory) = &self.memory {
+            memory.push(line.as_bytes());
         }
     }
 }

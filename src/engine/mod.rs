@@ -5,9 +5,13 @@
 //! names every record that crosses (with `records`, `handshake` and `decrypt`) and reads the
 //! replies; `wire` has the protocol's vocabulary as types.
 
+pub mod annotate;
+pub mod bytes;
+mod capture;
 pub mod certinfo;
 pub mod config;
 pub mod decrypt;
+mod decrypt12;
 mod driver;
 pub mod events;
 mod flow;
@@ -49,6 +53,8 @@ pub struct Target {
     /// The command sent at step 8 (default `PING`).
     pub command: Vec<String>,
     pub timeout: Duration,
+    /// `--bytes`: every record's bytes kept and named, and what tlsviz opens shown.
+    pub capture_bytes: bool,
 }
 
 impl Target {

@@ -58,6 +58,7 @@ fn chunk_event(direction: Direction, shown: &[u8], length: usize) -> Event {
         messages: Vec::new(),
         head_hex: hex(&bytes[..bytes.len().min(32)]),
         note: Some(printable(bytes)),
+        bytes: None,
     })
 }
 
@@ -104,8 +105,9 @@ async fn exchange(
             Ok(Some((reply, used))) => {
                 pending.drain(..used);
                 sink.emit(Event::DataReceived {
-                    reply: reply.display(),
+                    reply: reply.display_for(args),
                     error: reply.is_error(),
+                    resp: Some(reply.clone()),
                 });
                 return Ok(reply);
             }

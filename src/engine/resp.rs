@@ -100,28 +100,102 @@ impl Reply {
         matches!(self, Reply::Error(_))
     }
 
-    /// As redis-cli would print it.
+    /// As redis-cli prints it on a terminal: status replies bare, `"quoted"` bulk strings with
+    /// redis-cli's escapes, `(integer) N`, `(nil)`, `(error) …`, `(empty array)`, arrays numbered
+    /// `1) …` with nested arrays indented under their number. Lines are joined with `\n`.
     pub fn display(&self) -> String {
+        let mut out = String::new();
+        tty(self, "", &mut out);
+        out.truncate(out.trim_end_matches('\n').len());
+        out
+    }
+
+    /// As redis-cli prints the reply to `args`: raw text for the commands it prints raw (INFO,
+    /// CLIENT LIST, MEMORY DOCTOR…: their bulk string with its own line breaks), else
+    /// [`Reply::display`].
+    pub fn display_for(&self, args: &[String]) -> String {
         match self {
-            Reply::Simple(s) | Reply::Other(s) => s.clone(),
-            Reply::Error(e) => format!("(error) {e}"),
-            Reply::Integer(i) => format!("(integer) {i}"),
-            Reply::Bulk(None) | Reply::Array(None) => "(nil)".into(),
-            // Multi-line text (INFO, CLIENT LIST) reads best as it is, like redis-cli prints it.
-            Reply::Bulk(Some(b)) if b.contains(&b'\n') => String::from_utf8_lossy(b)
+            Reply::Bulk(Some(b)) if prints_raw(args) => String::from_utf8_lossy(b)
                 .replace("\r\n", "\n")
                 .trim_end()
                 .to_string(),
-            Reply::Bulk(Some(b)) => format!("{:?}", String::from_utf8_lossy(b)),
-            Reply::Array(Some(items)) if items.is_empty() => "(empty array)".into(),
-            Reply::Array(Some(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, r)| format!("{}) {}", i + 1, r.display()))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            _ => self.display(),
         }
     }
+}
+
+/// The commands whose replies redis-cli prints raw even on a terminal (its `output_raw` list).
+fn prints_raw(args: &[String]) -> bool {
+    let arg = |i: usize| {
+        args.get(i)
+            .map(|a| a.to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let n = args.len();
+    match arg(0).as_str() {
+        "info" | "lolwut" => true,
+        "debug" => matches!(
+            arg(1).as_str(),
+            "htstats" | "htstats-key" | "listpack" | "quicklist"
+        ),
+        "memory" => matches!(arg(1).as_str(), "malloc-stats" | "doctor"),
+        "cluster" => n == 2 && matches!(arg(1).as_str(), "nodes" | "info"),
+        "client" => matches!(arg(1).as_str(), "list" | "info"),
+        "latency" => (n == 3 && arg(1) == "graph") || (n == 2 && arg(1) == "doctor"),
+        "proxy" => arg(1) == "info",
+        _ => false,
+    }
+}
+
+/// redis-cli's `cliFormatReplyTTY`: each reply ends with a line break; an array's items after
+/// the first start with `prefix`, and their own items are indented by the number's width + 2.
+fn tty(reply: &Reply, prefix: &str, out: &mut String) {
+    match reply {
+        Reply::Simple(s) | Reply::Other(s) => out.push_str(s),
+        Reply::Error(e) => {
+            out.push_str("(error) ");
+            out.push_str(e);
+        }
+        Reply::Integer(i) => out.push_str(&format!("(integer) {i}")),
+        Reply::Bulk(None) | Reply::Array(None) => out.push_str("(nil)"),
+        Reply::Bulk(Some(b)) => out.push_str(&repr(b)),
+        Reply::Array(Some(items)) if items.is_empty() => out.push_str("(empty array)"),
+        Reply::Array(Some(items)) => {
+            let width = items.len().to_string().len();
+            let inner = format!("{prefix}{}", " ".repeat(width + 2));
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(prefix);
+                }
+                out.push_str(&format!("{:>width$}) ", i + 1));
+                tty(item, &inner, out);
+            }
+            return;
+        }
+    }
+    out.push('\n');
+}
+
+/// redis-cli's `sdscatrepr`: in double quotes, `\\ \" \n \r \t \a \b` escaped, other bytes
+/// outside printable ASCII as `\xHH` (so UTF-8 text shows as its bytes, as redis-cli shows it).
+pub fn repr(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() + 2);
+    s.push('"');
+    for &b in bytes {
+        match b {
+            b'\\' => s.push_str("\\\\"),
+            b'"' => s.push_str("\\\""),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            0x07 => s.push_str("\\a"),
+            0x08 => s.push_str("\\b"),
+            0x20..=0x7e => s.push(char::from(b)),
+            other => s.push_str(&format!("\\x{other:02x}")),
+        }
+    }
+    s.push('"');
+    s
 }
 
 /// What a peer that does not speak RESP most likely is, from its first bytes.
@@ -257,7 +331,13 @@ fn parse_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usize
             .map(|i| Some((Reply::Integer(i), after)))
             .map_err(|_| ParseError::Invalid),
         b'_' => Ok(Some((Reply::Bulk(None), after))),
-        b'#' | b',' | b'(' => Ok(Some((Reply::Other(line), after))),
+        // RESP3 scalars, worded as redis-cli words them.
+        b'#' => Ok(Some((
+            Reply::Other(if line == "t" { "(true)" } else { "(false)" }.into()),
+            after,
+        ))),
+        b',' => Ok(Some((Reply::Other(format!("(double) {line}")), after))),
+        b'(' => Ok(Some((Reply::Other(format!("(big number) {line}")), after))),
         b'$' | b'=' | b'!' => {
             let len: i64 = line.parse().map_err(|_| ParseError::Invalid)?;
             if len < 0 {
@@ -274,6 +354,12 @@ fn parse_at(buf: &[u8], pos: usize, depth: usize) -> Result<Option<(Reply, usize
                     Reply::Error(String::from_utf8_lossy(&body).into()),
                     end + 2,
                 )));
+            }
+            // A verbatim string (`txt:…`) is text to print as it is, without its format tag.
+            if kind == b'=' {
+                let text = body.get(4..).filter(|_| body.get(3) == Some(&b':'));
+                let text = String::from_utf8_lossy(text.unwrap_or(&body));
+                return Ok(Some((Reply::Other(text.trim_end().to_string()), end + 2)));
             }
             Ok(Some((Reply::Bulk(Some(body)), end + 2)))
         }
@@ -387,6 +473,100 @@ mod tests {
         let shown = encode(&["AUTH".into(), "***".into()]);
         let e = read_reply(&auth, &auth, &shown).unwrap_err();
         assert!(!e.first_bytes_text.contains("hunter2"));
+    }
+
+    /// A reply recorded from redis-server 7.0.15 (tests/fixtures/resp), parsed whole.
+    fn recorded(bytes: &[u8]) -> Reply {
+        let (reply, used) = parse(bytes).unwrap().unwrap();
+        assert_eq!(used, bytes.len());
+        reply
+    }
+
+    fn args(line: &str) -> Vec<String> {
+        line.split(' ').map(String::from).collect()
+    }
+
+    macro_rules! fixture {
+        ($name:literal) => {
+            recorded(include_bytes!(concat!(
+                "../../tests/fixtures/resp/",
+                $name,
+                ".resp"
+            )))
+        };
+    }
+
+    #[test]
+    fn replies_read_as_redis_cli_prints_them_on_a_terminal() {
+        // Each expectation is what `redis-cli` 7.0.15 printed for the same reply on a tty.
+        assert_eq!(fixture!("ping").display(), "PONG");
+        assert_eq!(fixture!("set").display(), "OK");
+        assert_eq!(fixture!("incr").display(), "(integer) 1");
+        assert_eq!(fixture!("get-missing").display(), "(nil)");
+        assert_eq!(fixture!("keys-none").display(), "(empty array)");
+        assert_eq!(
+            fixture!("unknown").display(),
+            "(error) ERR unknown command 'FOO', with args beginning with: "
+        );
+        assert_eq!(
+            fixture!("lrange").display(),
+            "1) \"one\"\n2) \"two\"\n3) \"three\""
+        );
+        assert_eq!(
+            fixture!("scan").display(),
+            "1) \"0\"\n2) 1) \"counter\"\n   2) \"greeting\"\n   3) \"list\"\n   4) \"k\""
+        );
+        // A bulk string with a quote, a line break and UTF-8: quoted, escaped byte by byte.
+        assert_eq!(
+            fixture!("get-escaped").display(),
+            r#""hello \"world\"\n\xc3\xa9""#
+        );
+    }
+
+    #[test]
+    fn info_prints_raw_with_its_own_line_breaks() {
+        let info = fixture!("info-server");
+        let text = info.display_for(&args("INFO server"));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "# Server");
+        assert_eq!(lines[1], "redis_version:7.0.15");
+        assert!(!text.contains('\r'));
+        assert!(text.lines().count() > 20);
+        // The same bytes to a command redis-cli does not print raw: one quoted string.
+        assert!(info
+            .display_for(&args("GET k"))
+            .starts_with("\"# Server\\r\\n"));
+        assert!(info
+            .display_for(&args("client list"))
+            .starts_with("# Server\n"));
+        assert!(!info
+            .display_for(&args("CLIENT KILL"))
+            .starts_with("# Server\n"));
+    }
+
+    #[test]
+    fn arrays_of_ten_or_more_align_their_numbers() {
+        let items = (1..=10).map(Reply::Integer).collect();
+        let text = Reply::Array(Some(vec![Reply::Array(Some(items))])).display();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "1)  1) (integer) 1");
+        assert_eq!(lines[1], "    2) (integer) 2");
+        assert_eq!(lines[9], "   10) (integer) 10");
+    }
+
+    #[test]
+    fn resp3_scalars_are_worded_as_redis_cli_words_them() {
+        let shown = |b: &[u8]| parse(b).unwrap().unwrap().0.display();
+        assert_eq!(shown(b"#t\r\n"), "(true)");
+        assert_eq!(shown(b"#f\r\n"), "(false)");
+        assert_eq!(shown(b",3.14\r\n"), "(double) 3.14");
+        assert_eq!(
+            shown(b"(12345678901234567890\r\n"),
+            "(big number) 12345678901234567890"
+        );
+        assert_eq!(shown(b"_\r\n"), "(nil)");
+        assert_eq!(shown(b"=15\r\ntxt:Some string\r\n"), "Some string");
+        assert_eq!(shown(b"!5\r\nERR x\r\n"), "(error) ERR x");
     }
 
     #[test]

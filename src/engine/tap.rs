@@ -6,7 +6,8 @@
 //! crosses the wire and tells it what rustls has negotiated so far. So it works, and is tested,
 //! on bytes alone (see `tap_tests.rs`).
 
-use super::decrypt::Decryptor;
+use super::capture::Capture;
+use super::decrypt::{Decryptor, Opened};
 use super::events::{Direction, Event, HandshakeMessage, RecordInfo};
 use super::hooks::HookState;
 use super::pace::EventSink;
@@ -31,6 +32,8 @@ pub struct Tap {
     server_hello_seen: bool,
     /// Application data received and not yet read as a reply.
     plaintext: Vec<u8>,
+    /// With `--bytes`: every record kept whole, named byte by byte, and opened (`None`: off).
+    capture: Option<Box<Capture>>,
 }
 
 /// What the driver needs to know of a record the tap has just seen arrive.
@@ -69,7 +72,14 @@ impl Tap {
             finished_named: [false; 2],
             server_hello_seen: false,
             plaintext: Vec::new(),
+            capture: None,
         }
+    }
+
+    /// Keep each record's bytes, named, and what was opened (`--bytes`).
+    pub fn with_capture(mut self, on: bool) -> Self {
+        self.capture = on.then(Box::default);
+        self
     }
 
     /// What rustls has negotiated so far; the driver calls this after each time rustls has
@@ -82,6 +92,9 @@ impl Tap {
         self.version = version.map(TlsVersion::from);
         if let Some(suite) = suite {
             self.decryptor.set_suite(suite);
+            if let Some(capture) = &mut self.capture {
+                capture.negotiated(suite);
+            }
         }
     }
 
@@ -102,7 +115,8 @@ impl Tap {
     pub fn sending(&mut self, record: &[u8], note: Option<&str>) {
         let mut info = describe(Direction::Out, record, self.sending_encrypted());
         info.note = note.map(str::to_string);
-        self.look_inside(Direction::Out, record, &mut info);
+        let opened = self.look_inside(Direction::Out, record, &mut info);
+        self.keep(record, &mut info, opened);
         match info.content_type {
             // Under TLS 1.3 ChangeCipherSpec is a compatibility no-op; under 1.2 it starts
             // encryption.
@@ -128,7 +142,8 @@ impl Tap {
     /// A record that has just arrived, before rustls sees it.
     pub fn received(&mut self, record: &[u8]) -> Arrived {
         let mut info = describe(Direction::In, record, self.encrypted[side(Direction::In)]);
-        self.look_inside(Direction::In, record, &mut info);
+        let opened = self.look_inside(Direction::In, record, &mut info);
+        self.keep(record, &mut info, opened);
         let arrived = Arrived {
             content_type: info.content_type,
             clear: !info.encrypted,
@@ -188,10 +203,29 @@ impl Tap {
         }
     }
 
-    /// Name what an encrypted record carries, where the protocol or the session's keys allow.
-    fn look_inside(&mut self, direction: Direction, record: &[u8], info: &mut RecordInfo) {
+    /// With `--bytes`: the record's bytes, named, and what was opened, on its event.
+    fn keep(&mut self, record: &[u8], info: &mut RecordInfo, opened: Option<Opened>) {
+        if let Some(capture) = &mut self.capture {
+            info.bytes = Some(Box::new(capture.record(record, info, self.version, opened)));
+        }
+    }
+
+    /// Name what an encrypted record carries, where the protocol or the session's keys allow;
+    /// with `--bytes`, the record opened.
+    fn look_inside(
+        &mut self,
+        direction: Direction,
+        record: &[u8],
+        info: &mut RecordInfo,
+    ) -> Option<Opened> {
         if !info.encrypted {
-            return;
+            return None;
+        }
+        let mut opened = None;
+        if self.is_tls12() {
+            if let Some(capture) = &mut self.capture {
+                opened = capture.open_tls12(direction, record, &self.hooks.keys);
+            }
         }
         match info.content_type {
             ContentType::Handshake => {
@@ -207,7 +241,11 @@ impl Tap {
             }
             // TLS 1.3 dresses every encrypted record as application data (see `decrypt`).
             ContentType::ApplicationData => {
-                if let Some(inner) = self.decryptor.open(direction, record, &self.hooks.keys) {
+                let keep = self.capture.is_some();
+                if let Some(inner) = self
+                    .decryptor
+                    .open(direction, record, &self.hooks.keys, keep)
+                {
                     // Named messages say it all; for data and alerts our own label adds the
                     // meaning.
                     info.note = Some(match info.note.take() {
@@ -215,6 +253,7 @@ impl Tap {
                         _ => inner.summary,
                     });
                     info.messages = inner.messages;
+                    opened = opened.or(inner.opened);
                 }
             }
             ContentType::ChangeCipherSpec
@@ -223,10 +262,14 @@ impl Tap {
             | ContentType::Plaintext
             | ContentType::Unknown => {}
         }
+        opened
     }
 
     /// A command handed to rustls (its secrets redacted in the event).
-    pub fn command_sent(&self, args: &[String], plaintext_len: usize) {
+    pub fn command_sent(&mut self, args: &[String], plaintext_len: usize) {
+        if let Some(capture) = &mut self.capture {
+            capture.command(args);
+        }
         self.sink.emit(Event::DataSent {
             command: resp::redact(args),
             plaintext_len,
@@ -239,15 +282,22 @@ impl Tap {
         self.plaintext.extend_from_slice(bytes);
     }
 
-    /// The next whole reply to `sent` (`shown`: the same with secrets masked), if it has
-    /// arrived (and is reported). Bytes that are not RESP, or `sent` echoed back, are not Redis.
-    pub fn next_reply(&mut self, sent: &[u8], shown: &[u8]) -> Result<Option<Reply>, NotRedis> {
+    /// The next whole reply to `args` (sent as `sent`; `shown`: the same with secrets masked),
+    /// if it has arrived (and is reported, as redis-cli would print it for that command). Bytes
+    /// that are not RESP, or `sent` echoed back, are not Redis.
+    pub fn next_reply(
+        &mut self,
+        args: &[String],
+        sent: &[u8],
+        shown: &[u8],
+    ) -> Result<Option<Reply>, NotRedis> {
         match resp::read_reply(&self.plaintext, sent, shown) {
             Ok(Some((reply, used))) => {
                 self.plaintext.drain(..used);
                 self.sink.emit(Event::DataReceived {
-                    reply: reply.display(),
+                    reply: reply.display_for(args),
                     error: reply.is_error(),
+                    resp: Some(reply.clone()),
                 });
                 Ok(Some(reply))
             }
@@ -260,3 +310,7 @@ impl Tap {
 #[cfg(test)]
 #[path = "tap_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "tap_bytes_tests.rs"]
+mod bytes_tests;

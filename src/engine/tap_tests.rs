@@ -13,28 +13,28 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-type Versions = &'static [&'static rustls::SupportedProtocolVersion];
-const TLS13: Versions = &[&rustls::version::TLS13];
-const TLS12: Versions = &[&rustls::version::TLS12];
+pub(super) type Versions = &'static [&'static rustls::SupportedProtocolVersion];
+pub(super) const TLS13: Versions = &[&rustls::version::TLS13];
+pub(super) const TLS12: Versions = &[&rustls::version::TLS12];
 
-struct Pair {
+pub(super) struct Pair {
     client: ClientConnection,
-    server: ServerConnection,
-    tap: Tap,
+    pub(super) server: ServerConnection,
+    pub(super) tap: Tap,
     events: UnboundedReceiver<Stamped>,
     /// Join the server's clear handshake records into one, as OpenSSL (redis-server) does.
-    pack_server_flights: bool,
+    pub(super) pack_server_flights: bool,
     /// The client's last rustls error, and whether the tap had shown it as a clear alert.
     client_error: Option<(rustls::Error, bool)>,
 }
 
-struct ServerOptions {
-    versions: Versions,
-    groups: Option<Vec<&'static dyn rustls::crypto::SupportedKxGroup>>,
+pub(super) struct ServerOptions {
+    pub(super) versions: Versions,
+    pub(super) groups: Option<Vec<&'static dyn rustls::crypto::SupportedKxGroup>>,
 }
 
 impl Pair {
-    fn new(client_versions: Versions, server: ServerOptions) -> Pair {
+    pub(super) fn new(client_versions: Versions, server: ServerOptions) -> Pair {
         let certified =
             rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("test certificate");
         let cert = certified.cert.der().clone();
@@ -65,6 +65,7 @@ impl Pair {
             sink: sink.clone(),
             state: hooks.clone(),
             file: None,
+            memory: None,
         });
         let name = "localhost".try_into().expect("server name");
         Pair {
@@ -77,7 +78,7 @@ impl Pair {
         }
     }
 
-    fn tls13() -> Pair {
+    pub(super) fn tls13() -> Pair {
         Pair::new(
             TLS13,
             ServerOptions {
@@ -88,7 +89,7 @@ impl Pair {
     }
 
     /// Client → server: held and split as the driver holds them, shown on the tap, sent.
-    fn client_flush(&mut self) {
+    pub(super) fn client_flush(&mut self) {
         let mut written = Vec::new();
         while self.client.wants_write() {
             self.client.write_tls(&mut written).expect("client output");
@@ -112,7 +113,7 @@ impl Pair {
     }
 
     /// Server → client: each record shown on the tap, then given to rustls in units.
-    fn server_flush(&mut self) {
+    pub(super) fn server_flush(&mut self) {
         let mut written = Vec::new();
         while self.server.wants_write() {
             self.server.write_tls(&mut written).expect("server output");
@@ -146,7 +147,7 @@ impl Pair {
         }
     }
 
-    fn handshake(&mut self) {
+    pub(super) fn handshake(&mut self) {
         for _ in 0..10 {
             if !self.client.is_handshaking() && !self.server.is_handshaking() {
                 break;
@@ -159,14 +160,14 @@ impl Pair {
     }
 
     /// The server answers whatever the client sent with `reply`.
-    fn server_replies(&mut self, reply: &[u8]) {
+    pub(super) fn server_replies(&mut self, reply: &[u8]) {
         let mut request = Vec::new();
         let _ = self.server.reader().read_to_end(&mut request);
         self.server.writer().write_all(reply).expect("server reply");
         self.server_flush();
     }
 
-    fn events(&mut self) -> Vec<Event> {
+    pub(super) fn events(&mut self) -> Vec<Event> {
         let mut out = Vec::new();
         while let Ok(stamped) = self.events.try_recv() {
             out.push(stamped.event);
@@ -199,7 +200,7 @@ fn pack_clear_handshake(records: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     out
 }
 
-fn records(events: &[Event], direction: Direction) -> Vec<&RecordInfo> {
+pub(super) fn records(events: &[Event], direction: Direction) -> Vec<&RecordInfo> {
     events
         .iter()
         .filter_map(|e| match e {
@@ -282,13 +283,13 @@ fn a_reply_larger_than_4_kib_is_fed_whole_and_read() {
     pair.tap.command_sent(&command, bytes.len());
     pair.client.writer().write_all(&bytes).expect("command");
     pair.client_flush();
-    assert_eq!(pair.tap.next_reply(b"", b""), Ok(None), "no reply yet");
+    assert_eq!(pair.tap.next_reply(&[], b"", b""), Ok(None), "no reply yet");
 
     let value = "x".repeat(10_000);
     pair.server_replies(format!("${}\r\n{value}\r\n", value.len()).as_bytes());
     let reply = pair
         .tap
-        .next_reply(b"", b"")
+        .next_reply(&[], b"", b"")
         .expect("a Redis reply")
         .expect("whole");
     assert_eq!(reply.display(), format!("{value:?}"));
@@ -323,7 +324,7 @@ fn a_non_redis_reply_is_refused_with_its_text() {
     pair.server_replies(b"HTTP/1.1 400 Bad Request\r\n");
     let not_redis = pair
         .tap
-        .next_reply(b"PING\r\n", b"PING\r\n")
+        .next_reply(&["PING".to_string()], b"PING\r\n", b"PING\r\n")
         .expect_err("not Redis");
     assert!(
         not_redis.first_bytes_text.starts_with("HTTP/1.1 400"),
@@ -340,7 +341,7 @@ fn records_after_a_key_update_are_still_opened() {
     pair.server_replies(b"+PONG\r\n");
     assert_eq!(
         pair.tap
-            .next_reply(b"", b"")
+            .next_reply(&[], b"", b"")
             .expect("a reply")
             .map(|r| r.display()),
         Some("PONG".to_string())

@@ -96,8 +96,10 @@ pub fn make_ca(
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
+    // A CA exists before anything it signs: its start precedes every leaf window, the expired
+    // one (60 days back) included.
     let (from, to) = window(Validity::Valid);
-    params.not_before = from;
+    params.not_before = from - Duration::days(90);
     params.not_after = to + Duration::days(335);
     let key = new_key(KeyKind::Ecdsa)?;
     let cert = match parent {
@@ -211,6 +213,18 @@ mod tests {
             info.san,
             vec!["DNS:localhost", "DNS:(malformed)", "IP:127.0.0.1"]
         );
+    }
+
+    #[test]
+    fn no_leaf_starts_before_its_ca() {
+        let ca = make_ca("tlsviz lab", "CA", None).unwrap();
+        let ca_from = describe_certificate(ca.cert.der()).not_before_unix;
+        for validity in [Validity::Valid, Validity::Expired, Validity::NotYetValid] {
+            let mut spec = LeafSpec::server(&["localhost"]);
+            spec.validity = validity;
+            let leaf = describe_certificate(make_leaf(&spec, Some(&ca)).unwrap().cert.der());
+            assert!(ca_from < leaf.not_before_unix, "{validity:?}");
+        }
     }
 
     #[test]

@@ -88,6 +88,9 @@ pub enum LabError {
 
     #[error("the lab's start-up task failed: {0}")]
     StartTask(#[source] tokio::task::JoinError),
+
+    #[error("the lab cluster did not form: {what}: {detail}")]
+    ClusterSetup { what: String, detail: String },
 }
 
 impl LabError {
@@ -129,6 +132,9 @@ impl LabError {
             NoCipherSuite => {
                 "the scenario's tls-protocols, tls-ciphers and tls-ciphersuites have no suite \
                  in common: widen one of them"
+            }
+            ClusterSetup { .. } => {
+                "the nodes' logs in the lab folder say why; the machine may be busy: try again"
             }
             BuiltinServer { .. } | StartTask(_) => {
                 "this is a tlsviz bug: please report it (--server redis may work meanwhile)"

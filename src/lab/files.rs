@@ -145,7 +145,7 @@ impl LabFiles {
 }
 
 /// A fresh folder only we can enter.
-fn private_dir() -> Result<PathBuf, LabError> {
+pub(super) fn private_dir() -> Result<PathBuf, LabError> {
     let root = super::lab_root();
     sweep_stale(&root);
     let mut random = [0u8; 6];
@@ -195,7 +195,7 @@ fn sweep_stale(root: &Path) {
     }
 }
 
-fn write_file(path: &Path, contents: &str, secret: bool) -> Result<(), LabError> {
+pub(super) fn write_file(path: &Path, contents: &str, secret: bool) -> Result<(), LabError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -3,10 +3,13 @@
 
 pub mod builtin;
 pub mod certs;
+pub mod cluster;
 mod error;
 pub mod fault;
 mod files;
+pub mod nodes;
 mod redis;
+pub mod sentinel;
 
 use certs::{KeyKind, Validity};
 use serde::Deserialize;
@@ -387,7 +390,7 @@ pub fn path_str(p: &Path) -> String {
     p.display().to_string()
 }
 
-fn shell_join(args: &[String]) -> String {
+pub fn shell_join(args: &[String]) -> String {
     args.iter()
         .map(|a| {
             if a.chars()

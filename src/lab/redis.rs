@@ -177,9 +177,18 @@ fn full_conf(options: &LabOptions, files: &LabFiles, shown: &[String], port: u16
 }
 
 /// Where redis-server's stderr goes: configuration errors are printed there, not to its log.
-const STDERR_FILE: &str = "redis.stderr";
+pub(super) const STDERR_FILE: &str = "redis.stderr";
 
-fn spawn(conf: &Path, stderr_path: &Path) -> Result<Child, LabError> {
+pub(super) fn spawn(conf: &Path, stderr_path: &Path) -> Result<Child, LabError> {
+    spawn_with(conf, &[], stderr_path)
+}
+
+/// [`spawn`] with arguments after the config file (`--sentinel`).
+pub(super) fn spawn_with(
+    conf: &Path,
+    extra: &[&str],
+    stderr_path: &Path,
+) -> Result<Child, LabError> {
     let stderr = std::fs::File::create(stderr_path).map_err(|source| LabError::WriteFile {
         path: stderr_path.to_path_buf(),
         source,
@@ -187,6 +196,7 @@ fn spawn(conf: &Path, stderr_path: &Path) -> Result<Child, LabError> {
     let mut command = Command::new("redis-server");
     command
         .arg(conf)
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr);

@@ -3,6 +3,7 @@
 //! `Model::apply` is the only way the model changes; the TUI, the plain trace and the JSON all
 //! read the same model, and replaying a recording through `apply` rebuilds it exactly.
 
+pub mod arrivals;
 pub mod results;
 pub mod resumption;
 pub mod steps;
@@ -29,8 +30,13 @@ pub struct StepRow {
     pub note: Option<String>,
     pub started_us: Option<u64>,
     pub completed_us: Option<u64>,
-    /// The tracker as it stood right after this step.
+    /// The tracker as it stood right after this step (for a step a later failure is
+    /// attributed to, the tracker at that failure).
     pub tracker_after: Option<Tracker>,
+    /// The tracker when the step completed, kept when a later failure is attributed to it:
+    /// what the client believed right after the step, for a history told in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_tracker: Option<Tracker>,
     /// Index of the first event at or after this step started, for "look back".
     pub first_event: Option<usize>,
 }
@@ -57,6 +63,16 @@ pub struct RedisExchange {
     pub command: Option<String>,
     pub reply: Option<String>,
     pub reply_is_error: bool,
+    /// The last reply as parsed (in-process only; `None` in a replay).
+    #[serde(skip)]
+    pub reply_resp: Option<crate::engine::resp::Reply>,
+}
+
+/// The server's certificates as `openssl s_client` received them (leaf first), or why not.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpensslChain {
+    pub chain: Vec<CertificateInfo>,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -90,6 +106,8 @@ pub struct Model {
     pub probe: Option<ProbeResult>,
     /// The second opinion (OpenSSL-based redis-cli with the same flags), once it answered.
     pub cross_check: Option<crate::engine::opinion::CrossCheck>,
+    /// After a step-2 handshake_failure: the server's chain as `openssl s_client` saw it.
+    pub openssl_chain: Option<OpensslChain>,
     pub diagnosis: Option<Diagnosis>,
     pub outcome: Outcome,
     /// Every event so far, in order: the model's memory for look-back and recordings.
@@ -109,6 +127,7 @@ impl Model {
                     started_us: None,
                     completed_us: None,
                     tracker_after: None,
+                    completed_tracker: None,
                     first_event: None,
                 })
                 .collect(),
@@ -166,12 +185,17 @@ impl Model {
     }
 
     /// How long tlsviz's own run took: up to its last event, not counting the second opinion
-    /// (another process, which may answer later).
+    /// or openssl's look at the certificate (other processes, which may answer later).
     pub fn duration_us(&self) -> u64 {
         self.events
             .iter()
             .rev()
-            .find(|e| !matches!(e.event, Event::CrossCheck(_)))
+            .find(|e| {
+                !matches!(
+                    e.event,
+                    Event::CrossCheck(_) | Event::PeerChainSeenByOpenssl { .. }
+                )
+            })
             .map(|e| e.at_us)
             .unwrap_or(0)
     }
@@ -283,9 +307,10 @@ impl Model {
                     self.redis.command = Some(command);
                 }
             }
-            Event::DataReceived { reply, error } => {
+            Event::DataReceived { reply, error, resp } => {
                 self.redis.reply = Some(reply);
                 self.redis.reply_is_error = error;
+                self.redis.reply_resp = resp;
             }
             Event::Alert {
                 direction,
@@ -312,6 +337,13 @@ impl Model {
             }
             Event::Failed(failure) => self.fail(failure, at),
             Event::CrossCheck(check) => self.cross_check = Some(check),
+            Event::PeerChainSeenByOpenssl { chain, error } => {
+                self.openssl_chain = Some(OpensslChain { chain, error });
+                // The certificate openssl saw can name the cause of a step-2 refusal.
+                if let Some(failure) = self.failure.clone() {
+                    self.fail(failure, at);
+                }
+            }
             Event::Probe(probe) => {
                 self.probe = Some(probe);
                 // The probe can change the verdict (a silent port that answers plain PING).
@@ -349,6 +381,7 @@ impl Model {
             row.result = result;
             row.note = note;
             row.completed_us = Some(at);
+            row.completed_tracker = Some(tracker.clone());
             row.tracker_after = Some(tracker);
         }
         if self.current_step == Some(step) {

@@ -56,8 +56,9 @@ pub fn tracker_after(model: &Model, step: Step) -> Tracker {
             t.connection_state = ConnectionState::Closed;
             t.encryption_status = EncryptionStatus::Off;
         }
-        // TCP connected: the lesson's tracker has no word for it yet; it stays as it was.
-        Step::Connect => {}
+        // The lesson's table has no word between Disconnected and Handshake started; saying
+        // Disconnected once the TCP connection is up would be false.
+        Step::Connect => t.connection_state = ConnectionState::TcpConnected,
         // The client's certificate changes none of the three variables.
         Step::ClientCertificate => {}
     }
@@ -184,13 +185,11 @@ pub fn step_note(model: &Model, step: Step) -> Option<String> {
             _ => None,
         };
     }
-    let secret_time = |label: &str| {
-        model
-            .secrets
-            .iter()
-            .find(|s| s.label == label)
-            .map(|s| format!("{:.1} ms", s.at_us as f64 / 1000.0))
-    };
+    let finished = super::arrivals::server_finished(model);
+    let arrived = finished
+        .as_ref()
+        .map(|c| format!(" (its record arrived at step {})", c.step))
+        .unwrap_or_default();
     match step {
         Step::Handshake => Some(
             "TLS 1.3: the key shares travel in these two hellos, so everything after the \
@@ -210,27 +209,62 @@ pub fn step_note(model: &Model, step: Step) -> Option<String> {
             };
             format!(
                 "TLS 1.3: the server's CertificateRequest came in its first flight, before its \
-                 certificate. The client answers only after the server's Finished, in one \
-                 encrypted record carrying {carried}."
+                 certificate. The client answers only after the server's Finished{arrived}, in \
+                 one encrypted record carrying {carried}."
             )
         }),
-        Step::KeyExchange => Some(format!(
-            "TLS 1.3: no key-exchange message crosses here; the key shares crossed in step 2 and \
-             the application keys were derived when the server's Finished arrived{}.",
-            secret_time("SERVER_TRAFFIC_SECRET_0")
-                .map(|t| format!(" (at {t})"))
-                .unwrap_or_default()
-        )),
-        Step::Encrypted => Some(if model.certificate_request.is_some() {
-            "TLS 1.3: the server's Finished was read at step 5, and the client's Finished left in \
-             the same encrypted record as its certificate."
-                .into()
-        } else {
-            "TLS 1.3: the server's Finished was read at step 5; the client's Finished leaves now."
-                .into()
-        }),
+        Step::KeyExchange => {
+            let derived = super::arrivals::secret_step(model, "SERVER_TRAFFIC_SECRET_0")
+                .map(|(step, at)| {
+                    format!(
+                        " at step {step} ({:.1} ms), once it had read the server's \
+                         Finished{arrived}",
+                        at as f64 / 1000.0
+                    )
+                })
+                .unwrap_or_else(|| " once it had read the server's Finished".into());
+            Some(format!(
+                "TLS 1.3: no key-exchange message crosses here; the key shares crossed in step 2, \
+                 and the client derived the application keys{derived}."
+            ))
+        }
+        Step::Encrypted => Some(finished_note(model, finished.as_ref())),
         _ => None,
     }
+}
+
+/// TLS 1.3, step 7: where each Finished really crossed, from the records.
+fn finished_note(model: &Model, server: Option<&super::arrivals::Carrier>) -> String {
+    let server = match server {
+        Some(c) if c.with.is_empty() => {
+            format!("the server's Finished arrived at step {}", c.step)
+        }
+        Some(c) => format!(
+            "the server's Finished arrived at step {}, in one record with its {}",
+            c.step,
+            super::arrivals::and_list(&c.with)
+        ),
+        None => "the server's Finished came before the client answered".into(),
+    };
+    let client = match super::arrivals::client_finished(model) {
+        Some(c) if c.step == Step::Encrypted => {
+            "the client's Finished left at this step".to_string()
+        }
+        Some(c) if c.with.is_empty() => format!("the client's Finished left at step {}", c.step),
+        Some(c) => format!(
+            "the client's Finished left at step {}, in the same encrypted record as its {}",
+            c.step,
+            super::arrivals::and_list(&c.with)
+        ),
+        None if model
+            .step(Step::Encrypted)
+            .is_some_and(|r| r.status == super::steps::StepStatus::Done) =>
+        {
+            "the client's Finished left once the server's had been read".into()
+        }
+        None => "the client's Finished leaves at step 7".into(),
+    };
+    format!("TLS 1.3: {server}; {client}.")
 }
 
 /// A reply in one short line for a table cell: the first line, at most 60 characters.

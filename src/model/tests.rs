@@ -35,6 +35,7 @@ fn server_hello(version: TlsVersion) -> Event {
         }],
         head_hex: String::new(),
         note: None,
+        bytes: None,
     })
 }
 
@@ -119,6 +120,7 @@ fn tls12_run_reads_like_the_lessons_table() {
                 Event::DataReceived {
                     reply: "PONG".into(),
                     error: false,
+                    resp: None,
                 },
             ));
         }

@@ -7,6 +7,10 @@ pub enum ConnectionState {
     #[default]
     #[serde(rename = "Disconnected")]
     Disconnected,
+    /// After step 1: the TCP connection is up, no TLS yet (not one of the lesson's
+    /// checkpoints, which go from Disconnected to Handshake started).
+    #[serde(rename = "TCP connected")]
+    TcpConnected,
     #[serde(rename = "Handshake started")]
     HandshakeStarted,
     #[serde(rename = "Certificate verified")]
@@ -58,6 +62,7 @@ impl ConnectionState {
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectionState::Disconnected => "Disconnected",
+            ConnectionState::TcpConnected => "TCP connected",
             ConnectionState::HandshakeStarted => "Handshake started",
             ConnectionState::CertificateVerified => "Certificate verified",
             ConnectionState::KeysEstablished => "Keys established",
@@ -165,6 +170,7 @@ mod tests {
         // there; add it here too.
         for c in [
             C::Disconnected,
+            C::TcpConnected,
             C::HandshakeStarted,
             C::CertificateVerified,
             C::KeysEstablished,

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod compare_out;
 pub mod json;
 pub mod metrics;
+pub mod pcap;
 pub mod plain;
 pub mod record;
 pub mod resume;

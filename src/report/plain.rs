@@ -2,7 +2,7 @@
 
 use super::words::{self, Length};
 use super::Reporter;
-use crate::engine::events::{Direction, Event, RecordInfo, Stamped};
+use crate::engine::events::{CertificateInfo, Direction, Event, RecordInfo, Stamped};
 use crate::engine::opinion::{CrossCheck, Tool, Verdict};
 use crate::engine::step::Step;
 use crate::engine::wire::ContentType;
@@ -227,7 +227,10 @@ impl<W: Write> Reporter for PlainReporter<W> {
             }
             Event::SecretDerived { label } => self.para(
                 "",
-                &format!("secret derived: {label} (value not shown)"),
+                &format!(
+                    "secret derived: {} (value not shown)",
+                    crate::model::arrivals::secret_words(label)
+                ),
                 Some(Tone::Dim),
             )?,
             Event::HandshakeComplete(_) | Event::Closed { .. } => {}
@@ -270,6 +273,9 @@ impl<W: Write> Reporter for PlainReporter<W> {
                     &format!("{arrow} {level} alert {description} ({code})"),
                     Some(Tone::Warn),
                 )?;
+            }
+            Event::PeerChainSeenByOpenssl { chain, error } => {
+                self.para("", &peer_chain_line(chain, error.as_deref()), Some(Tone::Dim))?
             }
             Event::Failed(_) | Event::Probe(_) | Event::CrossCheck(_) => {}
         }
@@ -338,6 +344,24 @@ impl<W: Write> Reporter for PlainReporter<W> {
             self.para("! ", &line, Some(Tone::Bad))?;
         }
         self.out.flush()
+    }
+}
+
+/// What `openssl s_client` saw of the server's chain after a step-2 refusal, in one line.
+pub fn peer_chain_line(chain: &[CertificateInfo], error: Option<&str>) -> String {
+    match chain.first() {
+        Some(leaf) => format!(
+            "openssl s_client, asked for the server's certificate, got {} certificate{}: leaf {}, \
+             key {}",
+            chain.len(),
+            if chain.len() == 1 { "" } else { "s" },
+            leaf.subject,
+            leaf.key_type
+        ),
+        None => format!(
+            "openssl s_client did not get the server's certificate either: {}",
+            error.unwrap_or("no reason given")
+        ),
     }
 }
 

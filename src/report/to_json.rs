@@ -4,9 +4,9 @@
 
 use super::record::Preamble;
 use super::schema::event::{
-    CertificateRequestJson, DirectionJson, EventJson, FailureJson, HandshakeMessageJson,
-    HelloResumptionJson, PreSharedKeyJson, ProbeJson, RecordJson, RunStartedJson,
-    TlsErrorDetailJson,
+    CertificateRequestJson, DecryptedJson, DirectionJson, EventJson, FailureJson, FieldJson,
+    HandshakeMessageJson, HelloResumptionJson, PreSharedKeyJson, ProbeJson, RecordJson,
+    RunStartedJson, TlsErrorDetailJson,
 };
 use super::schema::{
     CertificateAtFaultJson, CertificateJson, ClientCertificateJson, CrossCheckJson, ErrorJson,
@@ -14,10 +14,12 @@ use super::schema::{
     TargetJson, TlsJson, TrackerJson,
 };
 use crate::diagnose::{Diagnosis, Evidence};
+use crate::engine::annotate::Field;
 use crate::engine::events::{
     CertificateInfo, CertificateRequestInfo, Direction, Event, Failure, HandshakeMessage,
     HelloResumption, ProbeResult, RecordInfo, RunInfo, Stamped, TlsErrorDetail, TlsParams,
 };
+use crate::engine::records::hex;
 use crate::engine::step::Step;
 use crate::model::steps::{self, StepStatus};
 use crate::model::tracker::Tracker;
@@ -203,7 +205,7 @@ pub fn event(stamped: &Stamped) -> Option<EventLine<'_>> {
             plaintext_len: *plaintext_len,
             encrypted: *encrypted,
         },
-        Event::DataReceived { reply, error } => EventJson::DataReceived {
+        Event::DataReceived { reply, error, .. } => EventJson::DataReceived {
             reply,
             error: *error,
         },
@@ -225,6 +227,10 @@ pub fn event(stamped: &Stamped) -> Option<EventLine<'_>> {
         Event::Probe(probe) => EventJson::Probe(probe.into()),
         Event::SignatureNotChecked { reason } => EventJson::SignatureNotChecked { reason },
         Event::CrossCheck(check) => EventJson::CrossCheck(check),
+        Event::PeerChainSeenByOpenssl { chain, error } => EventJson::PeerChainSeenByOpenssl {
+            chain: chain.iter().map(CertificateJson::from).collect(),
+            error: error.as_deref(),
+        },
     };
     Some(EventLine {
         event,
@@ -280,8 +286,34 @@ impl<'a> From<&'a RecordInfo> for RecordJson<'a> {
                 .collect(),
             head_hex: &info.head_hex,
             note: info.note.as_deref(),
+            hex: info.bytes.as_ref().map(|b| hex(&b.hex)),
+            fields: info.bytes.as_ref().map(|b| fields(&b.fields)),
+            decrypted: info
+                .bytes
+                .as_ref()
+                .and_then(|b| b.decrypted.as_ref())
+                .map(|d| DecryptedJson {
+                    epoch: d.epoch.to_string(),
+                    seq: d.seq,
+                    nonce: hex(&d.nonce),
+                    plaintext_hex: hex(&d.plaintext),
+                    inner_content_type: d.inner_content_type,
+                    fields: fields(&d.fields),
+                }),
         }
     }
+}
+
+fn fields(fields: &[Field]) -> Vec<FieldJson<'_>> {
+    fields
+        .iter()
+        .map(|f| FieldJson {
+            offset: f.offset,
+            len: f.len,
+            name: &f.name,
+            value: &f.value,
+        })
+        .collect()
 }
 
 impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {

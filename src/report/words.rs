@@ -3,6 +3,23 @@
 
 use crate::engine::events::{HandshakeMessage, HelloResumption};
 
+/// Whether SNI was (or will be) sent, and why not: SNI carries names only, so a connection by
+/// IP address sends none, and a connection without TLS has no ClientHello at all.
+pub fn sni(run: &crate::engine::events::RunInfo) -> String {
+    if !run.tls {
+        "none (no TLS)".into()
+    } else if run.sni_sent {
+        run.server_name.clone()
+    } else if crate::engine::bare_host(&run.server_name)
+        .parse::<std::net::IpAddr>()
+        .is_ok()
+    {
+        format!("not sent: {} is an IP address", run.server_name)
+    } else {
+        format!("not sent (the name checked is {})", run.server_name)
+    }
+}
+
 /// How much a summary says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Length {
@@ -229,6 +246,24 @@ mod tests {
             "ServerHello: TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, X25519 \
              + Certificate (2) + ServerHelloDone"
         );
+    }
+
+    #[test]
+    fn sni_says_why_it_was_not_sent() {
+        use crate::engine::events::RunInfo;
+        let run = |tls: bool, sni_sent: bool, name: &str| RunInfo {
+            tls,
+            sni_sent,
+            server_name: name.into(),
+            ..RunInfo::default()
+        };
+        assert_eq!(sni(&run(true, true, "localhost")), "localhost");
+        assert_eq!(
+            sni(&run(true, false, "127.0.0.1")),
+            "not sent: 127.0.0.1 is an IP address"
+        );
+        assert_eq!(sni(&run(false, false, "localhost")), "none (no TLS)");
+        assert!(!sni(&run(true, false, "localhost")).contains("IP address"));
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct TargetSpec {
     /// Seconds, as typed (`None`: 5).
     pub timeout: Option<String>,
     pub keylog: Option<PathBuf>,
+    /// `--bytes`: keep and name every record's bytes, and show what tlsviz opens.
+    pub bytes: bool,
     /// The command sent at step 8 (empty: PING).
     pub command: Vec<String>,
 }
@@ -234,6 +236,7 @@ pub fn build_noted(args: &TargetSpec) -> Result<Loaded, UsageError> {
         db,
         command,
         timeout,
+        capture_bytes: args.bytes,
     };
     Ok(Loaded { target, notes })
 }

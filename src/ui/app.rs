@@ -1,7 +1,8 @@
 //! The TUI's state: the mode on screen, the model, looking back, autoplay, the quiz, the
 //! console, the overlays. Keys change it in [`super::keys`].
 
-use super::lesson::Lesson;
+use super::lesson::{Lesson, Question};
+use super::predict::Predict;
 use super::quiz::Quiz;
 use super::session::ScenarioCard;
 use super::theme::Theme;
@@ -114,11 +115,24 @@ pub struct App {
     /// Index into [`SPEEDS_MS`].
     pub speed: usize,
     pub quiz: Quiz,
+    /// The quiz's questions: this run's own (once it has ended) first, then the lesson's.
+    pub questions: Vec<Question>,
+    /// How many of `questions` are about this run.
+    pub run_questions: usize,
+    run_quiz_built: bool,
     /// The Redis console's input line, when the console is open.
     pub console: Option<String>,
+    /// What the console says on its prompt line about the input (the limit reached, a quote
+    /// left open); cleared by the next key.
+    pub console_note: Option<String>,
+    /// The console's history scrolled this many lines down (negative: up) from where it
+    /// follows the newest command (its first lines in view); 0 follows it.
+    pub console_scroll: i32,
     pub help: bool,
     /// The scenario picker's selection, when open (0: the default lesson, then the cards).
     pub picker: Option<usize>,
+    /// Where the picker was left: it opens there again.
+    pub picker_at: usize,
     pub cards: Vec<ScenarioCard>,
     pub scenario: Option<ScenarioCard>,
     pub conf_lines: Vec<String>,
@@ -140,6 +154,8 @@ pub struct App {
     pub opening: bool,
     /// The step whose permit was already given, so a double press does not skip a step.
     released: Option<Step>,
+    /// Predict first (`p`): the question before each step, and the marked ones.
+    pub predict: Predict,
 }
 
 impl App {
@@ -152,9 +168,15 @@ impl App {
             autoplay: false,
             speed: 2,
             quiz: Quiz::new(Lesson::get().quiz.len()),
+            questions: Lesson::get().quiz.clone(),
+            run_questions: 0,
+            run_quiz_built: false,
             console: None,
+            console_note: None,
+            console_scroll: 0,
             help: false,
             picker: None,
+            picker_at: 0,
             cards: Vec::new(),
             scenario: None,
             conf_lines: Vec::new(),
@@ -168,6 +190,7 @@ impl App {
             record: None,
             opening: false,
             released: None,
+            predict: Predict::default(),
         }
     }
 
@@ -185,7 +208,16 @@ impl App {
 
     pub fn apply(&mut self, stamped: Stamped) {
         self.opening = false;
+        if matches!(
+            stamped.event,
+            Event::DataSent { .. } | Event::DataReceived { .. }
+        ) {
+            // A new command or reply: the console shows it from its first line.
+            self.console_scroll = 0;
+        }
         self.model.apply(stamped);
+        self.predict.sync(&self.model);
+        self.refresh_run_quiz();
         if self.model.outcome != Outcome::Running && self.autoplay {
             self.autoplay = false;
             self.status = None;
@@ -198,12 +230,34 @@ impl App {
         self.look_back = None;
         self.looked = None;
         self.released = None;
+        self.predict.reset();
+        self.set_run_questions(Vec::new());
+        self.run_quiz_built = false;
         self.record = None;
         self.console = None;
+        self.console_note = None;
+        self.console_scroll = 0;
         self.autoplay = false;
         self.scroll[Mode::Flow.index()] = 0;
         self.scroll[Mode::Wire.index()] = 0;
         self.scroll[Mode::Transcript.index()] = 0;
+    }
+
+    /// Once the run has ended, its own questions join the quiz, first (once per run).
+    pub(crate) fn refresh_run_quiz(&mut self) {
+        if self.run_quiz_built || self.model.outcome == Outcome::Running {
+            return;
+        }
+        self.run_quiz_built = true;
+        let questions = super::quiz_run::questions(&self.model);
+        self.set_run_questions(questions);
+    }
+
+    fn set_run_questions(&mut self, questions: Vec<Question>) {
+        let old = self.run_questions.min(self.questions.len());
+        self.quiz.replace_front(old, questions.len());
+        self.run_questions = questions.len();
+        self.questions.splice(0..old, questions);
     }
 
     pub fn scroll(&self, mode: Mode) -> u16 {
@@ -222,6 +276,25 @@ impl App {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Whether the prediction box is on screen: predict mode on, the live moment shown, and
+    /// no quiz or console in its place.
+    pub fn predict_shown(&self) -> bool {
+        self.predict.on
+            && self.look_back.is_none()
+            && self.console.is_none()
+            && self.mode != Mode::Quiz
+            && !self.model.events.is_empty()
+    }
+
+    /// Why space waits while a prediction is unanswered.
+    pub fn why_predict_first(&self) -> String {
+        if self.mode == Mode::Quiz {
+            "predict first: the question waits outside the quiz (1–7, 9), or p turns it off".into()
+        } else {
+            "predict first: a, b, c or d, then space (p turns predict mode off)".into()
         }
     }
 
@@ -355,50 +428,9 @@ pub fn end_of_step(events: &[Stamped], step: u8) -> usize {
     found.unwrap_or(events.len())
 }
 
-/// Split a console line into arguments; "double" or 'single' quotes keep spaces.
+/// Split a command line into arguments, leniently (a quote left open runs to the end): for
+/// showing commands already sent. The console sends only what [`super::console::split_command`]
+/// accepts.
 pub fn split_command(line: &str) -> Vec<String> {
-    let mut args = Vec::new();
-    let mut current = String::new();
-    let mut quote: Option<char> = None;
-    let mut started = false;
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => current.push(c),
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                started = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if started {
-                    args.push(std::mem::take(&mut current));
-                    started = false;
-                }
-            }
-            (None, c) => {
-                current.push(c);
-                started = true;
-            }
-        }
-    }
-    if started {
-        args.push(current);
-    }
-    args
-}
-
-/// What the console shows while typing: secrets (AUTH's password, HELLO … AUTH, CONFIG SET
-/// requirepass) are masked as the engine masks them in its events.
-pub fn masked_input(input: &str) -> String {
-    let args = split_command(input);
-    let redacted = crate::engine::resp::redact(&args);
-    if !redacted.contains("***") {
-        return input.to_string();
-    }
-    let trailing = if input.ends_with(char::is_whitespace) {
-        " "
-    } else {
-        ""
-    };
-    format!("{redacted}{trailing}")
+    super::console::split_lenient(line)
 }

@@ -28,13 +28,48 @@ pub fn start(model: &Model) -> Tracker {
     t
 }
 
-/// The tracker right after `step`, if that step has ended.
+/// The tracker right after `step`, if that step has ended: what the client knew then. A step a
+/// later failure is attributed to keeps the tracker it completed with (under TLS 1.3 the client
+/// finished step 5 believing all was well; the refusal arrived at step 8), and the step where
+/// the failure was noticed shows it.
 pub fn after(model: &Model, step: Step) -> Option<Tracker> {
     let row = model.step(step)?;
     match row.status {
-        StepStatus::Done | StepStatus::Skipped | StepStatus::Failed => row.tracker_after.clone(),
-        _ => None,
+        StepStatus::Done | StepStatus::Skipped => row.tracker_after.clone(),
+        StepStatus::Failed | StepStatus::Interrupted => row
+            .completed_tracker
+            .clone()
+            .or_else(|| row.tracker_after.clone()),
+        StepStatus::Pending | StepStatus::Waiting | StepStatus::Running => None,
     }
+}
+
+/// One row of the tracker's history: a step, its status and the tracker right after it.
+pub struct HistoryRow {
+    pub step: Step,
+    pub status: StepStatus,
+    pub tracker: Option<Tracker>,
+    /// The run's failure belongs to this step but was noticed at a later one (this one).
+    pub noticed_later: Option<Step>,
+}
+
+/// The tracker after every step, in the order the steps happened.
+pub fn history(model: &Model) -> Vec<HistoryRow> {
+    let noticed = model.failure.as_ref().map(|f| f.step());
+    let cause = model.diagnosis.as_ref().map(|d| d.step);
+    model
+        .steps
+        .iter()
+        .map(|row| HistoryRow {
+            step: row.step,
+            status: row.status,
+            tracker: after(model, row.step),
+            noticed_later: match (cause, noticed) {
+                (Some(c), Some(n)) if c == row.step && n > c => Some(n),
+                _ => None,
+            },
+        })
+        .collect()
 }
 
 /// The lesson's five checkpoints and the close. "Final (8)" is the connection at work after step
@@ -110,6 +145,33 @@ mod tests {
             ],
             "the rows name their step, in step order"
         );
+    }
+
+    #[test]
+    fn a_late_rejection_reads_in_order_nothing_connected_after_failed() {
+        let model = model_after(&fixture("missing-client-cert"), Step::Close);
+        let rows = history(&model);
+        let state = |i: usize| {
+            rows[i]
+                .tracker
+                .as_ref()
+                .map(|t| t.connection_state.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(state(0), "TCP connected");
+        assert_eq!(
+            state(4),
+            "Certificate verified",
+            "step 5 completed: all looked well"
+        );
+        assert_eq!(rows[4].status, StepStatus::Failed);
+        assert_eq!(rows[4].noticed_later, Some(Step::Data));
+        assert_eq!(state(5), "Keys established");
+        assert_eq!(state(6), "Encrypted and connected");
+        assert_eq!(state(7), "Failed", "the alert arrived at step 8");
+        let first_failed = (0..9).find(|&i| state(i) == "Failed");
+        assert_eq!(first_failed, Some(7));
+        assert!((7..9).all(|i| !state(i).contains("connected")));
     }
 
     #[test]

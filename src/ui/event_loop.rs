@@ -11,7 +11,6 @@ use super::views;
 use crate::engine::events::{Failure, Stamped};
 use crate::engine::pace::{Pace, Stepper};
 use crate::errors::UsageError;
-use crate::model::Outcome;
 use crate::runner::Run;
 use crate::signals::{HangUp, Termination};
 use crossterm::event::{Event as TermEvent, EventStream};
@@ -75,13 +74,24 @@ pub async fn run(
     };
     let result = this.run_loop(terminal).await;
     this.stop_live().await;
-    result?;
-    Ok(if this.app.model.outcome == Outcome::Ok {
-        0
-    } else {
-        1
+    Ok(match result? {
+        // The user quit (q, Ctrl-C): not a failure, whatever the lesson was showing.
+        Ended::Quit => 0,
+        Ended::Signal => EXIT_INTERRUPTED,
     })
 }
+
+/// How the TUI ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// q or Ctrl-C (a key in raw mode).
+    Quit,
+    /// SIGTERM, SIGINT from elsewhere, a hang-up, or the keyboard went away.
+    Signal,
+}
+
+/// 128 + SIGINT, as the headless commands exit when stopped.
+const EXIT_INTERRUPTED: i32 = 130;
 
 async fn recv_live(live: &mut Option<LiveRun>) -> Option<Stamped> {
     match live.as_mut().and_then(|l| l.run.as_mut()) {
@@ -114,7 +124,7 @@ impl Loop {
         }
     }
 
-    async fn run_loop(&mut self, terminal: &mut DefaultTerminal) -> Result<(), UsageError> {
+    async fn run_loop(&mut self, terminal: &mut DefaultTerminal) -> Result<Ended, UsageError> {
         let mut keys = EventStream::new();
         let mut dirty = true;
         let mut next_tick = Instant::now();
@@ -146,13 +156,13 @@ impl Loop {
                         dirty = true;
                         let action = handle_key(&mut self.app, k);
                         if self.perform(action).await {
-                            return Ok(());
+                            return Ok(Ended::Quit);
                         }
                     }
                     Some(Ok(TermEvent::Resize(..))) => dirty = true,
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(terminal_error(e)),
-                    None => return Ok(()),
+                    None => return Ok(Ended::Signal),
                 },
                 event = recv_live(&mut self.live) => {
                     dirty = true;
@@ -179,8 +189,8 @@ impl Loop {
                     self.next(true);
                     next_tick = Instant::now() + Duration::from_millis(self.app.autoplay_ms());
                 },
-                _ = signals.wait() => return Ok(()),
-                _ = hangup.wait() => return Ok(()),
+                _ = signals.wait() => return Ok(Ended::Signal),
+                _ = hangup.wait() => return Ok(Ended::Signal),
             }
         }
     }
@@ -216,6 +226,13 @@ impl Loop {
     fn next(&mut self, quiet: bool) {
         if quiet && self.app.look_back.is_some() {
             // Autoplay waits while the class looks back.
+            return;
+        }
+        if self.app.predict.blocks_next() {
+            // Autoplay waits for the class's prediction too.
+            if !quiet {
+                self.app.status = Some(self.app.why_predict_first());
+            }
             return;
         }
         if let Some(replay) = self.replay.as_mut() {
@@ -268,7 +285,10 @@ impl Loop {
                     self.app.status = Some(format!("notice: {notice}"));
                 }
                 let (pace, stepper) = Pace::manual();
-                let run = Run::start(session.target.clone(), pace);
+                // The second opinion runs beside the lesson, as in the headless trace; its
+                // event arrives whenever the other tool answers.
+                let run =
+                    Run::start_with(session.target.clone(), pace, session.cross_check.clone());
                 self.live = Some(LiveRun {
                     session,
                     stepper,
@@ -345,10 +365,13 @@ impl Loop {
                 "[year]-[month]-[day] [hour]:[minute] UTC"
             ))
             .unwrap_or_default();
+        let class =
+            super::transcript::classwork(&self.app.predict, &self.app.questions, &self.app.quiz);
         let md = super::transcript::markdown(
             self.app.shown(),
             self.app.scenario.as_ref().map(|c| c.name.as_str()),
             &generated,
+            &class,
         );
         let path = std::env::current_dir()
             .map(|d| d.join(&name))

@@ -1,7 +1,8 @@
 //! Key handling. `handle_key` is pure: it changes the state and says which effect (a real step,
 //! a restart, a console command…) the event loop must carry out.
 
-use super::app::{split_command, Action, App, Mode, SPEEDS_MS};
+use super::app::{Action, App, Mode, SPEEDS_MS};
+use super::console::{exchanges, split_command, INPUT_LIMIT};
 use super::lesson::{letter_index, Lesson};
 use super::quiz::Answered;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -34,15 +35,35 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
             return action;
         }
     }
+    if app.predict_shown() && app.predict.pending.is_some() {
+        if let Some(choice) = prediction_letter(key.code) {
+            if !app.predict.answer(choice) {
+                app.status = Some("no such choice".into());
+            }
+            return Action::None;
+        }
+    }
     match key.code {
         KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('p') => {
+            app.predict.toggle(&app.model);
+            app.status = Some(if app.predict.on {
+                "predict first: before each step, a–d is the class's guess, space shows what really happens".into()
+            } else {
+                "predict first: off".into()
+            });
+            Action::None
+        }
+        // Esc never quits: in front of a class, a second Esc after closing an overlay must not
+        // end the lesson. It returns from look-back; on the main screen it only says so.
         KeyCode::Esc => {
             if app.look_back.is_some() {
                 app.set_look_back(None);
-                Action::None
             } else {
-                Action::Quit
+                app.status =
+                    Some("Esc closes overlays and returns from looking back · q quits".into());
             }
+            Action::None
         }
         KeyCode::Char(c @ '1'..='9') => {
             if let Some(mode) = Mode::from_key(c) {
@@ -53,6 +74,9 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
         KeyCode::Char(' ') | KeyCode::Right | KeyCode::Char('n') => {
             if app.look_back.is_some() {
                 app.forward();
+                Action::None
+            } else if app.predict.blocks_next() {
+                app.status = Some(app.why_predict_first());
                 Action::None
             } else {
                 Action::Next
@@ -90,7 +114,8 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
                 app.status =
                     Some("a replay has no lab: scenarios need tlsviz without replay".into());
             } else {
-                app.picker = Some(0);
+                // The picker opens where it was left: the class goes through scenarios in turn.
+                app.picker = Some(app.picker_at.min(app.picker_len() - 1));
             }
             Action::None
         }
@@ -120,11 +145,11 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
             Action::None
         }
         KeyCode::PageUp => {
-            list_or_scroll(app, -10);
+            page(app, -1);
             Action::None
         }
         KeyCode::PageDown => {
-            list_or_scroll(app, 10);
+            page(app, 1);
             Action::None
         }
         KeyCode::Home => {
@@ -135,13 +160,24 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
             Action::None
         }
         KeyCode::End => {
-            app.scroll[app.mode.index()] = if app.mode == Mode::Flow { 0 } else { 2000 };
+            app.scroll[app.mode.index()] = match app.mode {
+                Mode::Flow | Mode::Wire => 0,
+                _ => 2000,
+            };
             if app.mode == Mode::Wire {
                 app.record = None;
             }
             Action::None
         }
         _ => Action::None,
+    }
+}
+
+/// a–d while a prediction is on screen: its choice (0 = A).
+fn prediction_letter(code: KeyCode) -> Option<usize> {
+    match code {
+        KeyCode::Char(c @ ('a'..='d' | 'A'..='D')) => letter_index(c),
+        _ => None,
     }
 }
 
@@ -152,8 +188,21 @@ fn speed_status(app: &App) -> String {
     )
 }
 
-/// Up/down: move the selection in the list modes, scroll elsewhere.
+/// PgUp/PgDn: in the list modes (Wire, Moments) they scroll the detail pane under the list,
+/// which ↑↓ cannot reach; elsewhere ten lines at a time.
+fn page(app: &mut App, direction: i32) {
+    match app.mode {
+        Mode::Wire | Mode::Moments => app.scroll_by(5 * direction),
+        _ => list_or_scroll(app, 10 * direction),
+    }
+}
+
+/// Up/down: move the selection in the list modes (a new selection's details start at their
+/// top), scroll elsewhere.
 fn list_or_scroll(app: &mut App, delta: i32) {
+    if matches!(app.mode, Mode::Moments | Mode::Wire) {
+        app.scroll[app.mode.index()] = 0;
+    }
     match app.mode {
         Mode::Moments => {
             let n = Lesson::get().key_moments.len();
@@ -194,7 +243,7 @@ fn moment_enter(app: &mut App) -> Action {
 
 /// Keys the quiz takes while it is on screen; `None` lets the global keys act.
 fn quiz_key(app: &mut App, code: KeyCode) -> Option<Action> {
-    let questions = &Lesson::get().quiz;
+    let questions = &app.questions;
     match code {
         KeyCode::Char(c @ ('a'..='d' | 'A'..='D')) => {
             let choice = letter_index(c)?;
@@ -245,13 +294,21 @@ fn console_key(app: &mut App, code: KeyCode) -> Action {
     let Some(input) = app.console.as_mut() else {
         return Action::None;
     };
+    app.console_note = None;
     match code {
         KeyCode::Esc => {
             app.console = None;
             Action::None
         }
         KeyCode::Enter => {
-            let args = split_command(input);
+            let args = match split_command(input) {
+                // The line stays for mending; redis-cli says "Invalid argument(s)" too.
+                Err(e) => {
+                    app.console_note = Some(format!("(error) Invalid argument(s): {e}"));
+                    return Action::None;
+                }
+                Ok(args) => args,
+            };
             input.clear();
             if args.is_empty() {
                 return Action::None;
@@ -268,13 +325,36 @@ fn console_key(app: &mut App, code: KeyCode) -> Action {
             Action::None
         }
         KeyCode::Char(c) => {
-            if input.chars().count() < 200 {
+            if input.chars().count() < INPUT_LIMIT {
                 input.push(c);
+            } else {
+                app.console_note = Some(format!(
+                    "the line is full: {INPUT_LIMIT} characters at most (Backspace to edit)"
+                ));
             }
+            Action::None
+        }
+        KeyCode::Up => console_scroll(app, -1),
+        KeyCode::Down => console_scroll(app, 1),
+        KeyCode::PageUp => console_scroll(app, -8),
+        KeyCode::PageDown => console_scroll(app, 8),
+        KeyCode::End => {
+            app.console_scroll = 0;
             Action::None
         }
         _ => Action::None,
     }
+}
+
+/// Scroll the console's history; bounded by its length so a key back always moves it.
+fn console_scroll(app: &mut App, delta: i32) -> Action {
+    let lines: usize = exchanges(&app.model)
+        .iter()
+        .map(|e| 1 + e.reply.as_deref().map_or(0, |r| r.lines().count()))
+        .sum();
+    let bound = i32::try_from(lines).unwrap_or(i32::MAX);
+    app.console_scroll = (app.console_scroll + delta).clamp(-bound, bound);
+    Action::None
 }
 
 fn picker_key(app: &mut App, code: KeyCode) -> Action {
@@ -282,17 +362,20 @@ fn picker_key(app: &mut App, code: KeyCode) -> Action {
     let Some(selected) = app.picker else {
         return Action::None;
     };
+    app.picker_at = selected;
     match code {
         KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('s') => {
             app.picker = None;
             Action::None
         }
         KeyCode::Up | KeyCode::Char('k') => {
-            app.picker = Some(selected.saturating_sub(1));
+            app.picker_at = selected.saturating_sub(1);
+            app.picker = Some(app.picker_at);
             Action::None
         }
         KeyCode::Down | KeyCode::Char('j') => {
-            app.picker = Some((selected + 1).min(n - 1));
+            app.picker_at = (selected + 1).min(n - 1);
+            app.picker = Some(app.picker_at);
             Action::None
         }
         KeyCode::Enter => {

@@ -3,9 +3,10 @@
 use super::*;
 use crate::engine::step::Step;
 use crate::model::Model;
-use crate::ui::app::{end_of_step, last_reached, masked_input, Origin};
+use crate::ui::app::{end_of_step, last_reached, Origin};
+use crate::ui::console::{masked_input, INPUT_LIMIT};
 use crate::ui::session::ScenarioCard;
-use crate::ui::testing::{app, fixture, model_after, model_after_presses};
+use crate::ui::testing::{app, fixture, model_after, model_after_presses, with_console};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -95,13 +96,42 @@ fn looking_back_shows_an_earlier_step_and_comes_back() {
 }
 
 #[test]
-fn escape_leaves_look_back_first_then_quits() {
+fn escape_never_quits() {
     let mut a = mid();
     handle_key(&mut a, ch('b'));
     assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert_eq!(a.look_back, None, "Esc returns from looking back");
+    // On the main screen Esc does nothing but say what it is for, however often it is pressed.
+    for _ in 0..3 {
+        assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    }
+    assert!(a.status.as_deref().unwrap_or("").contains("q quits"));
     assert_eq!(a.look_back, None);
-    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::Quit);
+    // Overlays: Esc closes the console and the picker, and the lesson stays.
+    let mut a = app(
+        model_after_presses(&fixture("tls13-mutual-ok"), 8),
+        Mode::Wire,
+    );
+    handle_key(&mut a, ch(':'));
+    assert!(a.console.is_some());
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert!(a.console.is_none());
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    handle_key(&mut a, ch('s'));
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert_eq!(a.picker, None);
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+}
+
+#[test]
+fn q_quits_mid_lesson_and_after_a_failure() {
     assert_eq!(handle_key(&mut mid(), ch('q')), Action::Quit);
+    let mut failed = app(
+        model_after(&fixture("untrusted-ca"), Step::Close),
+        Mode::Table,
+    );
+    assert_eq!(handle_key(&mut failed, ch('q')), Action::Quit);
+    assert_eq!(handle_key(&mut failed, ctrl_c()), Action::Quit);
 }
 
 #[test]
@@ -238,20 +268,79 @@ fn the_console_sends_while_the_engine_holds_before_step_9() {
 }
 
 #[test]
+fn the_console_limit_is_enforced_visibly() {
+    let mut a = app(
+        model_after_presses(&fixture("tls13-mutual-ok"), 8),
+        Mode::Wire,
+    );
+    handle_key(&mut a, ch(':'));
+    for _ in 0..INPUT_LIMIT {
+        handle_key(&mut a, ch('x'));
+    }
+    assert_eq!(a.console.as_deref().map(str::len), Some(INPUT_LIMIT));
+    assert_eq!(a.console_note, None);
+    handle_key(&mut a, ch('y'));
+    assert_eq!(a.console.as_deref().map(str::len), Some(INPUT_LIMIT));
+    let note = a.console_note.clone().unwrap_or_default();
+    assert!(note.contains("200 characters at most"), "{note}");
+    // The next key clears the note.
+    handle_key(&mut a, key(KeyCode::Backspace));
+    assert_eq!(a.console_note, None);
+}
+
+#[test]
+fn an_open_quote_is_refused_on_the_prompt_line() {
+    let mut a = app(
+        model_after_presses(&fixture("tls13-mutual-ok"), 8),
+        Mode::Wire,
+    );
+    handle_key(&mut a, ch(':'));
+    for c in "SET k 'v".chars() {
+        handle_key(&mut a, ch(c));
+    }
+    assert_eq!(handle_key(&mut a, key(KeyCode::Enter)), Action::None);
+    assert_eq!(a.console.as_deref(), Some("SET k 'v"), "kept for mending");
+    let note = a.console_note.clone().unwrap_or_default();
+    assert!(note.starts_with("(error) Invalid argument(s)"), "{note}");
+    handle_key(&mut a, ch('\''));
+    assert_eq!(
+        handle_key(&mut a, key(KeyCode::Enter)),
+        Action::Console(vec!["SET".into(), "k".into(), "v".into()])
+    );
+}
+
+#[test]
+fn the_console_scrolls_within_its_history() {
+    let held = model_after_presses(&fixture("tls13-mutual-ok"), 8);
+    let mut a = app(
+        with_console(held, &[("INFO server", "info-server")]),
+        Mode::Wire,
+    );
+    handle_key(&mut a, ch(':'));
+    handle_key(&mut a, key(KeyCode::PageDown));
+    assert_eq!(a.console_scroll, 8);
+    for _ in 0..20 {
+        handle_key(&mut a, key(KeyCode::PageDown));
+    }
+    // PING, PONG, the command and INFO's 25 lines: never further than that.
+    assert_eq!(a.console_scroll, 28);
+    handle_key(&mut a, key(KeyCode::Up));
+    assert_eq!(a.console_scroll, 27, "one key back moves at once");
+    handle_key(&mut a, key(KeyCode::End));
+    assert_eq!(a.console_scroll, 0);
+    // Up and Down scroll: they are not typed, and 'q' is text here.
+    handle_key(&mut a, key(KeyCode::Up));
+    handle_key(&mut a, ch('q'));
+    assert_eq!(a.console.as_deref(), Some("q"));
+}
+
+#[test]
 fn passwords_typed_in_the_console_are_masked() {
     assert_eq!(masked_input("AUTH s3cret"), "AUTH ***");
     assert_eq!(masked_input("auth user s3cret"), "auth user ***");
     assert_eq!(masked_input("AUTH "), "AUTH ");
     assert_eq!(masked_input("GET key"), "GET key");
     assert!(!masked_input("CONFIG SET requirepass hunter2").contains("hunter2"));
-}
-
-#[test]
-fn split_command_keeps_quoted_spaces() {
-    assert_eq!(split_command("  GET  key "), ["GET", "key"]);
-    assert_eq!(split_command("SET k 'a b'"), ["SET", "k", "a b"]);
-    assert_eq!(split_command("SET k \"\""), ["SET", "k", ""]);
-    assert!(split_command("   ").is_empty());
 }
 
 #[test]
@@ -279,14 +368,22 @@ fn the_picker_runs_the_chosen_scenario() {
     );
     assert_eq!(a.picker, None);
     handle_key(&mut a, ch('s'));
+    assert_eq!(a.picker, Some(2), "the picker opens where it was left");
+    handle_key(&mut a, key(KeyCode::Up));
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert_eq!(a.picker, None);
+    handle_key(&mut a, ch('s'));
+    assert_eq!(a.picker, Some(1), "closing with Esc keeps the place too");
+    handle_key(&mut a, key(KeyCode::Up));
     assert_eq!(
         handle_key(&mut a, key(KeyCode::Enter)),
         Action::Open(None),
         "the first entry is the default lesson"
     );
+    // Fewer cards than the remembered place (a rebuilt list): the last entry.
+    a.picker_at = 9;
     handle_key(&mut a, ch('s'));
-    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
-    assert_eq!(a.picker, None);
+    assert_eq!(a.picker, Some(2));
 }
 
 #[test]
@@ -353,4 +450,38 @@ fn end_of_step_cuts_the_events_where_the_step_ends() {
         2,
         "RunStarted and the wait for step 1"
     );
+}
+
+#[test]
+fn p_asks_first_and_a_to_d_answer_before_space() {
+    let mut a = mid();
+    assert_eq!(handle_key(&mut a, ch('p')), Action::None);
+    assert!(a.predict.on);
+    let question = a.predict.pending.clone().expect("a question about step 5");
+    assert_eq!(question.step, Step::ClientCertificate);
+    // Space waits for the class.
+    assert_eq!(handle_key(&mut a, ch(' ')), Action::None);
+    assert!(a
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("predict first"));
+    // 'a' and 'b' answer here: no autoplay, no looking back.
+    handle_key(&mut a, ch('a'));
+    handle_key(&mut a, ch('b'));
+    assert!(!a.autoplay);
+    assert_eq!(a.look_back, None);
+    assert_eq!(a.predict.pending.as_ref().and_then(|p| p.given), Some(1));
+    assert_eq!(handle_key(&mut a, ch(' ')), Action::Next);
+    // Looking back hides the question; ← and Esc still work.
+    handle_key(&mut a, key(KeyCode::Left));
+    assert!(!a.predict_shown());
+    handle_key(&mut a, key(KeyCode::Esc));
+    assert!(a.predict_shown());
+    // p again: off, and space is free.
+    handle_key(&mut a, ch('p'));
+    assert!(!a.predict.on && a.predict.pending.is_none());
+    assert_eq!(handle_key(&mut a, ch(' ')), Action::Next);
+    handle_key(&mut a, ch('a'));
+    assert!(a.autoplay, "with predict off, a is autoplay again");
 }

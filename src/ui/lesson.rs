@@ -2,6 +2,7 @@
 //! moments, the quiz, the concept snapshot and the transcript's frame.
 
 use crate::engine::step::Step;
+use crate::model::{arrivals, Model};
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -120,6 +121,132 @@ impl Lesson {
     }
 }
 
+/// What pressing space will make happen ("step N will …"): the lesson's words, except where
+/// the server's framing decides, which this run's events tell.
+pub fn will(model: &Model, step: Step) -> String {
+    let tls13 = model.is_tls13();
+    if tls13 && step == Step::ClientCertificate {
+        let asked = model.certificate_request.is_some();
+        // Whether the server's Finished is still to come depends on the server's framing:
+        // Redis sends it in a record of its own, read now; a server that sends its whole
+        // flight in one record delivered it at step 3.
+        let arrived = arrivals::server_finished(model).is_some();
+        return match (arrived, asked) {
+            (true, true) => "answer the server's certificate request".into(),
+            (true, false) => "go on: no client certificate was asked for".into(),
+            (false, true) => "read the server's Finished, then answer its request".into(),
+            (false, false) => "read the server's Finished (no certificate asked for)".into(),
+        };
+    }
+    Lesson::get()
+        .step(step)
+        .map(|s| {
+            if tls13 && !s.will_tls13.is_empty() {
+                s.will_tls13.clone()
+            } else {
+                s.will.clone()
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// What this run's events say about a key moment's step, in one sentence (`None` until the
+/// step has something to say).
+pub fn moment_fact(model: &Model, step: Step) -> Option<String> {
+    use crate::engine::events::HandshakeMessage;
+    if model.events.is_empty() {
+        return None;
+    }
+    if !model.run.tls && step != Step::Data {
+        return Some("no TLS: this step did not happen.".into());
+    }
+    let done = |s: Step| {
+        model.step(s).is_some_and(|r| {
+            !matches!(
+                r.status,
+                crate::model::steps::StepStatus::Pending
+                    | crate::model::steps::StepStatus::Waiting
+                    | crate::model::steps::StepStatus::Running
+            )
+        })
+    };
+    match step {
+        Step::Handshake => match &model.client_hello {
+            Some(HandshakeMessage::ClientHello {
+                sni: Some(name), ..
+            }) => Some(format!(
+                "the ClientHello carried the name {name} as SNI, readable on the path."
+            )),
+            Some(_) => Some("the ClientHello carried no SNI.".into()),
+            None => None,
+        },
+        Step::ServerCertificate if done(step) => Some(if model.is_tls13() {
+            "the certificate arrived encrypted (TLS 1.3).".into()
+        } else {
+            "the certificate crossed in clear (TLS 1.2): anyone on the path could read it.".into()
+        }),
+        Step::Verify if done(step) => Some(match &model.verdict {
+            _ if model.insecure => "step 4 checked nothing (--insecure).".into(),
+            Some((true, _)) => "the certificate passed every check of step 4.".into(),
+            Some((false, reason)) => format!(
+                "step 4 refused the certificate: {}.",
+                reason.clone().unwrap_or_else(|| "no reason given".into())
+            ),
+            None => "step 4 stopped before a verdict.".into(),
+        }),
+        Step::ClientCertificate if done(Step::ServerCertificate) => {
+            Some(match &model.certificate_request {
+                None => "the server did not ask for a client certificate.".into(),
+                Some(req) if req.ca_names.is_empty() => {
+                    "the server asked for a client certificate without naming the CAs it \
+                     accepts (its request lists none)."
+                        .into()
+                }
+                Some(req) => format!(
+                    "the server asked for a client certificate from: {}.",
+                    req.ca_names.join("; ")
+                ),
+            })
+        }
+        Step::KeyExchange | Step::Encrypted if done(step) => {
+            let this = this_run(model, step);
+            match (this, &model.tls) {
+                (Some(t), _) => Some(t),
+                (None, Some(p)) => Some(format!(
+                    "{} with {}{}.",
+                    p.version,
+                    p.cipher_suite,
+                    p.key_exchange_group
+                        .as_ref()
+                        .map(|g| format!(", key exchange {g}"))
+                        .unwrap_or_default()
+                )),
+                (None, None) => None,
+            }
+        }
+        Step::Data if done(step) => crate::ui::console::lesson_exchange(model).and_then(|e| {
+            let reply = e.reply?;
+            Some(format!(
+                "{} → {}",
+                e.command,
+                crate::model::results::short(&reply)
+            ))
+        }),
+        Step::Close if done(step) => model.step(step).map(|r| format!("{}.", r.result)),
+        _ => None,
+    }
+}
+
+/// Under TLS 1.3, what this run's records say about a step whose wire depends on the server
+/// (5, 6, 7): where the server's Finished arrived, where the client's left. `None` elsewhere.
+pub fn this_run(model: &Model, step: Step) -> Option<String> {
+    if !model.is_tls13() || !matches!(step.number(), 5..=7) {
+        return None;
+    }
+    let note = crate::model::results::step_note(model, step)?;
+    Some(note.trim_start_matches("TLS 1.3: ").to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +292,42 @@ mod tests {
             }
         }
         assert!(seen.iter().all(|&n| n >= 3), "{seen:?}");
+    }
+
+    #[test]
+    fn the_right_option_is_not_systematically_the_longest() {
+        // Test-wise students pick the longest option; it must not pay. By chance the right one
+        // of four is the longest a quarter of the time: allow up to a third, and the same for
+        // the shortest.
+        let quiz = &Lesson::get().quiz;
+        let (mut longest, mut shortest) = (0, 0);
+        for q in quiz {
+            let lens: Vec<usize> = q.choices.iter().map(|c| c.chars().count()).collect();
+            let Some(right) = q.answer_index() else {
+                continue;
+            };
+            let unique = |v: usize| lens.iter().filter(|l| **l == v).count() == 1;
+            let (max, min) = (
+                lens.iter().copied().max().unwrap_or(0),
+                lens.iter().copied().min().unwrap_or(0),
+            );
+            if lens[right] == max && unique(max) {
+                longest += 1;
+            }
+            if lens[right] == min && unique(min) {
+                shortest += 1;
+            }
+        }
+        assert!(
+            longest * 3 <= quiz.len(),
+            "the right option is the longest in {longest} of {} questions",
+            quiz.len()
+        );
+        assert!(
+            shortest * 3 <= quiz.len(),
+            "the right option is the shortest in {shortest} of {} questions",
+            quiz.len()
+        );
     }
 
     #[test]

@@ -3,11 +3,15 @@
 
 pub mod app;
 pub mod checkpoints;
+pub mod checks;
 mod compare_loop;
+pub mod console;
 mod event_loop;
 pub mod keys;
 pub mod lesson;
+pub mod predict;
 pub mod quiz;
+pub mod quiz_run;
 pub mod replay;
 pub mod session;
 pub mod theme;
@@ -23,8 +27,10 @@ pub use session::{CompareSource, LiveSession, Opener, ScenarioCard, Source, UiOp
 
 use crate::errors::UsageError;
 
-/// Run the TUI until the user quits. Returns the exit code: 0 if the last run succeeded, 1 if
-/// not. The terminal is restored on quit, on error, and (by ratatui's hook) on panic.
+/// Run the TUI until the user quits. Returns the exit code: 0 when the user quit (q, Ctrl-C),
+/// whatever the run on screen did (a classroom's quit is not a failure); 130 when a signal
+/// (SIGTERM, a hang-up) ended it. The terminal is restored on quit, on error, and (by ratatui's
+/// hook) on panic.
 pub async fn run(source: Source, options: UiOptions) -> Result<i32, UsageError> {
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,

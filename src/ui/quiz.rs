@@ -117,6 +117,27 @@ impl Quiz {
         self.results = false;
     }
 
+    /// The first `old` questions were replaced by `new` others (this run's): their answers go,
+    /// the others' stay. A quiz not started yet opens on the first of them; one under way
+    /// keeps its question on screen.
+    pub fn replace_front(&mut self, old: usize, new: usize) {
+        let old = old.min(self.answers.len());
+        let kept: Vec<Option<usize>> = self.answers.iter().skip(old).copied().collect();
+        let started = kept.iter().any(Option::is_some);
+        let mut answers = vec![None; new];
+        answers.extend(kept);
+        self.answers = answers;
+        self.current = if started && self.current >= old {
+            self.current - old + new
+        } else {
+            0
+        };
+        self.hint = false;
+        if new > 0 {
+            self.results = false;
+        }
+    }
+
     pub fn toggle_hint(&mut self) {
         self.hint = !self.hint;
     }
@@ -186,6 +207,32 @@ mod tests {
         quiz.forward();
         quiz.forward();
         assert_eq!(quiz.current, 0, "wraps around");
+    }
+
+    #[test]
+    fn the_runs_questions_come_first_and_keep_the_others_answers() {
+        let mut quiz = Quiz::new(4);
+        quiz.answers[2] = Some(1);
+        quiz.current = 3;
+        quiz.replace_front(0, 2);
+        assert_eq!(quiz.answers, [None, None, None, None, Some(1), None]);
+        assert_eq!(
+            quiz.current, 5,
+            "a quiz under way keeps its question on screen"
+        );
+        quiz.answers[0] = Some(0);
+        quiz.replace_front(2, 0);
+        assert_eq!(quiz.answers, [None, None, Some(1), None]);
+        assert_eq!(quiz.current, 3);
+        quiz.current = 1;
+        quiz.replace_front(5, 1);
+        assert_eq!(quiz.answers, [None]);
+        assert_eq!(quiz.current, 0);
+        // Not started: the run's questions open the quiz.
+        let mut fresh = Quiz::new(4);
+        fresh.current = 2;
+        fresh.replace_front(0, 3);
+        assert_eq!(fresh.current, 0);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What the TUI is given to show: a live session (opened on demand, so `r` restarts and the
 //! scenario picker switches) or a recording.
 
+use crate::crosscheck::CrossCheckSpec;
 use crate::engine::events::Stamped;
 use crate::engine::Target;
 use crate::lab::Lab;
@@ -30,6 +31,9 @@ pub struct LiveSession {
     /// Something the user must know about this session (the lab fell back to the built-in
     /// server), shown in the status line.
     pub notice: Option<String>,
+    /// The second opinion to ask beside the run (`connect` without `--no-cross-check`; never
+    /// for the lab's own lesson and scenarios).
+    pub cross_check: Option<CrossCheckSpec>,
 }
 
 impl LiveSession {

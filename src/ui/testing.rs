@@ -4,7 +4,8 @@
 use super::app::{App, Mode, Origin};
 use super::replay::Replay;
 use super::theme::Theme;
-use crate::engine::events::Stamped;
+use crate::engine::events::{Direction, Event, RecordInfo, Stamped};
+use crate::engine::resp;
 use crate::engine::step::Step;
 use crate::model::Model;
 use ratatui::backend::TestBackend;
@@ -19,6 +20,13 @@ pub fn fixture(name: &str) -> Vec<Stamped> {
         "missing-client-cert" => include_str!("../../tests/fixtures/missing-client-cert.ndjson"),
         "insecure" => include_str!("../../tests/fixtures/insecure.ndjson"),
         "refused" => include_str!("../../tests/fixtures/refused.ndjson"),
+        "plaintext-to-tls-port" => {
+            include_str!("../../tests/fixtures/plaintext-to-tls-port.ndjson")
+        }
+        "wrong-password" => include_str!("../../tests/fixtures/wrong-password.ndjson"),
+        "plaintext-ok" => include_str!("../../tests/fixtures/plaintext-ok.ndjson"),
+        "expired" => include_str!("../../tests/fixtures/expired.ndjson"),
+        "version-mismatch" => include_str!("../../tests/fixtures/version-mismatch.ndjson"),
         other => panic!("no fixture {other}"),
     };
     text.lines()
@@ -52,6 +60,8 @@ pub const NOW: i64 = 1_795_867_200;
 pub fn app(model: Model, mode: Mode) -> App {
     let mut app = App::new(Origin::Live, Theme::new(false, false));
     app.model = model;
+    // As a live app would once the run ended: its own questions join the quiz.
+    app.refresh_run_quiz();
     app.mode = mode;
     app.now_unix = NOW;
     app.redis_cli = "redis-cli -h 127.0.0.1 -p 42559 --tls --cacert /tmp/lab/ca.crt --cert /tmp/lab/client.crt --key /tmp/lab/client.key".into();
@@ -70,4 +80,66 @@ pub fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| super::views::draw(f, app)).unwrap();
     terminal
+}
+
+/// A reply recorded from redis-server 7.0.15 (`tests/fixtures/resp/NAME.resp`).
+pub fn resp_fixture(name: &str) -> &'static [u8] {
+    match name {
+        "info-server" => include_bytes!("../../tests/fixtures/resp/info-server.resp"),
+        "scan" => include_bytes!("../../tests/fixtures/resp/scan.resp"),
+        "unknown" => include_bytes!("../../tests/fixtures/resp/unknown.resp"),
+        "get-missing" => include_bytes!("../../tests/fixtures/resp/get-missing.resp"),
+        "incr" => include_bytes!("../../tests/fixtures/resp/incr.resp"),
+        other => panic!("no RESP fixture {other}"),
+    }
+}
+
+/// `model` (held before step 9) with console commands added as the engine reports them: the
+/// command, its encrypted record out, the reply's record in, and the reply, read from real
+/// redis-server bytes.
+pub fn with_console(mut model: Model, commands: &[(&str, &str)]) -> Model {
+    let mut at = model.events.last().map_or(0, |e| e.at_us);
+    let record = |direction, length, note: Option<&str>| {
+        Event::Record(RecordInfo {
+            direction,
+            content_type: crate::engine::wire::ContentType::ApplicationData,
+            version: Some(crate::engine::wire::TlsVersion::Tls12),
+            length,
+            encrypted: true,
+            messages: Vec::new(),
+            head_hex: "170303".into(),
+            note: note.map(String::from),
+            bytes: None,
+        })
+    };
+    for (line, fixture) in commands {
+        let args = crate::ui::console::split_command(line).unwrap();
+        let sent = resp::encode(&args);
+        let bytes = resp_fixture(fixture);
+        let (reply, _) = resp::parse(bytes).unwrap().unwrap();
+        let events = [
+            Event::DataSent {
+                command: resp::redact(&args),
+                plaintext_len: sent.len(),
+                encrypted: true,
+            },
+            // TLS 1.3 adds its content type byte and a 16-byte tag to each record.
+            record(
+                Direction::Out,
+                sent.len() + 17,
+                Some("Redis command (encrypted application data)"),
+            ),
+            record(Direction::In, bytes.len() + 17, None),
+            Event::DataReceived {
+                reply: reply.display_for(&args),
+                error: reply.is_error(),
+                resp: None,
+            },
+        ];
+        for event in events {
+            at += 150;
+            model.apply(Stamped { at_us: at, event });
+        }
+    }
+    model
 }

@@ -2,7 +2,10 @@
 //! Markdown handout. Nothing secret is in the model, so nothing secret is in the transcript.
 
 use super::checkpoints::{self, checkpoints};
-use super::lesson::Lesson;
+use super::console::{exchanges, lesson_exchange};
+use super::lesson::{index_letter, Lesson, Question};
+use super::predict::Predict;
+use super::quiz::Quiz;
 use crate::engine::wire;
 use crate::model::steps::{self, StepStatus};
 use crate::model::tracker::Tracker;
@@ -74,18 +77,38 @@ pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
             text,
             failed: row.status == StepStatus::Failed,
         });
+        // Commands typed in the console crossed after step 8, before step 9.
+        if row.step == crate::engine::step::Step::Data {
+            out.extend(console_paragraph(model));
+        }
     }
+    // The lesson's own command closes the story, whatever the console sent after it.
+    let sent = lesson_exchange(model);
     let end = match model.outcome {
-        Outcome::Ok => format!(
-            "The run succeeded{}: the client checked who it was talking to, the keys never crossed the network, and {} got the answer {} over the encrypted channel.",
-            model
-                .tls
+        Outcome::Ok => {
+            let command = sent
                 .as_ref()
-                .map(|p| format!(" with {} and {}", p.version, p.cipher_suite))
-                .unwrap_or_default(),
-            model.redis.command.clone().unwrap_or_else(|| "the command".into()),
-            model.redis.reply.clone().unwrap_or_default()
-        ),
+                .map_or_else(|| "the command".to_string(), |e| e.command.clone());
+            let reply = sent
+                .as_ref()
+                .and_then(|e| e.reply.clone())
+                .map(|r| crate::model::results::short(&r))
+                .unwrap_or_else(|| "its reply".into());
+            if model.run.tls {
+                format!(
+                    "The run succeeded{}: the client checked who it was talking to, the keys never crossed the network, and {command} got the answer {reply} over the encrypted channel.",
+                    model
+                        .tls
+                        .as_ref()
+                        .map(|p| format!(" with {} and {}", p.version, p.cipher_suite))
+                        .unwrap_or_default(),
+                )
+            } else {
+                format!(
+                    "The run succeeded without TLS: {command} got the answer {reply}, and both crossed the network in clear, readable by anyone on the path."
+                )
+            }
+        }
         Outcome::Failed => {
             let at = model
                 .diagnosis
@@ -105,25 +128,56 @@ pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
     out
 }
 
+/// The console's commands, each with the start of its reply (`None`: none was typed).
+fn console_paragraph(model: &Model) -> Option<Paragraph> {
+    let typed: Vec<String> = exchanges(model)
+        .into_iter()
+        .filter(|e| e.console)
+        .map(|e| {
+            let reply = match e.reply.as_deref() {
+                None => "no reply was read".to_string(),
+                Some(r) if r.lines().count() > 1 => format!(
+                    "a {}-line reply starting `{}`",
+                    r.lines().count(),
+                    r.lines().next().unwrap_or_default()
+                ),
+                Some(r) => format!("`{r}`"),
+            };
+            format!("`{}` → {reply}", e.command)
+        })
+        .collect();
+    if typed.is_empty() {
+        return None;
+    }
+    Some(para(
+        Some("Redis console".into()),
+        format!(
+            "Typed in the console after step 8, over the same encrypted channel: {}.",
+            typed.join("; ")
+        ),
+    ))
+}
+
 fn trim_dot(s: &str) -> &str {
     s.trim().trim_end_matches('.')
 }
 
+/// The run's target and options: what tlsviz set out to do, true before step 1 and after.
 fn setting(model: &Model, scenario: Option<&str>) -> String {
     let run = &model.run;
     let mut s = format!(
-        "tlsviz connected to {}",
+        "The target: {}",
         crate::engine::host_port(&run.host, run.port)
     );
     if let Some(name) = scenario {
         s.push_str(&format!(" (scenario {name})"));
     }
     if !run.tls {
-        s.push_str(" without TLS: nothing on this connection was encrypted.");
+        s.push_str(", without TLS: nothing on this connection is encrypted.");
         return s;
     }
     s.push_str(&format!(
-        ", offering {}, trusting {}",
+        ". The client offers {}, trusts {}",
         wire::join(&run.tls_versions, " and "),
         if run.trust.is_empty() {
             "the system trust store"
@@ -132,22 +186,23 @@ fn setting(model: &Model, scenario: Option<&str>) -> String {
         }
     ));
     match &run.client_certificate {
-        Some(c) => s.push_str(&format!(", with the client certificate {c}.")),
-        None => s.push_str(", with no client certificate."),
+        Some(c) => s.push_str(&format!(" and holds the client certificate {c}.")),
+        None => s.push_str(" and holds no client certificate."),
     }
     if run.sni_sent {
         s.push_str(&format!(
-            " It sent the name {} as SNI and expected it in the certificate.",
+            " Its ClientHello names {} as SNI, and the certificate must name it too.",
             run.server_name
         ));
     } else {
         s.push_str(&format!(
-            " It sent no SNI (an IP address) and expected {} in the certificate.",
+            " SNI: {}; the certificate must name {}.",
+            crate::report::words::sni(run),
             run.server_name
         ));
     }
     if run.insecure {
-        s.push_str(" --insecure was given: the server's certificate was not checked at all.");
+        s.push_str(" --insecure was given: the server's certificate is not checked at all.");
     }
     s
 }
@@ -179,8 +234,73 @@ fn tracker_sentence(before: &Tracker, after: &Tracker) -> String {
     }
 }
 
-/// The handout: concept snapshot, the run in prose, the table and the tracker, as Markdown.
-pub fn markdown(model: &Model, scenario: Option<&str>, generated: &str) -> String {
+/// What the class did beside the run: its predictions and its quiz answers, each marked.
+pub fn classwork(predict: &Predict, questions: &[Question], quiz: &Quiz) -> Vec<Paragraph> {
+    let mut out = Vec::new();
+    if !predict.graded.is_empty() {
+        let (right, scored) = predict.score();
+        let mut text = format!("{right} of {scored} predictions right.\n");
+        for g in &predict.graded {
+            let given = g.choices.get(g.given).map_or("", String::as_str);
+            let line = match g.right {
+                Some(r) if r == g.given => {
+                    format!("Step {} ✓ {}. {given}", g.step, index_letter(r))
+                }
+                Some(r) => format!(
+                    "Step {} ✗ predicted {}. {given}; it was {}. {}",
+                    g.step,
+                    index_letter(g.given),
+                    index_letter(r),
+                    g.happened
+                ),
+                None => format!(
+                    "Step {} (not scored): predicted {}. {given}; none of the choices happened: {}",
+                    g.step,
+                    index_letter(g.given),
+                    g.happened
+                ),
+            };
+            text.push_str(&format!("\n- {line}"));
+        }
+        out.push(para(Some("Predict first".into()), text));
+    }
+    let (right, answered) = quiz.score(questions);
+    if answered > 0 {
+        let mut text = format!("{right} of {answered} answered right.\n");
+        for (i, (q, a)) in questions.iter().zip(&quiz.answers).enumerate() {
+            let Some(given) = *a else { continue };
+            let shown = |k: usize| {
+                format!(
+                    "{}. {}",
+                    index_letter(k),
+                    q.choices.get(k).map_or("", String::as_str)
+                )
+            };
+            let verdict = match q.answer_index() {
+                Some(r) if r == given => format!("✓ {}", shown(given)),
+                Some(r) => format!("✗ {}; the answer: {}", shown(given), shown(r)),
+                None => shown(given),
+            };
+            text.push_str(&format!(
+                "\n- Q{} ({}) {} {verdict}",
+                i + 1,
+                q.kind,
+                q.question
+            ));
+        }
+        out.push(para(Some("Quiz".into()), text));
+    }
+    out
+}
+
+/// The handout: concept snapshot, the run in prose, the table and the tracker, then what the
+/// class did (predictions, quiz), as Markdown.
+pub fn markdown(
+    model: &Model,
+    scenario: Option<&str>,
+    generated: &str,
+    class: &[Paragraph],
+) -> String {
     let lesson = Lesson::get();
     let mut md = format!("# {} — transcript\n\n", lesson.title);
     md.push_str(&format!("_Made by tlsviz on {generated}."));
@@ -220,6 +340,15 @@ pub fn markdown(model: &Model, scenario: Option<&str>, generated: &str) -> Strin
             .unwrap_or_else(|| ("·".into(), "·".into(), "·".into()));
         md.push_str(&format!("| {} | {c} | {e} | {v} |\n", cp.label));
     }
+    if !class.is_empty() {
+        md.push_str("\n## The class\n");
+        for p in class {
+            if let Some(h) = &p.heading {
+                md.push_str(&format!("\n### {h}\n"));
+            }
+            md.push_str(&format!("\n{}\n", p.text));
+        }
+    }
     md
 }
 
@@ -245,6 +374,95 @@ mod tests {
     }
 
     #[test]
+    fn the_setting_is_the_plan_and_the_end_is_the_lessons_own_exchange() {
+        use crate::engine::events::{Event, Stamped};
+        let events = fixture("tls13-mutual-ok");
+        let before = crate::ui::testing::model_after_presses(&events, 0);
+        let ps = paragraphs(&before, None);
+        assert!(
+            ps.iter().all(|p| !p.text.contains("connected to")),
+            "nothing is connected before step 1: {ps:?}"
+        );
+        // A console command between step 8 and step 9 does not become the closing sentence.
+        let mut model = model_after(&events, Step::Data);
+        for (i, event) in [
+            Event::DataSent {
+                command: "INFO server".into(),
+                plaintext_len: 29,
+                encrypted: true,
+            },
+            Event::DataReceived {
+                reply: "# Server".into(),
+                error: false,
+                resp: None,
+            },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            model.apply(Stamped {
+                event,
+                at_us: 8_000 + i as u64,
+            });
+        }
+        for e in events
+            .iter()
+            .skip_while(|e| !matches!(e.event, Event::StepStarted { step: Step::Close }))
+        {
+            model.apply(e.clone());
+        }
+        let end = paragraphs(&model, None);
+        assert!(
+            end.iter()
+                .any(|p| p.text.contains("PING got the answer PONG")),
+            "{end:?}"
+        );
+        assert!(end.iter().all(|p| !p.text.contains("INFO server got")));
+    }
+
+    #[test]
+    fn console_commands_follow_step_8_and_the_lesson_keeps_its_closing_sentence() {
+        use crate::ui::testing::{fixture, model_after_presses, with_console};
+        let held = model_after_presses(&fixture("tls13-mutual-ok"), 8);
+        let typed = with_console(held, &[("INFO server", "info-server"), ("FOO", "unknown")]);
+        // Step 9 as the recording has it, after the console.
+        let mut model = typed.clone();
+        let events = fixture("tls13-mutual-ok");
+        let close = events
+            .iter()
+            .position(|e| {
+                matches!(
+                    e.event,
+                    crate::engine::events::Event::StepStarted { step: Step::Close }
+                )
+            })
+            .unwrap();
+        for e in &events[close..] {
+            let mut e = e.clone();
+            e.at_us += 10_000;
+            model.apply(e);
+        }
+        let ps = paragraphs(&model, None);
+        let headings: Vec<String> = ps.iter().filter_map(|p| p.heading.clone()).collect();
+        let at = |h: &str| headings.iter().position(|x| x.starts_with(h)).unwrap();
+        assert_eq!(at("Redis console"), at("Step 8") + 1);
+        assert_eq!(at("Step 9"), at("Redis console") + 1);
+        let console = &ps
+            .iter()
+            .find(|p| p.heading.as_deref() == Some("Redis console"))
+            .unwrap()
+            .text;
+        assert!(console.contains("`INFO server` → a "), "{console}");
+        assert!(console.contains("starting `# Server`"), "{console}");
+        assert!(
+            console.contains("`FOO` → `(error) ERR unknown command"),
+            "{console}"
+        );
+        let end = &ps.iter().rev().nth(1).unwrap().text;
+        assert!(end.contains("PING got the answer PONG"), "{end}");
+    }
+
+    #[test]
     fn a_failed_run_explains_the_failure_and_stops() {
         let model = model_after(&fixture("untrusted-ca"), Step::Close);
         let ps = paragraphs(&model, None);
@@ -266,7 +484,7 @@ mod tests {
     #[test]
     fn the_markdown_handout_has_the_tables_and_no_secrets() {
         let model = model_after(&fixture("tls13-mutual-ok"), Step::Close);
-        let md = markdown(&model, None, "2026-11-28 12:00 UTC");
+        let md = markdown(&model, None, "2026-11-28 12:00 UTC", &[]);
         assert!(md.starts_with("# TLS encryption in Redis — transcript"));
         assert!(md.contains("| Final (8) | Encrypted and connected | Active | Verified |"));
         assert!(md.contains("| Closed (9) | Closed | Off | Verified |"));

@@ -89,6 +89,12 @@ pub enum EventJson<'a> {
     },
     /// The second opinion, as it arrived (the summary repeats it with `agrees`).
     CrossCheck(&'a CrossCheck),
+    /// After a step-2 handshake_failure (second opinion on): the chain the server sent to
+    /// `openssl s_client`, leaf first; empty with `error` saying why when there is none.
+    PeerChainSeenByOpenssl {
+        chain: Vec<CertificateJson<'a>>,
+        error: Option<&'a str>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -140,6 +146,44 @@ pub struct RecordJson<'a> {
     pub head_hex: &'a str,
     /// What an encrypted record carried, where a hook told (e.g. `close_notify`).
     pub note: Option<&'a str>,
+    /// With `--bytes`: the whole record, header included, hex. Left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hex: Option<String>,
+    /// With `--bytes`: every byte of the record named, in order, tiling `hex` exactly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldJson<'a>>>,
+    /// With `--bytes`, on a record tlsviz opened with the session's keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted: Option<DecryptedJson<'a>>,
+}
+
+/// One named run of bytes: `offset` from the first byte of the record (or of the plaintext),
+/// `name` a dotted path after the RFC's structures, `value` what the bytes say.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldJson<'a> {
+    pub offset: usize,
+    pub len: usize,
+    pub name: &'a str,
+    pub value: &'a str,
+}
+
+/// `record.decrypted`: what tlsviz read inside an encrypted record.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecryptedJson<'a> {
+    /// `handshake` or `application` (`application_N` after N KeyUpdates); TLS 1.2:
+    /// `application`.
+    pub epoch: String,
+    /// The record's sequence number in its epoch and direction.
+    pub seq: u64,
+    /// The AEAD nonce, hex.
+    pub nonce: String,
+    /// TLS 1.3: the whole TLSInnerPlaintext (content, type byte, padding); TLS 1.2: the
+    /// content. A password's bytes are `2a` (`*`).
+    pub plaintext_hex: String,
+    /// The real content type.
+    pub inner_content_type: ContentType,
+    /// Every byte of the plaintext named, tiling `plaintext_hex`.
+    pub fields: Vec<FieldJson<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -82,6 +82,7 @@ fn every_event_line() -> Vec<Event> {
             ],
             head_hex: "1603".into(),
             note: Some("close_notify".into()),
+            bytes: None,
         }),
         Event::CertificateRequested(CertificateRequestInfo {
             ca_names: vec!["CN=ca".into()],
@@ -124,6 +125,7 @@ fn every_event_line() -> Vec<Event> {
         Event::DataReceived {
             reply: "(error) WRONGPASS".into(),
             error: true,
+            resp: None,
         },
         Event::Alert {
             direction: Direction::In,

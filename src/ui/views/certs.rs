@@ -1,25 +1,43 @@
-//! Mode 6, the certificates: the chain the server sent, each certificate's subject, issuer,
-//! validity against now, names against the one asked for, key, signature and fingerprint; then
-//! the verdict with its reason, and the client's own certificate.
+//! Mode 6, the certificates: step 4 check by check (chain, dates, name, key usage, CA flags,
+//! the handshake signature, revocation), the second opinion, then the chain the server sent,
+//! each certificate's subject, issuer, validity, names, key and fingerprint, and the client's
+//! own certificate. Before step 4 every check is pending and no certificate is marked.
 
-use super::{labelled, mode_title, panel, window};
+use super::{labelled, mode_title, panel, scrolled};
 use crate::engine::events::CertificateInfo;
 use crate::model::Model;
 use crate::ui::app::{App, Mode};
+use crate::ui::checks::{self, Mark};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-/// Draws the chain, the verdict and the client certificate.
+/// Draws the checks, the second opinion, the chain and the client certificate.
 pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let block = panel(app, mode_title(Mode::Certs));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let lines = lines(app, app.shown(), inner.width.saturating_sub(1));
-    let visible = window(&lines, app.scroll(Mode::Certs), inner.height);
+    let visible = scrolled(
+        lines,
+        app.scroll(Mode::Certs),
+        inner.height,
+        &app.theme,
+        "↑↓ scroll",
+    );
     f.render_widget(Paragraph::new(visible), inner);
+}
+
+fn mark_style(app: &App, mark: Mark) -> Style {
+    let t = &app.theme;
+    match mark {
+        Mark::Passed => t.good(),
+        Mark::Failed | Mark::NotChecked => t.bad(),
+        Mark::Pending => t.warn(),
+        Mark::NotReached => t.dim(),
+    }
 }
 
 fn lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
@@ -38,16 +56,42 @@ fn lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
         .verified_name
         .clone()
         .unwrap_or_else(|| model.run.server_name.clone());
-    out.push(Line::from(Span::styled(
-        format!(
+    out.extend(labelled(
+        "",
+        &format!(
             "The server's chain: {} certificate{}, checked for the name {name}",
             model.chain.len(),
             if model.chain.len() == 1 { "" } else { "s" }
         ),
+        w,
         t.accent(),
-    )));
+        t.accent(),
+    ));
     let (text, style) = verdict(app, model);
     out.extend(labelled("Verdict (step 4): ", &text, w, t.bold(), style));
+    out.push(Line::raw(""));
+    out.push(Line::from(Span::styled(
+        "Step 4, check by check",
+        t.accent(),
+    )));
+    let checked = model.verdict.is_some();
+    for check in checks::step4(model) {
+        out.extend(labelled(
+            &format!("  {:<11}{:<15}", check.name, check.mark.words()),
+            &check.text,
+            w,
+            mark_style(app, check.mark),
+            Style::default(),
+        ));
+    }
+    out.push(Line::raw(""));
+    let (agrees, opinion) = checks::second_opinion(model);
+    let style = match agrees {
+        Some(true) => t.good(),
+        Some(false) => t.bad(),
+        None => t.dim(),
+    };
+    out.extend(labelled("Second opinion: ", &opinion, w, t.accent(), style));
     for (i, cert) in model.chain.iter().enumerate() {
         out.push(Line::raw(""));
         let role = if i == 0 {
@@ -57,10 +101,13 @@ fn lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
         } else {
             "intermediate CA"
         };
-        out.push(Line::from(vec![
-            Span::styled(format!("[{}] {role}: ", i + 1), t.bold()),
-            Span::raw(cert.subject.clone()),
-        ]));
+        out.extend(labelled(
+            &format!("[{}] ", i + 1),
+            &format!("{role}: {}", cert.subject),
+            w,
+            t.bold(),
+            t.bold(),
+        ));
         let mut kv = |label: &str, value: String, style: Style| {
             out.extend(labelled(
                 &format!("    {label:<10}"),
@@ -76,11 +123,20 @@ fn lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
             format!("{} → {}", cert.not_before, cert.not_after),
             Style::default(),
         );
-        let (when, ok) = validity_now(cert, app.now_unix);
-        kv("", when, if ok { t.good() } else { t.bad() });
+        if checked {
+            let (when, ok) = validity_now(cert, app.now_unix);
+            kv("", when, if ok { t.good() } else { t.bad() });
+        }
         if i == 0 {
-            let (names, ok) = names_against(cert, &name);
-            kv("names", names, if ok { t.good() } else { t.bad() });
+            let names = if cert.san.is_empty() {
+                match &cert.common_name {
+                    Some(cn) => format!("no subjectAltName; common name {cn} only"),
+                    None => "no subjectAltName".into(),
+                }
+            } else {
+                cert.san.join(", ")
+            };
+            kv("names", names, Style::default());
         } else if !cert.san.is_empty() {
             kv("names", cert.san.join(", "), Style::default());
         }
@@ -101,6 +157,13 @@ fn lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
             },
             Style::default(),
         );
+        if cert.eku_present {
+            kv(
+                "usage",
+                cert.extended_key_usage.join(", "),
+                Style::default(),
+            );
+        }
         kv("sha-256", cert.sha256.clone(), t.dim());
     }
     out.push(Line::raw(""));
@@ -116,24 +179,22 @@ fn lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
         (None, _) => "The server has not asked for one.".to_string(),
         (Some(req), sent) => {
             let cas = if req.ca_names.is_empty() {
-                "any CA (it did not list names)".to_string()
+                "without naming the CAs it accepts".to_string()
             } else {
-                req.ca_names.join("; ")
+                format!("signed by {}", req.ca_names.join("; "))
             };
             match sent {
                 Some(true) => format!(
-                    "The server asked for one signed by {cas}; the client sent {}.",
+                    "The server asked for one {cas}; the client sent {}.",
                     model.client_certificate_subject.clone().unwrap_or_default()
                 ),
                 Some(false) => {
-                    format!(
-                        "The server asked for one signed by {cas}; the client had none to send."
-                    )
+                    format!("The server asked for one {cas}; the client had none to send.")
                 }
                 None if model.outcome == crate::model::Outcome::Failed => format!(
-                    "The server asked for one signed by {cas}; the run stopped before the client answered (step 5), so nothing was sent."
+                    "The server asked for one {cas}; the run stopped before the client answered (step 5), so nothing was sent."
                 ),
-                None => format!("The server asks for one signed by {cas}; step 5 answers."),
+                None => format!("The server asks for one {cas}; step 5 answers."),
             }
         }
     };
@@ -182,45 +243,6 @@ pub fn validity_now(cert: &CertificateInfo, now: i64) -> (String, bool) {
             ),
             true,
         )
-    }
-}
-
-/// The leaf's names, the one that matches the requested name marked.
-pub fn names_against(cert: &CertificateInfo, name: &str) -> (String, bool) {
-    if cert.san.is_empty() {
-        return (
-            format!("✗ no subjectAltName at all, so nothing can match {name}"),
-            false,
-        );
-    }
-    let matched = cert.san.iter().find(|san| san_matches(san, name));
-    match matched {
-        Some(m) => (
-            format!("✓ {m} matches {name} (all: {})", cert.san.join(", ")),
-            true,
-        ),
-        None => (
-            format!("✗ none matches {name}: {}", cert.san.join(", ")),
-            false,
-        ),
-    }
-}
-
-fn san_matches(san: &str, name: &str) -> bool {
-    let (kind, value) = san.split_once(':').unwrap_or(("DNS", san));
-    let name = crate::engine::bare_host(name);
-    match kind {
-        "IP" => value == name,
-        _ => {
-            let value = value.to_ascii_lowercase();
-            let name = name.to_ascii_lowercase();
-            match value.strip_prefix("*.") {
-                Some(rest) => name
-                    .split_once('.')
-                    .is_some_and(|(head, tail)| !head.is_empty() && tail == rest),
-                None => value == name,
-            }
-        }
     }
 }
 
@@ -284,15 +306,13 @@ mod tests {
 
     #[test]
     fn names_against_the_requested_one() {
-        let c = cert(&["DNS:localhost", "IP:127.0.0.1", "DNS:*.redis.lab"]);
-        assert!(names_against(&c, "localhost").1);
-        assert!(names_against(&c, "127.0.0.1").1);
-        assert!(names_against(&c, "db.redis.lab").1);
-        assert!(
-            !names_against(&c, "a.b.redis.lab").1,
-            "a wildcard covers one label"
-        );
-        assert!(!names_against(&c, "10.0.0.5").1);
-        assert!(!names_against(&cert(&[]), "x").1);
+        use crate::ui::checks::san_matches;
+        let sans = ["DNS:localhost", "IP:127.0.0.1", "DNS:*.redis.lab"];
+        let any = |name: &str| sans.iter().any(|s| san_matches(s, name));
+        assert!(any("localhost"));
+        assert!(any("127.0.0.1"));
+        assert!(any("db.redis.lab"));
+        assert!(!any("a.b.redis.lab"), "a wildcard covers one label");
+        assert!(!any("10.0.0.5"));
     }
 }

@@ -138,6 +138,13 @@ fn sidebar(f: &mut Frame, app: &App, area: Rect) {
     );
     if details_area.height > 2 {
         let d = super::tracker::details_lines(app, model, details_area.width.saturating_sub(2));
+        let d = super::scrolled(
+            d,
+            0,
+            details_area.height.saturating_sub(2),
+            t,
+            "4 shows all",
+        );
         f.render_widget(Paragraph::new(d).block(block("Connection")), details_area);
     }
 }

@@ -1,13 +1,14 @@
 //! Mode 1, the flow: a client │ server sequence diagram. Each record appears as it crosses the
-//! wire, encrypted ones marked; what happened inside each side is written between the lines.
+//! wire, its state written as a glyph and a word (🔒 encrypted, 🔓 clear) beside the colour;
+//! what happened inside each side is written between the lines.
 
-use super::{clip, mode_title, panel, tail};
-use crate::engine::events::{Direction, Event, RecordInfo};
+use super::records::{self, LEGEND};
+use super::{clip_words, mode_title, panel, scrolled_tail, width_of, wrap_paragraph};
+use crate::engine::events::{Direction, Event};
 use crate::engine::step::Step;
-use crate::engine::wire::ContentType;
+use crate::model::arrivals::secret_words;
 use crate::model::steps;
 use crate::model::Model;
-use crate::report::words::{self, Length};
 use crate::ui::app::{App, Mode};
 use crate::ui::theme::Theme;
 use ratatui::layout::Rect;
@@ -24,27 +25,60 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let model = app.shown();
     let t = &app.theme;
     let w = usize::from(inner.width);
-    let (client, server) = ends(model);
-    let gap = w.saturating_sub(client.chars().count() + server.chars().count() + 2);
-    let head = Line::from(vec![
-        Span::styled(format!(" {client}"), t.bold()),
-        Span::raw(" ".repeat(gap)),
-        Span::styled(format!("{server} "), t.bold()),
-    ]);
+    let mut lines = head(model, t, w);
+    lines.push(Line::from(Span::styled(
+        format!(" {}", clip_words(LEGEND, w.saturating_sub(1))),
+        t.dim(),
+    )));
     let body = diagram(model, t, w);
-    let mut lines = vec![head];
     if body.is_empty() {
-        lines.push(Line::from(Span::styled(
-            " Nothing has crossed the wire yet. Press space: the client opens the connection.",
-            t.dim(),
-        )));
+        lines.extend(
+            wrap_paragraph(
+                "Nothing has crossed the wire yet. Press space: the client opens the connection.",
+                w.saturating_sub(1),
+            )
+            .into_iter()
+            .map(|l| Line::from(Span::styled(format!(" {l}"), t.dim()))),
+        );
     }
-    lines.extend(tail(
-        &body,
+    let room = inner.height.saturating_sub(lines.len() as u16);
+    lines.extend(scrolled_tail(
+        body,
         app.scroll(Mode::Flow),
-        inner.height.saturating_sub(1),
+        room,
+        t,
+        "↑↓ scroll",
     ));
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The two ends on one line, or on two when their addresses do not fit side by side.
+fn head<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
+    let (client, server) = ends(model);
+    let (cw, sw) = (width_of(&client), width_of(&server));
+    if cw + sw + 3 <= w {
+        let gap = w - cw - sw - 2;
+        return vec![Line::from(vec![
+            Span::styled(format!(" {client}"), t.bold()),
+            Span::raw(" ".repeat(gap)),
+            Span::styled(format!("{server} "), t.bold()),
+        ])];
+    }
+    let right = w.saturating_sub(sw + 1);
+    vec![
+        Line::from(Span::styled(
+            format!(" {}", clip_words(&client, w.saturating_sub(1))),
+            t.bold(),
+        )),
+        Line::from(Span::styled(
+            format!(
+                "{}{} ",
+                " ".repeat(right),
+                clip_words(&server, w.saturating_sub(1))
+            ),
+            t.bold(),
+        )),
+    ]
 }
 
 fn ends(model: &Model) -> (String, String) {
@@ -66,35 +100,67 @@ fn ends(model: &Model) -> (String, String) {
     (client, server)
 }
 
-/// One line between the two lifelines.
-fn between<'a>(text: &str, style: Style, w: usize, t: &Theme) -> Line<'a> {
-    let inner = w.saturating_sub(LIFELINES);
-    let body = clip(text, inner);
-    let pad = inner.saturating_sub(super::width_of(&body));
-    Line::from(vec![
-        Span::styled("  │ ", t.dim()),
-        Span::styled(format!("{body}{}", " ".repeat(pad)), style),
-        Span::styled(" │", t.dim()),
-    ])
-}
-
 /// Columns taken by the two lifelines and their margins.
 const LIFELINES: usize = 8;
 
-/// An arrow from one lifeline to the other, labelled.
-fn arrow<'a>(direction: Direction, label: &str, style: Style, w: usize, t: &Theme) -> Line<'a> {
+/// Text between the two lifelines, wrapped (never cut) over as many lines as it needs.
+fn between<'a>(text: &str, style: Style, w: usize, t: &Theme) -> Vec<Line<'a>> {
     let inner = w.saturating_sub(LIFELINES);
-    let label = clip(label, inner.saturating_sub(8));
-    let fill = inner.saturating_sub(super::width_of(&label) + 5);
+    wrap_paragraph(text, inner)
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let body = if i == 0 { body } else { format!("  {body}") };
+            let body = super::clip(&body, inner);
+            let pad = inner.saturating_sub(width_of(&body));
+            Line::from(vec![
+                Span::styled("  │ ", t.dim()),
+                Span::styled(format!("{body}{}", " ".repeat(pad)), style),
+                Span::styled(" │", t.dim()),
+            ])
+        })
+        .collect()
+}
+
+/// An arrow from one lifeline to the other, labelled; a label too long for the arrow goes on
+/// under it, word by word.
+fn arrow<'a>(
+    direction: Direction,
+    label: &str,
+    style: Style,
+    w: usize,
+    t: &Theme,
+) -> Vec<Line<'a>> {
+    let inner = w.saturating_sub(LIFELINES);
+    let room = inner.saturating_sub(8);
+    let mut parts = wrap_paragraph(label, room).into_iter();
+    let first = parts.next().unwrap_or_default();
+    let fill = inner.saturating_sub(width_of(&first) + 5);
     let text = match direction {
-        Direction::Out => format!("── {label} {}▶", "─".repeat(fill)),
-        Direction::In => format!("◀{} {label} ──", "─".repeat(fill)),
+        Direction::Out => format!("── {first} {}▶", "─".repeat(fill)),
+        Direction::In => format!("◀{} {first} ──", "─".repeat(fill)),
     };
-    Line::from(vec![
+    let mut lines = vec![Line::from(vec![
         Span::styled("  │ ", t.dim()),
         Span::styled(text, style),
         Span::styled(" │", t.dim()),
-    ])
+    ])];
+    let rest: Vec<String> = parts.collect();
+    if !rest.is_empty() {
+        // Each line of the label carries the record's glyph, so a wrapped line still says
+        // whether what it names crossed encrypted.
+        let glyph = label.split(' ').next().unwrap_or_default();
+        for line in between(&rest.join(" "), style, w.saturating_sub(3), t) {
+            let mut spans = line.spans;
+            let pad = 3usize.saturating_sub(width_of(glyph));
+            spans.insert(
+                1,
+                Span::styled(format!("{glyph}{}", " ".repeat(pad)), style),
+            );
+            lines.push(Line::from(spans));
+        }
+    }
+    lines
 }
 
 fn step_rule<'a>(step: Step, w: usize, t: &Theme) -> Line<'a> {
@@ -113,9 +179,9 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
             Event::StepStarted { step } => lines.push(step_rule(*step, w, t)),
             Event::StepSkipped { step, reason } => {
                 lines.push(step_rule(*step, w, t));
-                lines.push(between(&format!("– skipped: {reason}"), t.dim(), w, t));
+                lines.extend(between(&format!("– skipped: {reason}"), t.dim(), w, t));
             }
-            Event::TcpConnected { peer, .. } => lines.push(arrow(
+            Event::TcpConnected { peer, .. } => lines.extend(arrow(
                 Direction::Out,
                 &format!("TCP connect to {peer} (SYN, SYN-ACK, ACK)"),
                 Style::default(),
@@ -123,26 +189,27 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 t,
             )),
             Event::Record(info) => {
-                let style = if info.encrypted {
-                    t.encrypted()
-                } else if info.content_type == ContentType::Plaintext {
-                    t.bad()
-                } else {
-                    Style::default()
-                };
-                let label = record_label(info, model.is_tls13());
-                lines.push(arrow(info.direction, &label, style, w, t));
+                let label = format!(
+                    "{} · {}",
+                    records::state(info),
+                    records::label(info, model.is_tls13())
+                );
+                lines.extend(arrow(info.direction, &label, records::style(info, t), w, t));
             }
-            Event::CertificateRequested(req) => lines.push(between(
-                &format!(
-                    "server asks for a client certificate ({})",
-                    words::accepted_cas(&req.ca_names)
-                ),
+            Event::CertificateRequested(req) => lines.extend(between(
+                &if req.ca_names.is_empty() {
+                    "server asks for a client certificate (its request names no CA)".to_string()
+                } else {
+                    format!(
+                        "server asks for a client certificate from: {}",
+                        req.ca_names.join("; ")
+                    )
+                },
                 t.warn(),
                 w,
                 t,
             )),
-            Event::ClientCertificate { chosen, subject } => lines.push(between(
+            Event::ClientCertificate { chosen, subject } => lines.extend(between(
                 &if *chosen {
                     format!(
                         "client picks its certificate: {}",
@@ -155,7 +222,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 w,
                 t,
             )),
-            Event::ServerCertificates { chain, .. } => lines.push(between(
+            Event::ServerCertificates { chain, .. } => lines.extend(between(
                 &format!(
                     "client holds the chain: {}",
                     chain
@@ -190,15 +257,15 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                         t.bad(),
                     )
                 };
-                lines.push(between(&text, style, w, t));
+                lines.extend(between(&text, style, w, t));
             }
-            Event::SecretDerived { label } => lines.push(between(
-                &format!("key derived: {label} (value never shown)"),
+            Event::SecretDerived { label } => lines.extend(between(
+                &format!("key derived: {} (value never shown)", secret_words(label)),
                 t.dim(),
                 w,
                 t,
             )),
-            Event::HandshakeComplete(p) => lines.push(between(
+            Event::HandshakeComplete(p) => lines.extend(between(
                 &format!("✓ handshake complete: {} {}", p.version, p.cipher_suite),
                 t.good(),
                 w,
@@ -208,7 +275,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 command,
                 plaintext_len,
                 encrypted,
-            } => lines.push(between(
+            } => lines.extend(between(
                 &format!(
                     "client writes {command} ({plaintext_len} B of RESP{})",
                     if *encrypted {
@@ -221,7 +288,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 w,
                 t,
             )),
-            Event::DataReceived { reply, error } => lines.push(between(
+            Event::DataReceived { reply, error, .. } => lines.extend(between(
                 &format!("client reads the reply: {reply}"),
                 if *error { t.bad() } else { t.good() },
                 w,
@@ -232,20 +299,20 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 level,
                 description,
                 code,
-            } => lines.push(arrow(
+            } => lines.extend(arrow(
                 *direction,
                 &format!("alert: {level} {description} ({code})"),
                 t.bad(),
                 w,
                 t,
             )),
-            Event::SignatureNotChecked { reason } => lines.push(between(
+            Event::SignatureNotChecked { reason } => lines.extend(between(
                 &format!("--insecure: handshake signature NOT checked ({reason})"),
                 t.bad(),
                 w,
                 t,
             )),
-            Event::Closed { close_notify_sent } => lines.push(between(
+            Event::Closed { close_notify_sent } => lines.extend(between(
                 if *close_notify_sent {
                     "connection closed after close_notify"
                 } else {
@@ -257,7 +324,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
             )),
             Event::Failed(_) => {
                 if let Some(d) = &model.diagnosis {
-                    lines.push(between(
+                    lines.extend(between(
                         &format!("✗ step {} failed: {}", d.step, d.headline()),
                         t.bad(),
                         w,
@@ -265,7 +332,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                     ));
                 }
             }
-            Event::Probe(p) => lines.push(between(
+            Event::Probe(p) => lines.extend(between(
                 &format!(
                     "probe: a plain PING on a second connection got {}",
                     if p.reply_text.is_empty() {
@@ -278,8 +345,14 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 w,
                 t,
             )),
-            Event::CrossCheck(c) => lines.push(between(
+            Event::CrossCheck(c) => lines.extend(between(
                 &crate::report::plain::cross_check_line(c),
+                t.dim(),
+                w,
+                t,
+            )),
+            Event::PeerChainSeenByOpenssl { chain, error } => lines.extend(between(
+                &crate::report::plain::peer_chain_line(chain, error.as_deref()),
                 t.dim(),
                 w,
                 t,
@@ -290,52 +363,33 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
     lines
 }
 
-/// A record in a few words: its messages, or that it is encrypted.
-pub fn record_label(info: &RecordInfo, tls13: bool) -> String {
-    if info.content_type == ContentType::Plaintext {
-        return format!(
-            "IN CLEAR {} B{}",
-            info.length,
-            info.note
-                .as_ref()
-                .map(|n| format!(": {n}"))
-                .unwrap_or_default()
+#[cfg(test)]
+mod tests {
+    use crate::engine::events::{Event, Stamped};
+    use crate::engine::step::Step;
+    use crate::ui::app::Mode;
+    use crate::ui::testing::{app, fixture, model_after, render};
+
+    #[test]
+    fn long_addresses_take_two_lines_rather_than_being_cut() {
+        let mut model = model_after(&fixture("tls13-mutual-ok"), Step::Connect);
+        model.apply(Stamped {
+            event: Event::TcpConnected {
+                peer: "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:6379".into(),
+                local: "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:54321".into(),
+            },
+            at_us: 2_000,
+        });
+        let text = render(&app(model, Mode::Flow), 80, 24)
+            .backend()
+            .to_string();
+        assert!(
+            text.contains("client [2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:54321"),
+            "{text}"
         );
-    }
-    if !info.messages.is_empty() {
-        let names = words::handshake_messages(&info.messages, Length::Compact);
-        return format!("{names} · {} B", info.length);
-    }
-    if info.encrypted && !tls13 && info.content_type == ContentType::Handshake {
-        // TLS 1.2: the only encrypted handshake message is the Finished after ChangeCipherSpec.
-        return format!("encrypted Finished · {} B", info.length);
-    }
-    if info.encrypted {
-        return format!(
-            "encrypted {} B{}",
-            info.length,
-            info.note
-                .as_ref()
-                .map(|n| format!(": {n}"))
-                .unwrap_or_default()
+        assert!(
+            text.contains("server [2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:6379 │"),
+            "{text}"
         );
-    }
-    match info.content_type {
-        ContentType::ChangeCipherSpec if tls13 => {
-            format!(
-                "ChangeCipherSpec · {} B (ignored: compatibility only)",
-                info.length
-            )
-        }
-        ContentType::ChangeCipherSpec => format!(
-            "ChangeCipherSpec · {} B: what follows is encrypted",
-            info.length
-        ),
-        other @ (ContentType::Alert
-        | ContentType::Handshake
-        | ContentType::ApplicationData
-        | ContentType::Heartbeat
-        | ContentType::Plaintext
-        | ContentType::Unknown) => format!("{other} · {} B", info.length),
     }
 }

@@ -24,6 +24,24 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     }
     let width = usize::from(area.width);
     let right = " ? help  q quit ";
+    if app.console.is_some() {
+        // The console takes the keys: say which.
+        let keys = Line::from(vec![
+            Span::raw(" "),
+            Span::styled("⏎", t.accent()),
+            Span::raw(" send  "),
+            Span::styled("↑↓ PgUp PgDn", t.accent()),
+            Span::raw(" scroll  "),
+            Span::styled("End", t.accent()),
+            Span::raw(" newest  "),
+            Span::styled("Esc", t.accent()),
+            Span::raw(" close the console  "),
+            Span::styled("Ctrl-C", t.accent()),
+            Span::raw(" quit"),
+        ]);
+        f.render_widget(Paragraph::new(vec![Line::from(tabs), keys]), area);
+        return;
+    }
     let mut keys: Vec<(&str, &str)> = match app.mode {
         Mode::Quiz => vec![
             ("a–d", "answer"),
@@ -31,9 +49,9 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             ("⏎", "next"),
             ("↑↓", "browse"),
         ],
-        Mode::Moments => vec![("↑↓", "choose"), ("⏎", "run the what-if")],
+        Mode::Moments => vec![("↑↓", "choose"), ("⏎", "run the what-if"), ("PgDn", "more")],
         Mode::Transcript => vec![("e", "export .md"), ("↑↓", "scroll")],
-        Mode::Wire => vec![("↑↓", "pick record")],
+        Mode::Wire => vec![("↑↓", "pick record"), ("PgUp/PgDn", "detail")],
         Mode::Flow | Mode::Sample | Mode::Certs | Mode::Tracker | Mode::Table => {
             vec![("↑↓", "scroll")]
         }
@@ -47,6 +65,14 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         (if app.mode == Mode::Quiz { "" } else { "a" }, "auto"),
         ("r", if live { "restart" } else { "replay again" }),
         (if live { "s" } else { "" }, "scenarios"),
+        (
+            "p",
+            if app.predict.on {
+                "predict off"
+            } else {
+                "predict"
+            },
+        ),
     ]);
     let mut key_spans = vec![Span::raw(" ")];
     let mut used = 1 + right.chars().count();

@@ -9,8 +9,9 @@ use ratatui::Frame;
 const KEYS: &[(&str, &str)] = &[
     ("space → n", "next step: really lets the next flight go"),
     ("← b", "look back at an earlier step (not rewound)"),
-    ("Esc", "back to now (or quit)"),
+    ("Esc", "close an overlay, back to now (never quits)"),
     ("a", "autoplay on/off"),
+    ("p", "predict first: a–d before each step, on/off"),
     ("+ −", "autoplay faster / slower"),
     ("1 … 9", "the nine modes"),
     ("↑ ↓ PgUp PgDn", "scroll, or choose in a list"),
@@ -20,7 +21,7 @@ const KEYS: &[(&str, &str)] = &[
     ("e", "export the transcript (mode 9)"),
     ("⏎", "run the what-if (mode 7), next (8)"),
     ("a–d h", "answer, hint (mode 8)"),
-    ("q  Ctrl-C", "quit (the lab stops)"),
+    ("q  Ctrl-C", "quit, exit 0 (the lab stops)"),
 ];
 
 /// Draws the key list over the screen.

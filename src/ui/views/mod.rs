@@ -11,14 +11,19 @@ pub mod header;
 pub mod help;
 pub mod moments;
 pub mod picker;
+pub mod predict;
 pub mod prompt;
 pub mod quiz;
+pub mod records;
 pub mod sample;
 pub mod table;
+mod text;
 pub mod too_small;
 pub mod tracker;
 pub mod transcript;
 pub mod wire;
+
+pub(crate) use text::{clip_words, scrolled, scrolled_tail, wrap_paragraph};
 
 use super::app::{App, Mode};
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -55,12 +60,12 @@ pub fn draw(f: &mut Frame, app: &App) {
     if let Some(d) = dock_area {
         dock::render(f, app, d);
     }
+    if app.predict_shown() {
+        predict::render(f, app, panel);
+    }
     if app.console.is_some() {
-        let h = if panel.height >= 20 { 11 } else { 8 };
-        let [_, console_area] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(h.min(panel.height))])
-                .areas(panel);
-        console::render(f, app, console_area);
+        // The whole mode panel: a reply (INFO) is read from its first line.
+        console::render(f, app, panel);
     }
     prompt::render(f, app, prompt_area);
     footer::render(f, app, bottom);
@@ -126,7 +131,7 @@ pub(crate) fn mode_title(mode: Mode) -> String {
 /// Word wrap to `width` columns, keeping the text's own line breaks.
 pub(crate) fn wrap(text: &str, width: u16) -> Vec<String> {
     text.split('\n')
-        .flat_map(|paragraph| crate::report::plain::wrap(paragraph, usize::from(width)))
+        .flat_map(|paragraph| wrap_paragraph(paragraph, usize::from(width)))
         .collect()
 }
 
@@ -168,7 +173,11 @@ pub(crate) fn labelled_clipped<'a>(
     if body.len() > max_lines {
         body.truncate(max_lines.max(1));
         if let Some(last) = body.last_mut() {
-            *last = clip(&format!("{last}…"), body_width);
+            *last = if width_of(last) < body_width {
+                format!("{last}…")
+            } else {
+                clip_words(last, width_of(last).saturating_sub(1))
+            };
         }
     }
     body.into_iter()
@@ -179,7 +188,6 @@ pub(crate) fn labelled_clipped<'a>(
             } else {
                 " ".repeat(indent)
             };
-            // `wrap` keeps at least 20 columns; cut what a narrower column cannot hold.
             Line::from(vec![
                 Span::styled(head, label_style),
                 Span::styled(clip(&l, body_width), style),
@@ -227,23 +235,6 @@ pub(crate) fn cell(text: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(n)))
 }
 
-/// The lines `scroll` down from the top that fit in `height`, clamped so the end stays visible.
-pub(crate) fn window<T: Clone>(lines: &[T], scroll: u16, height: u16) -> Vec<T> {
-    let h = usize::from(height);
-    let max = lines.len().saturating_sub(h);
-    let start = usize::from(scroll).min(max);
-    lines.iter().skip(start).take(h).cloned().collect()
-}
-
-/// The lines `from_bottom` up from the end that fit in `height` (0 follows the newest).
-pub(crate) fn tail<T: Clone>(lines: &[T], from_bottom: u16, height: u16) -> Vec<T> {
-    let h = usize::from(height);
-    let max = lines.len().saturating_sub(h);
-    let up = usize::from(from_bottom).min(max);
-    let start = lines.len().saturating_sub(h + up);
-    lines.iter().skip(start).take(h).cloned().collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,12 +250,6 @@ mod tests {
 
     #[test]
     fn windows_clamp() {
-        let v: Vec<u32> = (0..10).collect();
-        assert_eq!(window(&v, 0, 3), [0, 1, 2]);
-        assert_eq!(window(&v, 100, 3), [7, 8, 9]);
-        assert_eq!(tail(&v, 0, 3), [7, 8, 9]);
-        assert_eq!(tail(&v, 2, 3), [5, 6, 7]);
-        assert_eq!(tail(&v, 100, 3), [0, 1, 2]);
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(cell("ab", 4), "ab  ");
         assert_eq!(cell("⏳ x", 5), "⏳ x ", "⏳ is two columns wide");

@@ -1,7 +1,7 @@
 //! Mode 7, key moments: the lesson's insights, each tied to the step it explains; the ones
 //! about the step on screen are marked, and a "what if…" runs the scenario that shows it.
 
-use super::{cell, labelled, mode_title, panel};
+use super::{cell, clip_words, labelled, mode_title, panel, scrolled};
 use crate::ui::app::{App, Mode};
 use crate::ui::lesson::Lesson;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -24,13 +24,16 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
     let selected = app.moment.min(moments.len().saturating_sub(1));
     let visible = usize::from(list_h);
-    let start = (selected + 1).saturating_sub(visible);
+    let body = if moments.len() > visible {
+        visible.saturating_sub(1)
+    } else {
+        visible
+    };
+    let start = (selected + 1).saturating_sub(body);
     let w = usize::from(inner.width);
     let list: Vec<Line> = moments
         .iter()
         .enumerate()
-        .skip(start)
-        .take(visible)
         .map(|(i, m)| {
             let base = if i == selected {
                 t.highlight()
@@ -46,20 +49,39 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
                 Span::styled(if i == selected { "▶ " } else { "  " }, base),
                 Span::styled(format!("step {} ", m.step), t.dim().patch(base)),
                 Span::styled(marker, t.warn().patch(base)),
-                Span::styled(cell(&m.title, w.saturating_sub(16)), base),
+                Span::styled(
+                    cell(
+                        &clip_words(&m.title, w.saturating_sub(16)),
+                        w.saturating_sub(16),
+                    ),
+                    base,
+                ),
             ])
         })
         .collect();
+    let list = scrolled(list, start as u16, list_h, t, "↑↓ choose");
     f.render_widget(Paragraph::new(list), list_area);
     let Some(m) = moments.get(selected) else {
         return;
     };
     let dw = detail_area.width.saturating_sub(1);
-    let mut lines = vec![Line::from(Span::styled(
-        format!("Step {} · {}", m.step, m.title),
+    let mut lines = labelled(
+        "",
+        &format!("Step {} · {}", m.step, m.title),
+        dw,
         t.accent(),
-    ))];
+        t.accent(),
+    );
     lines.extend(labelled("", &m.text, dw, t.dim(), Style::default()));
+    if let Some(fact) = crate::ui::lesson::moment_fact(model, m.step) {
+        lines.extend(labelled(
+            "In this run: ",
+            &fact,
+            dw,
+            t.warn(),
+            Style::default(),
+        ));
+    }
     if !m.what_if.is_empty() {
         lines.push(Line::raw(""));
         lines.extend(labelled(
@@ -74,10 +96,10 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         } else {
             format!("⏎ Enter runs the scenario '{}'", m.what_if)
         };
-        lines.push(Line::from(Span::styled(how, t.accent())));
+        lines.extend(labelled("", &how, dw, t.accent(), t.accent()));
     }
-    f.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::TOP).border_style(t.dim())),
-        detail_area,
-    );
+    let block = Block::default().borders(Borders::TOP).border_style(t.dim());
+    let room = block.inner(detail_area).height;
+    let lines = scrolled(lines, app.scroll(Mode::Moments), room, t, "PgUp/PgDn");
+    f.render_widget(Paragraph::new(lines).block(block), detail_area);
 }

@@ -1,6 +1,6 @@
 //! The scenario picker (`s`): the default lesson, then each scenario with its one-line summary.
 
-use super::clip;
+use super::{clip, clip_words};
 use crate::ui::app::App;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -46,12 +46,17 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             }
             text
         });
+    // The whole of it when there is room; at most half the box, its last line ending in "…".
     let detail_lines: Vec<Line> = detail
         .map(|d| {
-            super::labelled("", &d, w.saturating_sub(4), t.dim(), t.dim())
-                .into_iter()
-                .take(4)
-                .collect()
+            super::labelled_clipped(
+                "",
+                &d,
+                w.saturating_sub(4),
+                usize::from(h / 2).max(3),
+                t.dim(),
+                t.dim(),
+            )
         })
         .unwrap_or_default();
     let visible = usize::from(h.saturating_sub(2)).saturating_sub(detail_lines.len() + 1);
@@ -70,7 +75,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             Line::from(vec![
                 Span::styled(if i == selected { "▶ " } else { "  " }, base),
                 Span::styled(format!("{:<26}", clip(name, 26)), t.accent().patch(base)),
-                Span::styled(clip(summary, inner_w.saturating_sub(28)), base),
+                Span::styled(clip_words(summary, inner_w.saturating_sub(28)), base),
             ])
         })
         .collect();

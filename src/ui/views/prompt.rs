@@ -4,7 +4,6 @@ use crate::engine::step::Step;
 use crate::model::steps;
 use crate::model::Outcome;
 use crate::ui::app::App;
-use crate::ui::lesson::Lesson;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -18,7 +17,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         None => prompt(app, usize::from(area.width)),
     };
     // One line: what does not fit ends in "…" rather than mid-word at the edge.
-    let text = super::clip(&text, usize::from(area.width));
+    let text = super::clip_words(&text, usize::from(area.width));
     f.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), area);
 }
 
@@ -81,16 +80,7 @@ fn prompt(app: &App, width: usize) -> (String, ratatui::style::Style) {
         Outcome::Running => {}
     }
     if let Some(step) = model.waiting_for {
-        let will = Lesson::get()
-            .step(step)
-            .map(|s| {
-                if model.is_tls13() && !s.will_tls13.is_empty() {
-                    s.will_tls13.clone()
-                } else {
-                    s.will.clone()
-                }
-            })
-            .unwrap_or_default();
+        let will = crate::ui::lesson::will(model, step);
         let mut text = format!(" ⏸ press space: step {step} will {will}");
         // The console's hint when it fits; the footer names it too.
         if step == Step::Close && app.console_ready() {

@@ -3,7 +3,7 @@
 
 use super::{labelled, mode_title, panel};
 use crate::ui::app::{App, Mode};
-use crate::ui::lesson::{index_letter, Lesson};
+use crate::ui::lesson::index_letter;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -16,7 +16,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let t = &app.theme;
-    let questions = &Lesson::get().quiz;
+    let questions = &app.questions;
     let quiz = &app.quiz;
     let w = inner.width.saturating_sub(1);
     let (right, answered) = quiz.score(questions);

@@ -1,7 +1,7 @@
 //! Mode 2, the sample: the same connection as `redis-cli` and `openssl s_client` commands, the
 //! lab server's redis.conf TLS lines, and what each flag means.
 
-use super::{labelled, mode_title, panel, window, wrap};
+use super::{labelled, mode_title, panel, scrolled, wrap};
 use crate::engine::events::RunInfo;
 use crate::engine::wire::TlsVersion;
 use crate::ui::app::{App, Mode};
@@ -70,7 +70,13 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             None => lines.extend(labelled("  ", l, w, t.dim(), Style::default())),
         }
     }
-    let visible = window(&lines, app.scroll(Mode::Sample), inner.height);
+    let visible = scrolled(
+        lines,
+        app.scroll(Mode::Sample),
+        inner.height,
+        &app.theme,
+        "↑↓ scroll",
+    );
     f.render_widget(Paragraph::new(visible), inner);
 }
 

@@ -2,7 +2,7 @@
 //! happened, the current step highlighted, notes where the wire differs from the lesson, and a
 //! failed step's diagnosis beneath. With room, the tracker's checkpoints below it.
 
-use super::{cell, clip, labelled, mode_title, panel, wrap};
+use super::{cell, clip_words, labelled, mode_title, panel, scrolled, wrap};
 use crate::model::steps::{self, Step, StepStatus};
 use crate::model::{Model, Outcome};
 use crate::ui::app::{App, Mode};
@@ -56,10 +56,13 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         Constraint::Length(if show_grid { grid_h } else { 0 }),
     ])
     .areas(inner);
-    let text_h = text_area.height;
-    let start =
-        usize::from(app.scroll(Mode::Table)).min(lines.len().saturating_sub(usize::from(text_h)));
-    let visible: Vec<Line> = lines.into_iter().skip(start).collect();
+    let visible = scrolled(
+        lines,
+        app.scroll(Mode::Table),
+        text_area.height,
+        &app.theme,
+        "↑↓ scroll",
+    );
     f.render_widget(Paragraph::new(visible), text_area);
     if show_grid {
         let [grid_area, side] =
@@ -139,7 +142,7 @@ fn table_lines<'a>(app: &App, model: &Model, width: u16, note_budget: u16) -> Ve
         .into_iter()
         .chain(Step::ALL.into_iter().filter(|s| Some(*s) != focus));
     for step in order {
-        if let Some(note) = model.step(step).and_then(|r| r.note.clone()) {
+        if let Some(note) = row_note(model, step) {
             let n = wrap(&note, width.saturating_sub(12)).len();
             if n <= budget {
                 budget -= n;
@@ -177,7 +180,7 @@ fn table_lines<'a>(app: &App, model: &Model, width: u16, note_budget: u16) -> Ve
             ));
         }
         spans.push(Span::styled(
-            cell(&row.result, c.result),
+            cell(&clip_words(&row.result, c.result), c.result),
             result_style.patch(base),
         ));
         lines.push(Line::from(spans));
@@ -199,9 +202,34 @@ fn table_lines<'a>(app: &App, model: &Model, width: u16, note_budget: u16) -> Ve
                     t.dim(),
                 ));
             }
+            if row.step == Step::Verify && model.cross_check.is_some() {
+                let (agrees, opinion) = crate::ui::checks::second_opinion(model);
+                lines.extend(labelled(
+                    "       2nd:  ",
+                    &opinion,
+                    width.saturating_sub(1),
+                    t.warn(),
+                    if agrees == Some(false) {
+                        t.bad()
+                    } else {
+                        t.dim()
+                    },
+                ));
+            }
         }
     }
     lines
+}
+
+/// The lines under a row: its note and, on step 4, the second opinion when the run has one.
+fn row_note(model: &Model, step: Step) -> Option<String> {
+    let note = model.step(step).and_then(|r| r.note.clone());
+    let opinion = (step == Step::Verify && model.cross_check.is_some())
+        .then(|| format!("2nd:  {}", crate::ui::checks::second_opinion(model).1));
+    match (note, opinion) {
+        (Some(n), Some(o)) => Some(format!("{n}\n{o}")),
+        (n, o) => n.or(o),
+    }
 }
 
 /// Under the table: the diagnosis of a failure, or what the current step is about.
@@ -227,18 +255,18 @@ fn explanation_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
     let w = width.saturating_sub(1);
     if model.outcome == Outcome::Failed {
         if let Some(d) = &model.diagnosis {
-            let mut lines = vec![Line::from(Span::styled(
-                clip(
-                    &format!(
-                        "✗ Step {} ({}) failed: {}",
-                        d.step,
-                        steps::action(d.step),
-                        d.kind
-                    ),
-                    usize::from(w),
+            let mut lines = labelled(
+                "",
+                &format!(
+                    "✗ Step {} ({}) failed: {}",
+                    d.step,
+                    steps::action(d.step),
+                    d.kind
                 ),
+                w,
                 t.bad(),
-            ))];
+                t.bad(),
+            );
             lines.extend(labelled("cause  ", &d.message, w, t.bold(), t.bad()));
             lines.extend(labelled(
                 "why    ",
@@ -284,6 +312,9 @@ fn explanation_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
     );
     if model.is_tls13() && !text.tls13.is_empty() {
         lines.extend(labelled("TLS 1.3: ", &text.tls13, w, t.warn(), t.dim()));
+    }
+    if let Some(run) = crate::ui::lesson::this_run(model, step) {
+        lines.extend(labelled("This run: ", &run, w, t.warn(), t.dim()));
     }
     lines
 }

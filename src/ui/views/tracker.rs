@@ -1,7 +1,7 @@
 //! Mode 4, the variable tracker: the lesson's checkpoints as a grid, every variable's value
 //! after each step (changes marked), and the live details of the connection.
 
-use super::{cell, labelled_clipped, mode_title, panel, window};
+use super::{cell, labelled_clipped, mode_title, panel, scrolled};
 use crate::engine::events::HandshakeMessage;
 use crate::engine::step::Step;
 use crate::model::steps::StepStatus;
@@ -53,7 +53,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         Span::styled("After every step", t.accent()),
         Span::styled("   • = changed in this step", t.dim()),
     ]));
-    lines.extend(history_lines(app, model));
+    lines.extend(history_lines(app, model, main.width.saturating_sub(1)));
     let details = details_lines(app, model, side.map_or(main.width, |s| s.width));
     if side.is_none() {
         lines.push(Line::raw(""));
@@ -64,7 +64,13 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         d.extend(details);
         f.render_widget(Paragraph::new(d), s);
     }
-    let visible = window(&lines, app.scroll(Mode::Tracker), main.height);
+    let visible = scrolled(
+        lines,
+        app.scroll(Mode::Tracker),
+        main.height,
+        t,
+        "↑↓ scroll",
+    );
     f.render_widget(Paragraph::new(visible), main);
 }
 
@@ -132,13 +138,14 @@ pub fn grid_lines<'a>(app: &App, model: &Model) -> Vec<Line<'a>> {
     lines
 }
 
-/// One row per step: the tracker after it, each change marked.
-fn history_lines<'a>(app: &App, model: &Model) -> Vec<Line<'a>> {
+/// One row per step, in the order they happened: the tracker after it, each change marked.
+/// A failure noticed later than the step it belongs to is said under that step.
+fn history_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> {
     let t = &app.theme;
     let mut previous = (!model.events.is_empty()).then(|| checkpoints::start(model));
     let mut lines = Vec::new();
-    for row in &model.steps {
-        let after = checkpoints::after(model, row.step);
+    for row in checkpoints::history(model) {
+        let after = row.tracker;
         let marks = match (&previous, &after) {
             (Some(p), Some(a)) => [
                 p.connection_state != a.connection_state,
@@ -156,6 +163,20 @@ fn history_lines<'a>(app: &App, model: &Model) -> Vec<Line<'a>> {
         )];
         spans.extend(value_spans(app, after.as_ref(), marks));
         lines.push(Line::from(spans));
+        if let Some(noticed) = row.noticed_later {
+            lines.extend(labelled_clipped(
+                &" ".repeat(W_LABEL),
+                &format!(
+                    "✗ the failure belongs to step {}, but the client learnt of it only at \
+                     step {noticed}: until then it went on",
+                    row.step
+                ),
+                width,
+                2,
+                t.bad(),
+                t.bad(),
+            ));
+        }
         if after.is_some() {
             previous = after;
         }
@@ -212,10 +233,8 @@ pub fn details_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
     }
     let sni = if model.events.is_empty() {
         "—".to_string()
-    } else if model.run.sni_sent {
-        model.run.server_name.clone()
     } else {
-        format!("not sent (IP address {})", model.run.server_name)
+        crate::report::words::sni(&model.run)
     };
     kv("SNI", sni, Style::default());
     match model.chain.first() {

@@ -1,10 +1,10 @@
 //! Mode 9, the transcript: the concept snapshot, then this run told in prose, step by step.
 //! `e` exports the same text as a Markdown handout.
 
-use super::{labelled, mode_title, panel, window};
+use super::{labelled, mode_title, panel, scrolled};
 use crate::ui::app::{App, Mode};
 use crate::ui::lesson::Lesson;
-use crate::ui::transcript::paragraphs;
+use crate::ui::transcript::{classwork, paragraphs};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -28,7 +28,8 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         t.accent(),
     )));
     let scenario = app.scenario.as_ref().map(|c| c.name.as_str());
-    for p in paragraphs(app.shown(), scenario) {
+    let class = classwork(&app.predict, &app.questions, &app.quiz);
+    for p in paragraphs(app.shown(), scenario).into_iter().chain(class) {
         if let Some(h) = &p.heading {
             let style = if p.failed { t.bad() } else { t.bold() };
             let mark = if p.failed { " ✗" } else { "" };
@@ -37,6 +38,12 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         lines.extend(labelled("", &p.text, w, t.dim(), Style::default()));
         lines.push(Line::raw(""));
     }
-    let visible = window(&lines, app.scroll(Mode::Transcript), inner.height);
+    let visible = scrolled(
+        lines,
+        app.scroll(Mode::Transcript),
+        inner.height,
+        &app.theme,
+        "↑↓ scroll",
+    );
     f.render_widget(Paragraph::new(visible), inner);
 }

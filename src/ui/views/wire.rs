@@ -1,8 +1,9 @@
-//! Mode 5, the wire: every record as it crossed (direction, type, length, encrypted or not),
-//! and for the selected one its first bytes in hex, its decoded fields, and for a Redis command
-//! the plaintext RESP beside the ciphertext record that carried it.
+//! Mode 5, the wire: every record as it crossed (direction, state as a glyph and a word, type,
+//! length), and for the selected one its first bytes in hex, its decoded fields, and for a Redis
+//! command the plaintext RESP beside the record that carried it. The detail pane scrolls.
 
-use super::{cell, clip, labelled, mode_title, panel};
+use super::records::{self, LEGEND};
+use super::{cell, clip_words, labelled, mode_title, panel, scrolled};
 use crate::engine::events::{Direction, Event, HandshakeMessage, RecordInfo};
 use crate::engine::resp;
 use crate::engine::wire::{self, ContentType};
@@ -20,6 +21,8 @@ pub struct WireRow<'a> {
     pub info: &'a RecordInfo,
     /// The Redis command (redacted) and its plaintext size, for the record that carried it.
     pub command: Option<(&'a str, usize)>,
+    /// Whether that command was handed to TLS to be encrypted (false: a plaintext connection).
+    pub command_encrypted: bool,
     /// The reply read once this record arrived.
     pub reply: Option<&'a str>,
 }
@@ -27,24 +30,28 @@ pub struct WireRow<'a> {
 /// The records in order, each paired with the plaintext it carried.
 pub fn rows(model: &Model) -> Vec<WireRow<'_>> {
     let mut out: Vec<WireRow> = Vec::new();
-    let mut pending: Option<(&str, usize)> = None;
+    let mut pending: Option<(&str, usize, bool)> = None;
     for stamped in &model.events {
         match &stamped.event {
             Event::DataSent {
                 command,
                 plaintext_len,
-                ..
-            } => pending = Some((command.as_str(), *plaintext_len)),
-            Event::Record(info) => out.push(WireRow {
-                at_us: stamped.at_us,
-                info,
-                command: if info.direction == Direction::Out {
+                encrypted,
+            } => pending = Some((command.as_str(), *plaintext_len, *encrypted)),
+            Event::Record(info) => {
+                let sent = if info.direction == Direction::Out {
                     pending.take()
                 } else {
                     None
-                },
-                reply: None,
-            }),
+                };
+                out.push(WireRow {
+                    at_us: stamped.at_us,
+                    info,
+                    command: sent.map(|(c, len, _)| (c, len)),
+                    command_encrypted: sent.is_some_and(|(_, _, e)| e),
+                    reply: None,
+                })
+            }
             Event::DataReceived { reply, .. } => {
                 if let Some(row) = out
                     .iter_mut()
@@ -60,7 +67,7 @@ pub fn rows(model: &Model) -> Vec<WireRow<'_>> {
     out
 }
 
-/// Draws the record list and the selected record's details.
+/// Draws the legend, the record list and the selected record's details.
 pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let block = panel(app, mode_title(Mode::Wire));
     let inner = block.inner(area);
@@ -68,10 +75,14 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let model = app.shown();
     let rows = rows(model);
+    let w = usize::from(inner.width);
     if rows.is_empty() {
         f.render_widget(
-            Paragraph::new(Span::styled(
+            Paragraph::new(labelled(
+                "",
                 "No record yet. The first one, the ClientHello, leaves at step 2.",
+                inner.width.saturating_sub(1),
+                t.dim(),
                 t.dim(),
             )),
             inner,
@@ -82,69 +93,109 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         .record
         .filter(|i| *i < rows.len())
         .unwrap_or(rows.len() - 1);
-    let list_h = (inner.height / 2).max(4);
+    let list_h = (inner.height / 2).max(5);
     let [list_area, detail_area] =
         Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
-    let w = usize::from(inner.width);
-    let mut lines = vec![Line::from(Span::styled(
-        cell("  #       time  dir  type               bytes  what", w),
-        t.bold(),
-    ))];
-    let visible = usize::from(list_h.saturating_sub(1));
-    let start = (selected + 1).saturating_sub(visible);
-    for (i, row) in rows.iter().enumerate().skip(start).take(visible) {
+    let timed = w >= 100;
+    let mut head = String::from("  #  ");
+    if timed {
+        head.push_str("      time ");
+    }
+    head.push_str("dir state        type               bytes  what");
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!(" {}", clip_words(LEGEND, w.saturating_sub(1))),
+            t.dim(),
+        )),
+        Line::from(Span::styled(cell(&head, w), t.bold())),
+    ];
+    // Every record's line; the window keeps the selected one in view and says what is not.
+    let visible = usize::from(list_h.saturating_sub(2));
+    let body = if rows.len() > visible {
+        visible.saturating_sub(1)
+    } else {
+        visible
+    };
+    let start = (selected + 1).saturating_sub(body);
+    let mut list = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
         let info = row.info;
         let base = if i == selected {
             t.highlight()
         } else {
             Style::default()
         };
-        let kind_style = if info.encrypted {
-            t.encrypted()
-        } else if info.content_type == ContentType::Plaintext {
-            t.bad()
-        } else {
-            Style::default()
-        };
-        let what = summary(row, model.is_tls13());
+        let kind_style = records::style(info, t);
         let mut spans = vec![
             Span::styled(if i == selected { "▶" } else { " " }, base),
             Span::styled(format!("{:>3} ", i + 1), base),
-            Span::styled(format!("{:>8.1}ms ", row.at_us as f64 / 1000.0), base),
+        ];
+        if timed {
+            spans.push(Span::styled(
+                format!("{:>8.1}ms ", row.at_us as f64 / 1000.0),
+                base,
+            ));
+        }
+        spans.extend([
             Span::styled(
                 if info.direction == Direction::Out {
-                    " →   "
+                    " →  "
                 } else {
-                    " ←   "
+                    " ←  "
                 },
                 base,
             ),
-            Span::styled(cell(info.content_type.name(), 18), kind_style.patch(base)),
-            Span::styled(format!("{:>6}  ", info.length), base),
-        ];
-        // What is left of the line, so a cut summary ends in "…" rather than at the border.
+            Span::styled(cell(records::state(info), 13), kind_style.patch(base)),
+            Span::styled(cell(info.content_type.name(), 19), kind_style.patch(base)),
+            Span::styled(format!("{:>5}  ", info.length), base),
+        ]);
+        // What is left of the line: a summary cut at a word, ending in "…"; the detail below
+        // has it whole.
         let used: usize = spans.iter().map(|s| s.width()).sum();
-        spans.push(Span::styled(cell(&what, w.saturating_sub(used)), base));
-        lines.push(Line::from(spans));
+        let what = summary(row, model.is_tls13());
+        spans.push(Span::styled(
+            cell(
+                &clip_words(&what, w.saturating_sub(used)),
+                w.saturating_sub(used),
+            ),
+            base,
+        ));
+        list.push(Line::from(spans));
     }
+    lines.extend(scrolled(list, start as u16, visible as u16, t, "↑↓ choose"));
     f.render_widget(Paragraph::new(lines), list_area);
     if let Some(row) = rows.get(selected) {
         let d = detail_lines(app, row, selected + 1, detail_area.width, model.is_tls13());
-        f.render_widget(
-            Paragraph::new(d).block(Block::default().borders(Borders::TOP).border_style(t.dim())),
-            detail_area,
-        );
+        let block = Block::default().borders(Borders::TOP).border_style(t.dim());
+        let room = block.inner(detail_area).height;
+        let d = scrolled(d, app.scroll(Mode::Wire), room, t, "PgUp/PgDn");
+        f.render_widget(Paragraph::new(d).block(block), detail_area);
     }
 }
 
 fn summary(row: &WireRow, tls13: bool) -> String {
     if let Some((command, _)) = row.command {
-        return format!("carries {command} (encrypted)");
+        return if row.command_encrypted && row.info.encrypted {
+            format!("carries {command}, encrypted")
+        } else {
+            format!("carries {command} in clear")
+        };
     }
     if let Some(reply) = row.reply {
         return format!("carries the reply {reply}");
     }
-    super::flow::record_label(row.info, tls13)
+    let info = row.info;
+    if info.encrypted
+        && info.messages.is_empty()
+        && (tls13 || info.content_type != ContentType::Handshake)
+    {
+        // The bytes column has the size; say what is inside, where a hook told.
+        return info
+            .note
+            .clone()
+            .unwrap_or_else(|| "contents hidden".into());
+    }
+    records::label(info, tls13)
 }
 
 /// The record's bytes as rows of 16, grouped in pairs.
@@ -181,24 +232,25 @@ fn detail_lines<'a>(
     let t = &app.theme;
     let info = row.info;
     let w = width.saturating_sub(1);
-    let mut lines = vec![Line::from(Span::styled(
-        clip(
-            &format!(
-                "Record {number} · {} · {} · {} B body · {} · {}",
-                info.direction,
-                info.content_type,
-                info.length,
-                if info.encrypted {
-                    "encrypted"
-                } else {
-                    "in clear"
-                },
-                info.version_text()
-            ),
-            usize::from(w),
-        ),
-        t.accent(),
-    ))];
+    let plaintext = info.content_type == ContentType::Plaintext;
+    let head = if plaintext {
+        format!(
+            "Record {number} · {} · no TLS: {} B of plaintext · {}",
+            info.direction,
+            info.length,
+            records::state(info)
+        )
+    } else {
+        format!(
+            "Record {number} · {} · {} · {} B body · {} · {}",
+            info.direction,
+            info.content_type,
+            info.length,
+            records::state(info),
+            info.version_text()
+        )
+    };
+    let mut lines = labelled("", &head, w, t.accent(), t.accent());
     for (i, r) in hex_rows(&info.head_hex).into_iter().enumerate() {
         let label = if i == 0 { "bytes    " } else { "         " };
         lines.push(Line::from(vec![
@@ -206,10 +258,18 @@ fn detail_lines<'a>(
             Span::styled(r, Style::default()),
         ]));
     }
-    lines.push(Line::from(Span::styled(
-        "         (the first 5 bytes are the record header: type, version, length)",
+    let about_bytes = if plaintext {
+        "not a TLS record: these are the command's own bytes, as anyone on the path sees them"
+    } else {
+        "the first 5 bytes are the record header: type, version, length"
+    };
+    lines.extend(labelled(
+        "         ",
+        &format!("({about_bytes})"),
+        w,
         t.dim(),
-    )));
+        t.dim(),
+    ));
     if let Some((command, len)) = row.command {
         // The RESP is rebuilt from the (redacted) command line; shown only when it is exactly
         // what was sent, which its size proves.
@@ -229,25 +289,44 @@ fn detail_lines<'a>(
             t.dim(),
             t.good(),
         ));
-        lines.extend(labelled(
-            "wire     ",
-            &overhead_words(info.length, len, tls13),
-            w,
-            t.dim(),
-            t.encrypted(),
-        ));
+        if row.command_encrypted && info.encrypted {
+            lines.extend(labelled(
+                "wire     ",
+                &overhead_words(info.length, len, tls13),
+                w,
+                t.dim(),
+                t.encrypted(),
+            ));
+        } else {
+            lines.extend(labelled(
+                "wire     ",
+                &format!(
+                    "the same {} B, in clear: no TLS, nothing added and nothing hidden",
+                    info.length
+                ),
+                w,
+                t.dim(),
+                t.bad(),
+            ));
+        }
     }
     if let Some(reply) = row.reply {
+        let how = if info.encrypted {
+            "decrypted, the server's answer reads"
+        } else {
+            "in clear, the server's answer reads"
+        };
         lines.extend(labelled(
             "reply    ",
-            &format!("decrypted, the server's answer reads: {reply}"),
+            &format!("{how}: {reply}"),
             w,
             t.dim(),
             t.good(),
         ));
     }
     if let Some(note) = &info.note {
-        lines.extend(labelled("inside   ", note, w, t.dim(), Style::default()));
+        let label = if plaintext { "text     " } else { "inside   " };
+        lines.extend(labelled(label, note, w, t.dim(), Style::default()));
     }
     for m in &info.messages {
         for (label, value) in fields(m) {
@@ -342,6 +421,7 @@ mod tests {
         let carrier: Vec<_> = rows.iter().filter(|r| r.command.is_some()).collect();
         assert_eq!(carrier.len(), 1);
         assert_eq!(carrier[0].command, Some(("PING", 14)));
+        assert!(carrier[0].command_encrypted);
         assert!(carrier[0].info.encrypted);
         assert_eq!(carrier[0].info.direction, Direction::Out);
         let replies: Vec<_> = rows.iter().filter_map(|r| r.reply).collect();
@@ -351,18 +431,22 @@ mod tests {
     #[test]
     fn a_cut_summary_ends_in_an_ellipsis_inside_the_panel() {
         use crate::ui::testing::{app, render};
-        let a = app(
+        let mut a = app(
             model_after(&fixture("tls13-mutual-ok"), Step::Close),
             Mode::Wire,
         );
+        // Record 10: the client's Certificate, CertificateVerify and Finished.
+        a.record = Some(9);
         let terminal = render(&a, 80, 24);
         let text = terminal.backend().to_string();
         let row = text
             .lines()
-            .find(|l| l.contains("637  encrypted 637 B"))
+            .find(|l| l.contains("  637  "))
             .unwrap_or_default()
             .to_string();
-        assert!(row.trim_end_matches(['"', '│']).ends_with('…'), "{row}");
+        // The backend quotes each row (and notes wide symbols after the quote).
+        let inside = row.split('"').nth(1).unwrap_or_default();
+        assert!(inside.trim_end_matches(['│', ' ']).ends_with('…'), "{row}");
     }
 
     #[test]

@@ -1,0 +1,122 @@
+//! `tlsviz cluster` and `tlsviz sentinel`: the seed's trace as `connect` prints it, then one
+//! line per node and a summary. Exit 0 when every node is fine, 1 when anything failed (and was
+//! diagnosed), 2 on bad input, 130 on Ctrl-C / SIGTERM.
+
+use super::args::{ConnectArgs, SentinelArgs};
+use super::run::{face, reporter, Face, Termination};
+use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
+use crate::diagnose::topology::SetupKind;
+use crate::errors::UsageError;
+use crate::model::Model;
+use crate::target;
+use crate::topology::{cluster, output, sentinel, TopologyReport};
+
+const SENTINEL_PORT: &str = "26379";
+
+pub async fn cluster(args: &ConnectArgs) -> Result<i32, UsageError> {
+    run(args, SetupKind::Cluster, None).await
+}
+
+pub async fn sentinel(args: &SentinelArgs) -> Result<i32, UsageError> {
+    let mut connect = args.connect.clone();
+    if connect.port.is_none() && connect.uri.is_none() {
+        connect.port = Some(SENTINEL_PORT.into());
+    }
+    if args.master.trim().is_empty() {
+        return Err(UsageError::new(
+            "--master",
+            "needs the master's name",
+            "the NAME of the sentinel's `sentinel monitor NAME host port quorum` line",
+        ));
+    }
+    run(&connect, SetupKind::Sentinel, Some(&args.master)).await
+}
+
+async fn run(args: &ConnectArgs, kind: SetupKind, master: Option<&str>) -> Result<i32, UsageError> {
+    let mut stop = Termination::install();
+    let mut args = args.clone();
+    if args.pass.is_none() && args.uri.as_deref().is_none_or(|u| !u.contains('@')) {
+        args.pass = std::env::var("REDISCLI_AUTH")
+            .ok()
+            .filter(|p| !p.is_empty());
+    }
+    let command = match kind {
+        SetupKind::Cluster => "cluster",
+        SetupKind::Sentinel => "sentinel",
+    };
+    for (given, flag) in [
+        (args.output.record.is_some(), "--record"),
+        (args.pcap.is_some(), "--pcap"),
+        (args.repeat.is_some(), "--repeat"),
+    ] {
+        if given {
+            return Err(UsageError::new(
+                flag,
+                format!("does nothing for `tlsviz {command}`"),
+                "record or repeat one server with tlsviz connect",
+            ));
+        }
+    }
+    let spec = args.spec();
+    let target::Loaded { target, notes } = target::build_noted(&spec)?;
+    let warnings = target::warnings(&spec);
+    for warning in &warnings {
+        tell!("tlsviz: warning: {warning}");
+    }
+    for note in &notes {
+        tell!("tlsviz: note: {note}");
+    }
+    let listed: Vec<String> = warnings
+        .into_iter()
+        .chain(notes.iter().map(|n| format!("note: {n}")))
+        .collect();
+    // The TUI is not there yet for a topology: a terminal gets the plain output.
+    let face = match face(&args.output) {
+        Face::Json => Face::Json,
+        _ => Face::Plain,
+    };
+    let sni_given = spec.sni.is_some();
+    let work = async {
+        match master {
+            Some(name) => sentinel::check_sentinel(&target, sni_given, name).await,
+            None => cluster::check_cluster(&target, sni_given).await,
+        }
+    };
+    let report = tokio::select! {
+        report = work => report,
+        // Dropping the checks stops their engines; nothing of ours is left running.
+        _ = stop.wait() => {
+            tell!("tlsviz: stopped");
+            return Ok(EXIT_INTERRUPTED);
+        }
+    };
+    show_seed(face, &listed, &report.seed);
+    let shown = match face {
+        Face::Json => output::write_json(std::io::stdout(), &report),
+        _ => output::write_plain(std::io::stdout(), &report),
+    };
+    // A closed stdout does not change the verdict.
+    let _ = shown;
+    Ok(exit_code(&report))
+}
+
+/// The seed's run, as `connect` prints it (replayed from its events).
+fn show_seed(face: Face, warnings: &[String], seed: &Model) {
+    let mut out = reporter(face, warnings);
+    let mut model = Model::new();
+    for event in &seed.events {
+        model.apply(event.clone());
+        if out.event(&model, event).is_err() {
+            return;
+        }
+    }
+    let _ = out.finish(&model);
+}
+
+fn exit_code(report: &TopologyReport) -> i32 {
+    if report.all_fine() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}

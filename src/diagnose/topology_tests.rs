@@ -1,0 +1,131 @@
+use super::*;
+
+fn cert(sans: &[&str], eku: &[&str]) -> CertificateInfo {
+    CertificateInfo {
+        subject: "CN=node".into(),
+        issuer: "CN=lab CA".into(),
+        san: sans.iter().map(|s| s.to_string()).collect(),
+        extended_key_usage: eku.iter().map(|s| s.to_string()).collect(),
+        eku_present: !eku.is_empty(),
+        ..CertificateInfo::default()
+    }
+}
+
+fn failure(kind: ErrorKind, step: Step) -> Diagnosis {
+    Diagnosis {
+        kind,
+        step,
+        message: format!("{kind} here"),
+        explanation: String::new(),
+        fix: format!("fix {kind}"),
+        evidence: Vec::new(),
+        redis_cli: None,
+        certificate: None,
+    }
+}
+
+fn node(address: &str, failure: Option<Diagnosis>, leaf: CertificateInfo) -> NodeFacts {
+    NodeFacts {
+        address: address.into(),
+        announced_as: AnnouncedAs::of(address.rsplit_once(':').map_or(address, |(h, _)| h)),
+        failure,
+        leaf: Some(leaf),
+    }
+}
+
+fn facts(nodes: Vec<NodeFacts>) -> TopologyFacts {
+    TopologyFacts {
+        kind: SetupKind::Cluster,
+        seed_address: "localhost:7000".into(),
+        seed_name: "localhost".into(),
+        seed_leaf: Some(cert(&["DNS:localhost"], &["serverAuth", "clientAuth"])),
+        nodes,
+        cluster_state: Some("ok".into()),
+        troubled_peers: Vec::new(),
+        bus_unreachable: Vec::new(),
+        cluster_info: Vec::new(),
+    }
+}
+
+#[test]
+fn all_fine_is_no_diagnosis() {
+    let c = cert(
+        &["DNS:localhost", "IP:127.0.0.1"],
+        &["serverAuth", "clientAuth"],
+    );
+    let f = facts(vec![
+        node("127.0.0.1:7000", None, c.clone()),
+        node("127.0.0.1:7001", None, c),
+    ]);
+    assert_eq!(diagnose_topology(&f), None);
+}
+
+#[test]
+fn nodes_announced_by_ip_without_ip_sans() {
+    let c = cert(&["DNS:localhost"], &["serverAuth", "clientAuth"]);
+    let bad = || Some(failure(ErrorKind::HostnameMismatch, Step::Verify));
+    let f = facts(vec![
+        node("127.0.0.1:7000", bad(), c.clone()),
+        node("127.0.0.1:7001", bad(), c),
+    ]);
+    let d = diagnose_topology(&f).unwrap();
+    assert_eq!(d.kind, "announced_endpoint_not_in_certificate");
+    assert!(d.message.contains("2 of 2 nodes"), "{}", d.message);
+    assert!(d.fix.contains("cluster-preferred-endpoint-type hostname"));
+    assert!(d.explanation.contains("redis-cli"));
+    assert!(d.evidence.iter().any(|e| e.value.contains("DNS:localhost")));
+    let mut s = f.clone();
+    s.kind = SetupKind::Sentinel;
+    assert!(diagnose_topology(&s)
+        .unwrap()
+        .fix
+        .contains("announce-hostnames"));
+}
+
+#[test]
+fn handshake_peers_and_server_auth_only_certificates() {
+    let c = cert(&["DNS:localhost", "IP:127.0.0.1"], &["serverAuth"]);
+    let mut f = facts(vec![node("127.0.0.1:7000", None, c.clone())]);
+    f.seed_leaf = Some(c);
+    f.cluster_state = Some("fail".into());
+    f.troubled_peers = vec![PeerState {
+        address: "127.0.0.1:7001".into(),
+        flags: vec!["handshake".into()],
+    }];
+    let d = diagnose_topology(&f).unwrap();
+    assert_eq!(d.kind, "cluster_bus_tls");
+    assert!(d.message.contains("lack clientAuth"), "{}", d.message);
+    assert!(d.fix.contains("tls-client-cert-file"));
+}
+
+#[test]
+fn one_expired_node_is_named() {
+    let c = cert(&["IP:127.0.0.1"], &["serverAuth", "clientAuth"]);
+    let f = facts(vec![
+        node("127.0.0.1:7000", None, c.clone()),
+        node(
+            "127.0.0.1:7001",
+            Some(failure(ErrorKind::CertificateExpired, Step::Verify)),
+            c.clone(),
+        ),
+        node("127.0.0.1:7002", None, c),
+    ]);
+    let d = diagnose_topology(&f).unwrap();
+    assert_eq!(d.kind, "mixed_node_certificates");
+    assert!(d.message.contains("127.0.0.1:7001 (certificate_expired)"));
+    assert!(!d.message.contains("7000"));
+}
+
+#[test]
+fn a_refused_node_is_nodes_failed() {
+    let c = cert(&["IP:127.0.0.1"], &[]);
+    let f = facts(vec![
+        node("127.0.0.1:7000", None, c.clone()),
+        node(
+            "127.0.0.1:7001",
+            Some(failure(ErrorKind::ConnectionRefused, Step::Connect)),
+            c,
+        ),
+    ]);
+    assert_eq!(diagnose_topology(&f).unwrap().kind, "nodes_failed");
+}

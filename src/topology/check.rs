@@ -1,0 +1,80 @@
+//! Running the checks: each one a full run of the engine (the nine steps and a diagnosis),
+//! bounded by `--timeout` + 1 s, at most [`PARALLEL`] at a time.
+
+use crate::engine::events::Failure;
+use crate::engine::pace::Pace;
+use crate::engine::resp::Reply;
+use crate::engine::Target;
+use crate::model::{Model, Outcome};
+use crate::runner::{fold, Run};
+use futures::StreamExt;
+use std::time::Duration;
+
+/// How many checks run at once.
+pub const PARALLEL: usize = 4;
+
+/// The seed's target, dialled at an announced endpoint. The name checked is the endpoint, as
+/// a cluster client checks it, unless `--sni` fixed one name for every node. Each node gets
+/// `PING`: the user's command may not belong on every node (MOVED).
+pub fn node_target(seed: &Target, host: &str, port: u16, sni_given: bool) -> Target {
+    let mut target = seed.clone();
+    target.host = host.to_string();
+    target.port = port;
+    if !sni_given {
+        target.server_name = crate::engine::bare_host(host).to_string();
+    }
+    target.command = vec!["PING".into()];
+    target
+}
+
+/// The seed's target sending `command` instead of the user's.
+pub fn with_command(seed: &Target, command: &[&str]) -> Target {
+    let mut target = seed.clone();
+    target.command = command.iter().map(|c| c.to_string()).collect();
+    target
+}
+
+/// One full check with no output, cut off at `--timeout` + 1 s (the engine bounds each wait by
+/// `--timeout` already; this is the backstop).
+pub async fn check(target: Target) -> Model {
+    let limit = target.timeout + Duration::from_secs(1);
+    let run = Run::start(target, Pace::Auto);
+    let mut model = fold(run, tokio::time::sleep(limit), |_, _| {}).await;
+    if matches!(model.failure, Some(Failure::Cancelled { .. })) {
+        if let Some(d) = model.diagnosis.as_mut() {
+            d.message = format!(
+                "no verdict within --timeout + 1 s ({:.1} s)",
+                limit.as_secs_f64()
+            );
+            d.explanation = "The check was cut off: the node neither answered nor closed.".into();
+        }
+    }
+    model
+}
+
+/// Every check, [`PARALLEL`] at a time, results in the order given.
+pub async fn check_all(targets: Vec<Target>) -> Vec<Model> {
+    futures::stream::iter(targets.into_iter().map(check))
+        .buffered(PARALLEL)
+        .collect()
+        .await
+}
+
+/// The parsed reply of a check that reached step 8, error replies included.
+pub fn reply(model: &Model) -> Option<&Reply> {
+    model.redis.reply_resp.as_ref()
+}
+
+/// The reply when it is not an error, from a run that succeeded.
+pub fn good_reply(model: &Model) -> Option<&Reply> {
+    (model.outcome == Outcome::Ok)
+        .then(|| reply(model))
+        .flatten()
+        .filter(|r| !r.is_error())
+}
+
+/// Whether a TCP connection to `host:port` opens within `timeout` (the cluster bus port).
+pub async fn tcp_reachable(host: &str, port: u16, timeout: Duration) -> bool {
+    let connect = tokio::net::TcpStream::connect((crate::engine::bare_host(host), port));
+    matches!(tokio::time::timeout(timeout, connect).await, Ok(Ok(_)))
+}
