@@ -150,3 +150,89 @@ fn is_data_note(note: &str) -> bool {
     let lower = note.to_ascii_lowercase();
     lower.contains("redis") || lower.contains("application data")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::events::{Stamped, TlsVersion};
+
+    fn record(direction: Direction, content_type: ContentType, length: usize) -> Event {
+        Event::Record(RecordInfo {
+            direction,
+            content_type,
+            version: Some(TlsVersion::Tls12),
+            length,
+            encrypted: content_type == ContentType::ApplicationData,
+            messages: Vec::new(),
+            head_hex: String::new(),
+            note: None,
+            bytes: None,
+        })
+    }
+
+    fn model(events: Vec<Event>) -> Model {
+        let stamped: Vec<Stamped> = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| Stamped {
+                at_us: i as u64,
+                event,
+            })
+            .collect();
+        Model::from_events(&stamped)
+    }
+
+    #[test]
+    fn round_trips_count_waits_for_the_server_and_ignore_change_cipher_spec() {
+        use ContentType::{ApplicationData as Data, ChangeCipherSpec as Ccs, Handshake as Hs};
+        use Direction::{In, Out};
+        let data = Event::DataSent {
+            command: "PING".into(),
+            plaintext_len: 14,
+            encrypted: true,
+        };
+        // TLS 1.3: hello out, hello in, compatibility CCS out, the server's flight, the
+        // client's Finished: one round trip.
+        let tls13 = model(vec![
+            Event::StepStarted {
+                step: Step::Handshake,
+            },
+            record(Out, Hs, 200),
+            record(In, Hs, 90),
+            record(Out, Ccs, 1),
+            Event::StepStarted {
+                step: Step::ServerCertificate,
+            },
+            record(In, Ccs, 1),
+            record(In, Data, 900),
+            record(Out, Data, 60),
+            data.clone(),
+            record(Out, Data, 30),
+            record(In, Data, 700),
+        ]);
+        assert_eq!(round_trips(&tls13), Some(1));
+        assert_eq!(encryption_starts(&tls13), Some(Step::ServerCertificate));
+        let (handshake, total) = bytes(&tls13);
+        assert_eq!(handshake.out, 205 + 6 + 65);
+        assert_eq!(total.r#in, 95 + 6 + 905 + 705);
+        let steps: Vec<Step> = records_by_step(&tls13).iter().map(|(s, _)| *s).collect();
+        assert_eq!(steps[..3], [Step::Handshake; 3]);
+        // TLS 1.2: two waits before the first command; none once the run failed before one.
+        let tls12 = model(vec![
+            record(Out, Hs, 200),
+            record(In, Hs, 1200),
+            record(Out, Hs, 300),
+            record(Out, Ccs, 1),
+            record(In, Ccs, 1),
+            record(In, Hs, 40),
+            data,
+        ]);
+        assert_eq!(round_trips(&tls12), Some(2));
+        let failed = model(vec![
+            record(Out, Hs, 200),
+            record(In, ContentType::Alert, 2),
+        ]);
+        assert_eq!(round_trips(&failed), None);
+        assert_eq!(encryption_starts(&failed), None);
+    }
+}
