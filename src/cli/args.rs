@@ -58,6 +58,10 @@ pub struct OutputArgs {
     /// TUI colours.
     #[arg(long, value_enum, default_value = "dark", global = true)]
     pub theme: Theme,
+    /// Show this connection's secrets: the ephemeral private key and the whole key schedule,
+    /// recomputed and checked (connect, the lesson, --scenario). Never recorded.
+    #[arg(long = "show-secrets", global = true)]
+    pub show_secrets: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -11,12 +11,14 @@ use crate::target;
 
 /// A fresh lab and the session that reaches it: the default lesson, or a scenario. A scenario
 /// whose client resumes gets a target sharing its sessions; with `prime`, its first connection
-/// is made now (silently), so what follows is the resumed one (the TUI).
+/// is made now (silently), so what follows is the resumed one (the TUI). `show_secrets`: the
+/// run recomputes the key schedule and carries its values (the lab's keys are throwaway keys).
 pub async fn open_lab_session(
     server: ServerArg,
     scenario: Option<String>,
     bytes: bool,
     prime: bool,
+    show_secrets: bool,
 ) -> Result<crate::ui::LiveSession, UsageError> {
     let scenario = scenario.as_deref().map(crate::scenario::load).transpose()?;
     let options = match &scenario {
@@ -33,6 +35,9 @@ pub async fn open_lab_session(
     };
     spec.bytes = bytes;
     let mut target = target::build(&spec)?;
+    if let Some(tls) = target.tls.as_mut() {
+        tls.show_secrets = show_secrets;
+    }
     let mut notice = lab.notice.clone();
     if scenario.as_ref().is_some_and(|s| s.client.resume) {
         target = target::sharing_sessions(target)?;
@@ -124,9 +129,10 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     }
     if face == Face::Tui {
         let (server, bytes) = (args.server, args.bytes);
+        let show_secrets = args.output.show_secrets;
         let opener: crate::ui::Opener = std::sync::Arc::new(move |scenario| {
             Box::pin(async move {
-                open_lab_session(server, scenario, bytes, true)
+                open_lab_session(server, scenario, bytes, true, show_secrets)
                     .await
                     .map_err(|e| e.to_string())
             })
@@ -140,7 +146,14 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
     let mut stop = Termination::install();
-    let session = open_lab_session(args.server, args.scenario.clone(), args.bytes, false).await?;
+    let session = open_lab_session(
+        args.server,
+        args.scenario.clone(),
+        args.bytes,
+        false,
+        args.output.show_secrets,
+    )
+    .await?;
     if let Some(notice) = &session.notice {
         tell!("tlsviz: notice: {notice}");
     }

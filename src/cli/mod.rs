@@ -75,8 +75,24 @@ async fn dispatch(cli: Cli) -> Result<i32, UsageError> {
             "see tlsviz --help for where it applies",
         ))
     };
+    // Secrets belong to one live connection: nowhere else is there anything to show.
+    let secrets = out.show_secrets;
     match cli.command {
         None => lesson::lesson(&cli.lesson).await,
+        Some(Command::Cluster(args)) if secrets || args.output.show_secrets => {
+            refuse("--show-secrets", "cluster")
+        }
+        Some(Command::Sentinel(args)) if secrets || args.connect.output.show_secrets => {
+            refuse("--show-secrets", "sentinel")
+        }
+        Some(Command::Lab(_)) if secrets => refuse("--show-secrets", "lab"),
+        Some(Command::Scenarios) if secrets => refuse("--show-secrets", "scenarios"),
+        Some(Command::Check(_)) if secrets => refuse("--show-secrets", "check"),
+        Some(Command::Replay(args)) if secrets || args.output.show_secrets => Err(UsageError::new(
+            "--show-secrets",
+            "a recording holds no secret values",
+            "run the connection again with --show-secrets (replay shows the checks without values)",
+        )),
         Some(Command::Connect(args)) => run::connect(&args).await,
         Some(Command::Compare(args)) => compare::compare(&args).await,
         Some(Command::Cluster(args)) => topology::cluster(&args).await,

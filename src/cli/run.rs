@@ -110,6 +110,10 @@ pub async fn drive(
         Some(held) => Box::new(PlainReporter::new(held.clone(), color_wanted())),
         None => reporter(face, warnings),
     };
+    // Secret values will be printed: say so first, before anything else.
+    if face == Face::Plain && target.tls.as_ref().is_some_and(|t| t.show_secrets) {
+        say!("{}", crate::report::keys::BANNER);
+    }
     // A closed stdout (| head) must not stop the run or its clean-up.
     let mut output_ok = true;
     if let Some(p) = preamble {
@@ -163,6 +167,19 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
     let args = &args;
     let spec = args.spec();
     let target::Loaded { mut target, notes } = target::build_noted(&spec)?;
+    if args.output.show_secrets {
+        if args.repeat.is_some() {
+            return Err(UsageError::new(
+                "--show-secrets",
+                "does not go with --repeat",
+                "show the secrets of one run, without --repeat",
+            ));
+        }
+        match target.tls.as_mut() {
+            Some(tls) => tls.show_secrets = true,
+            None => tell!("tlsviz: warning: --show-secrets does nothing without --tls"),
+        }
+    }
     // Warnings only once the flags are known to be valid: an error comes alone.
     let warnings = target::warnings(&spec);
     for warning in &warnings {
@@ -287,6 +304,7 @@ pub fn ui_options(out: &OutputArgs) -> crate::ui::UiOptions {
         light: out.theme == super::args::Theme::Light,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         record: out.record.clone(),
+        show_secrets: out.show_secrets,
     }
 }
 

@@ -60,6 +60,9 @@ pub struct TlsMaterial {
     pub sessions: Option<SharedSessions>,
     /// `--pcap-secrets`: the key log kept in memory for the capture (never in events).
     pub keylog_memory: Option<Arc<super::hooks::MemoryKeyLog>>,
+    /// `--show-secrets`: key exchange through groups whose private key can be shown, and the
+    /// key schedule recomputed and reported with its values. Off: ring's groups, no schedule.
+    pub show_secrets: bool,
 }
 
 /// What connections that resume each other share: the session store, and the verifier and

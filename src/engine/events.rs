@@ -92,6 +92,9 @@ pub enum Event {
     SecretDerived {
         label: String,
     },
+    /// `--show-secrets`: the key schedule recomputed and checked. Names, formulas and checks
+    /// are serialized; the values are not (they live in this process only).
+    KeySchedule(super::keyschedule::KeySchedule),
     /// The handshake finished from the client's point of view.
     HandshakeComplete(TlsParams),
     /// Application data handed to the connection (secrets redacted).

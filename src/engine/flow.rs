@@ -49,6 +49,34 @@ pub async fn run_tls(
         target.capture_bytes,
     );
 
+    if material.show_secrets {
+        s.tap.record_for_keys();
+    }
+    let result = steps(&mut s, target, pace, sink).await;
+    if result.is_err() {
+        // What was recomputed before the failure (the step-8 report did not happen).
+        report_key_schedule(&mut s);
+    }
+    result
+}
+
+/// With `--show-secrets`, the key schedule from what crossed so far (once per run).
+fn report_key_schedule(s: &mut TlsDriver) {
+    let Ok(conn) = s.conn() else { return };
+    let (version, suite) = (
+        conn.protocol_version(),
+        conn.negotiated_cipher_suite().map(|s| s.suite()),
+    );
+    s.tap.report_key_schedule(version, suite);
+}
+
+/// Steps 2 to 9 on a connected driver.
+async fn steps(
+    s: &mut TlsDriver,
+    target: &Target,
+    pace: &Pace,
+    sink: &EventSink,
+) -> Result<(), Failure> {
     // Step 2: ClientHello out (only now is it on the wire), ServerHello in.
     s.step = Step::Handshake;
     gate(Step::Handshake, pace, sink).await?;
@@ -78,9 +106,9 @@ pub async fn run_tls(
         s.conn()?.handshake_kind() == Some(HandshakeKind::Resumed) || (tls13 && s.server_hello_psk);
     if resumed {
         // No certificate comes: steps 3–5 do not happen (see `resumed`).
-        super::resumed::flight(&mut s, tls13, pace, sink).await?;
+        super::resumed::flight(s, tls13, pace, sink).await?;
     } else {
-        full_flight(&mut s, tls13, pace, sink).await?;
+        full_flight(s, tls13, pace, sink).await?;
     }
     let params = tls_params(s.conn()?);
     sink.emit(Event::HandshakeComplete(params));
@@ -101,6 +129,8 @@ pub async fn run_tls(
             });
         }
     }
+    // Both ways' keys have now protected records: the schedule can check them all.
+    report_key_schedule(s);
     sink.emit(Event::StepCompleted { step: Step::Data });
 
     // Step 9: close_notify. While the engine holds before it (manual pace), commands typed in
@@ -321,7 +351,13 @@ fn client_config(
             }
             None => (verifier, resolver),
         };
-    let mut config = ClientConfig::builder_with_provider(material.provider.clone())
+    // --show-secrets: the same groups in the same order, X25519 and P-256 observable.
+    let provider = if material.show_secrets {
+        Arc::new(super::keyschedule::kx::observable(&material.provider))
+    } else {
+        material.provider.clone()
+    };
+    let mut config = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(material.versions.rustls())
         .map_err(config_error)?
         .dangerous()

@@ -18,6 +18,7 @@ mod flow;
 mod handshake;
 mod hello_resumption;
 pub mod hooks;
+pub mod keyschedule;
 pub mod opinion;
 pub mod pace;
 mod plain;

@@ -10,6 +10,7 @@ use super::capture::Capture;
 use super::decrypt::{Decryptor, Opened};
 use super::events::{Direction, Event, HandshakeMessage, RecordInfo};
 use super::hooks::HookState;
+use super::keyschedule::Recorder;
 use super::pace::EventSink;
 use super::records::describe;
 use super::resp::{self, NotRedis, Reply};
@@ -18,6 +19,8 @@ use super::wire::{ContentType, TlsVersion};
 use std::sync::Arc;
 
 pub struct Tap {
+    /// `--show-secrets`: every record kept for the key schedule (`None`: off, nothing kept).
+    keys: Option<Box<Recorder>>,
     sink: EventSink,
     /// Where the KeyLog hook keeps this session's traffic secrets.
     hooks: Arc<HookState>,
@@ -64,6 +67,7 @@ fn side(direction: Direction) -> usize {
 impl Tap {
     pub fn new(sink: EventSink, hooks: Arc<HookState>) -> Self {
         Self {
+            keys: None,
             sink,
             hooks,
             decryptor: Decryptor::default(),
@@ -111,8 +115,32 @@ impl Tap {
         self.server_hello_seen
     }
 
+    /// Keep every record from now on, for the key schedule (`--show-secrets`).
+    pub fn record_for_keys(&mut self) {
+        self.keys = Some(Box::default());
+    }
+
+    /// Recompute the key schedule from the records kept and report it, once: the records are
+    /// dropped then. Nothing happens unless `record_for_keys` was called.
+    pub fn report_key_schedule(
+        &mut self,
+        version: Option<rustls::ProtocolVersion>,
+        suite: Option<rustls::CipherSuite>,
+    ) {
+        let Some(recorder) = self.keys.take() else {
+            return;
+        };
+        let keys = &self.hooks.keys;
+        if let Some(schedule) = recorder.schedule(version, suite, &|label| keys.get(label)) {
+            self.sink.emit(Event::KeySchedule(schedule));
+        }
+    }
+
     /// A record the client is about to send.
     pub fn sending(&mut self, record: &[u8], note: Option<&str>) {
+        if let Some(keys) = &mut self.keys {
+            keys.record(Direction::Out, record);
+        }
         let mut info = describe(Direction::Out, record, self.sending_encrypted());
         info.note = note.map(str::to_string);
         let opened = self.look_inside(Direction::Out, record, &mut info);
@@ -141,6 +169,9 @@ impl Tap {
 
     /// A record that has just arrived, before rustls sees it.
     pub fn received(&mut self, record: &[u8]) -> Arrived {
+        if let Some(keys) = &mut self.keys {
+            keys.record(Direction::In, record);
+        }
         let mut info = describe(Direction::In, record, self.encrypted[side(Direction::In)]);
         let opened = self.look_inside(Direction::In, record, &mut info);
         self.keep(record, &mut info, opened);

@@ -99,6 +99,8 @@ pub struct Model {
     pub client_certificate_chosen: Option<bool>,
     pub client_certificate_subject: Option<String>,
     pub secrets: Vec<SecretLabel>,
+    /// `--show-secrets`: the key schedule, recomputed and checked (values in this process only).
+    pub key_schedule: Option<crate::engine::keyschedule::KeySchedule>,
     pub records: Vec<(u64, RecordInfo)>,
     pub alerts: Vec<(u64, String)>,
     pub redis: RedisExchange,
@@ -299,6 +301,7 @@ impl Model {
                 }
             }
             Event::SecretDerived { label } => self.secrets.push(SecretLabel { at_us: at, label }),
+            Event::KeySchedule(schedule) => self.key_schedule = Some(schedule),
             Event::HandshakeComplete(params) => self.tls = Some(params),
             Event::DataSent { command, .. } => {
                 if command.to_ascii_uppercase().starts_with("AUTH") {

@@ -15,6 +15,8 @@ pub struct JsonReporter<W: Write> {
     out: W,
     /// The run's warnings and notes (also on stderr), listed in the summary's `warnings`.
     warnings: Vec<String>,
+    /// A `key_schedule` line with secret values was printed (`--show-secrets`).
+    secrets_shown: bool,
 }
 
 impl<W: Write> JsonReporter<W> {
@@ -22,6 +24,7 @@ impl<W: Write> JsonReporter<W> {
         Self {
             out,
             warnings: Vec::new(),
+            secrets_shown: false,
         }
     }
 
@@ -71,6 +74,9 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 // stand; then the failure itself.
                 self.failed_steps(model, stamped.at_us)?;
             }
+            Event::KeySchedule(schedule) => {
+                self.secrets_shown |= schedule.entries.iter().any(|e| e.value.is_some());
+            }
             _ => {}
         }
         if let Some(line) = to_json::event(stamped) {
@@ -88,6 +94,9 @@ impl<W: Write> Reporter for JsonReporter<W> {
         let mut summary = to_json::summary(model);
         // The cross-check's disagreement first, then what `connect` said before the run.
         summary.warnings.extend(self.warnings.iter().cloned());
+        if self.secrets_shown {
+            summary.warnings.push(super::keys::WARNING.to_string());
+        }
         self.line(&RunLine::Summary(Box::new(summary)))
     }
 }

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod compare_out;
 pub mod json;
+pub mod keys;
 pub mod metrics;
 pub mod pcap;
 pub mod plain;

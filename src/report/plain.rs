@@ -1,5 +1,6 @@
 //! `--plain`: a readable step-by-step trace, at most 100 columns, colour only on a terminal.
 
+use super::keys::Look;
 use super::words::{self, Length};
 use super::Reporter;
 use crate::engine::events::{CertificateInfo, Direction, Event, RecordInfo, Stamped};
@@ -233,6 +234,19 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 ),
                 Some(Tone::Dim),
             )?,
+            Event::KeySchedule(schedule) => {
+                for line in super::keys::block(schedule) {
+                    let tone = match line.look {
+                        Look::Banner | Look::Mismatch => Some(Tone::Bad),
+                        Look::Head => Some(Tone::Bold),
+                        Look::Confirmed => Some(Tone::Good),
+                        Look::Unchecked => Some(Tone::Warn),
+                        Look::Formula => Some(Tone::Dim),
+                        Look::Value => None,
+                    };
+                    self.para(&line.prefix, &line.text, tone)?;
+                }
+            }
             Event::HandshakeComplete(_) | Event::Closed { .. } => {}
             Event::SignatureNotChecked { reason } => self.para(
                 "! ",

@@ -14,6 +14,7 @@
 pub mod commands;
 pub mod compare;
 pub mod event;
+pub mod keys;
 pub mod topology;
 
 pub use event::{CertificateJson, EventLine, TlsJson};

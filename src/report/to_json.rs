@@ -195,6 +195,7 @@ pub fn event(stamped: &Stamped) -> Option<EventLine<'_>> {
             related_trusted_ca: related_trusted_ca.as_deref(),
         },
         Event::SecretDerived { label } => EventJson::SecretDerived { label },
+        Event::KeySchedule(schedule) => EventJson::KeySchedule(schedule.into()),
         Event::HandshakeComplete(params) => EventJson::HandshakeComplete(params.into()),
         Event::DataSent {
             command,

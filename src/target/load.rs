@@ -95,6 +95,7 @@ pub fn load_noted(opts: &TlsOptions) -> Result<(TlsMaterial, Vec<String>), Usage
         keylog,
         sessions: None,
         keylog_memory: None,
+        show_secrets: false,
     };
     Ok((material, notes))
 }

@@ -71,6 +71,9 @@ pub struct UiOptions {
     pub no_color: bool,
     /// `--record FILE`: where each finished run's events are written.
     pub record: Option<PathBuf>,
+    /// `--show-secrets`: runs recompute the key schedule and carry its values (in this process
+    /// only; recordings never hold them). A view that shows them says so on screen.
+    pub show_secrets: bool,
 }
 
 /// `tlsviz compare` on a terminal: the same server with TLS 1.2 and with TLS 1.3, stepped

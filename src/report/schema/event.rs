@@ -57,6 +57,8 @@ pub enum EventJson<'a> {
     SecretDerived {
         label: &'a str,
     },
+    /// `--show-secrets`: the key schedule, recomputed and checked (`schema/keys.rs`).
+    KeySchedule(super::keys::KeyScheduleJson<'a>),
     HandshakeComplete(TlsJson<'a>),
     /// A command handed to the connection, passwords as `***`.
     DataSent {

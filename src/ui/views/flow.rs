@@ -265,6 +265,16 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 w,
                 t,
             )),
+            Event::KeySchedule(k) => lines.extend(between(
+                &format!(
+                    "key schedule recomputed: {} values, {} confirmed",
+                    k.entries.len(),
+                    k.entries.iter().filter(|e| e.check.confirmed()).count()
+                ),
+                t.dim(),
+                w,
+                t,
+            )),
             Event::HandshakeComplete(p) => lines.extend(between(
                 &format!("✓ handshake complete: {} {}", p.version, p.cipher_suite),
                 t.good(),
