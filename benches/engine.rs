@@ -1,7 +1,8 @@
 //! In-process figures (run: `cargo bench --bench engine`):
 //! - the engine in auto mode against bare tokio-rustls (connect, TLS 1.3 mutual handshake, PING,
-//!   close_notify), N handshakes each, against the same lab redis-server;
-//! - the same with `--show-secrets` (observable key exchange, the key schedule recomputed);
+//!   close_notify), N handshakes each, against the same lab redis-server; the engine with
+//!   `--bytes` (every record kept, named byte by byte, and opened); with `--show-secrets`
+//!   (observable key exchange, the key schedule recomputed); and with both;
 //! - the lab from start to ready (certificates made, redis-server answering).
 //!
 //! Prints figures; asserts nothing (targets are judged in BENCHMARKS.md).
@@ -41,6 +42,7 @@ fn target(lab: &Lab) -> Target {
         db: None,
         command: vec!["PING".into()],
         timeout: Duration::from_secs(5),
+        capture_bytes: false,
     }
 }
 
@@ -130,7 +132,8 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    // TLSVIZ_BENCH_ONLY=engine|bare|secrets runs one path alone (for callgrind), without the lab timing.
+    // TLSVIZ_BENCH_ONLY=engine|bytes|secrets|both|bare runs one path alone (for callgrind),
+    // without the lab timing.
     let only = std::env::var("TLSVIZ_BENCH_ONLY").ok();
     if let Some(which) = only.as_deref() {
         let lab = Lab::start(LabOptions {
@@ -140,12 +143,19 @@ fn main() {
         .expect("redis-server lab");
         let target = target(&lab);
         let connector = bare_connector(&lab);
+        let bytes = Target {
+            capture_bytes: true,
+            ..target.clone()
+        };
         let secrets = with_secrets(&target);
+        let both = with_secrets(&bytes);
         runtime.block_on(async {
             for _ in 0..n {
                 match which {
                     "bare" => drop(bare_once(&connector, lab.port).await),
+                    "bytes" => drop(engine_once(&bytes, false).await),
                     "secrets" => drop(engine_once(&secrets, false).await),
+                    "both" => drop(engine_once(&both, false).await),
                     _ => drop(engine_once(&target, false).await),
                 }
             }
@@ -177,32 +187,51 @@ fn main() {
     })
     .expect("redis-server lab");
     let target = target(&lab);
+    let bytes = Target {
+        capture_bytes: true,
+        ..target.clone()
+    };
     let secrets = with_secrets(&target);
+    let both = with_secrets(&bytes);
     let connector = bare_connector(&lab);
+    // TLSVIZ_BENCH_BYTES=0 leaves the --bytes case out of the loop (to compare with a build
+    // that has none: the loop is then the same).
+    let with_bytes = std::env::var("TLSVIZ_BENCH_BYTES").map_or(true, |v| v != "0");
     runtime.block_on(async {
         // Warm up every path.
         for _ in 0..20 {
             engine_once(&target, false).await;
+            engine_once(&bytes, false).await;
             engine_once(&secrets, false).await;
             bare_once(&connector, lab.port).await;
         }
         // Interleave so drift in the machine affects all alike.
         let (mut engine_t, mut model_t, mut bare_t) = (Vec::new(), Vec::new(), Vec::new());
-        let mut secrets_t = Vec::new();
+        let (mut bytes_t, mut secrets_t, mut both_t) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..n {
             bare_t.push(bare_once(&connector, lab.port).await);
             engine_t.push(engine_once(&target, false).await);
             model_t.push(engine_once(&target, true).await);
+            if with_bytes {
+                bytes_t.push(engine_once(&bytes, false).await);
+            }
             secrets_t.push(engine_once(&secrets, true).await);
+            both_t.push(engine_once(&both, true).await);
         }
         let (bm, bmed, bp99) = stats(bare_t);
         let (em, emed, ep99) = stats(engine_t);
         let (mm, mmed, mp99) = stats(model_t);
         let (sm, smed, sp99) = stats(secrets_t);
+        let (am, amed, ap99) = stats(both_t);
         println!("{n} handshakes each (TLS 1.3, mutual TLS, PING, close_notify) against {server}:");
         println!("  bare tokio-rustls        mean {bm:.3} ms  median {bmed:.3} ms  p99 {bp99:.3} ms");
         println!("  tlsviz engine (auto)     mean {em:.3} ms  median {emed:.3} ms  p99 {ep99:.3} ms  ratio(mean) {:.3}", em / bm);
         println!("  engine task + model      mean {mm:.3} ms  median {mmed:.3} ms  p99 {mp99:.3} ms  ratio(mean) {:.3}", mm / bm);
+        if with_bytes {
+            let (ym, ymed, yp99) = stats(bytes_t);
+            println!("  engine --bytes (auto)    mean {ym:.3} ms  median {ymed:.3} ms  p99 {yp99:.3} ms  ratio(mean) {:.3}", ym / bm);
+        }
         println!("  --show-secrets + model   mean {sm:.3} ms  median {smed:.3} ms  p99 {sp99:.3} ms  ratio(mean) {:.3}", sm / bm);
+        println!("  --bytes --show-secrets + model  mean {am:.3} ms  median {amed:.3} ms  p99 {ap99:.3} ms  ratio(mean) {:.3}", am / bm);
     });
 }

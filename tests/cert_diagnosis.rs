@@ -1,9 +1,14 @@
 //! Certificate-precise diagnosis against a real redis-server and PKI made in the test: each
 //! failure names its kind, step and the certificate at fault, in words (no Rust debug text).
+//! Each setup also goes through the real binary beside the real redis-cli with the same flags:
+//! the second opinion's verdict is what redis-cli does (see `common::agree`).
 
 #[path = "cert_diagnosis/pki.rs"]
 mod pki;
 
+mod common;
+
+use common::agree;
 use pki::*;
 use std::path::Path;
 use std::time::Duration;
@@ -32,6 +37,7 @@ fn target(port: u16, cacert: &Path, client: Option<(&Path, &Path)>, insecure: bo
         db: None,
         command: vec!["PING".into()],
         timeout: Duration::from_secs(5),
+        capture_bytes: false,
     }
 }
 
@@ -69,6 +75,20 @@ fn expect(m: &Model, step: Step, kind: ErrorKind, role: CertRole, cn: &str) {
     assert_words(m);
 }
 
+fn s(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// `tlsviz connect --json/--plain` and `redis-cli` with `--tls -h localhost -p PORT` and `rest`:
+/// the second opinion says what redis-cli does, and the binary's kind is the in-process run's.
+fn same_as_redis_cli(port: u16, rest: &[String], m: &Model) -> agree::Compared {
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let c = agree::compare(&agree::flags(port, &rest));
+    let kind = m.diagnosis.as_ref().map(|d| d.kind.as_str()).unwrap_or("");
+    assert_eq!(c.kind(), kind, "{}", c.json.stdout);
+    c
+}
+
 /// Root → intermediate → leaf, the intermediate and leaf shaped by the closures.
 fn chain_setup(
     dir: &Path,
@@ -83,18 +103,12 @@ fn chain_setup(
     (redis(&cert, &key, &ca, "no"), ca)
 }
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlsviz-certdiag-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 #[test]
 fn expired_intermediate_is_named() {
-    if !have_redis() {
+    if !agree::have_tools() {
         return;
     }
-    let dir = tmp("expired-mid");
+    let dir = scratch("expired-mid");
     let (r, ca) = chain_setup(&dir, expired, |p| p);
     let m = run(&target(r.port, &ca, None, false));
     expect(
@@ -104,16 +118,17 @@ fn expired_intermediate_is_named() {
         CertRole::Intermediate,
         "Test Intermediate",
     );
+    same_as_redis_cli(r.port, &["--cacert".into(), s(&ca)], &m);
     let d = m.diagnosis.as_ref().expect("diagnosis");
     assert!(!d.fix.contains("Renew the server certificate"), "{}", d.fix);
 }
 
 #[test]
 fn intermediate_without_ca_true() {
-    if !have_redis() {
+    if !agree::have_tools() {
         return;
     }
-    let dir = tmp("not-ca");
+    let dir = scratch("not-ca");
     let (r, ca) = chain_setup(&dir, not_a_ca, |p| p);
     let m = run(&target(r.port, &ca, None, false));
     expect(
@@ -123,14 +138,15 @@ fn intermediate_without_ca_true() {
         CertRole::Intermediate,
         "Test Intermediate",
     );
+    same_as_redis_cli(r.port, &["--cacert".into(), s(&ca)], &m);
 }
 
 #[test]
 fn name_constrained_intermediate() {
-    if !have_redis() {
+    if !agree::have_tools() {
         return;
     }
-    let dir = tmp("nc");
+    let dir = scratch("nc");
     let (r, ca) = chain_setup(&dir, |p| excluding(p, "localhost"), |p| p);
     let m = run(&target(r.port, &ca, None, false));
     expect(
@@ -140,14 +156,15 @@ fn name_constrained_intermediate() {
         CertRole::Leaf,
         "Test Server",
     );
+    same_as_redis_cli(r.port, &["--cacert".into(), s(&ca)], &m);
 }
 
 #[test]
 fn leaf_for_client_auth_only() {
-    if !have_redis() {
+    if !agree::have_tools() {
         return;
     }
-    let dir = tmp("eku");
+    let dir = scratch("eku");
     let (r, ca) = chain_setup(
         &dir,
         |p| p,
@@ -164,14 +181,15 @@ fn leaf_for_client_auth_only() {
         CertRole::Leaf,
         "Test Server",
     );
+    same_as_redis_cli(r.port, &["--cacert".into(), s(&ca)], &m);
 }
 
 #[test]
 fn unknown_critical_extension_and_insecure() {
-    if !have_redis() {
+    if !agree::have_tools() {
         return;
     }
-    let dir = tmp("crit");
+    let dir = scratch("crit");
     let (r, ca) = chain_setup(&dir, |p| p, with_unknown_critical);
     let m = run(&target(r.port, &ca, None, false));
     expect(
@@ -181,16 +199,19 @@ fn unknown_critical_extension_and_insecure() {
         CertRole::Leaf,
         "Test Server",
     );
+    same_as_redis_cli(r.port, &["--cacert".into(), s(&ca)], &m);
     let m = run(&target(r.port, &ca, None, true));
     assert!(m.diagnosis.is_none(), "{:#?}", m.diagnosis);
+    let flags = ["--cacert".into(), s(&ca), "--insecure".into()];
+    same_as_redis_cli(r.port, &flags, &m);
 }
 
 #[test]
 fn cn_only_leaf() {
-    if !have_redis() {
+    if !agree::have_tools() {
         return;
     }
-    let dir = tmp("cn");
+    let dir = scratch("cn");
     let (r, ca) = chain_setup(
         &dir,
         |p| p,
@@ -210,6 +231,7 @@ fn cn_only_leaf() {
         CertRole::Leaf,
         "localhost",
     );
+    same_as_redis_cli(r.port, &["--cacert".into(), s(&ca)], &m);
     let d = m.diagnosis.as_ref().expect("diagnosis");
     let names = d
         .evidence
@@ -219,7 +241,8 @@ fn cn_only_leaf() {
     assert!(names.value.contains("CN only"), "{}", names.value);
 }
 
-fn client_setup(dir: &Path, client: rcgen::CertificateParams) -> (Redis, Target) {
+/// The server (client certificates required), the in-process target and the same as flags.
+fn client_setup(dir: &Path, client: rcgen::CertificateParams) -> (Redis, Target, Vec<String>) {
     let root = self_signed(ca_params("Test Root"));
     let srv = signed(server_params("Test Server"), &root);
     let cli = signed(client, &root);
@@ -228,16 +251,24 @@ fn client_setup(dir: &Path, client: rcgen::CertificateParams) -> (Redis, Target)
     let (ccert, ckey) = write(dir, "client", &[&cli]);
     let r = redis(&cert, &key, &ca, "yes");
     let t = target(r.port, &ca, Some((&ccert, &ckey)), false);
-    (r, t)
+    let flags = [
+        "--cacert",
+        &s(&ca),
+        "--cert",
+        &s(&ccert),
+        "--key",
+        &s(&ckey),
+    ];
+    (r, t, flags.map(String::from).to_vec())
 }
 
 #[test]
 fn expired_client_certificate() {
-    if !have_redis() {
+    if !agree::have_tools() {
         return;
     }
-    let dir = tmp("client-expired");
-    let (_r, t) = client_setup(&dir, expired(client_params("Test Client")));
+    let dir = scratch("client-expired");
+    let (r, t, flags) = client_setup(&dir, expired(client_params("Test Client")));
     let m = run(&t);
     expect(
         &m,
@@ -246,6 +277,7 @@ fn expired_client_certificate() {
         CertRole::Client,
         "Test Client",
     );
+    same_as_redis_cli(r.port, &flags, &m);
     assert!(m
         .diagnosis
         .as_ref()
@@ -254,13 +286,13 @@ fn expired_client_certificate() {
 
 #[test]
 fn client_certificate_without_client_auth() {
-    if !have_redis() {
+    if !agree::have_tools() {
         return;
     }
-    let dir = tmp("client-eku");
+    let dir = scratch("client-eku");
     let mut p = client_params("Test Client");
     p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    let (_r, t) = client_setup(&dir, p);
+    let (r, t, flags) = client_setup(&dir, p);
     let m = run(&t);
     expect(
         &m,
@@ -269,8 +301,133 @@ fn client_certificate_without_client_auth() {
         CertRole::Client,
         "Test Client",
     );
+    same_as_redis_cli(r.port, &flags, &m);
     assert!(m
         .diagnosis
         .as_ref()
         .is_some_and(|d| d.message.contains("clientAuth")));
+}
+
+/// A server whose only certificate has a key rustls offers no signature scheme for: it answers
+/// the ClientHello with handshake_failure; openssl s_client's look at the certificate names it.
+#[test]
+fn p521_and_ed448_server_keys_are_named() {
+    if !agree::have_tools() {
+        return;
+    }
+    let dir = scratch("p521");
+    for (name, newkey, words) in [
+        (
+            "p521-leaf",
+            &["ec", "-pkeyopt", "ec_paramgen_curve:P-521"][..],
+            "P-521",
+        ),
+        ("ed448-leaf", &["ed448"][..], "Ed448"),
+    ] {
+        let (chain, key, root) = openssl_leaf(&dir, name, newkey, "-sha256");
+        let r = redis(&chain, &key, &root, "no");
+        let root = root.display().to_string();
+        let c = agree::compare(&agree::flags(r.port, &["--cacert", &root]));
+        // redis-cli (OpenSSL) connects; tlsviz names the key.
+        assert_eq!(c.summary["cross_check"]["verdict"], "ok");
+        assert_eq!(c.kind(), "unsupported_server_key", "{}", c.json.stdout);
+        assert_eq!(c.summary["failed_step"], 2);
+        let error = &c.summary["error"];
+        assert_eq!(error["certificate"]["role"], "leaf");
+        assert_eq!(error["certificate"]["position"], 0);
+        assert_eq!(error["certificate"]["subject"], format!("CN={name}"));
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains(words), "{message}");
+        assert!(error["fix"].as_str().unwrap_or_default().contains("P-256"));
+        assert!(c
+            .json
+            .stdout
+            .contains("\"type\":\"peer_chain_seen_by_openssl\""));
+        assert!(
+            c.plain.stdout.contains("unsupported_server_key"),
+            "{}",
+            c.plain.stdout
+        );
+        // Without the second opinion openssl is not asked, and no cause is claimed.
+        let off = common::tlsviz_bin(
+            &[
+                "connect",
+                "--json",
+                "--no-cross-check",
+                "--tls",
+                "-h",
+                "localhost",
+                "-p",
+                &r.port.to_string(),
+                "--cacert",
+                &root,
+            ],
+            &[],
+        );
+        let summary: serde_json::Value =
+            serde_json::from_str(off.stdout.lines().last().unwrap_or_default()).expect("JSON");
+        assert_eq!(
+            summary["error"]["kind"], "no_shared_cipher",
+            "{}",
+            off.stdout
+        );
+        let message = summary["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("likely"), "{message}");
+        assert!(!off.stdout.contains("peer_chain_seen_by_openssl"));
+    }
+}
+
+/// A leaf signed with SHA-1 (the server needs security level 0 to load it): rustls refuses the
+/// algorithm by name, and so does redis-cli at OpenSSL's default level.
+#[test]
+fn sha1_signed_leaf() {
+    if !agree::have_tools() {
+        return;
+    }
+    let dir = scratch("sha1");
+    let newkey = ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+    let (chain, key, root) = openssl_leaf(&dir, "sha1-leaf", &newkey, "-sha1");
+    let r = redis_with(&chain, &key, &root, "no", Some(&seclevel0(&dir)));
+    let m = run(&target(r.port, &root, None, false));
+    expect(
+        &m,
+        Step::Verify,
+        ErrorKind::UnsupportedSignatureAlgorithm,
+        CertRole::Leaf,
+        "sha1-leaf",
+    );
+    let d = m.diagnosis.as_ref().expect("diagnosis");
+    assert!(d.message.contains("SHA1"), "{}", d.message);
+    same_as_redis_cli(r.port, &["--cacert".into(), s(&root)], &m);
+}
+
+/// An RSA-1024 server key: weak_key naming the leaf; `--insecure` skips every check, as
+/// redis-cli's does, and both connect.
+#[test]
+fn rsa1024_server_key_with_and_without_insecure() {
+    if !agree::have_tools() {
+        return;
+    }
+    let dir = scratch("rsa1024");
+    let (chain, key, root) = openssl_leaf(&dir, "rsa1024-leaf", &["rsa:1024"], "-sha256");
+    let r = redis_with(&chain, &key, &root, "no", Some(&seclevel0(&dir)));
+    let m = run(&target(r.port, &root, None, false));
+    expect(
+        &m,
+        Step::Verify,
+        ErrorKind::WeakKey,
+        CertRole::Leaf,
+        "rsa1024-leaf",
+    );
+    let d = m.diagnosis.as_ref().expect("diagnosis");
+    assert!(d.message.contains("1024"), "{}", d.message);
+    let c = same_as_redis_cli(r.port, &["--cacert".into(), s(&root)], &m);
+    assert_eq!(c.summary["cross_check"]["verdict"], "failed");
+    let m = run(&target(r.port, &root, None, true));
+    assert!(m.diagnosis.is_none(), "{:#?}", m.diagnosis);
+    assert!(m.signature_not_checked.is_some());
+    let flags = ["--cacert".into(), s(&root), "--insecure".into()];
+    let c = same_as_redis_cli(r.port, &flags, &m);
+    assert_eq!(c.summary["cross_check"]["verdict"], "ok");
+    assert_eq!(c.summary["cross_check"]["agrees"], true);
 }

@@ -4,6 +4,12 @@
 
 mod common;
 
+// The rcgen PKI and redis-server of the certificate tests (only some of it is used here).
+#[allow(dead_code)]
+#[path = "cert_diagnosis/pki.rs"]
+mod pki;
+
+use common::agree;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tlsviz::diagnose::ErrorKind;
@@ -38,21 +44,15 @@ fn s(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// `tlsviz connect` to the lab with `--cacert`/`--cacertdir` replaced by `trust` (`--plain`
-/// unless `extra` asks for `--json`).
-fn connect(lab: &Lab, trust: &[&str], extra: &[&str]) -> common::Ran {
-    let files = &lab.files;
-    let mut args: Vec<String> = vec!["connect".into(), "--tls".into()];
-    if !extra.contains(&"--json") {
-        args.push("--plain".into());
-    }
-    args.extend(["-h", "localhost", "-p"].map(String::from));
-    args.push(lab.port.to_string());
-    args.extend(trust.iter().map(|a| a.to_string()));
-    args.extend(["--cert".into(), s(&files.client_cert)]);
-    args.extend(["--key".into(), s(&files.client_key)]);
-    args.extend(extra.iter().map(|a| a.to_string()));
-    common::tlsviz_bin(&args, &[])
+/// `tlsviz connect --plain` and `--json`, and the real redis-cli, to the lab with its client
+/// certificate, `trust` (`--cacert`/`--cacertdir`) and `extra`: the second opinion must say what
+/// redis-cli does, and no output may hold debug text (`common::agree`).
+fn connect(lab: &Lab, trust: &[&str], extra: &[&str]) -> agree::Compared {
+    let (cert, key) = (s(&lab.files.client_cert), s(&lab.files.client_key));
+    let mut rest: Vec<&str> = trust.to_vec();
+    rest.extend(["--cert", &cert, "--key", &key]);
+    rest.extend(extra);
+    agree::compare(&agree::flags(lab.port, &rest))
 }
 
 fn openssl(args: &[&str]) {
@@ -63,8 +63,22 @@ fn openssl(args: &[&str]) {
     assert!(ok, "openssl {args:?} failed");
 }
 
+/// The plain run's exit code, with its output when it is not `code`.
+fn exits(c: &agree::Compared, code: i32) {
+    assert_eq!(
+        c.plain.code,
+        Some(code),
+        "{}\n{}",
+        c.plain.stdout,
+        c.plain.stderr
+    );
+}
+
 #[test]
 fn a_bom_before_the_pem_is_accepted() {
+    if !agree::have_tools() {
+        return;
+    }
     let lab = common::lab(LabOptions::default());
     let dir = scratch("bom");
     let bom = |from: &Path, name: &str| {
@@ -72,37 +86,24 @@ fn a_bom_before_the_pem_is_accepted() {
         bytes.extend(std::fs::read(from).expect("lab file"));
         let path = dir.join(name);
         std::fs::write(&path, bytes).expect("write");
-        path
+        s(&path)
     };
     let (ca, cert, key) = (
         bom(&lab.files.ca_cert, "ca.pem"),
         bom(&lab.files.client_cert, "client.pem"),
         bom(&lab.files.client_key, "client.key"),
     );
-    let ran = common::tlsviz_bin(
-        &[
-            "connect",
-            "--plain",
-            "--tls",
-            "-h",
-            "localhost",
-            "-p",
-            &lab.port.to_string(),
-            "--cacert",
-            &s(&ca),
-            "--cert",
-            &s(&cert),
-            "--key",
-            &s(&key),
-        ],
-        &[],
-    );
-    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
-    assert!(!ran.stderr.contains("note:"), "{}", ran.stderr);
+    let flags = ["--cacert", &ca, "--cert", &cert, "--key", &key];
+    let c = agree::compare(&agree::flags(lab.port, &flags));
+    exits(&c, 0);
+    assert!(!c.plain.stderr.contains("note:"), "{}", c.plain.stderr);
 }
 
 #[test]
 fn a_der_cacert_works_with_a_note() {
+    if !agree::have_tools() {
+        return;
+    }
     let lab = common::lab(LabOptions::default());
     let dir = scratch("der");
     let der = dir.join("ca.der");
@@ -115,21 +116,16 @@ fn a_der_cacert_works_with_a_note() {
         "-out",
         &s(&der),
     ]);
-    let ran = connect(&lab, &["--cacert", &s(&der)], &[]);
-    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    let c = connect(&lab, &["--cacert", &s(&der)], &[]);
+    exits(&c, 0);
+    assert_eq!(c.summary["cross_check"]["verdict"], "failed");
+    let stderr = &c.plain.stderr;
     let note = format!("openssl x509 -inform der -in {0} -out {0}.pem", s(&der));
-    assert!(
-        ran.stderr.contains("tlsviz: note: --cacert"),
-        "{}",
-        ran.stderr
-    );
-    assert!(ran.stderr.contains("Invalid CA Certificate File/Directory"));
-    assert!(ran.stderr.contains(&note), "{}", ran.stderr);
+    assert!(stderr.contains("tlsviz: note: --cacert"), "{stderr}");
+    assert!(stderr.contains("Invalid CA Certificate File/Directory"));
+    assert!(stderr.contains(&note), "{stderr}");
     // The JSON summary lists it under `warnings`.
-    let json = connect(&lab, &["--cacert", &s(&der)], &["--json"]);
-    let summary: serde_json::Value =
-        serde_json::from_str(json.stdout.lines().last().expect("a summary")).expect("JSON");
-    let warnings = summary["warnings"].as_array().expect("warnings list");
+    let warnings = c.summary["warnings"].as_array().expect("warnings list");
     assert!(
         warnings.iter().any(|w| w
             .as_str()
@@ -140,24 +136,29 @@ fn a_der_cacert_works_with_a_note() {
 
 #[test]
 fn a_cacertdir_without_hash_links_is_noted_until_rehashed() {
+    if !agree::have_tools() {
+        return;
+    }
     let lab = common::lab(LabOptions::default());
     let dir = scratch("capath");
     std::fs::copy(&lab.files.ca_cert, dir.join("lab-ca.pem")).expect("copy");
-    let ran = connect(&lab, &["--cacertdir", &s(&dir)], &[]);
-    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
-    assert!(
-        ran.stderr.contains(&format!("openssl rehash {}", s(&dir))),
-        "{}",
-        ran.stderr
-    );
+    let c = connect(&lab, &["--cacertdir", &s(&dir)], &[]);
+    exits(&c, 0);
+    assert_eq!(c.summary["cross_check"]["verdict"], "failed");
+    let rehash = format!("openssl rehash {}", s(&dir));
+    assert!(c.plain.stderr.contains(&rehash), "{}", c.plain.stderr);
     openssl(&["rehash", &s(&dir)]);
-    let ran = connect(&lab, &["--cacertdir", &s(&dir)], &[]);
-    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
-    assert!(!ran.stderr.contains("note:"), "{}", ran.stderr);
+    let c = connect(&lab, &["--cacertdir", &s(&dir)], &[]);
+    exits(&c, 0);
+    assert_eq!(c.summary["cross_check"]["verdict"], "ok");
+    assert!(!c.plain.stderr.contains("note:"), "{}", c.plain.stderr);
 }
 
 #[test]
 fn an_intermediate_as_cacert_is_noted() {
+    if !agree::have_tools() {
+        return;
+    }
     let lab = common::lab(LabOptions {
         server_cert: ServerCertOptions {
             issuer: ServerIssuer::IntermediateFullChain,
@@ -170,18 +171,51 @@ fn an_intermediate_as_cacert_is_noted() {
     std::fs::write(&der, &lab.files.server_chain_der[1]).expect("write");
     let pem = dir.join("intermediate.pem");
     openssl(&["x509", "-inform", "der", "-in", &s(&der), "-out", &s(&pem)]);
-    let ran = connect(&lab, &["--cacert", &s(&pem)], &[]);
-    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    let c = connect(&lab, &["--cacert", &s(&pem)], &[]);
+    exits(&c, 0);
+    assert_eq!(c.summary["cross_check"]["verdict"], "failed");
+    let stderr = &c.plain.stderr;
     assert!(
-        ran.stderr.contains("tlsviz: note: --cacert") && ran.stderr.contains("intermediate CA"),
-        "{}",
-        ran.stderr
+        stderr.contains("tlsviz: note: --cacert") && stderr.contains("intermediate CA"),
+        "{stderr}"
     );
-    assert!(ran.stderr.contains("-partial_chain"));
+    assert!(stderr.contains("-partial_chain"));
     // The root itself: no note.
-    let ran = connect(&lab, &["--cacert", &s(&lab.files.ca_cert)], &[]);
-    assert_eq!(ran.code, Some(0));
-    assert!(!ran.stderr.contains("note:"), "{}", ran.stderr);
+    let c = connect(&lab, &["--cacert", &s(&lab.files.ca_cert)], &[]);
+    exits(&c, 0);
+    assert!(!c.plain.stderr.contains("note:"), "{}", c.plain.stderr);
+}
+
+/// A root CA without basicConstraints as --cacert: rustls trusts it as given, OpenSSL refuses
+/// it as a CA; tlsviz connects, notes it, and the second opinion says redis-cli fails.
+#[test]
+fn a_root_without_basic_constraints_is_noted() {
+    if !agree::have_tools() {
+        return;
+    }
+    let dir = pki::scratch("root-nobc");
+    let mut root = pki::ca_params("Test Root Without BC");
+    root.is_ca = rcgen::IsCa::NoCa;
+    let root = pki::self_signed(root);
+    let leaf = pki::signed(pki::server_params("Test Server"), &root);
+    let (ca, _) = pki::write(&dir, "root", &[&root]);
+    let (cert, key) = pki::write(&dir, "server", &[&leaf]);
+    let redis = pki::redis(&cert, &key, &ca, "no");
+    let c = agree::compare(&agree::flags(redis.port, &["--cacert", &s(&ca)]));
+    exits(&c, 0);
+    assert_eq!(c.summary["cross_check"]["verdict"], "failed");
+    assert_eq!(c.summary["cross_check"]["agrees"], false);
+    let stderr = &c.plain.stderr;
+    assert!(
+        stderr.contains("tlsviz: note: --cacert") && stderr.contains("no basicConstraints"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("invalid CA certificate"), "{stderr}");
+    // The disagreement comes first in the plain trace.
+    assert!(c
+        .plain
+        .stdout
+        .starts_with("! tlsviz connected, but redis-cli"));
 }
 
 #[test]
@@ -211,8 +245,22 @@ async fn a_missing_database_names_dash_n() {
     );
     assert!(d.explanation.contains("-n 99"), "{}", d.explanation);
     assert!(d.fix.contains("databases"), "{}", d.fix);
+    if !agree::have_tools() {
+        return;
+    }
+    // redis-cli prints "SELECT 99 failed" and answers PING in database 0: its verdict is ok.
+    let ca = s(&lab.files.ca_cert);
+    let c = tokio::task::spawn_blocking(move || connect(&lab, &["--cacert", &ca], &["-n", "99"]))
+        .await
+        .expect("compare");
+    exits(&c, 1);
+    assert_eq!(c.kind(), "redis_error");
+    assert_eq!(c.summary["cross_check"]["verdict"], "ok");
+    assert_eq!(c.summary["cross_check"]["agrees"], true);
 }
 
+/// A fault server that is not Redis, tlsviz's in-process run against it and, over TLS, the
+/// real binary beside the real redis-cli (`common::agree`): both must fail.
 async fn not_redis(fault: Fault, tls: bool) -> tlsviz::model::Model {
     let lab = Lab::start(LabOptions {
         fault: Some(fault),
@@ -229,7 +277,17 @@ async fn not_redis(fault: Fault, tls: bool) -> tlsviz::model::Model {
             ..common::Client::default()
         },
     );
-    common::run(&target).await
+    let model = common::run(&target).await;
+    if tls && agree::have_tools() {
+        let flags = agree::flags(lab.port, &["--cacert", &s(&lab.files.ca_cert)]);
+        let c = tokio::task::spawn_blocking(move || agree::compare(&flags))
+            .await
+            .expect("compare");
+        assert_eq!(c.kind(), "not_redis");
+        assert_eq!(c.summary["cross_check"]["verdict"], "failed");
+        assert_eq!(c.summary["cross_check"]["agrees"], true);
+    }
+    model
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -97,6 +97,7 @@ async fn run(lab: &Lab, versions: TlsVersions, groups: &[u16], name: &str) -> Ca
         db: None,
         command: vec!["PING".into()],
         timeout: std::time::Duration::from_secs(5),
+        capture_bytes: false,
     };
     let model = common::run(&target).await;
     assert_eq!(model.outcome, Outcome::Ok, "{:?}", model.diagnosis);

@@ -276,11 +276,32 @@ fn the_lesson_and_scenarios_show_secrets_with_the_flag() {
     let v: serde_json::Value = serde_json::from_str(schedule).unwrap();
     assert_eq!(v["version"], "TLS 1.2");
     assert_eq!(v["entries"].as_array().unwrap().len(), 8);
+    // A resumed TLS 1.3 session starts from a PSK tlsviz does not show: it says so, and
+    // shows no value it could not recompute.
+    let ran = common::tlsviz_bin(
+        &["--scenario", "resumption", "--json", "--show-secrets"],
+        &[],
+    );
+    assert_eq!(ran.code, Some(0), "{}{}", ran.stdout, ran.stderr);
+    let schedules: Vec<serde_json::Value> = ran
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"type\":\"key_schedule\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(schedules.len(), 2, "{}", ran.stdout);
+    assert_eq!(schedules[0]["entries"].as_array().unwrap().len(), 19);
+    assert!(schedules[1]["entries"].as_array().unwrap().is_empty());
+    assert!(schedules[1]["missing"]
+        .as_str()
+        .unwrap()
+        .contains("resumed"));
     // Where there is nothing to show, the flag is refused.
     for args in [
         &["replay", "x.ndjson", "--show-secrets"][..],
         &["lab", "--show-secrets"],
         &["check", "--show-secrets"],
+        &["compare", "--show-secrets"],
     ] {
         let ran = common::tlsviz_bin(args, &[]);
         assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);

@@ -252,6 +252,7 @@ fn space_through_the_handshake_then_quit_leaves_nothing() {
 /// A running tlsviz in its own tmux (and lab folder), for the checks below.
 struct Lesson {
     tmux: Tmux,
+    root: PathBuf,
     _scratch: Scratch,
 }
 
@@ -291,8 +292,54 @@ impl Lesson {
         });
         Lesson {
             tmux,
+            root,
             _scratch: scratch,
         }
+    }
+
+    /// The default lesson at 100×30.
+    fn default_lesson(name: &str) -> Lesson {
+        Lesson::start(name, "", "", 100, 30)
+    }
+
+    /// Space until the engine waits before `step` (steps before it really happen).
+    fn run_until(&self, step: u8) {
+        for n in 1..step {
+            self.tmux
+                .wait_for(&format!("step {n} to wait"), Duration::from_secs(15), |s| {
+                    s.contains(&format!("press space: step {n} "))
+                });
+            self.tmux.keys(&["Space"]);
+        }
+        self.tmux.wait_for(
+            &format!("step {step} to wait"),
+            Duration::from_secs(15),
+            |s| s.contains(&format!("press space: step {step} ")),
+        );
+    }
+
+    /// q, then the exit code as the shell saw it; the lab's folder is gone afterwards.
+    fn quit_code(&self) -> String {
+        self.tmux.keys(&["q"]);
+        let screen = self
+            .tmux
+            .wait_for("tlsviz to exit", Duration::from_secs(15), |s| {
+                s.contains("TLSVIZ-EXIT=")
+            });
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !entries(&self.root).is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "lab left: {:?}",
+                entries(&self.root)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        screen
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("TLSVIZ-EXIT="))
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Space until the run is over (or `until` shows), each step waited for.
@@ -317,11 +364,7 @@ impl Lesson {
 
     /// Quit and wait for the process to end (the lab goes with it).
     fn quit(self) {
-        self.tmux.keys(&["q"]);
-        self.tmux
-            .wait_for("tlsviz to exit", Duration::from_secs(15), |s| {
-                s.contains("TLSVIZ-EXIT=")
-            });
+        self.quit_code();
     }
 }
 
@@ -416,97 +459,9 @@ fn after_a_late_rejection_the_history_shows_nothing_connected_after_failed() {
     lesson.quit();
 }
 
-/// The lesson in a private tmux at 100×30 with its own lab folder; the screen once step 1 waits.
-struct LiveLesson {
-    tmux: Tmux,
-    root: PathBuf,
-    _scratch: Scratch,
-}
-
-impl LiveLesson {
-    fn start(name: &str) -> Self {
-        assert!(
-            have("tmux", "-V"),
-            "tmux is needed for the TUI end-to-end test"
-        );
-        let server = server_flag();
-        let root =
-            std::env::temp_dir().join(format!("tlsviz-tui-e2e-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).expect("scratch folder");
-        let scratch = Scratch(root.clone());
-        let tmux = Tmux::new();
-        let command = format!(
-            "env TLSVIZ_LAB_DIR='{}' '{}' --server {server}; echo TLSVIZ-EXIT=$?; sleep 120",
-            root.display(),
-            env!("CARGO_BIN_EXE_tlsviz"),
-        );
-        let started = tmux.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "tui",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            &command,
-        ]);
-        assert!(started.status.success(), "tmux new-session: {started:?}");
-        tmux.wait_for("the first step to wait", Duration::from_secs(30), |s| {
-            s.contains("press space: step 1")
-        });
-        LiveLesson {
-            tmux,
-            root,
-            _scratch: scratch,
-        }
-    }
-
-    /// Space until the engine waits before `step` (steps before it really happen).
-    fn run_until(&self, step: u8) {
-        for n in 1..step {
-            self.tmux
-                .wait_for(&format!("step {n} to wait"), Duration::from_secs(15), |s| {
-                    s.contains(&format!("press space: step {n} "))
-                });
-            self.tmux.keys(&["Space"]);
-        }
-        self.tmux.wait_for(
-            &format!("step {step} to wait"),
-            Duration::from_secs(15),
-            |s| s.contains(&format!("press space: step {step} ")),
-        );
-    }
-
-    /// q, then the exit code as the shell saw it; the lab's folder is gone afterwards.
-    fn quit(&self) -> String {
-        self.tmux.keys(&["q"]);
-        let screen = self
-            .tmux
-            .wait_for("tlsviz to exit", Duration::from_secs(15), |s| {
-                s.contains("TLSVIZ-EXIT=")
-            });
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !entries(&self.root).is_empty() {
-            assert!(
-                Instant::now() < deadline,
-                "lab left: {:?}",
-                entries(&self.root)
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        screen
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("TLSVIZ-EXIT="))
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
 #[test]
 fn escape_keeps_the_lesson_open_and_q_mid_lesson_exits_0() {
-    let lesson = LiveLesson::start("esc");
+    let lesson = Lesson::default_lesson("esc");
     lesson.run_until(3);
     // Esc twice on the main screen, as a nervous presenter would: the lesson stays.
     lesson.tmux.keys(&["Escape"]);
@@ -532,12 +487,12 @@ fn escape_keeps_the_lesson_open_and_q_mid_lesson_exits_0() {
             s.contains("press space: step 4 ")
         });
     // q in the middle of the lesson is a quit, not a failure.
-    assert_eq!(lesson.quit(), "0");
+    assert_eq!(lesson.quit_code(), "0");
 }
 
 #[test]
 fn info_server_in_the_console_prints_line_by_line() {
-    let lesson = LiveLesson::start("console");
+    let lesson = Lesson::default_lesson("console");
     lesson.run_until(9);
     lesson.tmux.keys(&[":"]);
     lesson
@@ -567,12 +522,12 @@ fn info_server_in_the_console_prints_line_by_line() {
         .wait_for("the console to close", Duration::from_secs(5), |s| {
             !s.contains("Redis console ·")
         });
-    assert_eq!(lesson.quit(), "0");
+    assert_eq!(lesson.quit_code(), "0");
 }
 
 #[test]
 fn p_asks_for_a_prediction_with_lettered_choices() {
-    let lesson = LiveLesson::start("predict");
+    let lesson = Lesson::default_lesson("predict");
     lesson.tmux.keys(&["p"]);
     let screen = lesson
         .tmux
@@ -591,11 +546,14 @@ fn p_asks_for_a_prediction_with_lettered_choices() {
         });
     lesson.tmux.keys(&["b"]);
     lesson.tmux.keys(&["Space"]);
-    let screen = lesson
-        .tmux
-        .wait_for("step 1 marked", Duration::from_secs(15), |s| {
-            s.contains("Step 1 ✓") || s.contains("Step 1 ✗")
-        });
+    let screen = lesson.tmux.wait_for(
+        "step 1 marked and step 2 asked",
+        Duration::from_secs(15),
+        |s| {
+            (s.contains("Step 1 ✓") || s.contains("Step 1 ✗"))
+                && s.contains("Step 2 · the client offers")
+        },
+    );
     assert!(screen.contains("Step 2 · the client offers"), "{screen}");
     // Through the whole lesson: every step's real events pick one of its choices.
     for step in 2..=9 {
@@ -614,5 +572,5 @@ fn p_asks_for_a_prediction_with_lettered_choices() {
         });
     assert!(screen.contains(" of 9 right"), "{screen}");
     assert!(!screen.contains("none of the choices"), "{screen}");
-    assert_eq!(lesson.quit(), "0");
+    assert_eq!(lesson.quit_code(), "0");
 }

@@ -24,6 +24,10 @@ pub enum Command {
     /// Connect to a Redis server with redis-cli's flags and walk the nine steps.
     #[command(disable_help_flag = true)]
     Connect(Box<ConnectArgs>),
+    /// Connect twice, with TLS 1.2 then TLS 1.3, and show the two side by side, step by step
+    /// (the lab when no server is named; connect's flags otherwise).
+    #[command(disable_help_flag = true)]
+    Compare(Box<ConnectArgs>),
     /// Check a Redis Cluster: the seed, then every node by the endpoint the cluster announces.
     #[command(disable_help_flag = true)]
     Cluster(Box<ConnectArgs>),
@@ -75,6 +79,16 @@ pub struct LessonArgs {
     /// Which server the lab runs.
     #[arg(long, value_enum, default_value = "auto")]
     pub server: ServerArg,
+    /// Keep every record's bytes, name each byte, and show what tlsviz opens (JSON: `hex`,
+    /// `fields`, `decrypted`).
+    #[arg(long)]
+    pub bytes: bool,
+    /// Write the connection's bytes to FILE as a pcapng capture (TCP rebuilt around them).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// With --pcap: put the session's TLS secrets in the capture so Wireshark decrypts it.
+    #[arg(long = "pcap-secrets", requires = "pcap")]
+    pub pcap_secrets: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -137,12 +151,26 @@ pub struct ConnectArgs {
     /// Append TLS secrets to FILE (NSS key log format, for Wireshark). SSLKEYLOGFILE works too.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+    /// Keep every record's bytes, name each byte, and show what tlsviz opens (JSON: `hex`,
+    /// `fields`, `decrypted`).
+    #[arg(long)]
+    pub bytes: bool,
+    /// Write the connection's bytes to FILE as a pcapng capture (TCP rebuilt around them).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// With --pcap: put the session's TLS secrets in the capture so Wireshark decrypts it.
+    #[arg(long = "pcap-secrets", requires = "pcap")]
+    pub pcap_secrets: bool,
     /// Do not ask the machine's redis-cli (or openssl) for a second opinion.
     #[arg(long = "no-cross-check")]
     pub no_cross_check: bool,
     /// Connect N times in one process (soak test); prints one summary line per 100.
     #[arg(long, value_name = "N")]
     pub repeat: Option<u32>,
+    /// Connect twice: the second connection resumes the first one's TLS session (a TLS 1.3
+    /// PSK from a NewSessionTicket, or a TLS 1.2 session ticket or id).
+    #[arg(long)]
+    pub resume: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Print help.
@@ -222,6 +250,7 @@ impl ConnectArgs {
             tls_version: self.tls_version.clone(),
             timeout: Some(self.timeout.clone()),
             keylog: self.keylog.clone(),
+            bytes: self.bytes,
             command: self.command.clone(),
         }
     }

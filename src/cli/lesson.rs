@@ -9,12 +9,15 @@ use crate::report::record::Preamble;
 use crate::signals::Termination;
 use crate::target;
 
-/// A fresh lab and the session that reaches it: the default lesson, or a scenario.
-/// `show_secrets`: the run recomputes the key schedule and carries its values (the lab's keys
-/// are throwaway keys; the TUI may pass true here and show them after a notice).
+/// A fresh lab and the session that reaches it: the default lesson, or a scenario. A scenario
+/// whose client resumes gets a target sharing its sessions; with `prime`, its first connection
+/// is made now (silently), so what follows is the resumed one (the TUI). `show_secrets`: the
+/// run recomputes the key schedule and carries its values (the lab's keys are throwaway keys).
 pub async fn open_lab_session(
     server: ServerArg,
     scenario: Option<String>,
+    bytes: bool,
+    prime: bool,
     show_secrets: bool,
 ) -> Result<crate::ui::LiveSession, UsageError> {
     let scenario = scenario.as_deref().map(crate::scenario::load).transpose()?;
@@ -26,13 +29,21 @@ pub async fn open_lab_session(
         },
     };
     let lab = start_lab(options).await?;
-    let spec = match &scenario {
+    let mut spec = match &scenario {
         Some(s) => s.target_spec(&lab),
         None => crate::scenario::ClientSpec::default().target_spec(&lab),
     };
+    spec.bytes = bytes;
     let mut target = target::build(&spec)?;
     if let Some(tls) = target.tls.as_mut() {
         tls.show_secrets = show_secrets;
+    }
+    let mut notice = lab.notice.clone();
+    if scenario.as_ref().is_some_and(|s| s.client.resume) {
+        target = target::sharing_sessions(target)?;
+        if prime && super::resume::prime(&target).await.is_none() {
+            notice = Some("the first connection failed: nothing to resume".into());
+        }
     }
     let conf_lines = lab.conf_lines.clone();
     Ok(crate::ui::LiveSession {
@@ -40,7 +51,7 @@ pub async fn open_lab_session(
         conf_lines,
         redis_cli: spec.redis_cli_line(),
         scenario: scenario.map(|s| card(&s)),
-        notice: lab.notice.clone(),
+        notice,
         // The lab's lesson needs no second opinion: tlsviz made the lab.
         cross_check: None,
         lab: Some(lab),
@@ -87,18 +98,41 @@ pub async fn start_lab(options: LabOptions) -> Result<Lab, UsageError> {
 pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     if let Some(name) = &args.scenario {
         // Fail on a bad name before anything starts.
-        crate::scenario::load(name)?;
+        let scenario = crate::scenario::load(name)?;
+        for (given, flag) in [
+            (args.output.record.is_some(), "--record"),
+            (args.pcap.is_some(), "--pcap"),
+        ] {
+            if scenario.client.resume && given {
+                return Err(UsageError::new(
+                    flag,
+                    "does not go with a scenario that resumes (two connections)",
+                    "record or capture a scenario with one connection",
+                ));
+            }
+        }
     }
     if let Some(path) = &args.output.record {
         crate::report::record::check_writable(path)?;
     }
     let face = face(&args.output);
+    if let (Some(path), Face::Tui) = (&args.pcap, face) {
+        // Before the lab starts: the TUI writes no capture yet.
+        return Err(UsageError::new(
+            format!("--pcap {}", path.display()),
+            "the TUI does not write captures yet",
+            "add --plain or --json",
+        ));
+    }
+    if let Some(path) = &args.pcap {
+        crate::report::record::check_writable_as("--pcap", path, "capture.pcapng")?;
+    }
     if face == Face::Tui {
-        let server = args.server;
+        let (server, bytes) = (args.server, args.bytes);
         let show_secrets = args.output.show_secrets;
         let opener: crate::ui::Opener = std::sync::Arc::new(move |scenario| {
             Box::pin(async move {
-                open_lab_session(server, scenario, show_secrets)
+                open_lab_session(server, scenario, bytes, true, show_secrets)
                     .await
                     .map_err(|e| e.to_string())
             })
@@ -112,8 +146,14 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         return crate::ui::run(source, ui_options(&args.output)).await;
     }
     let mut stop = Termination::install();
-    let session =
-        open_lab_session(args.server, args.scenario.clone(), args.output.show_secrets).await?;
+    let session = open_lab_session(
+        args.server,
+        args.scenario.clone(),
+        args.bytes,
+        false,
+        args.output.show_secrets,
+    )
+    .await?;
     if let Some(notice) = &session.notice {
         tell!("tlsviz: notice: {notice}");
     }
@@ -123,7 +163,22 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         .as_ref()
         .map(|c| c.name.clone())
         .unwrap_or_else(|| "mutual-tls13".into());
-    let (target, lab) = (session.target, session.lab);
+    let (mut target, lab) = (session.target, session.lab);
+    if target.tls.as_ref().is_some_and(|t| t.sessions.is_some()) {
+        // A resuming scenario: two connections, each shown in full.
+        let story = super::run::Story {
+            label: Some(&label),
+            preamble: preamble.as_ref(),
+            warnings: &[],
+            ..super::run::Story::default()
+        };
+        let code = super::resume::drive_pair(target, None, face, story, &mut stop).await;
+        if let Some(lab) = lab {
+            lab.stop().await;
+        }
+        return Ok(code);
+    }
+    let pcap = super::pcap::prepare(args.pcap.as_deref(), args.pcap_secrets, &mut target, face)?;
     let model = drive(
         target,
         None,
@@ -133,6 +188,7 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
             label: Some(&label),
             preamble: preamble.as_ref(),
             warnings: &[],
+            pcap: pcap.as_ref(),
         },
         &mut stop,
     )

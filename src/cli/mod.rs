@@ -20,7 +20,10 @@ macro_rules! tell {
 
 pub mod args;
 pub mod check;
+pub mod compare;
 pub mod lesson;
+pub mod pcap;
+pub mod resume;
 pub mod run;
 pub mod topology;
 
@@ -82,6 +85,9 @@ async fn dispatch(cli: Cli) -> Result<i32, UsageError> {
         Some(Command::Sentinel(args)) if secrets || args.connect.output.show_secrets => {
             refuse("--show-secrets", "sentinel")
         }
+        Some(Command::Compare(args)) if secrets || args.output.show_secrets => {
+            refuse("--show-secrets", "compare")
+        }
         Some(Command::Lab(_)) if secrets => refuse("--show-secrets", "lab"),
         Some(Command::Scenarios) if secrets => refuse("--show-secrets", "scenarios"),
         Some(Command::Check(_)) if secrets => refuse("--show-secrets", "check"),
@@ -91,6 +97,7 @@ async fn dispatch(cli: Cli) -> Result<i32, UsageError> {
             "run the connection again with --show-secrets (replay shows the checks without values)",
         )),
         Some(Command::Connect(args)) => run::connect(&args).await,
+        Some(Command::Compare(args)) => compare::compare(&args).await,
         Some(Command::Cluster(args)) => topology::cluster(&args).await,
         Some(Command::Sentinel(args)) => topology::sentinel(&args).await,
         Some(Command::Lab(_)) if out.json || out.plain => refuse("--json/--plain", "lab"),

@@ -85,6 +85,8 @@ pub struct Story<'a> {
     pub label: Option<&'a str>,
     pub preamble: Option<&'a Preamble>,
     pub warnings: &'a [String],
+    /// `--pcap`: the capture written from the finished run.
+    pub pcap: Option<&'a super::pcap::PcapOut>,
 }
 
 /// Run one connection in auto mode and show it headless; with `cross_check`, the second
@@ -101,6 +103,7 @@ pub async fn drive(
         label,
         preamble,
         warnings,
+        pcap,
     } = story;
     let held = (face == Face::Plain && cross_check.is_some()).then(HeldOutput::default);
     let mut out: Box<dyn Reporter + Send> = match &held {
@@ -116,10 +119,7 @@ pub async fn drive(
     if let Some(p) = preamble {
         output_ok = out.preamble(p).is_ok();
     }
-    let mut run = runner::Run::start(target, Pace::Auto);
-    if let Some(spec) = cross_check {
-        run = run.with_cross_check(spec);
-    }
+    let run = runner::Run::start_with(target, Pace::Auto, cross_check);
     let model = runner::fold(run, stop.wait(), |model, event| {
         if output_ok && out.event(model, event).is_err() {
             output_ok = false;
@@ -147,6 +147,9 @@ pub async fn drive(
         if let Err(e) = crate::report::record::write_with(path, label, preamble, &model.events) {
             tell!("tlsviz: --record {}: cannot write: {e}", path.display());
         }
+    }
+    if let Some(pcap) = pcap {
+        pcap.write(&model.events);
     }
     model
 }
@@ -201,16 +204,59 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
                 "give a count of 1 or more",
             ));
         }
-        if args.output.record.is_some() {
+        for (given, flag) in [
+            (args.output.record.is_some(), "--record"),
+            (args.pcap.is_some(), "--pcap"),
+        ] {
+            if given {
+                return Err(UsageError::new(
+                    flag,
+                    "does not go with --repeat",
+                    "record or capture one run without --repeat",
+                ));
+            }
+        }
+        if args.resume {
             return Err(UsageError::new(
-                "--record",
+                "--resume",
                 "does not go with --repeat",
-                "record one run without --repeat",
+                "resume once, without --repeat",
             ));
         }
         return repeat(target, n, args.output.json, &mut stop).await;
     }
     let face = face(&args.output);
+    if args.resume {
+        for (given, flag) in [
+            (args.output.record.is_some(), "--record"),
+            (args.pcap.is_some(), "--pcap"),
+        ] {
+            if given {
+                return Err(UsageError::new(
+                    flag,
+                    "does not go with --resume (two connections)",
+                    "record or capture one connection without --resume",
+                ));
+            }
+        }
+        target = super::resume::sharing_sessions(target)?;
+        if face != Face::Tui {
+            let cross_check =
+                (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
+            let story = Story {
+                warnings: &listed,
+                ..Story::default()
+            };
+            return Ok(
+                super::resume::drive_pair(target, cross_check, face, story, &mut stop).await,
+            );
+        }
+        // The TUI steps through the resumed connection: the first one runs silently now.
+        if super::resume::prime(&target).await.is_none() {
+            tell!("tlsviz: the first connection failed: nothing to resume; the TUI shows a full handshake");
+        }
+    }
+    let pcap = super::pcap::prepare(args.pcap.as_deref(), args.pcap_secrets, &mut target, face)?;
     let cross_check = (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
     if face == Face::Tui {
         let redis_cli = spec.redis_cli_line();
@@ -244,6 +290,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
         args.output.record.as_deref(),
         Story {
             warnings: &listed,
+            pcap: pcap.as_ref(),
             ..Story::default()
         },
         &mut stop,

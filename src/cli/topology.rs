@@ -46,6 +46,7 @@ async fn run(args: &ConnectArgs, kind: SetupKind, master: Option<&str>) -> Resul
     };
     for (given, flag) in [
         (args.output.record.is_some(), "--record"),
+        (args.pcap.is_some(), "--pcap"),
         (args.repeat.is_some(), "--repeat"),
     ] {
         if given {

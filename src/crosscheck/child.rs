@@ -35,6 +35,15 @@ fn command(program: &Path) -> Command {
 }
 
 pub(crate) async fn run(inv: &Invocation, deadline: Instant) -> Ran {
+    match spawn(inv) {
+        Ok(child) => finish(child, inv, deadline).await,
+        Err(e) => Ran::NotStarted(e),
+    }
+}
+
+/// Start the child now (not at the first poll), so it runs while the caller does other work.
+/// Dropping the returned child kills it.
+pub(crate) fn spawn(inv: &Invocation) -> std::io::Result<Child> {
     let mut cmd = command(&inv.program);
     cmd.args(&inv.args);
     if inv.stdin.is_some() {
@@ -50,10 +59,11 @@ pub(crate) async fn run(inv: &Invocation, deadline: Instant) -> Ran {
         }
         (None, Tool::Openssl) => {}
     }
-    let mut child = match cmd.spawn() {
-        Ok(child) => child,
-        Err(e) => return Ran::NotStarted(e),
-    };
+    cmd.spawn()
+}
+
+/// Wait for a spawned child's answer until `deadline`; kill and reap it on time-out.
+pub(crate) async fn finish(mut child: Child, inv: &Invocation, deadline: Instant) -> Ran {
     let result = match &inv.stdin {
         None => timeout_at(deadline, until_exit(&mut child)).await,
         Some(payload) => {
@@ -139,15 +149,23 @@ async fn read_kept<R: AsyncRead + Unpin>(stream: Option<R>) -> Vec<u8> {
     }
 }
 
-/// The tool's version: "7.0.15" for redis-cli, "OpenSSL 3.0.19" (flavour and number) for openssl.
-pub(crate) async fn version(tool: Tool, program: &Path, deadline: Instant) -> Option<String> {
+/// Start asking the tool for its version (`redis-cli --version`, `openssl version`).
+pub(crate) fn spawn_version(tool: Tool, program: &Path) -> Option<Child> {
     let arg = match tool {
         Tool::RedisCli => "--version",
         Tool::Openssl => "version",
     };
     let mut cmd = command(program);
     cmd.arg(arg);
-    let out = timeout_at(deadline, cmd.output()).await.ok()?.ok()?;
+    cmd.spawn().ok()
+}
+
+/// The tool's version: "7.0.15" for redis-cli, "OpenSSL 3.0.19" (flavour and number) for openssl.
+pub(crate) async fn version(tool: Tool, child: Child, deadline: Instant) -> Option<String> {
+    let out = timeout_at(deadline, child.wait_with_output())
+        .await
+        .ok()?
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     parse_version(tool, &text)
 }

@@ -15,7 +15,8 @@ pub struct ToolOutput<'a> {
 
 /// The verdict, and the reason in the tool's own words (one trimmed line).
 ///
-/// Both tools: `ok` when PING got a non-error reply, `failed` otherwise. An error reply after a
+/// Both tools: `ok` when PING got PONG, `failed` otherwise (an error, or a reply Redis never
+/// gives to PING, such as an echo of the command). An error reply after a
 /// good handshake (`NOAUTH`, `WRONGPASS`) is `failed`: that is what the user's redis-cli decides.
 pub fn classify(tool: Tool, out: &ToolOutput) -> (Verdict, Option<String>) {
     match tool {
@@ -35,7 +36,9 @@ fn classify_redis_cli(out: &ToolOutput) -> (Verdict, Option<String>) {
             let reply = line.trim_start_matches("(error)").trim().to_string();
             (Verdict::Failed, complaint.or(Some(reply)))
         }
-        Some(_) => (Verdict::Ok, complaint),
+        Some("PONG") => (Verdict::Ok, complaint),
+        // Anything else is not Redis answering PING (an echo prints `1) "PING"`).
+        Some(other) => (Verdict::Failed, Some(not_pong(other))),
         None => {
             let said = complaint.or_else(|| {
                 out.exit_code
@@ -80,12 +83,19 @@ fn classify_openssl(out: &ToolOutput) -> (Verdict, Option<String>) {
         .map(|(r, cmd)| format!("{} failed: {}", command_name(cmd), r.text));
     match replies.get(ping_at) {
         Some(ping) if ping.error => (Verdict::Failed, earlier.or(Some(ping.text.clone()))),
+        Some(ping) if ping.text != "PONG" => (Verdict::Failed, Some(not_pong(&ping.text))),
         Some(_) => (Verdict::Ok, earlier),
         None => {
             let stderr = String::from_utf8_lossy(out.stderr);
             (Verdict::Failed, openssl_reason(&stderr).or(earlier))
         }
     }
+}
+
+/// PING's only success is PONG: anything else means the peer is not Redis.
+fn not_pong(reply: &str) -> String {
+    let shown: String = reply.chars().take(80).collect();
+    format!("PING got {shown} back, not PONG: not a Redis server")
 }
 
 /// "AUTH alice ***" → "AUTH"; "SELECT 3" → "SELECT 3" (as redis-cli says "SELECT 3 failed").

@@ -5,18 +5,21 @@
 //!
 //! Prefers the real `redis-cli` on PATH, else `openssl s_client` made to decide like it.
 //! Plaintext specs are `skipped`: there is no TLS decision to compare, and nothing is run.
+//! After a step-2 handshake_failure, [`fetch_peer_chain`] asks `openssl s_client` for the
+//! server's certificates, which rustls never got to see.
 //! Self-contained: depends on nothing above the engine.
 
 mod argv;
 mod child;
 mod classify;
-
+mod peer_chain;
 mod spec;
 #[cfg(test)]
 mod tests;
 
 pub use crate::engine::opinion::{CrossCheck, Tool, Verdict};
 pub use classify::{classify, ToolOutput};
+pub use peer_chain::{fetch as fetch_peer_chain, PeerChain, PeerChainSpec};
 pub use spec::{CrossCheckSpec, TlsVersionChoice};
 
 use child::Ran;
@@ -77,63 +80,147 @@ fn is_executable(path: &Path) -> bool {
 
 /// Cross-check with the tools on this process's PATH.
 pub async fn run(spec: &CrossCheckSpec) -> CrossCheck {
-    run_with_tools(spec, &Tools::discover()).await
+    start(spec).finish().await
 }
 
 /// Cross-check with the given tools: redis-cli if present, else openssl. Bounded by
 /// `spec.timeout`; dropping the future kills the child.
 pub async fn run_with_tools(spec: &CrossCheckSpec, tools: &Tools) -> CrossCheck {
+    start_with_tools(spec, tools).finish().await
+}
+
+/// Start the cross-check now with the tools on this process's PATH: its child process is
+/// running when this returns, so the caller's own work overlaps with it.
+pub fn start(spec: &CrossCheckSpec) -> Started {
+    start_with_tools(spec, &Tools::discover())
+}
+
+/// A cross-check whose child is running (or that needs none). Dropping it kills the child.
+pub struct Started {
+    started: Instant,
+    timeout: Duration,
+    password: Option<zeroize::Zeroizing<String>>,
+    state: State,
+}
+
+enum State {
+    Done(Verdict),
+    Running(Box<Running>),
+}
+
+struct Running {
+    invocation: argv::Invocation,
+    child: std::io::Result<tokio::process::Child>,
+    version: Option<tokio::process::Child>,
+}
+
+/// As [`start`], with the given tools: redis-cli if present, else openssl.
+pub fn start_with_tools(spec: &CrossCheckSpec, tools: &Tools) -> Started {
     let started = Instant::now();
-    let elapsed_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let plain = |verdict| CrossCheck {
-        by: None,
-        version: None,
-        verdict,
-        reason: None,
-        command: String::new(),
-        elapsed_ms: 0,
+    let state = if !spec.tls {
+        State::Done(Verdict::Skipped)
+    } else {
+        let invocation = match (&tools.redis_cli, &tools.openssl) {
+            (Some(redis_cli), _) => Some(argv::redis_cli(redis_cli, spec)),
+            (None, Some(openssl)) => Some(argv::openssl(openssl, spec)),
+            (None, None) => None,
+        };
+        match invocation {
+            None => State::Done(Verdict::Unavailable),
+            Some(invocation) => {
+                // The verdict's child first; the version question runs alongside it.
+                let child = child::spawn(&invocation);
+                let version = child
+                    .as_ref()
+                    .ok()
+                    .and_then(|_| child::spawn_version(invocation.tool, &invocation.program));
+                State::Running(Box::new(Running {
+                    invocation,
+                    child,
+                    version,
+                }))
+            }
+        }
     };
-    if !spec.tls {
-        return plain(Verdict::Skipped);
+    Started {
+        started,
+        timeout: spec.timeout,
+        password: spec.password.clone().map(zeroize::Zeroizing::new),
+        state,
     }
-    let invocation = match (&tools.redis_cli, &tools.openssl) {
-        (Some(redis_cli), _) => argv::redis_cli(redis_cli, spec),
-        (None, Some(openssl)) => argv::openssl(openssl, spec),
-        (None, None) => return plain(Verdict::Unavailable),
-    };
-    let tool = invocation.tool;
-    let deadline = started + spec.timeout;
-    // The version question runs alongside, so it costs no time.
-    let (version, ran) = tokio::join!(
-        child::version(tool, &invocation.program, deadline),
-        child::run(&invocation, deadline)
-    );
-    let (verdict, reason) = match ran {
-        Ran::Finished(out) => classify(
-            tool,
-            &ToolOutput {
-                stdout: &out.stdout,
-                stderr: &out.stderr,
-                exit_code: out.exit_code,
-                sent: &invocation.sent,
-            },
-        ),
-        Ran::TimedOut => (
-            Verdict::Failed,
-            Some(format!("no answer within {}", seconds(spec.timeout))),
-        ),
-        Ran::NotStarted(e) => (
-            Verdict::Unavailable,
-            Some(format!("could not start {}: {e}", tool.program())),
-        ),
-    };
-    CrossCheck {
-        by: Some(tool),
-        version,
-        verdict,
-        reason: reason.map(|r| mask(&r, spec.password.as_deref())),
-        command: invocation.display,
-        elapsed_ms: elapsed_ms(),
+}
+
+impl Started {
+    /// The verdict, once the child answered, exited or ran out of time.
+    pub async fn finish(self) -> CrossCheck {
+        let Started {
+            started,
+            timeout,
+            password,
+            state,
+        } = self;
+        let (invocation, child, version) = match state {
+            State::Done(verdict) => {
+                return CrossCheck {
+                    by: None,
+                    version: None,
+                    verdict,
+                    reason: None,
+                    command: String::new(),
+                    elapsed_ms: 0,
+                }
+            }
+            State::Running(running) => {
+                let Running {
+                    invocation,
+                    child,
+                    version,
+                } = *running;
+                (invocation, child, version)
+            }
+        };
+        let tool = invocation.tool;
+        let deadline = started + timeout;
+        let ran = async {
+            match child {
+                Ok(child) => child::finish(child, &invocation, deadline).await,
+                Err(e) => Ran::NotStarted(e),
+            }
+        };
+        let version = async {
+            match version {
+                Some(child) => child::version(tool, child, deadline).await,
+                None => None,
+            }
+        };
+        let (ran, version) = tokio::join!(ran, version);
+        let (verdict, reason) = match ran {
+            Ran::Finished(out) => classify(
+                tool,
+                &ToolOutput {
+                    stdout: &out.stdout,
+                    stderr: &out.stderr,
+                    exit_code: out.exit_code,
+                    sent: &invocation.sent,
+                },
+            ),
+            Ran::TimedOut => (
+                Verdict::Failed,
+                Some(format!("no answer within {}", seconds(timeout))),
+            ),
+            Ran::NotStarted(e) => (
+                Verdict::Unavailable,
+                Some(format!("could not start {}: {e}", tool.program())),
+            ),
+        };
+        CrossCheck {
+            by: Some(tool),
+            version,
+            verdict,
+            reason: reason.map(|r| mask(&r, password.as_deref().map(String::as_str))),
+            command: invocation.display,
+            elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        }
     }
 }
 

@@ -39,6 +39,19 @@ fn crosscheck_redis_cli_pong_is_ok() {
 }
 
 #[test]
+fn crosscheck_an_echo_is_not_pong() {
+    // redis-cli 7.0.15 against an echo server: the command comes back as an array.
+    assert_eq!(
+        redis_cli("1) \"PING\"\n", "", 0),
+        failed("PING got 1) \"PING\" back, not PONG: not a Redis server")
+    );
+    assert_eq!(
+        openssl("*1\r\n$4\r\nPING\r\n", "", &["PING"]),
+        failed("PING got (1 elements) back, not PONG: not a Redis server")
+    );
+}
+
+#[test]
 fn crosscheck_redis_cli_handshake_failures_keep_openssl_words() {
     let verify = "Could not connect to Redis at 127.0.0.1:16399: SSL_connect failed: certificate verify failed\n";
     assert_eq!(

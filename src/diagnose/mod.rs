@@ -4,6 +4,7 @@
 mod builder;
 mod certs;
 mod chain;
+mod handshake;
 pub mod opinion;
 mod rules;
 mod tls;

@@ -109,9 +109,10 @@ fn why_openssl_fails(check: &CrossCheck) -> String {
          `openssl x509 -inform der -in FILE -out FILE.pem`)."
             .into()
     } else if reason.contains("issuer certificate") || reason.contains("verify failed") {
-        "OpenSSL must find a self-signed root to anchor the chain, and rustls accepts any \
-         certificate you trust: an intermediate CA given as --cacert (give the root), or a \
-         --cacertdir without hash links (run `openssl rehash DIR`)."
+        "OpenSSL must find a self-signed root that is a CA to anchor the chain, and rustls \
+         accepts any certificate you trust: an intermediate CA given as --cacert (give the \
+         root), a --cacertdir without hash links (run `openssl rehash DIR`), or a root without \
+         basicConstraints CA:TRUE (see the notes, if any)."
             .into()
     } else if reason.contains("no answer within") {
         "OpenSSL's client got no answer in time where tlsviz did.".into()
@@ -127,6 +128,29 @@ fn why_rustls_fails(model: &Model) -> String {
         return "the two TLS libraries judged this server differently.".into();
     };
     match d.kind {
+        ErrorKind::UnsupportedServerKey => {
+            let key = model
+                .openssl_chain
+                .as_ref()
+                .and_then(|seen| seen.chain.first())
+                .map(|leaf| format!(" ({})", leaf.key_type))
+                .unwrap_or_default();
+            format!(
+                "the server's certificate key{key} needs a signature scheme OpenSSL offers and \
+                 rustls does not."
+            )
+        }
+        ErrorKind::NoSharedCipher
+            if model
+                .openssl_chain
+                .as_ref()
+                .is_some_and(|seen| !seen.chain.is_empty()) =>
+        {
+            "the server needs a cipher suite or group OpenSSL still offers and rustls does not \
+             (legacy suites such as AES-CBC or RSA key exchange); its certificate's key, seen by \
+             openssl, is not the cause."
+                .into()
+        }
         ErrorKind::NoSharedCipher | ErrorKind::ProtocolVersion | ErrorKind::TlsAlert => {
             "the server needs something OpenSSL still offers and rustls does not (a P-521 \
              or other unusual key, legacy cipher suites or TLS versions)."

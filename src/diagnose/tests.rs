@@ -38,9 +38,11 @@ fn model(tls13: bool) -> Model {
                 },
                 cipher_suite: "x".into(),
                 key_share_group: None,
+                resumption: None,
             }],
             head_hex: String::new(),
             note: None,
+            bytes: None,
         }),
     });
     m

@@ -143,14 +143,9 @@ pub(super) fn tls_failure(
                     .fix("Align the versions: --tls-version on this side, tls-protocols in redis.conf (e.g. \"TLSv1.2 TLSv1.3\").")
                     .evidence("offered", wire::join(&model.run.tls_versions, ", "))
                     .done(),
-                40 | 71 if step <= Step::Handshake => Builder::new(
-                    ErrorKind::NoSharedCipher,
-                    Step::Handshake,
-                    format!("{alert}: no cipher suite or group in common"),
-                )
-                .explain("At step 2 the server found nothing it accepts among the cipher suites and groups offered.")
-                .fix("Allow modern suites on the server: tls-ciphers (TLS 1.2) and tls-ciphersuites (TLS 1.3) in redis.conf must include ECDHE with AES-GCM or ChaCha20.")
-                .done(),
+                40 | 71 if step <= Step::Handshake => {
+                    super::handshake::refused_hello(model, &alert, *code)
+                }
                 _ => Builder::new(ErrorKind::TlsAlert, step, alert.clone())
                     .explain(format!("At step {step} the server ended the handshake with {alert}."))
                     .fix("Read the server's log for the reason behind the alert.")

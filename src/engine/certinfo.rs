@@ -150,6 +150,12 @@ fn extension_name(oid: &str) -> Option<&'static str> {
     })
 }
 
+/// The subject of a DER certificate, readable; `None` if it does not parse.
+pub fn subject_of(der: &[u8]) -> Option<String> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    Some(cert.subject().to_string())
+}
+
 /// The certificate's SubjectPublicKeyInfo, DER.
 pub fn public_key_info(der: &[u8]) -> Option<Vec<u8>> {
     let (_, cert) = X509Certificate::from_der(der).ok()?;
@@ -268,12 +274,28 @@ fn key_facts(cert: &X509Certificate) -> (String, u32, Option<String>) {
         .map(|oid| curve_name(&oid.to_id_string()));
     match spki.parsed() {
         Ok(PublicKey::RSA(rsa)) => ("RSA".into(), rsa.key_size() as u32, None),
-        Ok(PublicKey::EC(point)) => ("ECDSA".into(), point.key_size() as u32, curve),
+        // The curve's size, not the point's coordinate bytes (P-521 coordinates take 528 bits).
+        Ok(PublicKey::EC(point)) => {
+            let bits = curve
+                .as_deref()
+                .and_then(curve_bits)
+                .unwrap_or(point.key_size() as u32);
+            ("ECDSA".into(), bits, curve)
+        }
         _ => match spki.algorithm.algorithm.to_id_string().as_str() {
             "1.3.101.112" => ("Ed25519".into(), 256, None),
             "1.3.101.113" => ("Ed448".into(), 456, None),
             other => (other.to_string(), 0, None),
         },
+    }
+}
+
+fn curve_bits(curve: &str) -> Option<u32> {
+    match curve {
+        "P-256" => Some(256),
+        "P-384" => Some(384),
+        "P-521" => Some(521),
+        _ => None,
     }
 }
 
@@ -298,7 +320,8 @@ fn key_type(cert: &X509Certificate) -> String {
                 .and_then(|p| p.as_oid().ok())
                 .map(|oid| curve_name(&oid.to_id_string()))
                 .unwrap_or_default();
-            format!("ECDSA {curve} ({} bits)", point.key_size())
+            let bits = curve_bits(&curve).unwrap_or(point.key_size() as u32);
+            format!("ECDSA {curve} ({bits} bits)")
         }
         Ok(PublicKey::Unknown(_)) | Err(_) => {
             match cert

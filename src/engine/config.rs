@@ -2,6 +2,7 @@
 //! certificate and key, the keylog file). Loading it from the user's files is `crate::target`'s
 //! job; the engine knows no flag and no file name.
 
+use super::hooks::{SharedResolver, SharedVerifier};
 use super::wire::TlsVersion;
 use rustls::crypto::CryptoProvider;
 use rustls::sign::CertifiedKey;
@@ -53,9 +54,39 @@ pub struct TlsMaterial {
     pub insecure: bool,
     pub versions: TlsVersions,
     pub keylog: Option<Arc<Mutex<std::fs::File>>>,
+    /// Sessions remembered between connections (`connect --resume`): each run given the same
+    /// store resumes the session an earlier one left there. `None`: every run is a full
+    /// handshake, the default.
+    pub sessions: Option<SharedSessions>,
+    /// `--pcap-secrets`: the key log kept in memory for the capture (never in events).
+    pub keylog_memory: Option<Arc<super::hooks::MemoryKeyLog>>,
     /// `--show-secrets`: key exchange through groups whose private key can be shown, and the
     /// key schedule recomputed and reported with its values. Off: ring's groups, no schedule.
     pub show_secrets: bool,
+}
+
+/// What connections that resume each other share: the session store, and the verifier and
+/// resolver rustls requires to be the same ones for a session to be resumed.
+#[derive(Clone)]
+pub struct SharedSessions {
+    pub store: Arc<dyn rustls::client::ClientSessionStore>,
+    pub verifier: Arc<SharedVerifier>,
+    pub resolver: Arc<SharedResolver>,
+}
+
+impl TlsMaterial {
+    /// The same material with a fresh session store: connections made with (clones of) the
+    /// result, one after the other, remember and resume each other's sessions.
+    pub fn sharing_sessions(&self) -> TlsMaterial {
+        TlsMaterial {
+            sessions: Some(SharedSessions {
+                store: Arc::new(rustls::client::ClientSessionMemoryCache::new(16)),
+                verifier: Arc::default(),
+                resolver: Arc::default(),
+            }),
+            ..self.clone()
+        }
+    }
 }
 
 pub fn provider() -> Arc<CryptoProvider> {

@@ -1,8 +1,11 @@
 //! Seeing inside TLS 1.3's encrypted records, for teaching: with the session's own traffic
 //! secrets (from the `KeyLog` hook, kept in memory only), each record is opened a second time,
 //! beside rustls, to name what it carries (EncryptedExtensions, Certificate, Finished, …).
-//! Only message names and sizes come out; application data contents never do.
+//! Only message names and sizes come out; application data contents never do, except with
+//! `--bytes`, where the opened record is kept ([`Opened`]) for the capture to show, passwords
+//! masked.
 
+use super::bytes::Epoch;
 use super::events::{Direction, HandshakeMessage};
 use super::wire::ContentType;
 use ring::{aead, hkdf};
@@ -11,7 +14,7 @@ use zeroize::Zeroizing;
 
 /// Bytes overwritten with zeros when dropped (secrets, the keys made from them, and opened
 /// records, which may hold a password).
-type Wiped = Zeroizing<Vec<u8>>;
+pub type Wiped = Zeroizing<Vec<u8>>;
 
 /// Traffic secrets by label, for this connection only. Never printed, never serialized; every
 /// copy, and every key derived from them, is wiped when dropped.
@@ -39,20 +42,24 @@ impl SessionKeys {
 }
 
 /// What an encrypted record turned out to carry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Inner {
     pub messages: Vec<HandshakeMessage>,
     pub summary: String,
+    /// The record opened, when asked to keep it (`--bytes`).
+    pub opened: Option<Opened>,
 }
 
-#[derive(Clone, Copy, PartialEq, Default)]
-enum Epoch {
-    #[default]
-    Handshake,
-    Application,
+/// A record opened with the session's keys, as the capture shows it.
+#[derive(Debug)]
+pub struct Opened {
+    pub epoch: Epoch,
+    pub seq: u64,
+    pub nonce: Vec<u8>,
+    /// TLS 1.3: the whole TLSInnerPlaintext; TLS 1.2: the content.
+    pub plaintext: Wiped,
 }
 
-#[derive(Default)]
 struct DirState {
     epoch: Epoch,
     seq: u64,
@@ -62,6 +69,18 @@ struct DirState {
     partial: Wiped,
     /// The traffic secret after a KeyUpdate (rustls logs only the first one).
     updated: Option<Wiped>,
+}
+
+impl Default for DirState {
+    fn default() -> Self {
+        DirState {
+            epoch: Epoch::Handshake,
+            seq: 0,
+            key: None,
+            partial: Wiped::default(),
+            updated: None,
+        }
+    }
 }
 
 /// Per-connection decryption state for both directions.
@@ -111,12 +130,14 @@ impl Decryptor {
     }
 
     /// Open one TLS 1.3 application_data record sent in `direction`; `None` when it cannot be
-    /// opened (no suite or key yet, TLS 1.2, or not ours to read).
+    /// opened (no suite or key yet, TLS 1.2, or not ours to read). `keep`: return the opened
+    /// record too.
     pub fn open(
         &mut self,
         direction: Direction,
         record: &[u8],
         keys: &SessionKeys,
+        keep: bool,
     ) -> Option<Inner> {
         let (alg, hash) = self.suite?;
         if ContentType::of(record) != ContentType::ApplicationData
@@ -133,7 +154,7 @@ impl Decryptor {
         };
         let label = match state.epoch {
             Epoch::Handshake => format!("{side}_HANDSHAKE_TRAFFIC_SECRET"),
-            Epoch::Application => format!("{side}_TRAFFIC_SECRET_0"),
+            Epoch::Application { .. } => format!("{side}_TRAFFIC_SECRET_0"),
         };
         if state.key.is_none() {
             let secret = match &state.updated {
@@ -160,6 +181,8 @@ impl Decryptor {
                 &mut body,
             )
             .ok()?;
+        let plain_len = plain.len();
+        let (epoch, seq) = (state.epoch, state.seq);
         state.seq += 1;
         // TLSInnerPlaintext: content, content type, zero padding.
         let end = plain.iter().rposition(|&b| b != 0)?;
@@ -172,7 +195,7 @@ impl Decryptor {
                 let (messages, used) = handshake_names(&state.partial);
                 state.partial.drain(..used);
                 if messages.contains(&HandshakeMessage::Finished) {
-                    state.epoch = Epoch::Application;
+                    state.epoch = Epoch::Application { updated: 0 };
                     state.seq = 0;
                     state.key = None;
                 }
@@ -180,7 +203,7 @@ impl Decryptor {
                 let key_update = messages
                     .iter()
                     .any(|m| matches!(m, HandshakeMessage::Other { name } if name == "KeyUpdate"));
-                if key_update && state.epoch == Epoch::Application {
+                if let (true, Epoch::Application { updated }) = (key_update, state.epoch) {
                     let current = match &state.updated {
                         Some(updated) => Some(updated.clone()),
                         None => keys.get(&label),
@@ -188,6 +211,9 @@ impl Decryptor {
                     if let Some(current) = current {
                         state.updated =
                             expand_label(hash, &current, "traffic upd", hkdf::KeyType::len(&hash));
+                        state.epoch = Epoch::Application {
+                            updated: updated + 1,
+                        };
                         state.seq = 0;
                         state.key = None;
                     }
@@ -203,28 +229,39 @@ impl Decryptor {
                     }
                     summary.push_str("part of a handshake message (continues in the next record)");
                 }
-                Inner { messages, summary }
+                (messages, summary)
             }
-            ContentType::ApplicationData => Inner {
-                messages: Vec::new(),
-                summary: format!("application data, {} bytes", content.len()),
-            },
-            ContentType::Alert => Inner {
-                messages: Vec::new(),
-                summary: match content.get(1) {
+            ContentType::ApplicationData => (
+                Vec::new(),
+                format!("application data, {} bytes", content.len()),
+            ),
+            ContentType::Alert => (
+                Vec::new(),
+                match content.get(1) {
                     Some(&code) => format!("alert {}", super::tls_error::alert_name(code)),
                     None => "alert".into(),
                 },
-            },
+            ),
             ContentType::ChangeCipherSpec
             | ContentType::Heartbeat
             | ContentType::Plaintext
-            | ContentType::Unknown => Inner {
-                messages: Vec::new(),
-                summary: format!("content type {content_type}"),
-            },
+            | ContentType::Unknown => (Vec::new(), format!("content type {content_type}")),
         };
-        Some(inner)
+        let (messages, summary) = inner;
+        let opened = keep.then(|| {
+            body.truncate(plain_len);
+            Opened {
+                epoch,
+                seq,
+                nonce: nonce.to_vec(),
+                plaintext: body,
+            }
+        });
+        Some(Inner {
+            messages,
+            summary,
+            opened,
+        })
     }
 }
 

@@ -39,6 +39,8 @@ pub struct TlsDriver {
     timeout: Duration,
     /// The step in progress, for attributing failures.
     pub step: Step,
+    /// The ServerHello accepted a pre-shared key (a TLS 1.3 resumption), read from its bytes.
+    pub server_hello_psk: bool,
 }
 
 impl TlsDriver {
@@ -49,6 +51,7 @@ impl TlsDriver {
         sink: EventSink,
         pace: Pace,
         timeout: Duration,
+        capture_bytes: bool,
     ) -> Self {
         Self {
             stream,
@@ -58,11 +61,12 @@ impl TlsDriver {
             received: 0,
             held: VecDeque::new(),
             pending_units: VecDeque::new(),
-            tap: Tap::new(sink, hooks.clone()),
+            tap: Tap::new(sink, hooks.clone()).with_capture(capture_bytes),
             hooks,
             pace,
             timeout,
             step: Step::Connect,
+            server_hello_psk: false,
         }
     }
 
@@ -192,6 +196,9 @@ impl TlsDriver {
             return Ok((unit, false));
         }
         let record = self.next_record().await?;
+        if !self.tap.server_hello_seen() && ContentType::of(&record) == ContentType::Handshake {
+            self.server_hello_psk |= super::hello_resumption::server_hello_accepts_psk(&record);
+        }
         let arrived = self.tap.received(&record);
         let mut units = units_for_rustls(record, &arrived);
         let first = units.pop_front().unwrap_or_default();

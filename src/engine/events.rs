@@ -3,6 +3,7 @@
 //! Every event comes from real bytes on the socket or from a real rustls callback. The model,
 //! the reports and recordings all consume this one stream.
 
+pub use super::bytes::{Decrypted, Epoch, RecordBytes};
 pub use super::step::Step;
 pub use super::wire::{ContentType, TlsVersion};
 use serde::{Deserialize, Serialize};
@@ -134,6 +135,15 @@ pub enum Event {
     Probe(ProbeResult),
     /// The second opinion: what the machine's OpenSSL-based client decided with the same flags.
     CrossCheck(super::opinion::CrossCheck),
+    /// After a step-2 handshake_failure alert: the chain the server sent to `openssl s_client`
+    /// (which offers more signature schemes than rustls), leaf first. Empty, with `error`
+    /// saying why, when openssl could not be run or saw no certificate.
+    PeerChainSeenByOpenssl {
+        #[serde(default)]
+        chain: Vec<CertificateInfo>,
+        #[serde(default)]
+        error: Option<String>,
+    },
 }
 
 /// The target and options of a run, minus every secret.
@@ -174,6 +184,10 @@ pub struct RecordInfo {
     pub head_hex: String,
     /// What rustls made of an encrypted record, where a hook told us (e.g. "Certificate").
     pub note: Option<String>,
+    /// With `--bytes`: the whole record, every byte named, and what tlsviz opened (left out
+    /// otherwise, so older recordings load and runs without the flag are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<Box<RecordBytes>>,
 }
 
 impl RecordInfo {
@@ -194,11 +208,17 @@ pub enum HandshakeMessage {
         sni: Option<String>,
         alpn: Vec<String>,
         signature_algorithms: Vec<String>,
+        /// What the hello offers to resume (`None`: nothing; older recordings have none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resumption: Option<Box<HelloResumption>>,
     },
     ServerHello {
         version: TlsVersion,
         cipher_suite: String,
         key_share_group: Option<String>,
+        /// What the hello answers to an offer to resume (`None`: nothing said).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resumption: Option<Box<HelloResumption>>,
     },
     Certificate {
         count: usize,
@@ -231,6 +251,39 @@ impl HandshakeMessage {
             HandshakeMessage::Other { name } => name.clone(),
         }
     }
+}
+
+/// What a hello says about resuming the session of an earlier connection: the extensions
+/// `pre_shared_key`, `psk_key_exchange_modes`, `early_data` and `session_ticket`, and the
+/// session id. Decoded from the bytes on the wire, never from rustls's state.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct HelloResumption {
+    /// `pre_shared_key` (TLS 1.3).
+    pub pre_shared_key: Option<PreSharedKey>,
+    /// `psk_key_exchange_modes` (ClientHello): `psk_dhe_ke` (a fresh key share beside the PSK)
+    /// and/or `psk_ke` (the PSK alone).
+    pub psk_key_exchange_modes: Vec<String>,
+    /// `early_data` (0-RTT) is present.
+    pub early_data: bool,
+    /// `session_ticket` (TLS 1.2): its length in bytes; 0 in a ClientHello asks for a ticket,
+    /// in a ServerHello promises one.
+    pub session_ticket: Option<usize>,
+    /// The session id, hex (empty: none). Under TLS 1.2 a ServerHello that echoes the
+    /// ClientHello's session id resumes that session.
+    pub session_id: String,
+}
+
+/// The `pre_shared_key` extension: in a ClientHello the identities (tickets) offered and their
+/// binders; in a ServerHello the one identity the server accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PreSharedKey {
+    /// The size in bytes of each identity offered (a ticket the server issued earlier).
+    pub identities: Vec<usize>,
+    /// The size in bytes of each binder: an HMAC over the ClientHello keyed by the PSK, which
+    /// proves the client holds the PSK that goes with the ticket.
+    pub binders: Vec<usize>,
+    /// ServerHello: the index of the identity the server accepted.
+    pub selected: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -291,6 +344,9 @@ pub struct TlsParams {
     pub version: TlsVersion,
     pub cipher_suite: String,
     pub key_exchange_group: Option<String>,
+    /// rustls resumed an earlier session (`HandshakeKind::Resumed`): no certificate was sent.
+    #[serde(default)]
+    pub resumed: bool,
 }
 
 /// Why a run stopped, as the engine saw it. `diagnose` turns this into a kind and a fix.

@@ -11,8 +11,10 @@ use super::records::describe;
 use super::step::Step;
 use super::wire::{ContentType, TlsVersion};
 use super::{gate, step_connect, Target};
-use rustls::client::Resumption;
+use rustls::client::danger::ServerCertVerifier;
+use rustls::client::{ResolvesClientCert, Resumption};
 use rustls::pki_types::ServerName;
+use rustls::HandshakeKind;
 use rustls::{ClientConfig, ClientConnection, ProtocolVersion};
 use std::sync::Arc;
 
@@ -23,7 +25,8 @@ pub async fn run_tls(
     sink: &EventSink,
 ) -> Result<(), Failure> {
     let hooks = Arc::new(HookState::default());
-    let config = client_config(material, pace, sink, &hooks)?;
+    // `_plugged` keeps this run's hooks alive until the run ends (see `client_config`).
+    let (config, _plugged) = client_config(material, pace, sink, &hooks)?;
     let server_name =
         ServerName::try_from(target.server_name.clone()).map_err(|e| Failure::Io {
             step: Step::Connect,
@@ -43,6 +46,7 @@ pub async fn run_tls(
         sink.clone(),
         pace.clone(),
         target.timeout,
+        target.capture_bytes,
     );
 
     if material.show_secrets {
@@ -96,22 +100,15 @@ async fn steps(
     });
     let tls13 = s.conn()?.protocol_version() == Some(ProtocolVersion::TLSv1_3);
 
-    // Steps 3 and 4: read until the verifier holds the chain. The verifier itself reports step
-    // 3, waits for step 4's permit and reports the verdict.
-    s.step = Step::ServerCertificate;
-    gate(Step::ServerCertificate, pace, sink).await?;
-    while !s.hooks.snapshot().chain_seen {
-        s.read_and_process().await?;
-        if !s.hooks.snapshot().chain_seen {
-            s.send_all_held(None).await?;
-        }
-    }
-    s.step = Step::ClientCertificate;
-
-    if tls13 {
-        client_flight_tls13(s, pace, sink).await?;
+    // rustls knows a TLS 1.2 resumption from the ServerHello, a TLS 1.3 one only after
+    // EncryptedExtensions; the ServerHello's pre_shared_key says it already.
+    let resumed =
+        s.conn()?.handshake_kind() == Some(HandshakeKind::Resumed) || (tls13 && s.server_hello_psk);
+    if resumed {
+        // No certificate comes: steps 3–5 do not happen (see `resumed`).
+        super::resumed::flight(s, tls13, pace, sink).await?;
     } else {
-        client_flight_tls12(s, pace, sink).await?;
+        full_flight(s, tls13, pace, sink).await?;
     }
     let params = tls_params(s.conn()?);
     sink.emit(Event::HandshakeComplete(params));
@@ -158,6 +155,34 @@ async fn steps(
     let close_notify_sent = s.close().await?;
     sink.emit(Event::Closed { close_notify_sent });
     sink.emit(Event::StepCompleted { step: Step::Close });
+    Ok(())
+}
+
+/// Steps 3–7 of a full handshake: the server's certificate, its verification, the client's
+/// certificate, the key exchange and the Finished messages.
+async fn full_flight(
+    s: &mut TlsDriver,
+    tls13: bool,
+    pace: &Pace,
+    sink: &EventSink,
+) -> Result<(), Failure> {
+    // Steps 3 and 4: read until the verifier holds the chain. The verifier itself reports step
+    // 3, waits for step 4's permit and reports the verdict.
+    s.step = Step::ServerCertificate;
+    gate(Step::ServerCertificate, pace, sink).await?;
+    while !s.hooks.snapshot().chain_seen {
+        s.read_and_process().await?;
+        if !s.hooks.snapshot().chain_seen {
+            s.send_all_held(None).await?;
+        }
+    }
+    s.step = Step::ClientCertificate;
+
+    if tls13 {
+        client_flight_tls13(s, pace, sink).await?;
+    } else {
+        client_flight_tls12(s, pace, sink).await?;
+    }
     Ok(())
 }
 
@@ -278,15 +303,19 @@ fn tls_params(conn: &ClientConnection) -> TlsParams {
         key_exchange_group: conn
             .negotiated_key_exchange_group()
             .map(|g| format!("{:?}", g.name())),
+        resumed: conn.handshake_kind() == Some(HandshakeKind::Resumed),
     }
 }
+
+/// This run's verifier and resolver, which connections sharing sessions hold only weakly.
+type Plugged = (Arc<TapVerifier>, Arc<TapResolver>);
 
 fn client_config(
     material: &TlsMaterial,
     pace: &Pace,
     sink: &EventSink,
     hooks: &Arc<HookState>,
-) -> Result<Arc<ClientConfig>, Failure> {
+) -> Result<(Arc<ClientConfig>, Plugged), Failure> {
     let config_error = |e: rustls::Error| Failure::Io {
         step: Step::Connect,
         message: format!("TLS configuration: {e}"),
@@ -309,6 +338,19 @@ fn client_config(
         sink: sink.clone(),
         state: hooks.clone(),
     });
+    // Connections that resume each other keep one verifier and resolver (rustls's condition
+    // for resuming), with this run's hooks plugged in.
+    // The shared ones hold this run's hooks weakly: the hooks returned live as long as the run.
+    let plugged = (verifier.clone(), resolver.clone());
+    let (verifier, resolver): (Arc<dyn ServerCertVerifier>, Arc<dyn ResolvesClientCert>) =
+        match &material.sessions {
+            Some(shared) => {
+                shared.verifier.plug(&verifier);
+                shared.resolver.plug(&resolver);
+                (shared.verifier.clone(), shared.resolver.clone())
+            }
+            None => (verifier, resolver),
+        };
     // --show-secrets: the same groups in the same order, X25519 and P-256 observable.
     let provider = if material.show_secrets {
         Arc::new(super::keyschedule::kx::observable(&material.provider))
@@ -321,12 +363,17 @@ fn client_config(
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_client_cert_resolver(resolver);
-    // Every run is a full handshake: a resumed session would skip the certificate steps.
-    config.resumption = Resumption::disabled();
+    // Every run is a full handshake unless it was given a session store to share
+    // (`connect --resume`): a resumed session skips the certificate steps.
+    config.resumption = match &material.sessions {
+        Some(shared) => Resumption::store(shared.store.clone()),
+        None => Resumption::disabled(),
+    };
     config.key_log = Arc::new(TapKeyLog {
         sink: sink.clone(),
         state: hooks.clone(),
         file: material.keylog.clone(),
+        memory: material.keylog_memory.clone(),
     });
-    Ok(Arc::new(config))
+    Ok((Arc::new(config), plugged))
 }

@@ -4,6 +4,7 @@
 //! always have been in events (tls-parser spells some of them differently).
 
 use super::events::HandshakeMessage;
+use super::hello_resumption::{self, Hello};
 use super::wire::TlsVersion;
 use tls_parser::{
     parse_tls_client_hello_extensions, parse_tls_plaintext, parse_tls_server_hello_extensions,
@@ -59,7 +60,8 @@ fn handshake_message(hs: &TlsMessageHandshake) -> HandshakeMessage {
     }
 }
 
-const HELLO_RETRY_RANDOM: [u8; 32] = [
+/// RFC 8446 4.1.3: the random of a HelloRetryRequest (SHA-256 of "HelloRetryRequest").
+pub const HELLO_RETRY_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
@@ -93,6 +95,12 @@ fn client_hello(ch: &TlsClientHelloContents) -> HandshakeMessage {
     if versions.is_empty() {
         versions.push(TlsVersion::from_wire(ch.version.0));
     }
+    let resumption = hello_resumption::decode(
+        Hello::Client,
+        &ext,
+        ch.session_id,
+        versions.contains(&TlsVersion::Tls13),
+    );
     HandshakeMessage::ClientHello {
         versions,
         cipher_suites: ch.ciphers.iter().map(|c| cipher_name(c.0)).collect(),
@@ -140,6 +148,7 @@ fn client_hello(ch: &TlsClientHelloContents) -> HandshakeMessage {
                 _ => None,
             })
             .unwrap_or_default(),
+        resumption,
     }
 }
 
@@ -152,8 +161,15 @@ fn server_hello(sh: &TlsServerHelloContents) -> HandshakeMessage {
             _ => None,
         })
         .unwrap_or(sh.version.0);
+    let version = TlsVersion::from_wire(version);
+    let resumption = hello_resumption::decode(
+        Hello::Server,
+        &ext,
+        sh.session_id,
+        version == TlsVersion::Tls13,
+    );
     HandshakeMessage::ServerHello {
-        version: TlsVersion::from_wire(version),
+        version,
         cipher_suite: cipher_name(sh.cipher.0),
         // A ServerHello's key_share is one entry: the group, then the key. tls-parser leaves
         // the body raw.
@@ -161,6 +177,7 @@ fn server_hello(sh: &TlsServerHelloContents) -> HandshakeMessage {
             TlsExtension::KeyShare(body) => read_u16(body).map(group_name),
             _ => None,
         }),
+        resumption,
     }
 }
 
@@ -224,6 +241,7 @@ mod tests {
             sni,
             alpn,
             signature_algorithms,
+            resumption,
         }] = &messages[..]
         else {
             panic!("not one ClientHello: {messages:?}");
@@ -235,6 +253,10 @@ mod tests {
         assert_eq!(sni.as_deref(), Some("cache.example.com"));
         assert_eq!(alpn, &["redis", "resp3"]);
         assert!(signature_algorithms.contains(&"ED25519".to_string()));
+        // A fresh session cache: nothing to offer yet (rustls's default config only asks for a
+        // TLS 1.2 ticket with an empty session_ticket).
+        let offered = resumption.as_ref().and_then(|r| r.pre_shared_key.clone());
+        assert_eq!(offered, None);
     }
 
     #[test]

@@ -291,6 +291,42 @@ pub struct TapKeyLog {
     pub sink: EventSink,
     pub state: Arc<HookState>,
     pub file: Option<Arc<Mutex<std::fs::File>>>,
+    /// `--pcap-secrets`: the same lines kept in memory, for the capture's secrets block.
+    pub memory: Option<Arc<MemoryKeyLog>>,
+}
+
+/// NSS key log lines kept in memory (for a capture that carries its own secrets). Never part of
+/// an event; wiped when dropped.
+#[derive(Default)]
+pub struct MemoryKeyLog {
+    lines: Mutex<zeroize::Zeroizing<Vec<u8>>>,
+}
+
+impl MemoryKeyLog {
+    /// A copy of the lines so far, wiped when the copy is dropped.
+    pub fn contents(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        zeroize::Zeroizing::new(lines.to_vec())
+    }
+
+    fn push(&self, line: &[u8]) {
+        let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        // Grow by hand so no unwiped copy is left behind by a reallocation.
+        if lines.capacity() - lines.len() < line.len() {
+            let mut bigger = zeroize::Zeroizing::new(Vec::with_capacity(
+                (lines.len() + line.len()).max(4096) * 2,
+            ));
+            bigger.extend_from_slice(&lines);
+            *lines = bigger;
+        }
+        lines.extend_from_slice(line);
+    }
+}
+
+impl std::fmt::Debug for MemoryKeyLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MemoryKeyLog")
+    }
 }
 
 impl std::fmt::Debug for TapKeyLog {
@@ -307,15 +343,118 @@ impl KeyLog for TapKeyLog {
             label: label.to_string(),
         });
         self.state.keys.store(label, secret);
+        if self.file.is_none() && self.memory.is_none() {
+            return;
+        }
+        let line = zeroize::Zeroizing::new(format!(
+            "{label} {} {}\n",
+            super::records::hex(client_random),
+            super::records::hex(secret)
+        ));
         if let Some(file) = &self.file {
-            let line = format!(
-                "{label} {} {}\n",
-                super::records::hex(client_random),
-                super::records::hex(secret)
-            );
             let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
             // A failing keylog write must not break the handshake being studied.
             let _ = f.write_all(line.as_bytes());
         }
+        if let Some(memory) = &self.memory {
+            memory.push(line.as_bytes());
+        }
+    }
+}
+
+/// The verifier of connections that share a session store (`connect --resume`). rustls
+/// resumes a session only with the very verifier and client-certificate resolver (the same
+/// allocations) that made it, so these two outlive each connection, and each connection plugs
+/// in its own hooks (its events go to its own run) before it starts. They hold the hooks
+/// weakly: the connection owns them, so its event stream ends with it. Connections sharing them
+/// run one after the other.
+#[derive(Debug, Default)]
+pub struct SharedVerifier(Mutex<std::sync::Weak<TapVerifier>>);
+
+/// The client-certificate resolver counterpart of [`SharedVerifier`].
+#[derive(Debug, Default)]
+pub struct SharedResolver(Mutex<std::sync::Weak<TapResolver>>);
+
+impl SharedVerifier {
+    /// Use `verifier` from now on, for as long as the caller keeps it.
+    pub fn plug(&self, verifier: &Arc<TapVerifier>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(verifier);
+    }
+
+    fn current(&self) -> Result<Arc<TapVerifier>, Error> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .upgrade()
+            .ok_or_else(|| Error::General("internal error: no verifier plugged in".into()))
+    }
+}
+
+impl SharedResolver {
+    /// Use `resolver` from now on, for as long as the caller keeps it.
+    pub fn plug(&self, resolver: &Arc<TapResolver>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(resolver);
+    }
+
+    fn current(&self) -> Option<Arc<TapResolver>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).upgrade()
+    }
+}
+
+impl ServerCertVerifier for SharedVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        // The lock is not held while the hook runs (it may wait for step 4).
+        self.current()?.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.current()?.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.current()?.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.current()
+            .map(|v| v.supported_verify_schemes())
+            .unwrap_or_default()
+    }
+}
+
+impl ResolvesClientCert for SharedResolver {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        self.current()?.resolve(root_hint_subjects, sigschemes)
+    }
+
+    fn has_certs(&self) -> bool {
+        true
     }
 }

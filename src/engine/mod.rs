@@ -5,13 +5,18 @@
 //! names every record that crosses (with `records`, `handshake` and `decrypt`) and reads the
 //! replies; `wire` has the protocol's vocabulary as types.
 
+pub mod annotate;
+pub mod bytes;
+mod capture;
 pub mod certinfo;
 pub mod config;
 pub mod decrypt;
+mod decrypt12;
 mod driver;
 pub mod events;
 mod flow;
 mod handshake;
+mod hello_resumption;
 pub mod hooks;
 pub mod keyschedule;
 pub mod opinion;
@@ -20,6 +25,7 @@ mod plain;
 pub mod probe;
 pub mod records;
 pub mod resp;
+mod resumed;
 pub mod step;
 mod tap;
 pub mod tls_error;
@@ -48,6 +54,8 @@ pub struct Target {
     /// The command sent at step 8 (default `PING`).
     pub command: Vec<String>,
     pub timeout: Duration,
+    /// `--bytes`: every record's bytes kept and named, and what tlsviz opens shown.
+    pub capture_bytes: bool,
 }
 
 impl Target {

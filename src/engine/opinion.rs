@@ -25,7 +25,7 @@ impl Tool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Handshake and PING succeeded: the server answered PING with a non-error reply.
+    /// Handshake and PING succeeded: the server answered PING with PONG.
     Ok,
     /// The handshake failed, the PING got an error reply, or nothing answered in time.
     Failed,

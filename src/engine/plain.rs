@@ -58,6 +58,7 @@ fn chunk_event(direction: Direction, shown: &[u8], length: usize) -> Event {
         messages: Vec::new(),
         head_hex: hex(&bytes[..bytes.len().min(32)]),
         note: Some(printable(bytes)),
+        bytes: None,
     })
 }
 

@@ -165,6 +165,7 @@ pub fn describe(direction: Direction, record: &[u8], encrypted: bool) -> RecordI
         messages,
         head_hex: hex(&record[..record.len().min(32)]),
         note: None,
+        bytes: None,
     }
 }
 

@@ -6,7 +6,8 @@
 //! crosses the wire and tells it what rustls has negotiated so far. So it works, and is tested,
 //! on bytes alone (see `tap_tests.rs`).
 
-use super::decrypt::Decryptor;
+use super::capture::Capture;
+use super::decrypt::{Decryptor, Opened};
 use super::events::{Direction, Event, HandshakeMessage, RecordInfo};
 use super::hooks::HookState;
 use super::keyschedule::Recorder;
@@ -34,6 +35,8 @@ pub struct Tap {
     server_hello_seen: bool,
     /// Application data received and not yet read as a reply.
     plaintext: Vec<u8>,
+    /// With `--bytes`: every record kept whole, named byte by byte, and opened (`None`: off).
+    capture: Option<Box<Capture>>,
 }
 
 /// What the driver needs to know of a record the tap has just seen arrive.
@@ -73,7 +76,14 @@ impl Tap {
             finished_named: [false; 2],
             server_hello_seen: false,
             plaintext: Vec::new(),
+            capture: None,
         }
+    }
+
+    /// Keep each record's bytes, named, and what was opened (`--bytes`).
+    pub fn with_capture(mut self, on: bool) -> Self {
+        self.capture = on.then(Box::default);
+        self
     }
 
     /// What rustls has negotiated so far; the driver calls this after each time rustls has
@@ -86,6 +96,9 @@ impl Tap {
         self.version = version.map(TlsVersion::from);
         if let Some(suite) = suite {
             self.decryptor.set_suite(suite);
+            if let Some(capture) = &mut self.capture {
+                capture.negotiated(suite);
+            }
         }
     }
 
@@ -130,7 +143,8 @@ impl Tap {
         }
         let mut info = describe(Direction::Out, record, self.sending_encrypted());
         info.note = note.map(str::to_string);
-        self.look_inside(Direction::Out, record, &mut info);
+        let opened = self.look_inside(Direction::Out, record, &mut info);
+        self.keep(record, &mut info, opened);
         match info.content_type {
             // Under TLS 1.3 ChangeCipherSpec is a compatibility no-op; under 1.2 it starts
             // encryption.
@@ -159,7 +173,8 @@ impl Tap {
             keys.record(Direction::In, record);
         }
         let mut info = describe(Direction::In, record, self.encrypted[side(Direction::In)]);
-        self.look_inside(Direction::In, record, &mut info);
+        let opened = self.look_inside(Direction::In, record, &mut info);
+        self.keep(record, &mut info, opened);
         let arrived = Arrived {
             content_type: info.content_type,
             clear: !info.encrypted,
@@ -219,10 +234,29 @@ impl Tap {
         }
     }
 
-    /// Name what an encrypted record carries, where the protocol or the session's keys allow.
-    fn look_inside(&mut self, direction: Direction, record: &[u8], info: &mut RecordInfo) {
+    /// With `--bytes`: the record's bytes, named, and what was opened, on its event.
+    fn keep(&mut self, record: &[u8], info: &mut RecordInfo, opened: Option<Opened>) {
+        if let Some(capture) = &mut self.capture {
+            info.bytes = Some(Box::new(capture.record(record, info, self.version, opened)));
+        }
+    }
+
+    /// Name what an encrypted record carries, where the protocol or the session's keys allow;
+    /// with `--bytes`, the record opened.
+    fn look_inside(
+        &mut self,
+        direction: Direction,
+        record: &[u8],
+        info: &mut RecordInfo,
+    ) -> Option<Opened> {
         if !info.encrypted {
-            return;
+            return None;
+        }
+        let mut opened = None;
+        if self.is_tls12() {
+            if let Some(capture) = &mut self.capture {
+                opened = capture.open_tls12(direction, record, &self.hooks.keys);
+            }
         }
         match info.content_type {
             ContentType::Handshake => {
@@ -238,7 +272,11 @@ impl Tap {
             }
             // TLS 1.3 dresses every encrypted record as application data (see `decrypt`).
             ContentType::ApplicationData => {
-                if let Some(inner) = self.decryptor.open(direction, record, &self.hooks.keys) {
+                let keep = self.capture.is_some();
+                if let Some(inner) = self
+                    .decryptor
+                    .open(direction, record, &self.hooks.keys, keep)
+                {
                     // Named messages say it all; for data and alerts our own label adds the
                     // meaning.
                     info.note = Some(match info.note.take() {
@@ -246,6 +284,7 @@ impl Tap {
                         _ => inner.summary,
                     });
                     info.messages = inner.messages;
+                    opened = opened.or(inner.opened);
                 }
             }
             ContentType::ChangeCipherSpec
@@ -254,10 +293,14 @@ impl Tap {
             | ContentType::Plaintext
             | ContentType::Unknown => {}
         }
+        opened
     }
 
     /// A command handed to rustls (its secrets redacted in the event).
-    pub fn command_sent(&self, args: &[String], plaintext_len: usize) {
+    pub fn command_sent(&mut self, args: &[String], plaintext_len: usize) {
+        if let Some(capture) = &mut self.capture {
+            capture.command(args);
+        }
         self.sink.emit(Event::DataSent {
             command: resp::redact(args),
             plaintext_len,
@@ -298,3 +341,7 @@ impl Tap {
 #[cfg(test)]
 #[path = "tap_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "tap_bytes_tests.rs"]
+mod bytes_tests;

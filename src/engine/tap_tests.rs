@@ -13,28 +13,28 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-type Versions = &'static [&'static rustls::SupportedProtocolVersion];
-const TLS13: Versions = &[&rustls::version::TLS13];
-const TLS12: Versions = &[&rustls::version::TLS12];
+pub(super) type Versions = &'static [&'static rustls::SupportedProtocolVersion];
+pub(super) const TLS13: Versions = &[&rustls::version::TLS13];
+pub(super) const TLS12: Versions = &[&rustls::version::TLS12];
 
-struct Pair {
+pub(super) struct Pair {
     client: ClientConnection,
-    server: ServerConnection,
-    tap: Tap,
+    pub(super) server: ServerConnection,
+    pub(super) tap: Tap,
     events: UnboundedReceiver<Stamped>,
     /// Join the server's clear handshake records into one, as OpenSSL (redis-server) does.
-    pack_server_flights: bool,
+    pub(super) pack_server_flights: bool,
     /// The client's last rustls error, and whether the tap had shown it as a clear alert.
     client_error: Option<(rustls::Error, bool)>,
 }
 
-struct ServerOptions {
-    versions: Versions,
-    groups: Option<Vec<&'static dyn rustls::crypto::SupportedKxGroup>>,
+pub(super) struct ServerOptions {
+    pub(super) versions: Versions,
+    pub(super) groups: Option<Vec<&'static dyn rustls::crypto::SupportedKxGroup>>,
 }
 
 impl Pair {
-    fn new(client_versions: Versions, server: ServerOptions) -> Pair {
+    pub(super) fn new(client_versions: Versions, server: ServerOptions) -> Pair {
         let certified =
             rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("test certificate");
         let cert = certified.cert.der().clone();
@@ -65,6 +65,7 @@ impl Pair {
             sink: sink.clone(),
             state: hooks.clone(),
             file: None,
+            memory: None,
         });
         let name = "localhost".try_into().expect("server name");
         Pair {
@@ -77,7 +78,7 @@ impl Pair {
         }
     }
 
-    fn tls13() -> Pair {
+    pub(super) fn tls13() -> Pair {
         Pair::new(
             TLS13,
             ServerOptions {
@@ -88,7 +89,7 @@ impl Pair {
     }
 
     /// Client → server: held and split as the driver holds them, shown on the tap, sent.
-    fn client_flush(&mut self) {
+    pub(super) fn client_flush(&mut self) {
         let mut written = Vec::new();
         while self.client.wants_write() {
             self.client.write_tls(&mut written).expect("client output");
@@ -112,7 +113,7 @@ impl Pair {
     }
 
     /// Server → client: each record shown on the tap, then given to rustls in units.
-    fn server_flush(&mut self) {
+    pub(super) fn server_flush(&mut self) {
         let mut written = Vec::new();
         while self.server.wants_write() {
             self.server.write_tls(&mut written).expect("server output");
@@ -146,7 +147,7 @@ impl Pair {
         }
     }
 
-    fn handshake(&mut self) {
+    pub(super) fn handshake(&mut self) {
         for _ in 0..10 {
             if !self.client.is_handshaking() && !self.server.is_handshaking() {
                 break;
@@ -159,14 +160,14 @@ impl Pair {
     }
 
     /// The server answers whatever the client sent with `reply`.
-    fn server_replies(&mut self, reply: &[u8]) {
+    pub(super) fn server_replies(&mut self, reply: &[u8]) {
         let mut request = Vec::new();
         let _ = self.server.reader().read_to_end(&mut request);
         self.server.writer().write_all(reply).expect("server reply");
         self.server_flush();
     }
 
-    fn events(&mut self) -> Vec<Event> {
+    pub(super) fn events(&mut self) -> Vec<Event> {
         let mut out = Vec::new();
         while let Ok(stamped) = self.events.try_recv() {
             out.push(stamped.event);
@@ -199,7 +200,7 @@ fn pack_clear_handshake(records: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     out
 }
 
-fn records(events: &[Event], direction: Direction) -> Vec<&RecordInfo> {
+pub(super) fn records(events: &[Event], direction: Direction) -> Vec<&RecordInfo> {
     events
         .iter()
         .filter_map(|e| match e {

@@ -191,12 +191,17 @@ pub fn server_config(
             builder.with_client_cert_verifier(verifier)
         }
     };
-    let config = builder
+    let mut config = builder
         .with_single_cert(chain, key)
         .map_err(|e| LabError::BuiltinServer {
             what: "certificate",
             source: e.into(),
         })?;
+    if options.session_caching == Some(false) {
+        // Nothing to resume: no session kept, no ticket sent.
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        config.send_tls13_tickets = 0;
+    }
     Ok(Arc::new(config))
 }
 

@@ -136,6 +136,9 @@ pub struct LabOptions {
     pub ciphers: Option<String>,
     pub ciphersuites: Option<String>,
     pub requirepass: Option<String>,
+    /// `tls-session-caching yes|no` (Redis's default: yes). The built-in server with `no`
+    /// keeps no sessions and sends no tickets.
+    pub session_caching: Option<bool>,
     #[serde(rename = "certificate")]
     pub server_cert: ServerCertOptions,
     /// Run a fault server instead of Redis.
@@ -157,6 +160,7 @@ impl Default for LabOptions {
             ciphers: None,
             ciphersuites: None,
             requirepass: None,
+            session_caching: None,
             server_cert: ServerCertOptions::default(),
             fault: None,
         }

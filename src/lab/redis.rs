@@ -56,6 +56,10 @@ pub fn conf_lines(options: &LabOptions, files: &LabFiles) -> Vec<String> {
         if let Some(c) = &options.ciphersuites {
             lines.push(format!("tls-ciphersuites {c}"));
         }
+        if let Some(caching) = options.session_caching {
+            let word = if caching { "yes" } else { "no" };
+            lines.push(format!("tls-session-caching {word}"));
+        }
     } else {
         lines.push("port {PORT}".to_string());
     }

@@ -5,6 +5,7 @@
 
 pub mod arrivals;
 pub mod results;
+pub mod resumption;
 pub mod steps;
 pub mod tracker;
 
@@ -67,6 +68,13 @@ pub struct RedisExchange {
     pub reply_resp: Option<crate::engine::resp::Reply>,
 }
 
+/// The server's certificates as `openssl s_client` received them (leaf first), or why not.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpensslChain {
+    pub chain: Vec<CertificateInfo>,
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Model {
     pub run: RunInfo,
@@ -100,6 +108,8 @@ pub struct Model {
     pub probe: Option<ProbeResult>,
     /// The second opinion (OpenSSL-based redis-cli with the same flags), once it answered.
     pub cross_check: Option<crate::engine::opinion::CrossCheck>,
+    /// After a step-2 handshake_failure: the server's chain as `openssl s_client` saw it.
+    pub openssl_chain: Option<OpensslChain>,
     pub diagnosis: Option<Diagnosis>,
     pub outcome: Outcome,
     /// Every event so far, in order: the model's memory for look-back and recordings.
@@ -177,14 +187,28 @@ impl Model {
     }
 
     /// How long tlsviz's own run took: up to its last event, not counting the second opinion
-    /// (another process, which may answer later).
+    /// or openssl's look at the certificate (other processes, which may answer later).
     pub fn duration_us(&self) -> u64 {
         self.events
             .iter()
             .rev()
-            .find(|e| !matches!(e.event, Event::CrossCheck(_)))
+            .find(|e| {
+                !matches!(
+                    e.event,
+                    Event::CrossCheck(_) | Event::PeerChainSeenByOpenssl { .. }
+                )
+            })
             .map(|e| e.at_us)
             .unwrap_or(0)
+    }
+
+    /// Whether this connection resumed an earlier one's session: rustls's verdict once the
+    /// handshake is complete, the ServerHello's answer before that.
+    pub fn resumed(&self) -> bool {
+        match &self.tls {
+            Some(params) => params.resumed,
+            None => resumption::accepted(self),
+        }
     }
 
     pub fn steps_done(&self) -> usize {
@@ -316,6 +340,13 @@ impl Model {
             }
             Event::Failed(failure) => self.fail(failure, at),
             Event::CrossCheck(check) => self.cross_check = Some(check),
+            Event::PeerChainSeenByOpenssl { chain, error } => {
+                self.openssl_chain = Some(OpensslChain { chain, error });
+                // The certificate openssl saw can name the cause of a step-2 refusal.
+                if let Some(failure) = self.failure.clone() {
+                    self.fail(failure, at);
+                }
+            }
             Event::Probe(probe) => {
                 self.probe = Some(probe);
                 // The probe can change the verdict (a silent port that answers plain PING).
@@ -328,8 +359,25 @@ impl Model {
 
     fn complete_step(&mut self, step: Step, at: u64) {
         self.tracker = results::tracker_after(self, step);
-        let result = results::step_result(self, step);
-        let note = results::step_note(self, step);
+        let mut result = results::step_result(self, step);
+        let mut note = results::step_note(self, step);
+        if step == Step::Handshake {
+            if let Some(said) = resumption::handshake_note(self) {
+                note = Some(match note {
+                    Some(n) => format!("{said} {n}"),
+                    None => said,
+                });
+            }
+            if resumption::accepted(self) {
+                self.tracker.certificate_note = Some(resumption::NOT_RECHECKED.into());
+            }
+        }
+        if let Some((resumed_result, resumed_note)) = resumption::resumed_words(self, step) {
+            if !resumed_result.is_empty() {
+                result = resumed_result;
+            }
+            note = Some(resumed_note);
+        }
         let tracker = self.tracker.clone();
         if let Some(row) = self.row(step) {
             row.status = StepStatus::Done;

@@ -83,6 +83,7 @@ pub fn step_result(model: &Model, step: Step) -> String {
                 version,
                 cipher_suite,
                 key_share_group,
+                ..
             }) => {
                 let mut s = format!("Server chose {version}, {cipher_suite}");
                 if let Some(group) = key_share_group {

@@ -31,9 +31,11 @@ fn server_hello(version: TlsVersion) -> Event {
             version,
             cipher_suite: "TLS13_AES_256_GCM_SHA384".into(),
             key_share_group: Some("X25519".into()),
+            resumption: None,
         }],
         head_hex: String::new(),
         note: None,
+        bytes: None,
     })
 }
 

@@ -36,6 +36,20 @@ impl<W: Write> JsonReporter<W> {
     fn line(&mut self, line: &RunLine) -> std::io::Result<()> {
         write_line(&mut self.out, line)
     }
+
+    /// The steps that failed or were interrupted, as they stand in `model`.
+    fn failed_steps(&mut self, model: &Model, at_us: u64) -> std::io::Result<()> {
+        let rows: Vec<Step> = model
+            .steps
+            .iter()
+            .filter(|r| matches!(r.status, StepStatus::Failed | StepStatus::Interrupted))
+            .map(|r| r.step)
+            .collect();
+        for step in rows {
+            self.line(&RunLine::Step(to_json::step(model, step, at_us)))?;
+        }
+        Ok(())
+    }
 }
 
 /// One JSON object and a newline, flushed so that a reader sees each line as it happens.
@@ -58,25 +72,22 @@ impl<W: Write> Reporter for JsonReporter<W> {
             Event::Failed(_) => {
                 // The step the failure belongs to, and any step it interrupted, as they now
                 // stand; then the failure itself.
-                let rows: Vec<Step> = model
-                    .steps
-                    .iter()
-                    .filter(|r| matches!(r.status, StepStatus::Failed | StepStatus::Interrupted))
-                    .map(|r| r.step)
-                    .collect();
-                for step in rows {
-                    self.line(&RunLine::Step(to_json::step(model, step, stamped.at_us)))?;
-                }
+                self.failed_steps(model, stamped.at_us)?;
             }
             Event::KeySchedule(schedule) => {
                 self.secrets_shown |= schedule.entries.iter().any(|e| e.value.is_some());
             }
             _ => {}
         }
-        match to_json::event(stamped) {
-            Some(line) => self.line(&RunLine::Event(line)),
-            None => Ok(()),
+        if let Some(line) = to_json::event(stamped) {
+            self.line(&RunLine::Event(line))?;
         }
+        // openssl's look at the certificate can change the diagnosis of a step-2 refusal: the
+        // failed step again, as it now stands.
+        if matches!(stamped.event, Event::PeerChainSeenByOpenssl { .. }) {
+            self.failed_steps(model, stamped.at_us)?;
+        }
+        Ok(())
     }
 
     fn finish(&mut self, model: &Model) -> std::io::Result<()> {

@@ -1,10 +1,15 @@
 //! Headless faces of a run: the plain trace and newline-delimited JSON. Both read the model;
 //! neither touches the engine.
 
+pub mod compare;
+pub mod compare_out;
 pub mod json;
 pub mod keys;
+pub mod metrics;
+pub mod pcap;
 pub mod plain;
 pub mod record;
+pub mod resume;
 pub mod schema;
 pub mod to_json;
 pub mod words;

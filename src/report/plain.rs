@@ -3,7 +3,7 @@
 use super::keys::Look;
 use super::words::{self, Length};
 use super::Reporter;
-use crate::engine::events::{Direction, Event, RecordInfo, Stamped};
+use crate::engine::events::{CertificateInfo, Direction, Event, RecordInfo, Stamped};
 use crate::engine::opinion::{CrossCheck, Tool, Verdict};
 use crate::engine::step::Step;
 use crate::engine::wire::ContentType;
@@ -130,7 +130,18 @@ impl<W: Write> Reporter for PlainReporter<W> {
             Event::StepSkipped { step, reason } => {
                 let title = format!("[{step}/9] {} — skipped", steps::action(*step));
                 writeln!(self.out, "{}", self.paint(Tone::Dim, &title))?;
-                if *step == Step::Handshake {
+                // A reason shared by several steps (no TLS at all) is said once.
+                let said_before = model
+                    .events
+                    .iter()
+                    .rev()
+                    .skip(1)
+                    .find_map(|e| match &e.event {
+                        Event::StepSkipped { reason, .. } => Some(reason),
+                        _ => None,
+                    })
+                    .is_some_and(|previous| previous == reason);
+                if !said_before {
                     self.para("– ", reason, Some(Tone::Warn))?;
                 }
             }
@@ -277,6 +288,9 @@ impl<W: Write> Reporter for PlainReporter<W> {
                     Some(Tone::Warn),
                 )?;
             }
+            Event::PeerChainSeenByOpenssl { chain, error } => {
+                self.para("", &peer_chain_line(chain, error.as_deref()), Some(Tone::Dim))?
+            }
             Event::Failed(_) | Event::Probe(_) | Event::CrossCheck(_) => {}
         }
         Ok(())
@@ -289,7 +303,10 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 let tls = model
                     .tls
                     .as_ref()
-                    .map(|p| format!(" ({}, {})", p.version, p.cipher_suite))
+                    .map(|p| {
+                        let resumed = if p.resumed { ", resumed" } else { "" };
+                        format!(" ({}, {}{resumed})", p.version, p.cipher_suite)
+                    })
                     .unwrap_or_else(|| " (NOT encrypted)".into());
                 let ms = model.duration_us() as f64 / 1000.0;
                 let (mark, warning, tone) = if model.insecure {
@@ -341,6 +358,24 @@ impl<W: Write> Reporter for PlainReporter<W> {
             self.para("! ", &line, Some(Tone::Bad))?;
         }
         self.out.flush()
+    }
+}
+
+/// What `openssl s_client` saw of the server's chain after a step-2 refusal, in one line.
+pub fn peer_chain_line(chain: &[CertificateInfo], error: Option<&str>) -> String {
+    match chain.first() {
+        Some(leaf) => format!(
+            "openssl s_client, asked for the server's certificate, got {} certificate{}: leaf {}, \
+             key {}",
+            chain.len(),
+            if chain.len() == 1 { "" } else { "s" },
+            leaf.subject,
+            leaf.key_type
+        ),
+        None => format!(
+            "openssl s_client did not get the server's certificate either: {}",
+            error.unwrap_or("no reason given")
+        ),
     }
 }
 

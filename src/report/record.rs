@@ -40,12 +40,17 @@ pub struct Recording {
 /// Check early that the file can be written, so a bad path fails before the run, not after.
 /// Leaves nothing behind: a file made only to check is removed again.
 pub fn check_writable(path: &Path) -> Result<(), UsageError> {
-    let input = format!("--record {}", path.display());
+    check_writable_as("--record", path, "run.tlsviz")
+}
+
+/// `check_writable` for another flag that writes a file (`--pcap`), with an example name.
+pub fn check_writable_as(flag: &str, path: &Path, example: &str) -> Result<(), UsageError> {
+    let input = format!("{flag} {}", path.display());
     if path.is_dir() {
         return Err(UsageError::new(
             input,
             "is a folder",
-            "give a file name, e.g. --record run.tlsviz",
+            format!("give a file name, e.g. {flag} {example}"),
         ));
     }
     let existed = path.exists();

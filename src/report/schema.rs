@@ -9,8 +9,10 @@
 //!
 //! - [`RunLine`]: `connect --json`, `replay --json` and a scenario run with `--json`.
 //! - [`commands`]: `scenarios --json`, `check --json`, `connect --repeat N --json`.
+//! - [`compare`]: the `comparison` line ending `compare --json`.
 
 pub mod commands;
+pub mod compare;
 pub mod event;
 pub mod keys;
 pub mod topology;
@@ -102,6 +104,9 @@ pub struct SummaryJson<'a> {
     /// What the handshake settled on, or what the ServerHello chose when the handshake did not
     /// finish; `null` before a ServerHello.
     pub tls: Option<TlsJson<'a>>,
+    /// The handshake resumed an earlier connection's session (`connect --resume`): no
+    /// certificate was sent or checked. False for a full handshake.
+    pub resumed: bool,
     /// The leaf the server presented.
     pub server_certificate: Option<CertificateJson<'a>>,
     pub client_certificate: ClientCertificateJson<'a>,

@@ -4,8 +4,9 @@
 
 use super::record::Preamble;
 use super::schema::event::{
-    CertificateRequestJson, DirectionJson, EventJson, FailureJson, HandshakeMessageJson, ProbeJson,
-    RecordJson, RunStartedJson, TlsErrorDetailJson,
+    CertificateRequestJson, DecryptedJson, DirectionJson, EventJson, FailureJson, FieldJson,
+    HandshakeMessageJson, HelloResumptionJson, PreSharedKeyJson, ProbeJson, RecordJson,
+    RunStartedJson, TlsErrorDetailJson,
 };
 use super::schema::{
     CertificateAtFaultJson, CertificateJson, ClientCertificateJson, CrossCheckJson, ErrorJson,
@@ -13,10 +14,12 @@ use super::schema::{
     TargetJson, TlsJson, TrackerJson,
 };
 use crate::diagnose::{Diagnosis, Evidence};
+use crate::engine::annotate::Field;
 use crate::engine::events::{
     CertificateInfo, CertificateRequestInfo, Direction, Event, Failure, HandshakeMessage,
-    ProbeResult, RecordInfo, RunInfo, Stamped, TlsErrorDetail, TlsParams,
+    HelloResumption, ProbeResult, RecordInfo, RunInfo, Stamped, TlsErrorDetail, TlsParams,
 };
+use crate::engine::records::hex;
 use crate::engine::step::Step;
 use crate::model::steps::{self, StepStatus};
 use crate::model::tracker::Tracker;
@@ -77,6 +80,7 @@ pub fn summary(model: &Model) -> SummaryJson<'_> {
         },
         insecure: model.insecure,
         tls: negotiated(model),
+        resumed: model.resumed(),
         server_certificate: model.chain.first().map(CertificateJson::from),
         client_certificate: ClientCertificateJson {
             requested: model.certificate_request.is_some(),
@@ -122,6 +126,7 @@ fn negotiated(model: &Model) -> Option<TlsJson<'_>> {
                 version,
                 cipher_suite,
                 key_share_group,
+                ..
             }),
         ) => Some(TlsJson {
             version: *version,
@@ -223,6 +228,10 @@ pub fn event(stamped: &Stamped) -> Option<EventLine<'_>> {
         Event::Probe(probe) => EventJson::Probe(probe.into()),
         Event::SignatureNotChecked { reason } => EventJson::SignatureNotChecked { reason },
         Event::CrossCheck(check) => EventJson::CrossCheck(check),
+        Event::PeerChainSeenByOpenssl { chain, error } => EventJson::PeerChainSeenByOpenssl {
+            chain: chain.iter().map(CertificateJson::from).collect(),
+            error: error.as_deref(),
+        },
     };
     Some(EventLine {
         event,
@@ -278,8 +287,34 @@ impl<'a> From<&'a RecordInfo> for RecordJson<'a> {
                 .collect(),
             head_hex: &info.head_hex,
             note: info.note.as_deref(),
+            hex: info.bytes.as_ref().map(|b| hex(&b.hex)),
+            fields: info.bytes.as_ref().map(|b| fields(&b.fields)),
+            decrypted: info
+                .bytes
+                .as_ref()
+                .and_then(|b| b.decrypted.as_ref())
+                .map(|d| DecryptedJson {
+                    epoch: d.epoch.to_string(),
+                    seq: d.seq,
+                    nonce: hex(&d.nonce),
+                    plaintext_hex: hex(&d.plaintext),
+                    inner_content_type: d.inner_content_type,
+                    fields: fields(&d.fields),
+                }),
         }
     }
+}
+
+fn fields(fields: &[Field]) -> Vec<FieldJson<'_>> {
+    fields
+        .iter()
+        .map(|f| FieldJson {
+            offset: f.offset,
+            len: f.len,
+            name: &f.name,
+            value: &f.value,
+        })
+        .collect()
 }
 
 impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {
@@ -293,6 +328,7 @@ impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {
                 sni,
                 alpn,
                 signature_algorithms,
+                resumption,
             } => HandshakeMessageJson::ClientHello {
                 versions: versions.clone(),
                 cipher_suites: strs(cipher_suites),
@@ -301,15 +337,18 @@ impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {
                 sni: sni.as_deref(),
                 alpn: strs(alpn),
                 signature_algorithms: strs(signature_algorithms),
+                resumption: resumption.as_deref().map(HelloResumptionJson::from),
             },
             HandshakeMessage::ServerHello {
                 version,
                 cipher_suite,
                 key_share_group,
+                resumption,
             } => HandshakeMessageJson::ServerHello {
                 version: *version,
                 cipher_suite,
                 key_share_group: key_share_group.as_deref(),
+                resumption: resumption.as_deref().map(HelloResumptionJson::from),
             },
             HandshakeMessage::Certificate { count } => {
                 HandshakeMessageJson::Certificate { count: *count }
@@ -322,6 +361,22 @@ impl<'a> From<&'a HandshakeMessage> for HandshakeMessageJson<'a> {
             HandshakeMessage::Finished => HandshakeMessageJson::Finished,
             HandshakeMessage::NewSessionTicket => HandshakeMessageJson::NewSessionTicket,
             HandshakeMessage::Other { name } => HandshakeMessageJson::Other { name },
+        }
+    }
+}
+
+impl<'a> From<&'a HelloResumption> for HelloResumptionJson<'a> {
+    fn from(r: &'a HelloResumption) -> Self {
+        HelloResumptionJson {
+            pre_shared_key: r.pre_shared_key.as_ref().map(|psk| PreSharedKeyJson {
+                identities: &psk.identities,
+                binders: &psk.binders,
+                selected: psk.selected,
+            }),
+            psk_key_exchange_modes: strs(&r.psk_key_exchange_modes),
+            early_data: r.early_data,
+            session_ticket: r.session_ticket,
+            session_id: &r.session_id,
         }
     }
 }

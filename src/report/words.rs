@@ -1,7 +1,7 @@
 //! Words the plain trace and the TUI's flow share. The trace has room to say everything; the
 //! flow's arrows do not, so a handshake message comes in two lengths from one place.
 
-use crate::engine::events::HandshakeMessage;
+use crate::engine::events::{HandshakeMessage, HelloResumption};
 
 /// Whether SNI was (or will be) sent, and why not: SNI carries names only, so a connection by
 /// IP address sends none, and a connection without TLS has no ClientHello at all.
@@ -38,12 +38,17 @@ pub fn handshake_message(message: &HandshakeMessage, length: Length) -> String {
             cipher_suites,
             key_shares,
             sni,
+            resumption,
             ..
         } => {
             let versions = crate::engine::wire::join(versions, "/");
+            let resuming = resumption
+                .as_deref()
+                .map(|r| resumption_words(r, length))
+                .unwrap_or_default();
             if full {
                 format!(
-                    "ClientHello: {versions}; {} suites; key share {}; SNI {}",
+                    "ClientHello: {versions}; {} suites; key share {}; SNI {}{resuming}",
                     cipher_suites.len(),
                     or_none(&key_shares.join(", ")),
                     sni.as_deref().unwrap_or("none")
@@ -56,7 +61,7 @@ pub fn handshake_message(message: &HandshakeMessage, length: Length) -> String {
                 };
                 let sni = sni.as_ref().map(|s| format!(", SNI {s}"));
                 format!(
-                    "ClientHello: {versions}{key_shares}{}",
+                    "ClientHello: {versions}{key_shares}{}{resuming}",
                     sni.unwrap_or_default()
                 )
             }
@@ -65,6 +70,7 @@ pub fn handshake_message(message: &HandshakeMessage, length: Length) -> String {
             version,
             cipher_suite,
             key_share_group,
+            resumption,
         } => {
             let group = key_share_group.as_ref().map(|g| {
                 if full {
@@ -73,8 +79,12 @@ pub fn handshake_message(message: &HandshakeMessage, length: Length) -> String {
                     format!(", {g}")
                 }
             });
+            let resuming = resumption
+                .as_deref()
+                .map(|r| resumption_words(r, length))
+                .unwrap_or_default();
             format!(
-                "ServerHello: {version}, {cipher_suite}{}",
+                "ServerHello: {version}, {cipher_suite}{}{resuming}",
                 group.unwrap_or_default()
             )
         }
@@ -84,6 +94,68 @@ pub fn handshake_message(message: &HandshakeMessage, length: Length) -> String {
         HandshakeMessage::Certificate { count } => format!("Certificate ({count})"),
         other => other.name(),
     }
+}
+
+/// A hello's resumption extensions, after the rest of its summary: `; pre_shared_key: 1
+/// identity (194 bytes), binder 48 bytes, psk_dhe_ke` (or `, PSK` on an arrow).
+fn resumption_words(r: &HelloResumption, length: Length) -> String {
+    let mut parts = Vec::new();
+    if let Some(psk) = &r.pre_shared_key {
+        let said = match psk.selected {
+            Some(index) => format!("pre_shared_key: identity {index} accepted"),
+            None => format!(
+                "pre_shared_key: {} identit{} ({} bytes), binder {} bytes",
+                psk.identities.len(),
+                if psk.identities.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
+                join_numbers(&psk.identities),
+                join_numbers(&psk.binders)
+            ),
+        };
+        parts.push(if length == Length::Full {
+            said
+        } else {
+            "PSK".into()
+        });
+    }
+    if length == Length::Full {
+        if !r.psk_key_exchange_modes.is_empty() && r.pre_shared_key.is_some() {
+            parts.push(r.psk_key_exchange_modes.join(", "));
+        }
+        match r.session_ticket {
+            Some(0) => parts.push("session_ticket (empty)".into()),
+            Some(len) => parts.push(format!("session_ticket ({len} bytes)")),
+            None => {}
+        }
+        // Beside a PSK, or an empty ticket that only asks for one, the session id says nothing.
+        if !r.session_id.is_empty() && r.pre_shared_key.is_none() && r.session_ticket != Some(0) {
+            let head: String = r.session_id.chars().take(16).collect();
+            parts.push(format!("session id {head}…"));
+        }
+    } else if r.session_ticket.is_some_and(|len| len > 0) {
+        parts.push("ticket".into());
+    }
+    if r.early_data {
+        parts.push("early_data".into());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else if length == Length::Full {
+        format!("; {}", parts.join("; "))
+    } else {
+        format!(", {}", parts.join(", "))
+    }
+}
+
+fn join_numbers(numbers: &[usize]) -> String {
+    numbers
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The messages one record carries, joined by ` + `.
@@ -126,6 +198,7 @@ mod tests {
             sni: sni.map(str::to_string),
             alpn: vec![],
             signature_algorithms: vec![],
+            resumption: None,
         }
     }
 
@@ -158,6 +231,7 @@ mod tests {
                 version: TlsVersion::Tls12,
                 cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".into(),
                 key_share_group: Some("X25519".into()),
+                resumption: None,
             },
             HandshakeMessage::Certificate { count: 2 },
             HandshakeMessage::ServerHelloDone,

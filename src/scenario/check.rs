@@ -19,6 +19,13 @@ pub struct Checked {
 impl Checked {
     pub fn got(&self) -> String {
         match (&self.model.outcome, &self.model.diagnosis) {
+            (Outcome::Ok, _) if self.scenario.expect.resumed.is_some() => {
+                if self.model.resumed() {
+                    "ok, resumed".into()
+                } else {
+                    "ok, not resumed".into()
+                }
+            }
             (Outcome::Ok, _) => "ok".into(),
             (_, Some(d)) => format!("{}:{}", d.step, d.kind),
             _ => "incomplete".into(),
@@ -29,7 +36,10 @@ impl Checked {
     pub fn matches(&self) -> bool {
         let expect = &self.scenario.expect;
         match expect.outcome {
-            ExpectedOutcome::Ok => self.model.outcome == Outcome::Ok,
+            ExpectedOutcome::Ok => {
+                self.model.outcome == Outcome::Ok
+                    && expect.resumed.is_none_or(|r| r == self.model.resumed())
+            }
             ExpectedOutcome::Failed => self.model.diagnosis.as_ref().is_some_and(|d| {
                 self.model.outcome == Outcome::Failed
                     && Some(d.step) == expect.step
@@ -64,15 +74,31 @@ pub async fn run_until(
         lab.stop().await;
         return Err(interrupted());
     }
-    let target = match crate::target::build(&scenario.target_spec(&lab)) {
+    let target = match crate::target::build(&scenario.target_spec(&lab)).and_then(|t| {
+        if scenario.client.resume {
+            crate::target::sharing_sessions(t)
+        } else {
+            Ok(t)
+        }
+    }) {
         Ok(t) => t,
         Err(e) => {
             lab.stop().await;
             return Err(e);
         }
     };
+    // A resuming client: the second connection is the one that counts (the first one's
+    // failure, if any, stands when there is no second).
+    let run = async {
+        if scenario.client.resume {
+            let (first, second) = crate::runner::run_pair_to_models(&target).await;
+            second.unwrap_or(first)
+        } else {
+            crate::runner::run_to_model(&target).await
+        }
+    };
     let model = tokio::select! {
-        model = crate::runner::run_to_model(&target) => model,
+        model = run => model,
         _ = until_cancelled(&mut cancel) => {
             lab.stop().await;
             return Err(interrupted());

@@ -68,6 +68,8 @@ pub struct ClientSpec {
     pub command: Vec<String>,
     /// Seconds.
     pub timeout: f64,
+    /// Connect twice, the second connection resuming the first one's session (`--resume`).
+    pub resume: bool,
 }
 
 impl Default for ClientSpec {
@@ -84,6 +86,7 @@ impl Default for ClientSpec {
             insecure: false,
             command: vec!["PING".into()],
             timeout: 5.0,
+            resume: false,
         }
     }
 }
@@ -101,11 +104,16 @@ pub struct Expect {
     pub outcome: ExpectedOutcome,
     pub step: Option<crate::engine::step::Step>,
     pub kind: Option<crate::diagnose::ErrorKind>,
+    /// With `client.resume`: whether the second connection resumes the first one's session.
+    #[serde(default)]
+    pub resumed: Option<bool>,
 }
 
 impl Expect {
     pub fn describe(&self) -> String {
         match self.outcome {
+            ExpectedOutcome::Ok if self.resumed == Some(true) => "ok, resumed".into(),
+            ExpectedOutcome::Ok if self.resumed == Some(false) => "ok, not resumed".into(),
             ExpectedOutcome::Ok => "ok".into(),
             ExpectedOutcome::Failed => format!(
                 "{}:{}",
@@ -184,6 +192,20 @@ fn validate(s: &Scenario, origin: &str, text: &str) -> Result<(), UsageError> {
             "client.timeout",
             "seconds, more than 0 and at most 3600",
             "e.g. timeout = 1.0",
+        );
+    }
+    if s.expect.resumed.is_some() && !s.client.resume {
+        return bad(
+            "expect.resumed",
+            "only a client that resumes can be expected to",
+            "add resume = true under [client]",
+        );
+    }
+    if s.client.resume && !s.client.tls {
+        return bad(
+            "client.resume",
+            "there is no TLS session to resume without TLS",
+            "remove resume or set tls = true",
         );
     }
     if s.client.command.is_empty() {

@@ -33,4 +33,5 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("peer-closes", include_str!("../../scenarios/peer-closes.toml")),
     ("peer-silent", include_str!("../../scenarios/peer-silent.toml")),
     ("nothing-listening", include_str!("../../scenarios/nothing-listening.toml")),
+    ("resumption", include_str!("../../scenarios/resumption.toml")),
 ];

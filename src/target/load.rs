@@ -93,6 +93,8 @@ pub fn load_noted(opts: &TlsOptions) -> Result<(TlsMaterial, Vec<String>), Usage
         insecure: opts.insecure,
         versions: opts.versions,
         keylog,
+        sessions: None,
+        keylog_memory: None,
         show_secrets: false,
     };
     Ok((material, notes))
@@ -122,6 +124,7 @@ fn load_roots(
             notes.push(notes::der(&input, "CA certificate", "x509", path));
         }
         notes.extend(notes::intermediate_as_anchor(&input, &certs));
+        notes.extend(notes::anchor_not_a_ca(&input, &certs));
         let (added, _ignored) = roots.add_parsable_certificates(certs);
         if added == 0 {
             return Err(UsageError::new(

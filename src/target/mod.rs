@@ -43,6 +43,8 @@ pub struct TargetSpec {
     /// Seconds, as typed (`None`: 5).
     pub timeout: Option<String>,
     pub keylog: Option<PathBuf>,
+    /// `--bytes`: keep and name every record's bytes, and show what tlsviz opens.
+    pub bytes: bool,
     /// The command sent at step 8 (empty: PING).
     pub command: Vec<String>,
 }
@@ -103,6 +105,20 @@ pub fn cross_check_spec(spec: &TargetSpec, target: &Target) -> CrossCheckSpec {
         },
         timeout: target.timeout,
     }
+}
+
+/// The same target with a session store its connections share, so that each resumes the
+/// session the one before it left (`connect --resume`, a scenario's `resume = true`).
+pub fn sharing_sessions(mut target: Target) -> Result<Target, UsageError> {
+    let Some(material) = target.tls.take() else {
+        return Err(UsageError::new(
+            "--resume",
+            "there is no TLS session to resume on a plaintext connection",
+            "add --tls (or use a rediss:// URL)",
+        ));
+    };
+    target.tls = Some(material.sharing_sessions());
+    Ok(target)
 }
 
 /// A checked target and the notes its inputs gave (see [`load::load_noted`]).
@@ -220,6 +236,7 @@ pub fn build_noted(args: &TargetSpec) -> Result<Loaded, UsageError> {
         db,
         command,
         timeout,
+        capture_bytes: args.bytes,
     };
     Ok(Loaded { target, notes })
 }

@@ -70,9 +70,71 @@ pub fn intermediate_as_anchor(input: &str, certs: &[CertificateDer<'_>]) -> Opti
     ))
 }
 
+/// A self-signed CA certificate that OpenSSL will not take as a CA: no basicConstraints (a v3
+/// certificate without keyUsage keyCertSign) or basicConstraints CA:FALSE. rustls uses any
+/// certificate given as a trust anchor; OpenSSL checks it and says "invalid CA certificate".
+pub fn anchor_not_a_ca(input: &str, certs: &[CertificateDer<'_>]) -> Option<String> {
+    use x509_parser::certificate::X509Certificate;
+    use x509_parser::x509::X509Version;
+    let refused = |c: &X509Certificate<'_>| {
+        if c.subject().as_raw() != c.issuer().as_raw() {
+            return false;
+        }
+        match c.basic_constraints() {
+            Ok(Some(bc)) => !bc.value.ca,
+            // OpenSSL tolerates a v1 root, and a v3 one whose keyUsage allows keyCertSign.
+            Ok(None) => {
+                c.version() != X509Version::V1
+                    && !c
+                        .key_usage()
+                        .ok()
+                        .flatten()
+                        .is_some_and(|ku| ku.value.key_cert_sign())
+            }
+            Err(_) => false,
+        }
+    };
+    let parsed: Vec<_> = certs
+        .iter()
+        .filter_map(|c| X509Certificate::from_der(c.as_ref()).ok())
+        .map(|(_, cert)| cert)
+        .collect();
+    let root = parsed.iter().find(|c| refused(c))?;
+    let what = match root.basic_constraints() {
+        Ok(Some(_)) => "basicConstraints CA:FALSE",
+        _ => "no basicConstraints extension",
+    };
+    Some(format!(
+        "{input}: the CA certificate \"{}\" has {what}; tlsviz (rustls) trusts it as given, but \
+         OpenSSL-based clients (redis-cli, hiredis, redis-py) do not accept it as a CA (\"invalid \
+         CA certificate\") and fail with \"certificate verify failed\". Reissue the CA with \
+         -addext basicConstraints=critical,CA:TRUE; inspect it with: openssl x509 -in FILE \
+         -noout -text",
+        root.subject()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_self_signed_root_must_say_ca_true_for_openssl() {
+        let root = |is_ca| {
+            let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+            p.distinguished_name
+                .push(rcgen::DnType::CommonName, "Some Root");
+            p.is_ca = is_ca;
+            let key = rcgen::KeyPair::generate().expect("key");
+            p.self_signed(&key).expect("self-signed").der().clone()
+        };
+        let no_bc = anchor_not_a_ca("--cacert ca.pem", &[root(rcgen::IsCa::NoCa)]);
+        assert!(no_bc.is_some_and(|n| n.contains("no basicConstraints")));
+        let not_ca = anchor_not_a_ca("--cacert ca.pem", &[root(rcgen::IsCa::ExplicitNoCa)]);
+        assert!(not_ca.is_some_and(|n| n.contains("CA:FALSE")));
+        let ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        assert_eq!(anchor_not_a_ca("--cacert ca.pem", &[root(ca)]), None);
+    }
 
     #[test]
     fn hash_names() {

@@ -285,12 +285,10 @@ impl Loop {
                     self.app.status = Some(format!("notice: {notice}"));
                 }
                 let (pace, stepper) = Pace::manual();
-                let mut run = Run::start(session.target.clone(), pace);
                 // The second opinion runs beside the lesson, as in the headless trace; its
                 // event arrives whenever the other tool answers.
-                if let Some(spec) = session.cross_check.clone() {
-                    run = run.with_cross_check(spec);
-                }
+                let run =
+                    Run::start_with(session.target.clone(), pace, session.cross_check.clone());
                 self.live = Some(LiveRun {
                     session,
                     stepper,

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod checkpoints;
 pub mod checks;
+mod compare_loop;
 pub mod console;
 mod event_loop;
 pub mod keys;
@@ -22,7 +23,7 @@ mod testing;
 #[cfg(test)]
 mod tests;
 
-pub use session::{LiveSession, Opener, ScenarioCard, Source, UiOptions};
+pub use session::{CompareSource, LiveSession, Opener, ScenarioCard, Source, UiOptions};
 
 use crate::errors::UsageError;
 
@@ -43,6 +44,28 @@ pub async fn run(source: Source, options: UiOptions) -> Result<i32, UsageError> 
         }
     };
     let result = event_loop::run(&mut terminal, source, options).await;
+    ratatui::restore();
+    result
+}
+
+/// `tlsviz compare` on a terminal: both connections stepped together. Returns 0 if both
+/// succeeded, 1 if not; the terminal is restored and the lab (if any) stopped.
+pub async fn run_compare(source: CompareSource, options: UiOptions) -> Result<i32, UsageError> {
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            ratatui::restore();
+            if let Some(lab) = source.lab {
+                lab.stop().await;
+            }
+            return Err(UsageError::new(
+                "terminal",
+                format!("cannot start the TUI: {e}"),
+                "use --plain or --json",
+            ));
+        }
+    };
+    let result = compare_loop::run(&mut terminal, source, options).await;
     ratatui::restore();
     result
 }

@@ -75,3 +75,14 @@ pub struct UiOptions {
     /// only; recordings never hold them). A view that shows them says so on screen.
     pub show_secrets: bool,
 }
+
+/// `tlsviz compare` on a terminal: the same server with TLS 1.2 and with TLS 1.3, stepped
+/// together (each Space lets the next step really happen on both connections).
+pub struct CompareSource {
+    /// `[TLS 1.2, TLS 1.3]`.
+    pub targets: [Target; 2],
+    /// Where they connect, as the title says it.
+    pub server: String,
+    /// The lab serving them, stopped when the TUI ends.
+    pub lab: Option<Lab>,
+}

@@ -109,6 +109,7 @@ pub fn with_console(mut model: Model, commands: &[(&str, &str)]) -> Model {
             messages: Vec::new(),
             head_hex: "170303".into(),
             note: note.map(String::from),
+            bytes: None,
         })
     };
     for (line, fixture) in commands {

@@ -101,26 +101,161 @@ impl Drop for Redis {
     }
 }
 
-pub fn have_redis() -> bool {
-    let ok = Command::new("redis-server")
-        .arg("--version")
+/// A test's own folder, removed (with everything in it) when the test ends, pass or fail.
+pub struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn scratch(name: &str) -> Scratch {
+    let dir = std::env::temp_dir().join(format!("tlsviz-certdiag-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    Scratch(dir)
+}
+
+/// Run the openssl CLI in `dir`; a failure shows its stderr.
+pub fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
         .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && std::env::var("TLSVIZ_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
-        panic!("TLSVIZ_REQUIRE_REDIS=1 but redis-server is not installed");
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// With the openssl CLI in `dir`: a P-256 root `root.pem` (made once) and a leaf for localhost
+/// named `name` with the key from `newkey` (e.g. `["ec", "-pkeyopt",
+/// "ec_paramgen_curve:P-521"]`, `["rsa:1024"]`), signed with `digest` (`-sha256`, `-sha1`).
+/// Returns (leaf + root chain, leaf key, root).
+pub fn openssl_leaf(
+    dir: &Path,
+    name: &str,
+    newkey: &[&str],
+    digest: &str,
+) -> (PathBuf, PathBuf, PathBuf) {
+    if !dir.join("root.pem").exists() {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=Test Root",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-keyout",
+                "root.key",
+                "-out",
+                "root.pem",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
+        std::fs::write(
+            dir.join("leaf.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("write");
     }
-    if !ok {
-        eprintln!("!!! redis-server not found: certificate diagnosis tests SKIPPED !!!");
-    }
-    ok
+    let (key, csr, pem) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.pem"),
+    );
+    let subject = format!("/CN={name}");
+    let mut args = vec![
+        "req", "-nodes", "-subj", &subject, "-keyout", &key, "-out", &csr, "-newkey",
+    ];
+    args.extend(newkey);
+    openssl(dir, &args);
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            digest,
+            "-in",
+            &csr,
+            "-CA",
+            "root.pem",
+            "-CAkey",
+            "root.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-out",
+            &pem,
+            "-extfile",
+            "leaf.ext",
+        ],
+    );
+    let chain = dir.join(format!("{name}-chain.pem"));
+    let bytes = [
+        std::fs::read(dir.join(&pem)).expect("leaf"),
+        std::fs::read(dir.join("root.pem")).expect("root"),
+    ]
+    .concat();
+    std::fs::write(&chain, bytes).expect("write chain");
+    (chain, dir.join(key), dir.join("root.pem"))
+}
+
+/// An OpenSSL config at security level 0, for a redis-server that must load a weak key or a
+/// SHA-1 certificate (set only in that server's environment).
+pub fn seclevel0(dir: &Path) -> PathBuf {
+    let path = dir.join("seclevel0.cnf");
+    std::fs::write(
+        &path,
+        "openssl_conf = openssl_init\n[openssl_init]\nssl_conf = ssl_sect\n\
+         [ssl_sect]\nsystem_default = sys\n[sys]\nCipherString = DEFAULT@SECLEVEL=0\n",
+    )
+    .expect("write openssl.cnf");
+    path
 }
 
 pub fn redis(cert: &Path, key: &Path, ca: &Path, auth_clients: &str) -> Redis {
+    redis_with(cert, key, ca, auth_clients, None)
+}
+
+/// A redis-server whose OpenSSL reads `openssl_conf` (via OPENSSL_CONF, in its env only).
+pub fn redis_with(
+    cert: &Path,
+    key: &Path,
+    ca: &Path,
+    auth_clients: &str,
+    openssl_conf: Option<&Path>,
+) -> Redis {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let child = Command::new("redis-server")
+    let mut cmd = Command::new("redis-server");
+    if let Some(conf) = openssl_conf {
+        cmd.env("OPENSSL_CONF", conf);
+    }
+    let child = cmd
         .args([
             "--port",
             "0",
@@ -143,13 +278,19 @@ pub fn redis(cert: &Path, key: &Path, ca: &Path, auth_clients: &str) -> Redis {
             "--appendonly",
             "no",
         ])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("redis-server starts");
-    let redis = Redis { child, port };
+    let mut redis = Redis { child, port };
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // A server that refused its certificate exits at once: say so instead of waiting.
+        if let Ok(Some(status)) = redis.child.try_wait() {
+            panic!("redis-server exited ({status}): it could not load its TLS files");
+        }
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "redis-server did not listen"

@@ -2,6 +2,8 @@
 //! of the real engine against it.
 #![allow(dead_code)]
 
+pub mod agree;
+
 use std::time::Duration;
 use tlsviz::engine::config::TlsVersions;
 use tlsviz::engine::step::Step;
@@ -52,6 +54,10 @@ pub struct Client {
     pub password: Option<String>,
     pub plaintext: bool,
     pub timeout: Option<Duration>,
+    /// `--bytes`.
+    pub bytes: bool,
+    /// A keylog file (`--keylog`).
+    pub keylog: Option<std::path::PathBuf>,
 }
 
 pub fn target(lab: &Lab, client: &Client) -> Target {
@@ -79,6 +85,7 @@ pub fn target(lab: &Lab, client: &Client) -> Target {
             cert,
             key,
             versions: client.versions,
+            keylog: client.keylog.clone(),
             ..TlsOptions::default()
         })
         .expect("client material loads")
@@ -94,6 +101,7 @@ pub fn target(lab: &Lab, client: &Client) -> Target {
         db: None,
         command: vec!["PING".into()],
         timeout: client.timeout.unwrap_or(Duration::from_secs(5)),
+        capture_bytes: client.bytes,
     }
 }
 

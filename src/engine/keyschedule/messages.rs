@@ -174,6 +174,7 @@ fn hello_extensions(message: &[u8]) -> Vec<(u16, &[u8])> {
 
 const KEY_SHARE: u16 = 51;
 const EXTENDED_MASTER_SECRET: u16 = 23;
+const PRE_SHARED_KEY: u16 = 41;
 
 /// The ServerHello's key share: group and public key.
 pub fn server_key_share(server_hello: &[u8]) -> Option<(u16, &[u8])> {
@@ -199,6 +200,13 @@ pub fn client_key_share(client_hello: &[u8], group: u16) -> Option<&[u8]> {
         rest = &rest[4 + usize::from(len)..];
     }
     None
+}
+
+/// The ServerHello accepted a pre-shared key (a resumed TLS 1.3 session).
+pub fn accepted_psk(server_hello: &[u8]) -> bool {
+    hello_extensions(server_hello)
+        .iter()
+        .any(|(k, _)| *k == PRE_SHARED_KEY)
 }
 
 /// The server agreed to the extended master secret (RFC 7627).

@@ -142,10 +142,9 @@ fn derive_keys(
     transcript: &Transcript,
 ) -> Result<Derived, String> {
     let h = suite.hash;
-    let (group, _) = hellos
-        .server_share
-        .as_ref()
-        .ok_or("no ECDHE ServerKeyExchange was read")?;
+    let (group, _) = hellos.server_share.as_ref().ok_or(
+        "no ECDHE ServerKeyExchange was read (a resumed session reuses an earlier master secret)",
+    )?;
     let named = rustls::NamedGroup::from(*group);
     if !kx::is_observable(named) {
         return Err(format!(

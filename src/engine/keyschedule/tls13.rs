@@ -98,6 +98,14 @@ pub(super) fn derive(
         schedule.missing = Some("the key exchange was not observed".into());
         return;
     };
+    if messages::accepted_psk(&server_hello) {
+        schedule.missing = Some(
+            "the server resumed a session (pre_shared_key): the early secret comes from that \
+             session's PSK, which tlsviz does not show, so nothing after it can be recomputed"
+                .into(),
+        );
+        return;
+    }
 
     let shared = &observed.shared;
     let zeros = vec![0u8; h.len()];

@@ -91,6 +91,12 @@ pub enum EventJson<'a> {
     },
     /// The second opinion, as it arrived (the summary repeats it with `agrees`).
     CrossCheck(&'a CrossCheck),
+    /// After a step-2 handshake_failure (second opinion on): the chain the server sent to
+    /// `openssl s_client`, leaf first; empty with `error` saying why when there is none.
+    PeerChainSeenByOpenssl {
+        chain: Vec<CertificateJson<'a>>,
+        error: Option<&'a str>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -142,6 +148,44 @@ pub struct RecordJson<'a> {
     pub head_hex: &'a str,
     /// What an encrypted record carried, where a hook told (e.g. `close_notify`).
     pub note: Option<&'a str>,
+    /// With `--bytes`: the whole record, header included, hex. Left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hex: Option<String>,
+    /// With `--bytes`: every byte of the record named, in order, tiling `hex` exactly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldJson<'a>>>,
+    /// With `--bytes`, on a record tlsviz opened with the session's keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted: Option<DecryptedJson<'a>>,
+}
+
+/// One named run of bytes: `offset` from the first byte of the record (or of the plaintext),
+/// `name` a dotted path after the RFC's structures, `value` what the bytes say.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldJson<'a> {
+    pub offset: usize,
+    pub len: usize,
+    pub name: &'a str,
+    pub value: &'a str,
+}
+
+/// `record.decrypted`: what tlsviz read inside an encrypted record.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecryptedJson<'a> {
+    /// `handshake` or `application` (`application_N` after N KeyUpdates); TLS 1.2:
+    /// `application`.
+    pub epoch: String,
+    /// The record's sequence number in its epoch and direction.
+    pub seq: u64,
+    /// The AEAD nonce, hex.
+    pub nonce: String,
+    /// TLS 1.3: the whole TLSInnerPlaintext (content, type byte, padding); TLS 1.2: the
+    /// content. A password's bytes are `2a` (`*`).
+    pub plaintext_hex: String,
+    /// The real content type.
+    pub inner_content_type: ContentType,
+    /// Every byte of the plaintext named, tiling `plaintext_hex`.
+    pub fields: Vec<FieldJson<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -155,11 +199,17 @@ pub enum HandshakeMessageJson<'a> {
         sni: Option<&'a str>,
         alpn: Vec<&'a str>,
         signature_algorithms: Vec<&'a str>,
+        /// What the hello offers to resume; left out when it offers nothing.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        resumption: Option<HelloResumptionJson<'a>>,
     },
     ServerHello {
         version: TlsVersion,
         cipher_suite: &'a str,
         key_share_group: Option<&'a str>,
+        /// What the hello answers to an offer to resume; left out when it says nothing.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        resumption: Option<HelloResumptionJson<'a>>,
     },
     Certificate {
         count: usize,
@@ -174,6 +224,32 @@ pub enum HandshakeMessageJson<'a> {
     Other {
         name: &'a str,
     },
+}
+
+/// A hello's resumption extensions, named as the RFCs name them.
+#[derive(Debug, Clone, Serialize)]
+pub struct HelloResumptionJson<'a> {
+    /// TLS 1.3's `pre_shared_key`, or `null`.
+    pub pre_shared_key: Option<PreSharedKeyJson<'a>>,
+    /// `psk_dhe_ke` and/or `psk_ke` (ClientHello).
+    pub psk_key_exchange_modes: Vec<&'a str>,
+    /// `early_data` (0-RTT) is present; tlsviz never sends it.
+    pub early_data: bool,
+    /// TLS 1.2's `session_ticket`: its length in bytes (0: asks for, or promises, a ticket), or
+    /// `null` when absent.
+    pub session_ticket: Option<usize>,
+    /// The session id, hex; `""` when none.
+    pub session_id: &'a str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PreSharedKeyJson<'a> {
+    /// ClientHello: each identity's size in bytes (a ticket from an earlier connection).
+    pub identities: &'a [usize],
+    /// ClientHello: each binder's size in bytes (an HMAC proving the client holds the PSK).
+    pub binders: &'a [usize],
+    /// ServerHello: the identity the server accepted (0 is the first), else `null`.
+    pub selected: Option<u16>,
 }
 
 #[derive(Debug, Clone, Serialize)]

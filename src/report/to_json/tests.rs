@@ -60,11 +60,13 @@ fn every_event_line() -> Vec<Event> {
                     sni: Some("localhost".into()),
                     alpn: vec![],
                     signature_algorithms: vec!["ED25519".into()],
+                    resumption: None,
                 },
                 HandshakeMessage::ServerHello {
                     version: TlsVersion::Tls12,
                     cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".into(),
                     key_share_group: None,
+                    resumption: None,
                 },
                 HandshakeMessage::Certificate { count: 2 },
                 HandshakeMessage::CertificateRequest,
@@ -80,6 +82,7 @@ fn every_event_line() -> Vec<Event> {
             ],
             head_hex: "1603".into(),
             note: Some("close_notify".into()),
+            bytes: None,
         }),
         Event::CertificateRequested(CertificateRequestInfo {
             ca_names: vec!["CN=ca".into()],
@@ -112,6 +115,7 @@ fn every_event_line() -> Vec<Event> {
             version: TlsVersion::Tls13,
             cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
             key_exchange_group: None,
+            resumed: false,
         }),
         Event::DataSent {
             command: "AUTH ***".into(),

@@ -361,6 +361,12 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
                 w,
                 t,
             )),
+            Event::PeerChainSeenByOpenssl { chain, error } => lines.extend(between(
+                &crate::report::plain::peer_chain_line(chain, error.as_deref()),
+                t.dim(),
+                w,
+                t,
+            )),
             Event::RunStarted(_) | Event::Waiting { .. } | Event::StepCompleted { .. } => {}
         }
     }

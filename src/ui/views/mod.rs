@@ -2,6 +2,7 @@
 //! function of the state. `draw` lays the screen out and picks the views.
 
 pub mod certs;
+pub mod compare;
 pub mod console;
 pub mod dock;
 pub mod flow;

@@ -93,6 +93,7 @@ mod tests {
             messages: Vec::new(),
             head_hex: String::new(),
             note: None,
+            bytes: None,
         }
     }
 

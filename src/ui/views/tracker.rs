@@ -211,6 +211,7 @@ pub fn details_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
                 version,
                 cipher_suite,
                 key_share_group,
+                ..
             }),
         ) => (
             version.to_string(),

@@ -362,6 +362,7 @@ fn fields(m: &HandshakeMessage) -> Vec<(&'static str, String)> {
             sni,
             alpn,
             signature_algorithms,
+            ..
         } => vec![
             ("message", "ClientHello".into()),
             ("versions", wire::join(versions, ", ")),
@@ -383,6 +384,7 @@ fn fields(m: &HandshakeMessage) -> Vec<(&'static str, String)> {
             version,
             cipher_suite,
             key_share_group,
+            ..
         } => vec![
             ("message", "ServerHello".into()),
             ("version", version.to_string()),
