@@ -369,7 +369,7 @@ pub fn tls_detail(error: &Error) -> TlsErrorDetail {
                 presented,
             } => TlsErrorDetail::NotValidForName {
                 expected: Some(expected.to_str().into_owned()),
-                presented: presented.clone(),
+                presented: presented.iter().map(|n| presented_name(n)).collect(),
             },
             other => {
                 let (reason, problem) = certificate_words(other);
@@ -392,3 +392,33 @@ pub fn tls_detail(error: &Error) -> TlsErrorDetail {
 #[cfg(test)]
 #[path = "tls_error_tests.rs"]
 mod tests;
+
+/// webpki lists the names a certificate presents in Rust's debug form (`DnsName("localhost")`,
+/// `IpAddress(127.0.0.1)`); say them as the certificate views do (`DNS:localhost`, `IP:…`).
+pub fn presented_name(name: &str) -> String {
+    let inner = |prefix: &str| {
+        name.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(')'))
+            .map(|v| v.trim_matches('"').to_string())
+    };
+    if let Some(dns) = inner("DnsName(") {
+        format!("DNS:{dns}")
+    } else if let Some(ip) = inner("IpAddress(") {
+        format!("IP:{ip}")
+    } else if let Some(uri) = inner("UniformResourceIdentifier(") {
+        format!("URI:{uri}")
+    } else {
+        name.to_string()
+    }
+}
+
+#[cfg(test)]
+mod presented_name_tests {
+    #[test]
+    fn webpki_debug_names_read_as_certificate_names() {
+        use super::presented_name;
+        assert_eq!(presented_name("DnsName(\"localhost\")"), "DNS:localhost");
+        assert_eq!(presented_name("IpAddress(127.0.0.1)"), "IP:127.0.0.1");
+        assert_eq!(presented_name("DNS:already"), "DNS:already");
+    }
+}

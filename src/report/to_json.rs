@@ -536,7 +536,11 @@ impl<'a> From<&'a TlsErrorDetail> for TlsErrorDetailJson<'a> {
                 presented,
             } => TlsErrorDetailJson::NotValidForName {
                 expected: expected.as_deref(),
-                presented: strs(presented),
+                // Recordings made before the names were translated still read as names.
+                presented: presented
+                    .iter()
+                    .map(|n| crate::engine::tls_error::presented_name(n))
+                    .collect(),
             },
             TlsErrorDetail::BadCertificate { reason, problem } => {
                 TlsErrorDetailJson::BadCertificate {

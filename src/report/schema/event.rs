@@ -389,7 +389,8 @@ pub enum TlsErrorDetailJson<'a> {
     UnknownIssuer,
     NotValidForName {
         expected: Option<&'a str>,
-        presented: Vec<&'a str>,
+        /// The names the certificate presents, as `DNS:…` / `IP:…`.
+        presented: Vec<String>,
     },
     BadCertificate {
         reason: &'a str,
