@@ -155,3 +155,50 @@ fn no_cross_check_runs_nothing() {
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert!(summary(&ran.stdout)["cross_check"].is_null());
 }
+
+/// The tool's version is asked once per build of the tool and remembered: the second run says
+/// the same version without a `redis-cli --version` child, and the cache holds nothing else.
+#[test]
+fn the_tools_version_is_remembered_per_build() {
+    if !require_redis_cli() {
+        return;
+    }
+    let asked = std::process::Command::new("redis-cli")
+        .arg("--version")
+        .output()
+        .expect("redis-cli --version");
+    let expected = String::from_utf8_lossy(&asked.stdout)
+        .split_whitespace()
+        .nth(1)
+        .expect("redis-cli <version>")
+        .to_string();
+    let cache = std::env::temp_dir().join(format!("tlsviz-version-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let lab = lab(LabOptions::default());
+    let mut args = vec!["connect".to_string(), "--json".to_string()];
+    args.extend(lab.connect_args());
+    let env = [("TLSVIZ_CACHE_DIR", cache.to_str().expect("utf-8 temp dir"))];
+    for run in ["asks", "remembers"] {
+        let ran = tlsviz_bin(&args, &env);
+        assert_eq!(ran.code, Some(0), "{run}: {}", ran.stderr);
+        let check = &summary(&ran.stdout)["cross_check"];
+        assert_eq!(check["version"], expected.as_str(), "{run}: {check}");
+    }
+    let text = std::fs::read_to_string(cache.join("tool-versions.tsv")).expect("the cache file");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(lines[0].starts_with("redis-cli\t/") && lines[0].ends_with(&format!("\t{expected}")));
+    // A cache that says another version for this very build is believed: proof that the second
+    // run read it rather than asking (the cache is keyed by path, size, mtime and inode).
+    std::fs::write(
+        cache.join("tool-versions.tsv"),
+        lines[0].replace(&expected, "0.0.0-cached"),
+    )
+    .expect("rewrite the cache");
+    let ran = tlsviz_bin(&args, &env);
+    assert_eq!(
+        summary(&ran.stdout)["cross_check"]["version"],
+        "0.0.0-cached"
+    );
+    let _ = std::fs::remove_dir_all(&cache);
+}

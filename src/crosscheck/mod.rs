@@ -16,6 +16,7 @@ mod peer_chain;
 mod spec;
 #[cfg(test)]
 mod tests;
+mod versions;
 
 pub use crate::engine::opinion::{CrossCheck, Tool, Verdict};
 pub use classify::{classify, ToolOutput};
@@ -33,19 +34,26 @@ use tokio::time::Instant;
 pub struct Tools {
     pub redis_cli: Option<PathBuf>,
     pub openssl: Option<PathBuf>,
+    /// Where the tools' versions are remembered between runs (`None`: asked every run).
+    pub version_cache: Option<PathBuf>,
 }
 
 impl Tools {
     /// Looks on this process's PATH.
     pub fn discover() -> Self {
-        Self::discover_in(&std::env::var_os("PATH").unwrap_or_default())
+        Self {
+            version_cache: versions::cache_dir(),
+            ..Self::discover_in(&std::env::var_os("PATH").unwrap_or_default())
+        }
     }
 
-    /// Looks on the given PATH value (testable without touching the process environment).
+    /// Looks on the given PATH value (testable without touching the process environment); no
+    /// version cache.
     pub fn discover_in(path: &OsStr) -> Self {
         Self {
             redis_cli: find_program(path, "redis-cli"),
             openssl: find_program(path, "openssl"),
+            version_cache: None,
         }
     }
 
@@ -55,10 +63,12 @@ impl Tools {
             Tool::RedisCli => Self {
                 redis_cli: self.redis_cli.clone(),
                 openssl: None,
+                version_cache: self.version_cache.clone(),
             },
             Tool::Openssl => Self {
                 redis_cli: None,
                 openssl: self.openssl.clone(),
+                version_cache: self.version_cache.clone(),
             },
         }
     }
@@ -111,7 +121,18 @@ enum State {
 struct Running {
     invocation: argv::Invocation,
     child: std::io::Result<tokio::process::Child>,
-    version: Option<tokio::process::Child>,
+    version: Version,
+}
+
+/// The tool's version: remembered from an earlier run of the same build, or being asked now
+/// (and then remembered in `cache`).
+enum Version {
+    Known(String),
+    Asking {
+        child: tokio::process::Child,
+        cache: Option<PathBuf>,
+    },
+    Unknown,
 }
 
 /// As [`start`], with the given tools: redis-cli if present, else openssl.
@@ -128,12 +149,23 @@ pub fn start_with_tools(spec: &CrossCheckSpec, tools: &Tools) -> Started {
         match invocation {
             None => State::Done(Verdict::Unavailable),
             Some(invocation) => {
-                // The verdict's child first; the version question runs alongside it.
+                // The verdict's child first; the version question (only for a build not seen
+                // before) runs alongside it.
                 let child = child::spawn(&invocation);
-                let version = child
-                    .as_ref()
-                    .ok()
-                    .and_then(|_| child::spawn_version(invocation.tool, &invocation.program));
+                let cache = tools.version_cache.as_deref();
+                let version = match (
+                    &child,
+                    versions::lookup(cache, invocation.tool, &invocation.program),
+                ) {
+                    (Err(_), _) => Version::Unknown,
+                    (Ok(_), Some(known)) => Version::Known(known),
+                    (Ok(_), None) => child::spawn_version(invocation.tool, &invocation.program)
+                        .map(|child| Version::Asking {
+                            child,
+                            cache: tools.version_cache.clone(),
+                        })
+                        .unwrap_or(Version::Unknown),
+                };
                 State::Running(Box::new(Running {
                     invocation,
                     child,
@@ -187,10 +219,18 @@ impl Started {
                 Err(e) => Ran::NotStarted(e),
             }
         };
+        let program = invocation.program.clone();
         let version = async {
             match version {
-                Some(child) => child::version(tool, child, deadline).await,
-                None => None,
+                Version::Known(known) => Some(known),
+                Version::Asking { child, cache } => {
+                    let asked = child::version(tool, child, deadline).await;
+                    if let Some(asked) = &asked {
+                        versions::store(cache.as_deref(), tool, &program, asked);
+                    }
+                    asked
+                }
+                Version::Unknown => None,
             }
         };
         let (ran, version) = tokio::join!(ran, version);
