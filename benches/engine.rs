@@ -132,8 +132,9 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    // TLSVIZ_BENCH_ONLY=engine|bytes|secrets|both|bare runs one path alone (for callgrind),
-    // without the lab timing.
+    // TLSVIZ_BENCH_ONLY=engine|model|bytes|secrets|both|bare runs one path alone (for
+    // callgrind), without the lab timing; `model` is the engine in its own task with the
+    // reducer folding its events, as the CLI runs it.
     let only = std::env::var("TLSVIZ_BENCH_ONLY").ok();
     if let Some(which) = only.as_deref() {
         let lab = Lab::start(LabOptions {
@@ -156,6 +157,7 @@ fn main() {
                     "bytes" => drop(engine_once(&bytes, false).await),
                     "secrets" => drop(engine_once(&secrets, false).await),
                     "both" => drop(engine_once(&both, false).await),
+                    "model" => drop(engine_once(&target, true).await),
                     _ => drop(engine_once(&target, false).await),
                 }
             }

@@ -18,6 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const X25519: u16 = 0x001d;
 const P256: u16 = 0x0017;
+const P384: u16 = 0x0018;
 
 /// A one-connection TCP proxy that keeps what crossed: (client → server, server → client).
 async fn proxy(upstream: u16) -> (u16, tokio::task::JoinHandle<(Vec<u8>, Vec<u8>)>) {
@@ -223,6 +224,16 @@ fn ecdhe(group: u16, private: &[u8], peer: &[u8]) -> (Vec<u8>, Vec<u8>) {
         let p: [u8; 32] = peer.try_into().unwrap();
         let public = x25519_dalek::x25519(k, x25519_dalek::X25519_BASEPOINT_BYTES);
         (public.to_vec(), x25519_dalek::x25519(k, p).to_vec())
+    } else if group == P384 {
+        use p384::elliptic_curve::sec1::ToEncodedPoint;
+        let secret = p384::SecretKey::from_slice(private).unwrap();
+        let peer = p384::PublicKey::from_sec1_bytes(peer).unwrap();
+        let shared = p384::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine());
+        let public = secret.public_key().to_encoded_point(false);
+        (
+            public.as_bytes().to_vec(),
+            shared.raw_secret_bytes().to_vec(),
+        )
     } else {
         use p256::elliptic_curve::sec1::ToEncodedPoint;
         let secret = p256::SecretKey::from_slice(private).unwrap();
@@ -494,7 +505,7 @@ const TLS12_NAMES: [&str; 8] = [
 #[tokio::test]
 async fn tls13_schedule_rederived_from_the_wire_equals_the_keylog() {
     let lab = common::lab(LabOptions::default());
-    for (group, name) in [(X25519, "x25519"), (P256, "p256")] {
+    for (group, name) in [(X25519, "x25519"), (P256, "p256"), (P384, "p384")] {
         let c = run(&lab, TlsVersions::Only13, &[group], name).await;
         let s = c.schedule();
         let names: Vec<&str> = s.entries.iter().map(|e| e.name.as_str()).collect();
@@ -522,6 +533,7 @@ async fn tls12_schedule_rederived_from_the_wire_equals_the_keylog() {
     for (groups, group, name) in [
         (&[X25519, P256][..], X25519, "x25519-12"),
         (&[P256][..], P256, "p256-12"),
+        (&[P384, P256][..], P384, "p384-12"),
     ] {
         let c = run(&lab, TlsVersions::Only12, groups, name).await;
         let names: Vec<&str> = c

@@ -198,15 +198,26 @@ fn read_u16(b: &[u8]) -> Option<u16> {
 }
 
 pub fn cipher_name(id: u16) -> String {
-    format!("{:?}", rustls::CipherSuite::from(id))
+    registered(format!("{:?}", rustls::CipherSuite::from(id)), id)
 }
 
 pub fn group_name(id: u16) -> String {
-    format!("{:?}", rustls::NamedGroup::from(id))
+    registered(format!("{:?}", rustls::NamedGroup::from(id)), id)
 }
 
 pub fn sig_name(id: u16) -> String {
-    format!("{:?}", rustls::SignatureScheme::from(id))
+    registered(format!("{:?}", rustls::SignatureScheme::from(id)), id)
+}
+
+/// rustls names registered code points after their IANA names (`X25519`,
+/// `TLS13_AES_128_GCM_SHA256`); anything else it prints as `Unknown(0x…)`, which is Rust's
+/// wording, not TLS's: say it in words with the number.
+fn registered(name: String, id: u16) -> String {
+    if name.starts_with("Unknown(") {
+        format!("unregistered code point 0x{id:04x}")
+    } else {
+        name
+    }
 }
 
 #[cfg(test)]
@@ -249,6 +260,8 @@ mod tests {
         assert_eq!(versions, &[TlsVersion::Tls13, TlsVersion::Tls12]);
         assert_eq!(cipher_suites[0], "TLS13_AES_256_GCM_SHA384");
         assert_eq!(groups, &["X25519", "secp256r1", "secp384r1"]);
+        assert_eq!(group_name(0x0a0a), "unregistered code point 0x0a0a");
+        assert_eq!(cipher_name(0x1301), "TLS13_AES_128_GCM_SHA256");
         assert_eq!(key_shares, &["X25519"]);
         assert_eq!(sni.as_deref(), Some("cache.example.com"));
         assert_eq!(alpn, &["redis", "resp3"]);

@@ -1,7 +1,8 @@
 //! Key exchange whose private key can be shown (`--show-secrets` only).
 //!
 //! ring never lets an ephemeral private key out, so a run that shows secrets gives rustls these
-//! groups instead: X25519 from x25519-dalek and P-256 from the `p256` crate, behind rustls's own
+//! groups instead: X25519 from x25519-dalek, P-256 and P-384 from the `p256` and `p384` crates,
+//! behind rustls's own
 //! `SupportedKxGroup` / `ActiveKeyExchange` traits. rustls decides exactly as with ring's (same
 //! names, same order, same checks on the peer's key); only the private key and the shared secret
 //! are kept when the exchange completes.
@@ -23,7 +24,7 @@ use zeroize::Zeroizing;
 /// One completed key exchange, as the client saw it.
 pub struct Observed {
     pub group: NamedGroup,
-    /// The client's ephemeral private key (X25519 scalar, or P-256 scalar as 32 bytes).
+    /// The client's ephemeral private key (X25519 scalar; P-256 / P-384 scalar as 32 / 48 bytes).
     pub private: Wiped,
     /// The client's public key, as sent.
     pub public: Vec<u8>,
@@ -70,8 +71,8 @@ pub fn claim(public: &[u8]) -> Option<Observed> {
     EXCHANGES.claim(public)
 }
 
-/// `provider` with its X25519 and P-256 groups replaced by observable ones, in place: the
-/// offered list and its order do not change. Other groups (P-384) stay ring's and cannot be shown.
+/// `provider` with its X25519, P-256 and P-384 groups replaced by observable ones, in place: the
+/// offered list and its order do not change. Any other group stays ring's and cannot be shown.
 pub fn observable(provider: &CryptoProvider) -> CryptoProvider {
     let mut out = provider.clone();
     out.kx_groups = provider
@@ -80,6 +81,7 @@ pub fn observable(provider: &CryptoProvider) -> CryptoProvider {
         .map(|g| match g.name() {
             NamedGroup::X25519 => &X25519 as &'static dyn SupportedKxGroup,
             NamedGroup::secp256r1 => &P256 as &'static dyn SupportedKxGroup,
+            NamedGroup::secp384r1 => &P384 as &'static dyn SupportedKxGroup,
             _ => *g,
         })
         .collect();
@@ -88,16 +90,22 @@ pub fn observable(provider: &CryptoProvider) -> CryptoProvider {
 
 /// Whether a group's exchanges can be shown.
 pub fn is_observable(group: NamedGroup) -> bool {
-    matches!(group, NamedGroup::X25519 | NamedGroup::secp256r1)
+    matches!(
+        group,
+        NamedGroup::X25519 | NamedGroup::secp256r1 | NamedGroup::secp384r1
+    )
 }
 
 #[derive(Debug)]
 struct ObservableX25519;
 #[derive(Debug)]
 struct ObservableP256;
+#[derive(Debug)]
+struct ObservableP384;
 
 static X25519: ObservableX25519 = ObservableX25519;
 static P256: ObservableP256 = ObservableP256;
+static P384: ObservableP384 = ObservableP384;
 
 impl SupportedKxGroup for ObservableX25519 {
     fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
@@ -111,30 +119,8 @@ impl SupportedKxGroup for ObservableX25519 {
     }
 }
 
-impl SupportedKxGroup for ObservableP256 {
-    fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
-        use p256::elliptic_curve::sec1::ToEncodedPoint;
-        let private = p256::SecretKey::random(&mut rand_core::OsRng);
-        let public = private
-            .public_key()
-            .to_encoded_point(false)
-            .as_bytes()
-            .to_vec();
-        Ok(Box::new(ActiveP256 { private, public }))
-    }
-
-    fn name(&self) -> NamedGroup {
-        NamedGroup::secp256r1
-    }
-}
-
 struct ActiveX25519 {
     private: x25519_dalek::StaticSecret,
-    public: Vec<u8>,
-}
-
-struct ActiveP256 {
-    private: p256::SecretKey,
     public: Vec<u8>,
 }
 
@@ -191,31 +177,81 @@ impl ActiveKeyExchange for ActiveX25519 {
     }
 }
 
-impl ActiveKeyExchange for ActiveP256 {
-    fn complete(self: Box<Self>, peer_pub_key: &[u8]) -> Result<SharedSecret, Error> {
-        // TLS carries P-256 keys uncompressed only (RFC 8446 4.2.8.2).
-        if peer_pub_key.len() != 65 || peer_pub_key[0] != 4 {
-            return Err(bad_peer_key());
+/// An observable NIST curve group (P-256, P-384): the same code over RustCrypto's `p256` and
+/// `p384`, whose APIs match.
+macro_rules! nist_group {
+    ($group:ident, $active:ident, $krate:ident, $named:expr, $public_len:expr) => {
+        impl SupportedKxGroup for $group {
+            fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+                use $krate::elliptic_curve::sec1::ToEncodedPoint;
+                let private = $krate::SecretKey::random(&mut rand_core::OsRng);
+                let public = private
+                    .public_key()
+                    .to_encoded_point(false)
+                    .as_bytes()
+                    .to_vec();
+                Ok(Box::new($active { private, public }))
+            }
+
+            fn name(&self) -> NamedGroup {
+                $named
+            }
         }
-        let peer = p256::PublicKey::from_sec1_bytes(peer_pub_key).map_err(|_| bad_peer_key())?;
-        let shared = p256::ecdh::diffie_hellman(self.private.to_nonzero_scalar(), peer.as_affine());
-        let private = Zeroizing::new(self.private.to_bytes());
-        Ok(finish(
-            NamedGroup::secp256r1,
-            &private[..],
-            self.public.clone(),
-            peer_pub_key,
-            shared.raw_secret_bytes(),
-        ))
-    }
 
-    fn pub_key(&self) -> &[u8] {
-        &self.public
-    }
+        struct $active {
+            private: $krate::SecretKey,
+            public: Vec<u8>,
+        }
 
-    fn group(&self) -> NamedGroup {
-        NamedGroup::secp256r1
-    }
+        impl ActiveKeyExchange for $active {
+            fn complete(self: Box<Self>, peer_pub_key: &[u8]) -> Result<SharedSecret, Error> {
+                // TLS carries NIST curve keys uncompressed only (RFC 8446 4.2.8.2).
+                if peer_pub_key.len() != $public_len || peer_pub_key[0] != 4 {
+                    return Err(bad_peer_key());
+                }
+                let peer =
+                    $krate::PublicKey::from_sec1_bytes(peer_pub_key).map_err(|_| bad_peer_key())?;
+                let shared = $krate::ecdh::diffie_hellman(
+                    self.private.to_nonzero_scalar(),
+                    peer.as_affine(),
+                );
+                let private = Zeroizing::new(self.private.to_bytes());
+                Ok(finish(
+                    $named,
+                    &private[..],
+                    self.public.clone(),
+                    peer_pub_key,
+                    shared.raw_secret_bytes(),
+                ))
+            }
+
+            fn pub_key(&self) -> &[u8] {
+                &self.public
+            }
+
+            fn group(&self) -> NamedGroup {
+                $named
+            }
+        }
+    };
+}
+
+nist_group!(ObservableP256, ActiveP256, p256, NamedGroup::secp256r1, 65);
+nist_group!(ObservableP384, ActiveP384, p384, NamedGroup::secp384r1, 97);
+
+/// The public key of a NIST curve private key, uncompressed.
+macro_rules! nist_public {
+    ($krate:ident, $private:expr) => {{
+        use $krate::elliptic_curve::sec1::ToEncodedPoint;
+        let secret = $krate::SecretKey::from_slice($private).ok()?;
+        Some(
+            secret
+                .public_key()
+                .to_encoded_point(false)
+                .as_bytes()
+                .to_vec(),
+        )
+    }};
 }
 
 /// The public key of a private key of `group`, computed here again from the private key alone
@@ -227,17 +263,8 @@ pub fn public_key(group: NamedGroup, private: &[u8]) -> Option<Vec<u8>> {
             let secret = x25519_dalek::StaticSecret::from(private);
             Some(x25519_dalek::PublicKey::from(&secret).as_bytes().to_vec())
         }
-        NamedGroup::secp256r1 => {
-            use p256::elliptic_curve::sec1::ToEncodedPoint;
-            let secret = p256::SecretKey::from_slice(private).ok()?;
-            Some(
-                secret
-                    .public_key()
-                    .to_encoded_point(false)
-                    .as_bytes()
-                    .to_vec(),
-            )
-        }
+        NamedGroup::secp256r1 => nist_public!(p256, private),
+        NamedGroup::secp384r1 => nist_public!(p384, private),
         _ => None,
     }
 }

@@ -107,7 +107,7 @@ pub(super) fn derive(
         }
     }
     if let Some((group, _)) = &hellos.server_share {
-        schedule.group = Some(format!("{:?}", rustls::NamedGroup::from(*group)));
+        schedule.group = Some(crate::engine::handshake::group_name(*group));
     }
     let Some(d) = derived else {
         schedule.missing = Some(
@@ -148,7 +148,8 @@ fn derive_keys(
     let named = rustls::NamedGroup::from(*group);
     if !kx::is_observable(named) {
         return Err(format!(
-            "{named:?}: tlsviz can show the private key of X25519 and P-256 exchanges only"
+            "{}: tlsviz can show the private key of X25519, P-256 and P-384 exchanges only",
+            crate::engine::handshake::group_name(u16::from(named))
         ));
     }
     let client_share = messages::client_key_exchange(client_key_exchange)

@@ -83,14 +83,18 @@ pub(super) fn derive(
         return;
     };
     let named = rustls::NamedGroup::from(group);
-    schedule.group = Some(format!("{named:?}"));
+    schedule.group = Some(crate::engine::handshake::group_name(group));
     let Some(client_share) = messages::client_key_share(&client_hello, group) else {
-        schedule.missing = Some(format!("the ClientHello carries no {named:?} key share"));
+        schedule.missing = Some(format!(
+            "the ClientHello carries no {} key share",
+            crate::engine::handshake::group_name(group)
+        ));
         return;
     };
     if !kx::is_observable(named) {
         schedule.missing = Some(format!(
-            "{named:?}: tlsviz can show the private key of X25519 and P-256 exchanges only"
+            "{}: tlsviz can show the private key of X25519, P-256 and P-384 exchanges only",
+            crate::engine::handshake::group_name(u16::from(named))
         ));
         return;
     }
