@@ -210,10 +210,10 @@ pub fn sig_name(id: u16) -> String {
 }
 
 /// rustls names registered code points after their IANA names (`X25519`,
-/// `TLS13_AES_128_GCM_SHA256`); anything else it prints as `Unknown(0x…)`, which is Rust's
+/// `TLS13_AES_128_GCM_SHA256`); anything else it prints as `NamedGroup(0xa0a)`, which is Rust's
 /// wording, not TLS's: say it in words with the number.
 fn registered(name: String, id: u16) -> String {
-    if name.starts_with("Unknown(") {
+    if name.contains('(') {
         format!("unregistered code point 0x{id:04x}")
     } else {
         name
