@@ -6,10 +6,11 @@ use super::args::{ConnectArgs, SentinelArgs};
 use super::run::{face, reporter, Face, Termination};
 use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 use crate::diagnose::topology::SetupKind;
+use crate::engine::Target;
 use crate::errors::UsageError;
 use crate::model::Model;
 use crate::target;
-use crate::topology::{cluster, output, sentinel, TopologyReport};
+use crate::topology::{cluster, output, sentinel, CheckOptions, TopologyReport};
 
 const SENTINEL_PORT: &str = "26379";
 
@@ -70,20 +71,30 @@ async fn run(args: &ConnectArgs, kind: SetupKind, master: Option<&str>) -> Resul
         .into_iter()
         .chain(notes.iter().map(|n| format!("note: {n}")))
         .collect();
-    // The TUI is not there yet for a topology: a terminal gets the plain output.
-    let face = match face(&args.output) {
-        Face::Json => Face::Json,
-        _ => Face::Plain,
-    };
+    let face = face(&args.output);
     let sni_given = spec.sni.is_some();
-    let work = async {
-        match master {
-            Some(name) => sentinel::check_sentinel(&target, sni_given, name).await,
-            None => cluster::check_cluster(&target, sni_given).await,
-        }
+    // The seed gets the second opinion `connect` gets (redis-cli, else openssl, same flags).
+    let cross_check = (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
+    if face == Face::Tui {
+        let source = crate::ui::TopologySource {
+            kind,
+            master: master.map(str::to_string),
+            target,
+            sni_given,
+            cross_check,
+            scenario: None,
+            conf_lines: Vec::new(),
+            lab: None,
+        };
+        return crate::ui::run_topology(source, super::run::ui_options(&args.output)).await;
+    }
+    let options = CheckOptions {
+        sni_given,
+        cross_check,
+        progress: Default::default(),
     };
     let report = tokio::select! {
-        report = work => report,
+        report = check(&target, &options, kind, master) => report,
         // Dropping the checks stops their engines; nothing of ours is left running.
         _ = stop.wait() => {
             tell!("tlsviz: stopped");
@@ -100,8 +111,30 @@ async fn run(args: &ConnectArgs, kind: SetupKind, master: Option<&str>) -> Resul
     Ok(exit_code(&report))
 }
 
-/// The seed's run, as `connect` prints it (replayed from its events).
-fn show_seed(face: Face, warnings: &[String], seed: &Model) {
+/// Check a cluster (from its seed) or a sentinel setup (`master`).
+pub async fn check(
+    target: &Target,
+    options: &CheckOptions,
+    kind: SetupKind,
+    master: Option<&str>,
+) -> TopologyReport {
+    match (kind, master) {
+        (SetupKind::Sentinel, Some(name)) => sentinel::check_sentinel(target, options, name).await,
+        _ => cluster::check_cluster(target, options).await,
+    }
+}
+
+/// The seed's run, as `connect` prints it (replayed from its events); in plain text a
+/// disagreement with the second opinion comes first, as `connect` puts it.
+pub fn show_seed(face: Face, warnings: &[String], seed: &Model) {
+    if face == Face::Plain {
+        if let Some(line) = crate::diagnose::opinion::compare(seed).and_then(|c| c.disagreement) {
+            for part in crate::report::plain::wrap(&format!("! {line}"), 100) {
+                say!("{part}");
+            }
+            say!();
+        }
+    }
     let mut out = reporter(face, warnings);
     let mut model = Model::new();
     for event in &seed.events {
