@@ -112,26 +112,33 @@ pub fn render(f: &mut Frame, app: &TopologyApp, area: Rect) {
     f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
 
-/// What the seed says about the nodes it lists (`CLUSTER NODES` flags), when it was read.
+/// What the seed says about the nodes' state (`CLUSTER NODES` flags, or `CLUSTER SHARDS`'s
+/// health), when it was read: the troubled ones named, or that none is.
 fn seen_by_seed(app: &TopologyApp) -> Option<String> {
-    let states: Vec<&str> = app
-        .nodes
-        .iter()
-        .filter_map(|n| n.state.as_deref())
-        .collect();
-    if states.is_empty() || app.kind != SetupKind::Cluster {
+    if app.kind != SetupKind::Cluster || app.nodes.iter().all(|n| n.state.is_none()) {
         return None;
     }
-    let count = |flag: &str| {
-        states
-            .iter()
-            .filter(|s| s.split(',').any(|f| f == flag))
-            .count()
-    };
-    Some(format!(
-        "the seed lists {} in handshake, {} in fail, {} in fail? (CLUSTER NODES)",
-        count("handshake"),
-        count("fail"),
-        count("fail?")
-    ))
+    let troubled: Vec<String> = app
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let state = n.state.as_deref()?;
+            let bad: Vec<&str> = state
+                .split(',')
+                .filter(|f| matches!(*f, "handshake" | "fail" | "fail?" | "failed" | "noaddr"))
+                .collect();
+            (!bad.is_empty()).then(|| {
+                format!(
+                    "{} {}",
+                    crate::engine::host_port(&n.host, n.port),
+                    bad.join(",")
+                )
+            })
+        })
+        .collect();
+    Some(if troubled.is_empty() {
+        "the seed lists no node in handshake or fail".into()
+    } else {
+        format!("the seed lists {}", troubled.join("; "))
+    })
 }
