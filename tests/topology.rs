@@ -329,3 +329,84 @@ async fn sentinel_master_and_replica_by_announced_address() {
     lab.stop().await;
     gone(&pids);
 }
+
+/// The node table as the TUI draws it, from a real check of the lab cluster: ports replaced
+/// by 17001… in the lab's order (the first is the seed), rows in that order (CLUSTER SHARDS
+/// lists shards in no fixed order), the check's duration fixed.
+fn node_table(lab: &ClusterLab, mut report: tlsviz::topology::TopologyReport) -> [String; 2] {
+    use ratatui::backend::TestBackend;
+    use tlsviz::ui::theme::Theme;
+    use tlsviz::ui::topology::TopologyApp;
+    let index = |port: u16| lab.ports.iter().position(|p| *p == port).unwrap_or(99);
+    report.nodes.sort_by_key(|n| index(n.announced.port));
+    report.duration = Duration::from_millis(42);
+    let mut app = TopologyApp::new(
+        report.kind,
+        report.seed_address.clone(),
+        Theme::new(false, true),
+    );
+    app.finish(report);
+    // The second row: the first node other than the seed.
+    app.selected = 2;
+    [(120, 40), (80, 24)].map(|(w, h)| {
+        let mut terminal = ratatui::Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|f| tlsviz::ui::views::topology::draw(f, &app))
+            .unwrap();
+        let mut text = terminal.backend().to_string();
+        for (i, port) in lab.ports.iter().enumerate() {
+            text = text.replace(&port.to_string(), &(17001 + i).to_string());
+        }
+        text
+    })
+}
+
+async fn check_lab(lab: &ClusterLab) -> tlsviz::topology::TopologyReport {
+    let spec = tlsviz::target::TargetSpec {
+        host: Some("localhost".into()),
+        port: Some(lab.ports[0].to_string()),
+        tls: true,
+        cacert: Some(lab.files.ca_cert.clone()),
+        cert: Some(lab.files.client_cert.clone()),
+        key: Some(lab.files.client_key.clone()),
+        timeout: Some("2".into()),
+        ..Default::default()
+    };
+    let target = tlsviz::target::build(&spec).expect("the lab's files load");
+    tlsviz::topology::cluster::check_cluster(&target, &Default::default()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_table_of_a_healthy_cluster_and_of_the_dns_only_trap() {
+    if !have_redis() {
+        return;
+    }
+    let lab = ClusterLab::start(ClusterOptions::default())
+        .await
+        .expect("cluster forms");
+    let ok = check_lab(&lab).await;
+    assert!(ok.all_fine(), "{:?}", ok.diagnosis);
+    let [wide, narrow] = node_table(&lab, ok);
+    insta::assert_snapshot!("node_table_ok_120x40", wide);
+    insta::assert_snapshot!("node_table_ok_80x24", narrow);
+
+    for i in 0..3 {
+        lab.replace_cert(i, &names(&["localhost"]), NodeCert::Valid)
+            .await
+            .expect("certificate replaced");
+    }
+    let dns = check_lab(&lab).await;
+    assert_eq!(
+        dns.diagnosis.as_ref().map(|d| d.kind.as_str()),
+        Some("announced_endpoint_not_in_certificate")
+    );
+    let [wide, narrow] = node_table(&lab, dns);
+    for screen in [&wide, &narrow] {
+        assert!(screen.contains("✗ hostname_mismatch"), "{screen}");
+    }
+    insta::assert_snapshot!("node_table_dns_only_120x40", wide);
+    insta::assert_snapshot!("node_table_dns_only_80x24", narrow);
+    let pids = lab.pids();
+    lab.stop().await;
+    gone(&pids);
+}

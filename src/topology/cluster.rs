@@ -73,6 +73,9 @@ pub async fn check_cluster(seed: &Target, options: &CheckOptions) -> TopologyRep
         announced = read::from_nodes(&lines);
     }
     add_seed_view(&mut announced, &lines);
+    // Masters in slot order, then the rest by address: the same table whatever order the
+    // seed listed its shards in.
+    announced.sort_by_key(|a| (first_slot(&a.slots), a.host.clone(), a.port));
     options.progress.nodes(&announced);
     let targets = announced
         .iter()
@@ -142,6 +145,15 @@ fn add_seed_view(announced: &mut Vec<Announced>, lines: &[NodeLine]) {
             announced.append(&mut extra);
         }
     }
+}
+
+/// The first slot of `0-5460,7000` (none: after every slot).
+fn first_slot(slots: &str) -> u32 {
+    slots
+        .split([',', '-'])
+        .next()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(u32::MAX)
 }
 
 /// The bus addresses that do not accept a TCP connection, checked at once.
