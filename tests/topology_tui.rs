@@ -122,10 +122,8 @@ fn the_dns_only_cluster_in_the_tui_enter_on_a_node_esc_back_q_quits() {
         eprintln!("!!! redis-server not found: THE TOPOLOGY TUI TEST DID NOT RUN !!!");
         return;
     }
-    let scratch = Scratch(std::env::temp_dir().join(format!(
-        "tlsviz-topo-e2e-{}",
-        std::process::id()
-    )));
+    let scratch =
+        Scratch(std::env::temp_dir().join(format!("tlsviz-topo-e2e-{}", std::process::id())));
     std::fs::create_dir_all(&scratch.0).unwrap();
     let tmux = Tmux::new();
     let command = format!(
@@ -134,7 +132,15 @@ fn the_dns_only_cluster_in_the_tui_enter_on_a_node_esc_back_q_quits() {
         env!("CARGO_BIN_EXE_tlsviz")
     );
     let started = tmux.run(&[
-        "new-session", "-d", "-s", "tui", "-x", "120", "-y", "40", &command,
+        "new-session",
+        "-d",
+        "-s",
+        "tui",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
     ]);
     assert!(started.status.success(), "tmux starts");
 
@@ -177,7 +183,10 @@ fn the_dns_only_cluster_in_the_tui_enter_on_a_node_esc_back_q_quits() {
     let end = tmux.wait_for("the exit code", Duration::from_secs(15), |s| {
         s.contains("TLSVIZ-EXIT=")
     });
-    assert!(end.contains("TLSVIZ-EXIT=1"), "a failing cluster exits 1:\n{end}");
+    assert!(
+        end.contains("TLSVIZ-EXIT=1"),
+        "a failing cluster exits 1:\n{end}"
+    );
     let deadline = Instant::now() + Duration::from_secs(5);
     while !redis_on(&ports).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));

@@ -105,6 +105,8 @@ pub struct TopologyApp {
     pub conf_lines: Vec<String>,
     /// The second opinion was asked for the seed.
     pub cross_check: bool,
+    /// What q does, as the keys line says it ("quit", or "back to the lesson" from the picker).
+    pub quit_word: &'static str,
 }
 
 impl TopologyApp {
@@ -124,6 +126,7 @@ impl TopologyApp {
             scenario: None,
             conf_lines: Vec::new(),
             cross_check: false,
+            quit_word: "quit",
         }
     }
 

@@ -28,7 +28,7 @@ const EXIT_INTERRUPTED: i32 = 130;
 
 /// How a screen ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ended {
+pub(super) enum Ended {
     /// Back to the table (the viewer only).
     Back,
     /// q or Ctrl-C.
@@ -95,6 +95,47 @@ async fn finished(task: &mut Option<JoinHandle<TopologyReport>>) -> Option<Topol
     }
 }
 
+/// A cluster scenario picked in the lesson's scenario picker: its cluster started, its node
+/// table shown until q (back to the lesson) or a signal, its cluster stopped. `Err`: one line
+/// for the lesson's status bar.
+pub(super) async fn run_picked(
+    terminal: &mut DefaultTerminal,
+    scenario: &crate::scenario::Scenario,
+    options: &UiOptions,
+) -> Result<Ended, String> {
+    let session = crate::scenario::start_cluster(scenario, crate::lab::ServerChoice::Auto)
+        .await
+        .map_err(|e| e.to_string())?;
+    let source = TopologySource {
+        kind: SetupKind::Cluster,
+        master: None,
+        sni_given: session.spec.sni.is_some(),
+        target: session.target,
+        cross_check: None,
+        scenario: Some(super::session::ScenarioCard {
+            name: scenario.name.clone(),
+            title: scenario.title.clone(),
+            summary: scenario.summary.clone(),
+            lesson: scenario.lesson.trim().to_string(),
+        }),
+        conf_lines: session.lab.conf_lines.clone(),
+        lab: None,
+    };
+    let theme = Theme::new(options.light, options.no_color);
+    let mut app = TopologyApp::new(source.kind, seed_of(&source), theme);
+    app.scenario = source.scenario.clone();
+    app.conf_lines = source.conf_lines.clone();
+    app.quit_word = "back to the lesson";
+    let _ = terminal.clear();
+    let ended = drive(terminal, &mut app, &source).await;
+    session.lab.stop().await;
+    ended.map_err(|e| e.to_string())
+}
+
+fn seed_of(source: &TopologySource) -> String {
+    crate::engine::host_port(&source.target.host, source.target.port)
+}
+
 /// Run the topology TUI until the user quits. 0 when the last check found every node fine,
 /// 1 when anything failed (or no check finished), 130 on a signal. The lab (a scenario's) is
 /// stopped before returning.
@@ -104,8 +145,7 @@ pub async fn run(
     options: UiOptions,
 ) -> Result<i32, UsageError> {
     let theme = Theme::new(options.light, options.no_color);
-    let seed = crate::engine::host_port(&source.target.host, source.target.port);
-    let mut app = TopologyApp::new(source.kind, seed, theme);
+    let mut app = TopologyApp::new(source.kind, seed_of(&source), theme);
     app.master = source.master.clone();
     app.scenario = source.scenario.clone();
     app.conf_lines = source.conf_lines.clone();

@@ -62,7 +62,7 @@ pub fn draw(f: &mut Frame, app: &TopologyApp) {
         ("r", "check again"),
         ("PgDn", "summary"),
         ("?", "help"),
-        ("q", "quit"),
+        ("q", app.quit_word),
     ] {
         spans.push(Span::styled(format!(" {key} "), t.highlight()));
         spans.push(Span::raw(format!(" {what} ")));
