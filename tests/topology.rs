@@ -119,12 +119,23 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
     assert_eq!(summary["ok"], 3);
     assert_eq!(summary["cluster_state"], "ok");
     assert!(summary["diagnosis"].is_null());
-    // The seed's own run comes first, as `connect` prints it.
+    // The seed's own run comes first, as `connect` prints it, with connect's second opinion
+    // (redis-cli, else openssl, with the same flags) in its summary; the nodes get none.
     assert!(ok.of_type("summary").len() == 1 && ok.of_type("step").len() >= 8);
+    let seed = ok.of_type("summary")[0].clone();
+    let opinion = &seed["cross_check"];
+    assert!(
+        opinion["by"] == "redis-cli" || opinion["by"] == "openssl",
+        "{opinion}"
+    );
+    assert_eq!(opinion["verdict"], "ok", "{opinion}");
+    assert_eq!(opinion["agrees"], true, "{opinion}");
+    assert_eq!(ok.of_type("cross_check").len(), 1, "one second opinion: the seed's");
     assert_node_bounds(&ok);
 
-    // The whole check against one `connect` (same process start-up cost in both).
-    let connect = tlsviz("connect", &args, &["--no-cross-check"]).await;
+    // The whole check against one `connect` (same process start-up cost, and the same second
+    // opinion, in both).
+    let connect = tlsviz("connect", &args, &[]).await;
     assert_eq!(connect.code, 0);
     eprintln!(
         "timing: tlsviz cluster (3 nodes) {:?}, in-process {} µs; tlsviz connect {:?}",
@@ -144,8 +155,10 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
             .await
             .expect("certificate replaced");
     }
-    let dns = tlsviz("cluster", &args, &[]).await;
+    let dns = tlsviz("cluster", &args, &["--no-cross-check"]).await;
     assert_eq!(dns.code, 1);
+    assert!(dns.of_type("summary")[0]["cross_check"].is_null());
+    assert!(dns.of_type("cross_check").is_empty());
     for node in dns.of_type("node") {
         assert_eq!(node["verdict"], "failed");
         assert_eq!(node["error"]["kind"], "hostname_mismatch");
