@@ -130,7 +130,11 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
     );
     assert_eq!(opinion["verdict"], "ok", "{opinion}");
     assert_eq!(opinion["agrees"], true, "{opinion}");
-    assert_eq!(ok.of_type("cross_check").len(), 1, "one second opinion: the seed's");
+    assert_eq!(
+        ok.of_type("cross_check").len(),
+        1,
+        "one second opinion: the seed's"
+    );
     assert_node_bounds(&ok);
 
     // The whole check against one `connect` (same process start-up cost, and the same second
