@@ -20,6 +20,14 @@ async fn every_shipped_scenario_does_what_it_says() {
         "a shipped scenario does not parse"
     );
     assert!(scenarios.len() >= 25);
+    let clusters = scenarios.iter().filter(|s| s.lab.cluster).count();
+    assert!(clusters >= 2, "the two cluster traps are shipped");
+    // Cluster scenarios need redis-server (common::server_choice already failed loudly under
+    // TLSVIZ_REQUIRE_REDIS=1 if it is missing).
+    let scenarios: Vec<_> = scenarios
+        .into_iter()
+        .filter(|s| !s.lab.cluster || server == tlsviz::lab::ServerChoice::Redis)
+        .collect();
     let mut failures = Vec::new();
     for result in scenario::run_all(scenarios, server).await {
         let checked = result.expect("scenario runs");
@@ -31,6 +39,21 @@ async fn every_shipped_scenario_does_what_it_says() {
                 checked.got(),
                 checked.model.diagnosis.as_ref().map(|d| &d.message)
             ));
+            continue;
+        }
+        if let Some(report) = &checked.topology {
+            // The expected topology kind (and node kind) were matched above; the summary's
+            // diagnosis must also say why and how to fix it, with evidence.
+            if checked.scenario.expect.outcome == ExpectedOutcome::Failed {
+                let d = report.diagnosis.as_ref().unwrap();
+                if d.explanation.trim().is_empty()
+                    || d.fix.trim().is_empty()
+                    || d.evidence.is_empty()
+                {
+                    failures.push(format!("{name}: empty explanation, fix or evidence: {d:?}"));
+                }
+                assert_eq!(report.nodes.len(), 3, "{name}: a 3-node cluster");
+            }
             continue;
         }
         if checked.scenario.expect.outcome == ExpectedOutcome::Failed {
@@ -121,7 +144,12 @@ async fn every_shipped_scenario_does_what_it_says_on_the_built_in_server_too() {
     let _one_at_a_time = SWEEP.lock().await;
     // The fallback for machines without redis-server must teach the same lessons.
     let mut failures = Vec::new();
-    for result in scenario::run_all(scenario::all(), tlsviz::lab::ServerChoice::Builtin).await {
+    // Cluster scenarios have no built-in stand-in (they need redis-server's cluster mode).
+    let scenarios = scenario::all()
+        .into_iter()
+        .filter(|s| !s.lab.cluster)
+        .collect();
+    for result in scenario::run_all(scenarios, tlsviz::lab::ServerChoice::Builtin).await {
         let checked = result.expect("scenario runs");
         if !checked.matches() {
             failures.push(format!(

@@ -119,12 +119,27 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
     assert_eq!(summary["ok"], 3);
     assert_eq!(summary["cluster_state"], "ok");
     assert!(summary["diagnosis"].is_null());
-    // The seed's own run comes first, as `connect` prints it.
+    // The seed's own run comes first, as `connect` prints it, with connect's second opinion
+    // (redis-cli, else openssl, with the same flags) in its summary; the nodes get none.
     assert!(ok.of_type("summary").len() == 1 && ok.of_type("step").len() >= 8);
+    let seed = ok.of_type("summary")[0].clone();
+    let opinion = &seed["cross_check"];
+    assert!(
+        opinion["by"] == "redis-cli" || opinion["by"] == "openssl",
+        "{opinion}"
+    );
+    assert_eq!(opinion["verdict"], "ok", "{opinion}");
+    assert_eq!(opinion["agrees"], true, "{opinion}");
+    assert_eq!(
+        ok.of_type("cross_check").len(),
+        1,
+        "one second opinion: the seed's"
+    );
     assert_node_bounds(&ok);
 
-    // The whole check against one `connect` (same process start-up cost in both).
-    let connect = tlsviz("connect", &args, &["--no-cross-check"]).await;
+    // The whole check against one `connect` (same process start-up cost, and the same second
+    // opinion, in both).
+    let connect = tlsviz("connect", &args, &[]).await;
     assert_eq!(connect.code, 0);
     eprintln!(
         "timing: tlsviz cluster (3 nodes) {:?}, in-process {} µs; tlsviz connect {:?}",
@@ -144,8 +159,10 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
             .await
             .expect("certificate replaced");
     }
-    let dns = tlsviz("cluster", &args, &[]).await;
+    let dns = tlsviz("cluster", &args, &["--no-cross-check"]).await;
     assert_eq!(dns.code, 1);
+    assert!(dns.of_type("summary")[0]["cross_check"].is_null());
+    assert!(dns.of_type("cross_check").is_empty());
     for node in dns.of_type("node") {
         assert_eq!(node["verdict"], "failed");
         assert_eq!(node["error"]["kind"], "hostname_mismatch");
@@ -325,6 +342,87 @@ async fn sentinel_master_and_replica_by_announced_address() {
     let unknown = tlsviz("sentinel", &args[..args.len() - 2], &["--master", "nosuch"]).await;
     assert_eq!(unknown.code, 1);
     assert_eq!(unknown.summary()["diagnosis"]["kind"], "not_a_sentinel");
+    let pids = lab.pids();
+    lab.stop().await;
+    gone(&pids);
+}
+
+/// The node table as the TUI draws it, from a real check of the lab cluster: ports replaced
+/// by 17001… in the lab's order (the first is the seed), rows in that order (CLUSTER SHARDS
+/// lists shards in no fixed order), the check's duration fixed.
+fn node_table(lab: &ClusterLab, mut report: tlsviz::topology::TopologyReport) -> [String; 2] {
+    use ratatui::backend::TestBackend;
+    use tlsviz::ui::theme::Theme;
+    use tlsviz::ui::topology::TopologyApp;
+    let index = |port: u16| lab.ports.iter().position(|p| *p == port).unwrap_or(99);
+    report.nodes.sort_by_key(|n| index(n.announced.port));
+    report.duration = Duration::from_millis(42);
+    let mut app = TopologyApp::new(
+        report.kind,
+        report.seed_address.clone(),
+        Theme::new(false, true),
+    );
+    app.finish(report);
+    // The second row: the first node other than the seed.
+    app.selected = 2;
+    [(120, 40), (80, 24)].map(|(w, h)| {
+        let mut terminal = ratatui::Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|f| tlsviz::ui::views::topology::draw(f, &app))
+            .unwrap();
+        let mut text = terminal.backend().to_string();
+        for (i, port) in lab.ports.iter().enumerate() {
+            text = text.replace(&port.to_string(), &(17001 + i).to_string());
+        }
+        text
+    })
+}
+
+async fn check_lab(lab: &ClusterLab) -> tlsviz::topology::TopologyReport {
+    let spec = tlsviz::target::TargetSpec {
+        host: Some("localhost".into()),
+        port: Some(lab.ports[0].to_string()),
+        tls: true,
+        cacert: Some(lab.files.ca_cert.clone()),
+        cert: Some(lab.files.client_cert.clone()),
+        key: Some(lab.files.client_key.clone()),
+        timeout: Some("2".into()),
+        ..Default::default()
+    };
+    let target = tlsviz::target::build(&spec).expect("the lab's files load");
+    tlsviz::topology::cluster::check_cluster(&target, &Default::default()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_table_of_a_healthy_cluster_and_of_the_dns_only_trap() {
+    if !have_redis() {
+        return;
+    }
+    let lab = ClusterLab::start(ClusterOptions::default())
+        .await
+        .expect("cluster forms");
+    let ok = check_lab(&lab).await;
+    assert!(ok.all_fine(), "{:?}", ok.diagnosis);
+    let [wide, narrow] = node_table(&lab, ok);
+    insta::assert_snapshot!("node_table_ok_120x40", wide);
+    insta::assert_snapshot!("node_table_ok_80x24", narrow);
+
+    for i in 0..3 {
+        lab.replace_cert(i, &names(&["localhost"]), NodeCert::Valid)
+            .await
+            .expect("certificate replaced");
+    }
+    let dns = check_lab(&lab).await;
+    assert_eq!(
+        dns.diagnosis.as_ref().map(|d| d.kind.as_str()),
+        Some("announced_endpoint_not_in_certificate")
+    );
+    let [wide, narrow] = node_table(&lab, dns);
+    for screen in [&wide, &narrow] {
+        assert!(screen.contains("✗ hostname_mismatch"), "{screen}");
+    }
+    insta::assert_snapshot!("node_table_dns_only_120x40", wide);
+    insta::assert_snapshot!("node_table_dns_only_80x24", narrow);
     let pids = lab.pids();
     lab.stop().await;
     gone(&pids);

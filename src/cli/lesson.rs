@@ -99,6 +99,9 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
     if let Some(name) = &args.scenario {
         // Fail on a bad name before anything starts.
         let scenario = crate::scenario::load(name)?;
+        if scenario.lab.cluster {
+            return super::topology::scenario(args, &scenario).await;
+        }
         for (given, flag) in [
             (args.output.record.is_some(), "--record"),
             (args.pcap.is_some(), "--pcap"),
@@ -203,13 +206,16 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
 pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
     let mut stop = Termination::install();
     if args.cluster {
-        return cluster_lab(&mut stop).await;
+        return cluster_lab(&mut stop, Default::default()).await;
     }
     let scenario = args
         .scenario
         .as_deref()
         .map(crate::scenario::load)
         .transpose()?;
+    if let Some(s) = scenario.as_ref().filter(|s| s.lab.cluster) {
+        return cluster_lab(&mut stop, s.lab.node_certificates.cluster_options()).await;
+    }
     let mut options = match &scenario {
         Some(s) => s.lab_options(server_choice(args.server)),
         None => LabOptions {
@@ -264,10 +270,13 @@ pub async fn lab(args: &LabArgs) -> Result<i32, UsageError> {
 }
 
 /// `tlsviz lab --cluster`: three TLS nodes, formed and serving, until Ctrl-C or SIGTERM.
-async fn cluster_lab(stop: &mut Termination) -> Result<i32, UsageError> {
-    use crate::lab::cluster::{ClusterLab, ClusterOptions};
+async fn cluster_lab(
+    stop: &mut Termination,
+    options: crate::lab::cluster::ClusterOptions,
+) -> Result<i32, UsageError> {
+    use crate::lab::cluster::ClusterLab;
     let started = tokio::select! {
-        lab = ClusterLab::start(ClusterOptions::default()) => lab,
+        lab = ClusterLab::start(options) => lab,
         // Dropping the start stops every node it had started and removes the folder.
         _ = stop.wait() => return Ok(super::EXIT_INTERRUPTED),
     };

@@ -2,14 +2,16 @@
 //! line per node and a summary. Exit 0 when every node is fine, 1 when anything failed (and was
 //! diagnosed), 2 on bad input, 130 on Ctrl-C / SIGTERM.
 
-use super::args::{ConnectArgs, SentinelArgs};
+use super::args::{ConnectArgs, LessonArgs, SentinelArgs};
 use super::run::{face, reporter, Face, Termination};
 use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 use crate::diagnose::topology::SetupKind;
+use crate::engine::Target;
 use crate::errors::UsageError;
 use crate::model::Model;
+use crate::report::record::Preamble;
 use crate::target;
-use crate::topology::{cluster, output, sentinel, TopologyReport};
+use crate::topology::{cluster, output, sentinel, CheckOptions, TopologyReport};
 
 const SENTINEL_PORT: &str = "26379";
 
@@ -70,27 +72,37 @@ async fn run(args: &ConnectArgs, kind: SetupKind, master: Option<&str>) -> Resul
         .into_iter()
         .chain(notes.iter().map(|n| format!("note: {n}")))
         .collect();
-    // The TUI is not there yet for a topology: a terminal gets the plain output.
-    let face = match face(&args.output) {
-        Face::Json => Face::Json,
-        _ => Face::Plain,
-    };
+    let face = face(&args.output);
     let sni_given = spec.sni.is_some();
-    let work = async {
-        match master {
-            Some(name) => sentinel::check_sentinel(&target, sni_given, name).await,
-            None => cluster::check_cluster(&target, sni_given).await,
-        }
+    // The seed gets the second opinion `connect` gets (redis-cli, else openssl, same flags).
+    let cross_check = (!args.no_cross_check).then(|| target::cross_check_spec(&spec, &target));
+    if face == Face::Tui {
+        let source = crate::ui::TopologySource {
+            kind,
+            master: master.map(str::to_string),
+            target,
+            sni_given,
+            cross_check,
+            scenario: None,
+            conf_lines: Vec::new(),
+            lab: None,
+        };
+        return crate::ui::run_topology(source, super::run::ui_options(&args.output)).await;
+    }
+    let options = CheckOptions {
+        sni_given,
+        cross_check,
+        progress: Default::default(),
     };
     let report = tokio::select! {
-        report = work => report,
+        report = check(&target, &options, kind, master) => report,
         // Dropping the checks stops their engines; nothing of ours is left running.
         _ = stop.wait() => {
             tell!("tlsviz: stopped");
             return Ok(EXIT_INTERRUPTED);
         }
     };
-    show_seed(face, &listed, &report.seed);
+    show_seed(face, &listed, None, &report.seed);
     let shown = match face {
         Face::Json => output::write_json(std::io::stdout(), &report),
         _ => output::write_plain(std::io::stdout(), &report),
@@ -100,9 +112,36 @@ async fn run(args: &ConnectArgs, kind: SetupKind, master: Option<&str>) -> Resul
     Ok(exit_code(&report))
 }
 
-/// The seed's run, as `connect` prints it (replayed from its events).
-fn show_seed(face: Face, warnings: &[String], seed: &Model) {
+/// Check a cluster (from its seed) or a sentinel setup (`master`).
+pub async fn check(
+    target: &Target,
+    options: &CheckOptions,
+    kind: SetupKind,
+    master: Option<&str>,
+) -> TopologyReport {
+    match (kind, master) {
+        (SetupKind::Sentinel, Some(name)) => sentinel::check_sentinel(target, options, name).await,
+        _ => cluster::check_cluster(target, options).await,
+    }
+}
+
+/// The seed's run, as `connect` prints it (replayed from its events); in plain text a
+/// disagreement with the second opinion comes first, as `connect` puts it.
+pub fn show_seed(face: Face, warnings: &[String], preamble: Option<&Preamble>, seed: &Model) {
+    if face == Face::Plain {
+        if let Some(line) = crate::diagnose::opinion::compare(seed).and_then(|c| c.disagreement) {
+            for part in crate::report::plain::wrap(&format!("! {line}"), 100) {
+                say!("{part}");
+            }
+            say!();
+        }
+    }
     let mut out = reporter(face, warnings);
+    if let Some(p) = preamble {
+        if out.preamble(p).is_err() {
+            return;
+        }
+    }
     let mut model = Model::new();
     for event in &seed.events {
         model.apply(event.clone());
@@ -119,4 +158,76 @@ fn exit_code(report: &TopologyReport) -> i32 {
     } else {
         EXIT_FAILED
     }
+}
+
+/// `tlsviz --scenario NAME` for a cluster scenario: its cluster started by the lab, checked from
+/// the first node as `tlsviz cluster` checks one (TUI: the node table; headless: the seed's
+/// trace, the node lines and the summary), then stopped. No second opinion: tlsviz made the lab.
+pub async fn scenario(
+    args: &LessonArgs,
+    scenario: &crate::scenario::Scenario,
+) -> Result<i32, UsageError> {
+    let refused = [
+        (args.output.record.is_some(), "--record"),
+        (args.pcap.is_some(), "--pcap"),
+        (args.bytes, "--bytes"),
+        (args.output.show_secrets, "--show-secrets"),
+    ];
+    if let Some((_, flag)) = refused.iter().find(|(given, _)| *given) {
+        return Err(UsageError::new(
+            *flag,
+            format!("does nothing for the cluster scenario {}", scenario.name),
+            "it checks a whole cluster; use the flag with tlsviz connect on one node",
+        ));
+    }
+    let mut stop = Termination::install();
+    let face = face(&args.output);
+    let server = super::lesson::server_choice(args.server);
+    let session = tokio::select! {
+        session = crate::scenario::start_cluster(scenario, server) => session?,
+        // Dropping the start stops every node it had started and removes the folder.
+        _ = stop.wait() => return Ok(EXIT_INTERRUPTED),
+    };
+    let kind = SetupKind::Cluster;
+    if face == Face::Tui {
+        let source = crate::ui::TopologySource {
+            kind,
+            master: None,
+            target: session.target,
+            sni_given: session.spec.sni.is_some(),
+            cross_check: None,
+            scenario: Some(super::lesson::card(scenario)),
+            conf_lines: session.lab.conf_lines.clone(),
+            lab: Some(session.lab),
+        };
+        return crate::ui::run_topology(source, super::run::ui_options(&args.output)).await;
+    }
+    let options = CheckOptions {
+        sni_given: session.spec.sni.is_some(),
+        cross_check: None,
+        progress: Default::default(),
+    };
+    let report = tokio::select! {
+        report = check(&session.target, &options, kind, None) => report,
+        _ = stop.wait() => {
+            session.lab.stop().await;
+            tell!("tlsviz: stopped");
+            return Ok(EXIT_INTERRUPTED);
+        }
+    };
+    let preamble = Preamble {
+        name: scenario.name.clone(),
+        title: scenario.title.clone(),
+        summary: scenario.summary.clone(),
+        lesson: scenario.lesson.trim().to_string(),
+        redis_conf: session.lab.conf_lines.clone(),
+        server: Some("redis-server (3-node cluster)".into()),
+    };
+    session.lab.stop().await;
+    show_seed(face, &[], Some(&preamble), &report.seed);
+    let _ = match face {
+        Face::Json => output::write_json(std::io::stdout(), &report),
+        _ => output::write_plain(std::io::stdout(), &report),
+    };
+    Ok(exit_code(&report))
 }

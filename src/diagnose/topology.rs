@@ -44,7 +44,7 @@ pub enum Role {
 }
 
 /// The topology-level kinds (the per-node kinds are [`ErrorKind`]s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TopologyKind {
     AnnouncedEndpointNotInCertificate,

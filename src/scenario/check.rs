@@ -4,6 +4,7 @@ use super::{ExpectedOutcome, Scenario};
 use crate::errors::UsageError;
 use crate::lab::{Lab, ServerChoice};
 use crate::model::{Model, Outcome};
+use crate::topology::{cluster, CheckOptions, TopologyReport};
 use std::time::{Duration, Instant};
 
 /// One scenario's run.
@@ -14,10 +15,15 @@ pub struct Checked {
     /// The redis.conf lines the lab used.
     pub conf_lines: Vec<String>,
     pub server: String,
+    /// A cluster scenario's whole check (`model` is then its seed's run).
+    pub topology: Option<TopologyReport>,
 }
 
 impl Checked {
     pub fn got(&self) -> String {
+        if let Some(report) = &self.topology {
+            return topology_got(report);
+        }
         match (&self.model.outcome, &self.model.diagnosis) {
             (Outcome::Ok, _) if self.scenario.expect.resumed.is_some() => {
                 if self.model.resumed() {
@@ -35,6 +41,22 @@ impl Checked {
     /// Does what happened match `expect`?
     pub fn matches(&self) -> bool {
         let expect = &self.scenario.expect;
+        if let Some(report) = &self.topology {
+            return match expect.outcome {
+                ExpectedOutcome::Ok => report.all_fine(),
+                ExpectedOutcome::Failed => {
+                    let kind = report.diagnosis.as_ref().map(|d| d.kind.as_str());
+                    let failing: Vec<_> = report.nodes.iter().filter(|n| !n.ok()).collect();
+                    kind == expect.topology.map(|k| k.as_str())
+                        && expect.node_kind.is_none_or(|want| {
+                            !failing.is_empty()
+                                && failing.iter().all(|n| {
+                                    n.model.diagnosis.as_ref().map(|d| d.kind) == Some(want)
+                                })
+                        })
+                }
+            };
+        }
         match expect.outcome {
             ExpectedOutcome::Ok => {
                 self.model.outcome == Outcome::Ok
@@ -62,6 +84,9 @@ pub async fn run_until(
     mut cancel: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Checked, UsageError> {
     let started = Instant::now();
+    if scenario.lab.cluster {
+        return run_cluster_until(scenario, server, cancel, started).await;
+    }
     let input = format!("scenario {}", scenario.name);
     let options = scenario.lab_options(server);
     // A lab being started cannot be interrupted; it is stopped right after if need be.
@@ -113,7 +138,62 @@ pub async fn run_until(
         elapsed: started.elapsed(),
         conf_lines,
         server,
+        topology: None,
     })
+}
+
+/// A cluster scenario: start its cluster, check it from the first node, stop it.
+async fn run_cluster_until(
+    scenario: &Scenario,
+    server: ServerChoice,
+    mut cancel: tokio::sync::watch::Receiver<bool>,
+    started: Instant,
+) -> Result<Checked, UsageError> {
+    let interrupted = || UsageError::new(format!("scenario {}", scenario.name), "interrupted", "");
+    let session = super::start_cluster(scenario, server).await?;
+    let options = CheckOptions::default();
+    let report = tokio::select! {
+        report = cluster::check_cluster(&session.target, &options) => report,
+        _ = until_cancelled(&mut cancel) => {
+            session.lab.stop().await;
+            return Err(interrupted());
+        }
+    };
+    let conf_lines = session.lab.conf_lines.clone();
+    session.lab.stop().await;
+    Ok(Checked {
+        scenario: scenario.clone(),
+        model: report.seed.clone(),
+        elapsed: started.elapsed(),
+        conf_lines,
+        server: "redis-server (3-node cluster)".into(),
+        topology: Some(report),
+    })
+}
+
+/// What a topology check found, as `expect` says it.
+fn topology_got(report: &TopologyReport) -> String {
+    let Some(d) = &report.diagnosis else {
+        return if report.all_fine() {
+            "ok".into()
+        } else {
+            "failed, no diagnosis".into()
+        };
+    };
+    let mut kinds: Vec<String> = report
+        .nodes
+        .iter()
+        .filter(|n| !n.ok())
+        .filter_map(|n| n.model.diagnosis.as_ref().map(|d| d.kind.to_string()))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    let nodes = if kinds.is_empty() {
+        String::new()
+    } else {
+        format!(", nodes {}", kinds.join("/"))
+    };
+    format!("topology:{}{nodes}", d.kind)
 }
 
 /// Run several scenarios, a few at a time, results in the order given.

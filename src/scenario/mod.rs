@@ -2,9 +2,11 @@
 //! what must happen. Shipped ones are embedded; any file can be loaded with `--scenario PATH`.
 
 mod check;
+mod cluster;
 mod shipped;
 
 pub use check::{run as run_scenario, run_all, run_all_until, Checked};
+pub use cluster::{start_cluster, ClusterSession};
 
 use crate::errors::UsageError;
 use crate::lab::{LabOptions, ServerChoice};
@@ -27,7 +29,32 @@ pub struct Scenario {
     pub server: LabOptions,
     #[serde(default)]
     pub client: ClientSpec,
+    /// A lab of several servers (`[lab] cluster = true`) instead of `[server]`'s one.
+    #[serde(default)]
+    pub lab: LabSpec,
     pub expect: Expect,
+}
+
+/// `[lab]`: a 3-node TLS Redis Cluster (redis-server only), checked as `tlsviz cluster`
+/// checks one, from its first node.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LabSpec {
+    pub cluster: bool,
+    pub node_certificates: NodeCertificates,
+}
+
+/// What every node's certificate is like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeCertificates {
+    /// serverAuth and clientAuth, naming `localhost` and `127.0.0.1`.
+    #[default]
+    Valid,
+    /// Naming only `localhost`: nodes announced by IP fail a client that checks names.
+    DnsOnly,
+    /// serverAuth only: clients are fine, the cluster bus (nodes as TLS clients) is not.
+    ServerAuthOnly,
 }
 
 /// Which CA the client trusts.
@@ -107,10 +134,23 @@ pub struct Expect {
     /// With `client.resume`: whether the second connection resumes the first one's session.
     #[serde(default)]
     pub resumed: Option<bool>,
+    /// With `[lab] cluster`: the topology summary's diagnosis kind.
+    #[serde(default)]
+    pub topology: Option<crate::diagnose::topology::TopologyKind>,
+    /// With `[lab] cluster`: the kind every failing node shows.
+    #[serde(default)]
+    pub node_kind: Option<crate::diagnose::ErrorKind>,
 }
 
 impl Expect {
     pub fn describe(&self) -> String {
+        if let Some(kind) = self.topology {
+            let nodes = self
+                .node_kind
+                .map(|k| format!(", nodes {k}"))
+                .unwrap_or_default();
+            return format!("topology:{}{nodes}", kind.as_str());
+        }
         match self.outcome {
             ExpectedOutcome::Ok if self.resumed == Some(true) => "ok, resumed".into(),
             ExpectedOutcome::Ok if self.resumed == Some(false) => "ok, not resumed".into(),
@@ -173,6 +213,23 @@ fn validate(s: &Scenario, origin: &str, text: &str) -> Result<(), UsageError> {
             }
         }
     }
+    if s.lab.cluster {
+        return validate_cluster(s, bad);
+    }
+    if s.lab != LabSpec::default() {
+        return bad(
+            "lab.node-certificates",
+            "only a cluster lab has node certificates",
+            "add cluster = true under [lab], or remove the [lab] table",
+        );
+    }
+    if s.expect.topology.is_some() || s.expect.node_kind.is_some() {
+        return bad(
+            "expect.topology",
+            "only a cluster scenario has a topology to diagnose",
+            "add cluster = true under [lab], or expect step and kind",
+        );
+    }
     if s.expect.outcome == ExpectedOutcome::Failed
         && (s.expect.step.is_none() || s.expect.kind.is_none())
     {
@@ -213,6 +270,59 @@ fn validate(s: &Scenario, origin: &str, text: &str) -> Result<(), UsageError> {
             "client.command",
             "the command is empty",
             "e.g. command = [\"PING\"]",
+        );
+    }
+    Ok(())
+}
+
+/// A cluster scenario: the nodes are set under `[lab]`, the client reaches them with the lab
+/// CA and certificate (or none), and `expect` names a topology kind when it fails.
+fn validate_cluster(
+    s: &Scenario,
+    bad: impl Fn(&str, &str, &str) -> Result<(), UsageError>,
+) -> Result<(), UsageError> {
+    if s.server != LabOptions::default() {
+        return bad(
+            "server",
+            "a cluster scenario sets its nodes under [lab], not [server]",
+            "remove the [server] table (node-certificates says what the nodes serve)",
+        );
+    }
+    if !s.client.tls
+        || s.client.resume
+        || !matches!(s.client.trust, Trust::LabCa | Trust::System)
+        || !matches!(
+            s.client.certificate,
+            ClientCertificate::Lab | ClientCertificate::None
+        )
+    {
+        return bad(
+            "client",
+            "a cluster scenario's client uses TLS with the lab CA (or the system store) and the lab client certificate (or none), without resume",
+            "remove the other [client] settings",
+        );
+    }
+    if s.expect.step.is_some() || s.expect.kind.is_some() || s.expect.resumed.is_some() {
+        return bad(
+            "expect",
+            "a cluster scenario expects a topology kind, not step and kind",
+            "expect topology = \"…\" (and node-kind = \"…\")",
+        );
+    }
+    if s.expect.outcome == ExpectedOutcome::Failed && s.expect.topology.is_none() {
+        return bad(
+            "expect",
+            "a failing cluster scenario needs topology",
+            "add topology = \"cluster_bus_tls\" (or another topology kind)",
+        );
+    }
+    if s.expect.outcome == ExpectedOutcome::Ok
+        && (s.expect.topology.is_some() || s.expect.node_kind.is_some())
+    {
+        return bad(
+            "expect",
+            "a cluster that is fine has no topology kind",
+            "remove topology and node-kind, or expect outcome = \"failed\"",
         );
     }
     Ok(())

@@ -34,4 +34,6 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("peer-silent", include_str!("../../scenarios/peer-silent.toml")),
     ("nothing-listening", include_str!("../../scenarios/nothing-listening.toml")),
     ("resumption", include_str!("../../scenarios/resumption.toml")),
+    ("cluster-announced-ip", include_str!("../../scenarios/cluster-announced-ip.toml")),
+    ("cluster-bus-server-auth-only", include_str!("../../scenarios/cluster-bus-server-auth-only.toml")),
 ];

@@ -71,3 +71,77 @@ fn unknown_names_get_a_hint() {
     let err = load("expire").unwrap_err().to_string();
     assert!(err.contains("did you mean expired"), "{err}");
 }
+
+#[test]
+fn cluster_scenarios_expect_a_topology_kind() {
+    let head = "name = \"x\"\ntitle = \"t\"\nsummary = \"s\"\nlesson = \"l\"\n";
+    let parse_with = |rest: &str| parse(&format!("{head}{rest}"), "my.toml");
+
+    let s = load("cluster-announced-ip").unwrap();
+    assert!(s.lab.cluster);
+    assert_eq!(s.lab.node_certificates, NodeCertificates::DnsOnly);
+    assert_eq!(
+        s.expect.describe(),
+        "topology:announced_endpoint_not_in_certificate, nodes hostname_mismatch"
+    );
+    let bus = load("cluster-bus-server-auth-only").unwrap();
+    assert_eq!(bus.lab.node_certificates, NodeCertificates::ServerAuthOnly);
+    assert_eq!(bus.expect.describe(), "topology:cluster_bus_tls");
+
+    let ok = parse_with("[lab]\ncluster = true\n[expect]\noutcome = \"ok\"\n").unwrap();
+    assert_eq!(ok.lab.node_certificates, NodeCertificates::Valid);
+
+    for (rest, field, problem) in [
+        (
+            "[lab]\ncluster = true\n[expect]\noutcome = \"failed\"\n",
+            "expect",
+            "needs topology",
+        ),
+        (
+            "[lab]\ncluster = true\n[expect]\noutcome = \"failed\"\nstep = 4\nkind = \"hostname_mismatch\"\n",
+            "expect",
+            "not step and kind",
+        ),
+        (
+            "[lab]\ncluster = true\n[server]\nrequirepass = \"x\"\n[expect]\noutcome = \"ok\"\n",
+            "server",
+            "under [lab]",
+        ),
+        (
+            "[lab]\ncluster = true\n[client]\ntrust = \"other-ca\"\n[expect]\noutcome = \"ok\"\n",
+            "client",
+            "lab CA",
+        ),
+        (
+            "[lab]\nnode-certificates = \"dns-only\"\n[expect]\noutcome = \"ok\"\n",
+            "lab.node-certificates",
+            "only a cluster lab",
+        ),
+        (
+            "[expect]\noutcome = \"failed\"\ntopology = \"cluster_bus_tls\"\n",
+            "expect.topology",
+            "only a cluster scenario",
+        ),
+    ] {
+        let err = parse_with(rest).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(": {field}")) && err.contains(problem),
+            "{rest}: {err}"
+        );
+    }
+    let unknown = parse_with(
+        "[lab]\ncluster = true\nnode-certificates = \"ip-only\"\n[expect]\noutcome = \"ok\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(unknown.contains("unknown variant `ip-only`"), "{unknown}");
+    let bad_topology = parse_with(
+        "[lab]\ncluster = true\n[expect]\noutcome = \"failed\"\ntopology = \"cluster_bus\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        bad_topology.contains("unknown variant `cluster_bus`"),
+        "{bad_topology}"
+    );
+}

@@ -1,6 +1,8 @@
 //! Running the checks: each one a full run of the engine (the nine steps and a diagnosis),
 //! bounded by `--timeout` + 1 s, at most [`PARALLEL`] at a time.
 
+use super::Progress;
+use crate::crosscheck::CrossCheckSpec;
 use crate::engine::events::Failure;
 use crate::engine::pace::Pace;
 use crate::engine::resp::Reply;
@@ -37,8 +39,14 @@ pub fn with_command(seed: &Target, command: &[&str]) -> Target {
 /// One full check with no output, cut off at `--timeout` + 1 s (the engine bounds each wait by
 /// `--timeout` already; this is the backstop).
 pub async fn check(target: Target) -> Model {
+    check_with(target, None).await
+}
+
+/// [`check`], with the machine's redis-cli (or openssl) asked beside it (the seed's second
+/// opinion). The other tool is bounded by the same `--timeout`, so the backstop stands.
+pub async fn check_with(target: Target, cross_check: Option<CrossCheckSpec>) -> Model {
     let limit = target.timeout + Duration::from_secs(1);
-    let run = Run::start(target, Pace::Auto);
+    let run = Run::start_with(target, Pace::Auto, cross_check);
     let mut model = fold(run, tokio::time::sleep(limit), |_, _| {}).await;
     if matches!(model.failure, Some(Failure::Cancelled { .. })) {
         if let Some(d) = model.diagnosis.as_mut() {
@@ -52,12 +60,21 @@ pub async fn check(target: Target) -> Model {
     model
 }
 
-/// Every check, [`PARALLEL`] at a time, results in the order given.
-pub async fn check_all(targets: Vec<Target>) -> Vec<Model> {
-    futures::stream::iter(targets.into_iter().map(check))
-        .buffered(PARALLEL)
-        .collect()
-        .await
+/// Every check, [`PARALLEL`] at a time, results in the order given. Each verdict is told to
+/// `progress` as it arrives (in whatever order the nodes answer).
+pub async fn check_all(targets: Vec<Target>, progress: &Progress) -> Vec<Model> {
+    let mut done: Vec<(usize, Model)> = futures::stream::iter(
+        targets
+            .into_iter()
+            .enumerate()
+            .map(|(index, target)| async move { (index, check(target).await) }),
+    )
+    .buffer_unordered(PARALLEL)
+    .inspect(|(index, model)| progress.node(*index, model))
+    .collect()
+    .await;
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, model)| model).collect()
 }
 
 /// The parsed reply of a check that reached step 8, error replies included.

@@ -1,21 +1,27 @@
 //! `tlsviz cluster`: the seed, its view of the cluster, and every node by its announced
 //! endpoint.
 
-use super::check::{check, check_all, good_reply, node_target, reply, tcp_reachable, with_command};
+use super::check::{
+    check, check_all, check_with, good_reply, node_target, reply, tcp_reachable, with_command,
+};
 use super::read::{self, Announced, NodeLine};
-use super::{NodeCheck, TopologyReport};
+use super::{CheckOptions, NodeCheck, TopologyReport};
 use crate::diagnose::topology::{diagnose_topology, SetupKind, TopologyDiagnosis, TopologyFacts};
 use crate::engine::Target;
 use crate::model::{Model, Outcome};
 use std::time::Instant;
 
-/// Check the cluster `seed` belongs to. `sni_given`: `--sni` fixes the name checked on every
-/// node (as a client configured with one TLS server name does).
-pub async fn check_cluster(seed: &Target, sni_given: bool) -> TopologyReport {
+/// Check the cluster `seed` belongs to.
+pub async fn check_cluster(seed: &Target, options: &CheckOptions) -> TopologyReport {
     let started = Instant::now();
+    let sni_given = options.sni_given;
     // The seed's own check and the two reads share one round trip of wall time.
     let (seed_model, info, shards) = tokio::join!(
-        check(seed.clone()),
+        async {
+            let model = check_with(seed.clone(), options.cross_check.clone()).await;
+            options.progress.seed(&model);
+            model
+        },
         check(with_command(seed, &["CLUSTER", "INFO"])),
         check(with_command(seed, &["CLUSTER", "SHARDS"])),
     );
@@ -67,6 +73,10 @@ pub async fn check_cluster(seed: &Target, sni_given: bool) -> TopologyReport {
         announced = read::from_nodes(&lines);
     }
     add_seed_view(&mut announced, &lines);
+    // Masters in slot order, then the rest by address: the same table whatever order the
+    // seed listed its shards in.
+    announced.sort_by_key(|a| (first_slot(&a.slots), a.host.clone(), a.port));
+    options.progress.nodes(&announced);
     let targets = announced
         .iter()
         .map(|a| node_target(seed, &a.host, a.port, sni_given))
@@ -81,7 +91,7 @@ pub async fn check_cluster(seed: &Target, sni_given: bool) -> TopologyReport {
         Vec::new()
     };
     let (models, unreachable) = tokio::join!(
-        check_all(targets),
+        check_all(targets, &options.progress),
         unreachable_bus(bus_probes, seed.timeout)
     );
     report.nodes = announced
@@ -135,6 +145,15 @@ fn add_seed_view(announced: &mut Vec<Announced>, lines: &[NodeLine]) {
             announced.append(&mut extra);
         }
     }
+}
+
+/// The first slot of `0-5460,7000` (none: after every slot).
+fn first_slot(slots: &str) -> u32 {
+    slots
+        .split([',', '-'])
+        .next()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(u32::MAX)
 }
 
 /// The bus addresses that do not accept a TCP connection, checked at once.

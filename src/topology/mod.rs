@@ -13,10 +13,74 @@ pub mod output;
 pub mod read;
 pub mod sentinel;
 
+use crate::crosscheck::CrossCheckSpec;
 use crate::diagnose::topology::{NodeFacts, SetupKind, TopologyDiagnosis};
 use crate::engine::Target;
 use crate::model::{Model, Outcome};
 use read::Announced;
+
+/// How a setup is checked besides the seed's own flags.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// `--sni` fixes the name checked on every node (as a client configured with one TLS
+    /// server name does); otherwise each node is checked by its announced endpoint.
+    pub sni_given: bool,
+    /// The seed's second opinion (redis-cli, else openssl, with the same flags); `None` with
+    /// `--no-cross-check`. Only the seed gets one: see README ("one second opinion").
+    pub cross_check: Option<CrossCheckSpec>,
+    /// Where the check tells what it has found so far (the TUI's table fills in from it).
+    pub progress: Progress,
+}
+
+/// One thing a running check has found.
+#[derive(Debug, Clone)]
+pub enum Found {
+    /// The seed's (or sentinel's) own check is over.
+    Seed(Box<Model>),
+    /// The nodes about to be checked, in the table's order.
+    Nodes(Vec<Announced>),
+    /// Node `index` (of [`Found::Nodes`]) has its verdict.
+    Node { index: usize, model: Box<Model> },
+}
+
+/// A channel for [`Found`]s, or nowhere (headless runs print the whole report at the end).
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Option<tokio::sync::mpsc::UnboundedSender<Found>>);
+
+impl Progress {
+    pub fn channel() -> (Progress, tokio::sync::mpsc::UnboundedReceiver<Found>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        (Progress(Some(tx)), rx)
+    }
+
+    fn send(&self, found: Found) {
+        if let Some(tx) = &self.0 {
+            // Nobody listening any more (the TUI quit) is not our concern.
+            let _ = tx.send(found);
+        }
+    }
+
+    pub(crate) fn seed(&self, model: &Model) {
+        if self.0.is_some() {
+            self.send(Found::Seed(Box::new(model.clone())));
+        }
+    }
+
+    pub(crate) fn nodes(&self, nodes: &[Announced]) {
+        if self.0.is_some() {
+            self.send(Found::Nodes(nodes.to_vec()));
+        }
+    }
+
+    pub(crate) fn node(&self, index: usize, model: &Model) {
+        if self.0.is_some() {
+            self.send(Found::Node {
+                index,
+                model: Box::new(model.clone()),
+            });
+        }
+    }
+}
 
 /// One node and its check.
 #[derive(Debug, Clone)]

@@ -77,7 +77,7 @@ pub fn write_json(mut out: impl Write, report: &TopologyReport) -> std::io::Resu
     )
 }
 
-fn role_word(role: Option<Role>) -> &'static str {
+pub fn role_word(role: Option<Role>) -> &'static str {
     match role {
         Some(Role::Master) => "master",
         Some(Role::Replica) => "replica",
@@ -85,7 +85,7 @@ fn role_word(role: Option<Role>) -> &'static str {
     }
 }
 
-fn announced_word(a: AnnouncedAs) -> &'static str {
+pub fn announced_word(a: AnnouncedAs) -> &'static str {
     match a {
         AnnouncedAs::Ip => "ip",
         AnnouncedAs::Hostname => "hostname",

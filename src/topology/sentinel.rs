@@ -1,8 +1,8 @@
 //! `tlsviz sentinel`: the sentinel itself, then the master and replicas it announces.
 
-use super::check::{check, check_all, good_reply, node_target, reply, with_command};
+use super::check::{check, check_all, check_with, good_reply, node_target, reply, with_command};
 use super::read;
-use super::{NodeCheck, TopologyReport};
+use super::{CheckOptions, NodeCheck, TopologyReport};
 use crate::diagnose::topology::{diagnose_topology, SetupKind, TopologyDiagnosis, TopologyFacts};
 use crate::engine::Target;
 use crate::model::Outcome;
@@ -10,10 +10,19 @@ use std::time::Instant;
 
 /// Check the sentinel at `sentinel`, and the master it knows as `master` with its replicas.
 /// The sentinel's own credentials and trust are used for every server.
-pub async fn check_sentinel(sentinel: &Target, sni_given: bool, master: &str) -> TopologyReport {
+pub async fn check_sentinel(
+    sentinel: &Target,
+    options: &CheckOptions,
+    master: &str,
+) -> TopologyReport {
     let started = Instant::now();
+    let sni_given = options.sni_given;
     let (seed_model, addr, replicas) = tokio::join!(
-        check(sentinel.clone()),
+        async {
+            let model = check_with(sentinel.clone(), options.cross_check.clone()).await;
+            options.progress.seed(&model);
+            model
+        },
         check(with_command(
             sentinel,
             &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", master]
@@ -45,11 +54,12 @@ pub async fn check_sentinel(sentinel: &Target, sni_given: bool, master: &str) ->
             .map(read::sentinel_replicas)
             .unwrap_or_default(),
     );
+    options.progress.nodes(&announced);
     let targets = announced
         .iter()
         .map(|a| node_target(sentinel, &a.host, a.port, sni_given))
         .collect();
-    let models = check_all(targets).await;
+    let models = check_all(targets, &options.progress).await;
     report.nodes = announced
         .into_iter()
         .zip(models)

@@ -155,6 +155,13 @@ impl Loop {
                     Some(Ok(TermEvent::Key(k))) => {
                         dirty = true;
                         let action = handle_key(&mut self.app, k);
+                        if let Some(scenario) = cluster_scenario(&action) {
+                            // A whole cluster: its node table, then back to the lesson.
+                            if self.show_cluster(terminal, &scenario).await? {
+                                return Ok(Ended::Signal);
+                            }
+                            continue;
+                        }
                         if self.perform(action).await {
                             return Ok(Ended::Quit);
                         }
@@ -193,6 +200,31 @@ impl Loop {
                 _ = hangup.wait() => return Ok(Ended::Signal),
             }
         }
+    }
+
+    /// A cluster scenario from the picker: the lesson's run and lab stop, the cluster's node
+    /// table takes the screen until q, then the lesson's scenario opens again. True when a
+    /// signal ended it.
+    async fn show_cluster(
+        &mut self,
+        terminal: &mut DefaultTerminal,
+        scenario: &crate::scenario::Scenario,
+    ) -> Result<bool, UsageError> {
+        self.stop_live().await;
+        self.app.reset_run();
+        self.app.status = Some(format!("starting {}: a 3-node TLS cluster…", scenario.name));
+        terminal
+            .draw(|f| views::draw(f, &self.app))
+            .map_err(terminal_error)?;
+        let ended = super::topology_loop::run_picked(terminal, scenario, &self.options).await;
+        self.repaint = true;
+        self.open(self.current.clone()).await;
+        match ended {
+            Ok(super::topology_loop::Ended::Signal) => return Ok(true),
+            Ok(_) => self.app.status = Some(format!("back from {}", scenario.name)),
+            Err(e) => self.app.status = Some(format!("could not open {}: {e}", scenario.name)),
+        }
+        Ok(false)
     }
 
     /// Carry out a key's effect. True when the TUI should quit.
@@ -380,6 +412,14 @@ impl Loop {
             Ok(()) => format!("transcript saved to {}", path.display()),
             Err(e) => format!("cannot write {}: {e}", path.display()),
         });
+    }
+}
+
+/// The cluster scenario a key asks to open (the picker's Enter), if it is one.
+fn cluster_scenario(action: &Action) -> Option<crate::scenario::Scenario> {
+    match action {
+        Action::Open(Some(name)) => crate::scenario::load(name).ok().filter(|s| s.lab.cluster),
+        _ => None,
     }
 }
 

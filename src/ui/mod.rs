@@ -15,6 +15,8 @@ pub mod quiz_run;
 pub mod replay;
 pub mod session;
 pub mod theme;
+pub mod topology;
+mod topology_loop;
 pub mod transcript;
 pub mod views;
 
@@ -24,6 +26,7 @@ mod testing;
 mod tests;
 
 pub use session::{CompareSource, LiveSession, Opener, ScenarioCard, Source, UiOptions};
+pub use topology::TopologySource;
 
 use crate::errors::UsageError;
 
@@ -66,6 +69,29 @@ pub async fn run_compare(source: CompareSource, options: UiOptions) -> Result<i3
         }
     };
     let result = compare_loop::run(&mut terminal, source, options).await;
+    ratatui::restore();
+    result
+}
+
+/// `tlsviz cluster` / `tlsviz sentinel` on a terminal: the node table, filled in as verdicts
+/// arrive; Enter opens a run in the nine-mode viewer. 0 when the last check found every node
+/// fine, 1 otherwise, 130 on a signal; the terminal is restored and a scenario's lab stopped.
+pub async fn run_topology(source: TopologySource, options: UiOptions) -> Result<i32, UsageError> {
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            ratatui::restore();
+            if let Some(lab) = source.lab {
+                lab.stop().await;
+            }
+            return Err(UsageError::new(
+                "terminal",
+                format!("cannot start the TUI: {e}"),
+                "use --plain or --json",
+            ));
+        }
+    };
+    let result = topology_loop::run(&mut terminal, source, options).await;
     ratatui::restore();
     result
 }
