@@ -170,6 +170,10 @@ fn the_dns_only_cluster_in_the_tui_enter_on_a_node_esc_back_q_quits() {
         s.contains("REPLAY node 127.0.0.1:") && s.contains("Client verifies certificate")
     });
     assert!(steps.contains("✗"), "step 4 failed:\n{steps}");
+    assert!(
+        steps.contains("q back"),
+        "the footer says q goes back to the table:\n{steps}"
+    );
     tmux.keys(&["6"]);
     tmux.wait_for("the certificate view", Duration::from_secs(5), |s| {
         s.contains("6 · Certificates") && s.contains("127.0.0.1")

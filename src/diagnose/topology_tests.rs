@@ -95,7 +95,23 @@ fn handshake_peers_and_server_auth_only_certificates() {
     let d = diagnose_topology(&f).unwrap();
     assert_eq!(d.kind, "cluster_bus_tls");
     assert!(d.message.contains("lack clientAuth"), "{}", d.message);
+    assert!(
+        d.message.contains("1 peer stuck in handshake"),
+        "{}",
+        d.message
+    );
     assert!(d.fix.contains("tls-client-cert-file"));
+    // Checked after cluster-node-timeout, the seed has forgotten its peers: the message says
+    // why none is listed rather than "0 peers stuck".
+    f.troubled_peers.clear();
+    let later = diagnose_topology(&f).unwrap();
+    assert_eq!(later.kind, "cluster_bus_tls");
+    assert!(
+        later.message.contains("no peer left in handshake"),
+        "{}",
+        later.message
+    );
+    assert!(!later.message.contains("0 peers"), "{}", later.message);
 }
 
 #[test]

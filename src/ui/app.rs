@@ -138,6 +138,9 @@ pub struct App {
     pub conf_lines: Vec<String>,
     pub redis_cli: String,
     pub origin: Origin,
+    /// What `q` does here, as the footer says it: "quit", or "back" in a viewer opened from
+    /// another screen (a cluster node's run opened from the node table).
+    pub q_does: &'static str,
     /// One line for the status bar: what just happened (an export, an error).
     pub status: Option<String>,
     pub theme: Theme,
@@ -182,6 +185,7 @@ impl App {
             conf_lines: Vec::new(),
             redis_cli: String::new(),
             origin,
+            q_does: "quit",
             status: None,
             theme,
             now_unix: 0,

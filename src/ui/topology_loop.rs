@@ -249,6 +249,7 @@ async fn view_run(
     theme: Theme,
 ) -> Result<Ended, UsageError> {
     let mut app = App::new(Origin::Replay { label: Some(label) }, theme);
+    app.q_does = "back";
     let mut replay = Replay::new(events);
     while !replay.at_end() {
         for e in replay.reveal().to_vec() {

@@ -23,7 +23,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     let width = usize::from(area.width);
-    let right = " ? help  q quit ";
+    let right = format!(" ? help  q {} ", app.q_does);
     if app.console.is_some() {
         // The console takes the keys: say which.
         let keys = Line::from(vec![
@@ -92,7 +92,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     key_spans.push(Span::styled("?", t.accent()));
     key_spans.push(Span::raw(" help  "));
     key_spans.push(Span::styled("q", t.accent()));
-    key_spans.push(Span::raw(" quit "));
+    key_spans.push(Span::raw(format!(" {} ", app.q_does)));
     f.render_widget(
         Paragraph::new(vec![Line::from(tabs), Line::from(key_spans)]),
         area,
