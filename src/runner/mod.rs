@@ -96,6 +96,33 @@ impl Run {
         }
     }
 
+    /// The next event of the engine's own story; `None` once the engine is done and its events
+    /// were delivered, while the second opinion and a certificate fetch may still be running
+    /// (their events come later through [`Run::next_event`] or [`fold_into`]).
+    pub async fn next_engine_event(&mut self) -> Option<Stamped> {
+        loop {
+            let engine = &mut self.engine;
+            if engine.is_none() {
+                return None;
+            }
+            tokio::select! {
+                // Events first, as in `next_event`: when the engine's end is seen, every event
+                // it sent before ending has been delivered.
+                biased;
+                event = self.events.recv() => {
+                    if let Some(event) = &event {
+                        self.observe(event);
+                    }
+                    return event;
+                }
+                _ = finished(engine) => {
+                    self.engine = None;
+                    self.own_sink = None;
+                }
+            }
+        }
+    }
+
     /// An event that is already waiting, without waiting for one.
     pub fn try_next(&mut self) -> Option<Stamped> {
         let event = self.events.try_recv().ok()?;
@@ -208,11 +235,24 @@ async fn finished(engine: &mut Option<JoinHandle<bool>>) {
 /// Run one connection in auto mode, folding every event into a model and showing each to
 /// `on_event` as it arrives. When `stop` resolves (Ctrl-C, SIGTERM) the run is cancelled at the
 /// step it was in; the events so far and the cancel are still folded and shown.
-pub async fn fold<F>(mut run: Run, stop: F, mut on_event: impl FnMut(&Model, &Stamped)) -> Model
+pub async fn fold<F>(run: Run, stop: F, on_event: impl FnMut(&Model, &Stamped)) -> Model
 where
     F: Future<Output = ()>,
 {
-    let mut model = Model::new();
+    fold_into(Model::new(), run, stop, on_event).await
+}
+
+/// [`fold`], into a model that already holds the run's first events (see
+/// [`Run::next_engine_event`]).
+pub async fn fold_into<F>(
+    mut model: Model,
+    mut run: Run,
+    stop: F,
+    mut on_event: impl FnMut(&Model, &Stamped),
+) -> Model
+where
+    F: Future<Output = ()>,
+{
     let mut cancelled = false;
     tokio::pin!(stop);
     loop {

@@ -8,7 +8,7 @@ use crate::engine::pace::Pace;
 use crate::engine::resp::Reply;
 use crate::engine::Target;
 use crate::model::{Model, Outcome};
-use crate::runner::{fold, Run};
+use crate::runner::{fold, fold_into, Run};
 use futures::StreamExt;
 use std::time::Duration;
 
@@ -39,15 +39,14 @@ pub fn with_command(seed: &Target, command: &[&str]) -> Target {
 /// One full check with no output, cut off at `--timeout` + 1 s (the engine bounds each wait by
 /// `--timeout` already; this is the backstop).
 pub async fn check(target: Target) -> Model {
-    check_with(target, None).await
+    let limit = target.timeout + Duration::from_secs(1);
+    let run = Run::start(target, Pace::Auto);
+    let model = fold(run, tokio::time::sleep(limit), |_, _| {}).await;
+    cut_off_words(model, limit)
 }
 
-/// [`check`], with the machine's redis-cli (or openssl) asked beside it (the seed's second
-/// opinion). The other tool is bounded by the same `--timeout`, so the backstop stands.
-pub async fn check_with(target: Target, cross_check: Option<CrossCheckSpec>) -> Model {
-    let limit = target.timeout + Duration::from_secs(1);
-    let run = Run::start_with(target, Pace::Auto, cross_check);
-    let mut model = fold(run, tokio::time::sleep(limit), |_, _| {}).await;
+/// A check cut off by its backstop says so, with the limit.
+fn cut_off_words(mut model: Model, limit: Duration) -> Model {
     if matches!(model.failure, Some(Failure::Cancelled { .. })) {
         if let Some(d) = model.diagnosis.as_mut() {
             d.message = format!(
@@ -58,6 +57,61 @@ pub async fn check_with(target: Target, cross_check: Option<CrossCheckSpec>) -> 
         }
     }
     model
+}
+
+/// The seed's check once its own verdict is in, with its second opinion (and a certificate
+/// fetch) possibly still running: the topology goes on from the verdict and collects the rest
+/// with [`SeedCheck::finish`], so redis-cli's slower run overlaps the node checks instead of
+/// delaying them.
+pub struct SeedCheck {
+    pub model: Model,
+    run: Run,
+    deadline: tokio::time::Instant,
+    limit: Duration,
+}
+
+/// Start the seed's check with its second opinion and return at its verdict (or at
+/// `--timeout` + 1 s, cut off as [`check`] does).
+pub async fn check_seed(target: Target, cross_check: Option<CrossCheckSpec>) -> SeedCheck {
+    let limit = target.timeout + Duration::from_secs(1);
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut run = Run::start_with(target, Pace::Auto, cross_check);
+    let mut model = Model::new();
+    loop {
+        tokio::select! {
+            event = run.next_engine_event() => match event {
+                Some(event) => model.apply(event),
+                None => break,
+            },
+            _ = tokio::time::sleep_until(deadline) => {
+                let step = model
+                    .current_step
+                    .or(model.waiting_for)
+                    .unwrap_or_else(|| model.focus_step());
+                run.cancel(step);
+                while let Some(event) = run.try_next() {
+                    model.apply(event);
+                }
+                break;
+            }
+        }
+    }
+    SeedCheck {
+        model,
+        run,
+        deadline,
+        limit,
+    }
+}
+
+impl SeedCheck {
+    /// The whole check: the verdict and whatever came after it (the second opinion), still
+    /// bounded by the same deadline.
+    pub async fn finish(self) -> Model {
+        let stop = tokio::time::sleep_until(self.deadline);
+        let model = fold_into(self.model, self.run, stop, |_, _| {}).await;
+        cut_off_words(model, self.limit)
+    }
 }
 
 /// Every check, [`PARALLEL`] at a time, results in the order given. Each verdict is told to

@@ -2,7 +2,7 @@
 //! endpoint.
 
 use super::check::{
-    check, check_all, check_with, good_reply, node_target, reply, tcp_reachable, with_command,
+    check, check_all, check_seed, good_reply, node_target, reply, tcp_reachable, with_command,
 };
 use super::read::{self, Announced, NodeLine};
 use super::{CheckOptions, NodeCheck, TopologyReport};
@@ -14,25 +14,43 @@ use std::time::Instant;
 /// Check the cluster `seed` belongs to.
 pub async fn check_cluster(seed: &Target, options: &CheckOptions) -> TopologyReport {
     let started = Instant::now();
-    let sni_given = options.sni_given;
     // The seed's own check and the two reads share one round trip of wall time.
-    let (seed_model, info, shards) = tokio::join!(
-        async {
-            let model = check_with(seed.clone(), options.cross_check.clone()).await;
-            options.progress.seed(&model);
-            model
-        },
+    let (seed_check, info, shards) = tokio::join!(
+        check_seed(seed.clone(), options.cross_check.clone()),
         check(with_command(seed, &["CLUSTER", "INFO"])),
         check(with_command(seed, &["CLUSTER", "SHARDS"])),
     );
+    options.progress.seed(&seed_check.model);
+    let verdict = seed_check.model.clone();
+    // The nodes are checked while the seed's second opinion finishes.
+    let (mut report, seed_model) = tokio::join!(
+        from_seed(seed, options, verdict, info, shards),
+        seed_check.finish()
+    );
+    report.seed = seed_model;
+    options.progress.seed(&report.seed);
+    if report.seed.outcome != Outcome::Ok {
+        report = report.seed_failed();
+    }
+    report.duration = started.elapsed();
+    report
+}
+
+/// The topology read from the seed's replies, and every node checked.
+async fn from_seed(
+    seed: &Target,
+    options: &CheckOptions,
+    seed_model: Model,
+    info: Model,
+    shards: Model,
+) -> TopologyReport {
+    let sni_given = options.sni_given;
     let mut report = TopologyReport::new(SetupKind::Cluster, seed, seed_model);
     if report.seed.outcome != Outcome::Ok {
-        report.duration = started.elapsed();
-        return report.seed_failed();
+        return report;
     }
     let Some(info_text) = good_reply(&info).and_then(read::bulk_text) else {
         report.diagnosis = Some(refused(&report.seed_address, "CLUSTER INFO", &info));
-        report.duration = started.elapsed();
         return report;
     };
     let info = read::info_text(&info_text);
@@ -123,7 +141,6 @@ pub async fn check_cluster(seed: &Target, options: &CheckOptions) -> TopologyRep
             .collect(),
     };
     report.diagnosis = diagnose_topology(&facts);
-    report.duration = started.elapsed();
     report
 }
 

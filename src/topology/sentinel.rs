@@ -1,11 +1,11 @@
 //! `tlsviz sentinel`: the sentinel itself, then the master and replicas it announces.
 
-use super::check::{check, check_all, check_with, good_reply, node_target, reply, with_command};
+use super::check::{check, check_all, check_seed, good_reply, node_target, reply, with_command};
 use super::read;
 use super::{CheckOptions, NodeCheck, TopologyReport};
 use crate::diagnose::topology::{diagnose_topology, SetupKind, TopologyDiagnosis, TopologyFacts};
 use crate::engine::Target;
-use crate::model::Outcome;
+use crate::model::{Model, Outcome};
 use std::time::Instant;
 
 /// Check the sentinel at `sentinel`, and the master it knows as `master` with its replicas.
@@ -16,23 +16,43 @@ pub async fn check_sentinel(
     master: &str,
 ) -> TopologyReport {
     let started = Instant::now();
-    let sni_given = options.sni_given;
-    let (seed_model, addr, replicas) = tokio::join!(
-        async {
-            let model = check_with(sentinel.clone(), options.cross_check.clone()).await;
-            options.progress.seed(&model);
-            model
-        },
+    let (seed_check, addr, replicas) = tokio::join!(
+        check_seed(sentinel.clone(), options.cross_check.clone()),
         check(with_command(
             sentinel,
             &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", master]
         )),
         check(with_command(sentinel, &["SENTINEL", "REPLICAS", master])),
     );
+    options.progress.seed(&seed_check.model);
+    let verdict = seed_check.model.clone();
+    // The servers are checked while the sentinel's second opinion finishes.
+    let (mut report, seed_model) = tokio::join!(
+        from_sentinel(sentinel, options, master, verdict, addr, replicas),
+        seed_check.finish()
+    );
+    report.seed = seed_model;
+    options.progress.seed(&report.seed);
+    if report.seed.outcome != Outcome::Ok {
+        report = report.seed_failed();
+    }
+    report.duration = started.elapsed();
+    report
+}
+
+/// The master and replicas the sentinel announced, each checked.
+async fn from_sentinel(
+    sentinel: &Target,
+    options: &CheckOptions,
+    master: &str,
+    seed_model: Model,
+    addr: Model,
+    replicas: Model,
+) -> TopologyReport {
+    let sni_given = options.sni_given;
     let mut report = TopologyReport::new(SetupKind::Sentinel, sentinel, seed_model);
     if report.seed.outcome != Outcome::Ok {
-        report.duration = started.elapsed();
-        return report.seed_failed();
+        return report;
     }
     let Some(master_node) = good_reply(&addr).and_then(read::master_addr) else {
         let command = format!("SENTINEL GET-MASTER-ADDR-BY-NAME {master}");
@@ -45,7 +65,6 @@ pub async fn check_sentinel(
             &command,
             &said,
         ));
-        report.duration = started.elapsed();
         return report;
     };
     let mut announced = vec![master_node];
@@ -77,6 +96,5 @@ pub async fn check_sentinel(
         cluster_info: Vec::new(),
     };
     report.diagnosis = diagnose_topology(&facts);
-    report.duration = started.elapsed();
     report
 }
