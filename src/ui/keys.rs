@@ -256,16 +256,24 @@ fn explorer_key(app: &mut App, code: KeyCode) -> Option<Action> {
     let opened = bytes::selected_record(app)
         .and_then(|r| r.bytes.as_ref())
         .is_some_and(|b| b.decrypted.is_some());
+    // Walking a record's fields holds it on screen, even while newer records arrive.
+    let pin = |app: &mut App| {
+        if app.record.is_none() {
+            app.record = app.shown().records.len().checked_sub(1);
+        }
+    };
     let step = |app: &mut App, delta: i64| {
         let i = (app.wire_field.min(last) as i64 + delta).clamp(0, last as i64);
         app.wire_field = i as usize;
     };
     match code {
         KeyCode::Tab if !walking => {
+            pin(app);
             app.wire_focus = WireFocus::Fields;
             app.wire_field = 0;
         }
         KeyCode::BackTab if !walking => {
+            pin(app);
             app.wire_focus = WireFocus::Fields;
             app.wire_field = last;
         }
@@ -281,10 +289,12 @@ fn explorer_key(app: &mut App, code: KeyCode) -> Option<Action> {
                 app.wire_field = 0;
             }
             (_, true) => {
+                pin(app);
                 app.wire_focus = WireFocus::Opened;
                 app.wire_field = 0;
             }
             (WireFocus::Records, false) => {
+                pin(app);
                 app.wire_focus = WireFocus::Fields;
                 app.wire_field = 0;
             }

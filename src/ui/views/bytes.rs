@@ -105,9 +105,27 @@ fn record(
         (WireFocus::Opened, Some(d)) => Some(d),
         _ => None,
     };
+    // A short panel (80×24) keeps one line for each part of the heading.
+    let head_lines = if area.height < 20 { 1 } else { 2 };
     let head = match opened {
-        Some(d) => opened_heading(d, bytes, number, model.is_tls13(), area.width, app),
-        None => heading(row, bytes, number, model.is_tls13(), area.width, app),
+        Some(d) => opened_heading(
+            d,
+            bytes,
+            number,
+            model.is_tls13(),
+            area.width,
+            head_lines,
+            app,
+        ),
+        None => heading(
+            row,
+            bytes,
+            number,
+            model.is_tls13(),
+            area.width,
+            head_lines,
+            app,
+        ),
     };
     let (data, fields): (&[u8], &[Field]) = match opened {
         Some(d) => (&d.plaintext, &d.fields),
@@ -122,7 +140,7 @@ fn record(
     } else {
         None
     };
-    let note_h: u16 = if area.height >= 26 { 6 } else { 4 };
+    let note_h: u16 = if area.height >= 26 { 6 } else { 5 };
     let head_h = head.len() as u16;
     let [head_area, middle, note_area] = Layout::vertical([
         Constraint::Length(head_h),
@@ -169,6 +187,7 @@ fn heading<'a>(
     number: usize,
     tls13: bool,
     width: u16,
+    max_lines: usize,
     app: &App,
 ) -> Vec<Line<'a>> {
     let t = &app.theme;
@@ -183,7 +202,7 @@ fn heading<'a>(
     if bytes.decrypted.is_some() {
         text.push_str(" · opened by tlsviz");
     }
-    labelled_clipped("", &text, width, 2, t.accent(), t.accent())
+    labelled_clipped("", &text, width, max_lines, t.accent(), t.accent())
 }
 
 /// The opened record's heading: which keys, which record of them, the nonce, the real type.
@@ -193,6 +212,7 @@ fn opened_heading<'a>(
     number: usize,
     tls13: bool,
     width: u16,
+    max_lines: usize,
     app: &App,
 ) -> Vec<Line<'a>> {
     let t = &app.theme;
@@ -223,7 +243,7 @@ fn opened_heading<'a>(
             d.seq
         ),
         width,
-        2,
+        max_lines,
         t.accent(),
         t.accent(),
     );
@@ -231,7 +251,7 @@ fn opened_heading<'a>(
         "nonce  ",
         &format!("{} = {nonce_is}", crate::engine::records::hex(&d.nonce)),
         width,
-        2,
+        max_lines,
         t.dim(),
         Style::default(),
     ));
@@ -261,11 +281,12 @@ fn hex_lines<'a>(data: &[u8], sel: Option<&Field>, height: u16, app: &App) -> Ve
     for r in start..(start + body).min(total) {
         let mut spans = vec![Span::styled(format!("{:04x}", r * PER_ROW), t.dim())];
         let row_end = ((r + 1) * PER_ROW).min(data.len());
-        for i in r * PER_ROW..row_end {
+        let first = r * PER_ROW;
+        for (i, byte) in data.iter().enumerate().take(row_end).skip(first) {
             spans.push(separator(i, range, t));
             let inside = range.is_some_and(|(a, b)| a <= i && i < b);
             spans.push(Span::styled(
-                format!("{:02x}", data[i]),
+                format!("{byte:02x}"),
                 if inside { picked } else { Style::default() },
             ));
         }
@@ -302,12 +323,17 @@ fn tree_lines<'a>(fields: &[Field], chosen: Option<usize>, area: Rect, app: &App
     let w = usize::from(area.width);
     let h = usize::from(area.height);
     let step = if w >= 40 { 2 } else { 1 };
-    let label_w = rows
+    let widest = rows
         .iter()
         .map(|r| r.depth * step + super::width_of(&r.label))
         .max()
-        .unwrap_or(0)
-        .min(w.saturating_sub(2) * 3 / 5);
+        .unwrap_or(0);
+    // A narrow tree (80 columns) shows names only: the value is below, with the explanation.
+    let label_w = if w < 30 {
+        w.saturating_sub(1)
+    } else {
+        widest.min(w.saturating_sub(2) * 3 / 5)
+    };
     let at = chosen.and_then(|c| rows.iter().position(|r| r.field == Some(c)));
     let more = rows.len() > h;
     let body = if more { h.saturating_sub(1) } else { h };
@@ -355,12 +381,15 @@ fn tree_line<'a>(
         .unwrap_or("");
     let label_style = if r.field.is_some() { base } else { t.dim() };
     let rest = w.saturating_sub(1 + label_w + 1);
-    Line::from(vec![
+    let mut spans = vec![
         Span::styled(if selected { "▶" } else { " " }, base),
         Span::styled(cell(&label, label_w), label_style),
-        Span::styled(" ", base),
-        Span::styled(cell(&clip(value, rest), rest), base),
-    ])
+    ];
+    if rest > 0 {
+        spans.push(Span::styled(" ", base));
+        spans.push(Span::styled(cell(&clip(value, rest), rest), base));
+    }
+    Line::from(spans)
 }
 
 /// The selected field: its whole name and place, its value, what it is for.
@@ -370,6 +399,8 @@ fn field_note<'a>(field: &Field, area: Rect, app: &App) -> Vec<Line<'a>> {
     let end = (field.offset + field.len).saturating_sub(1);
     let place = if field.len == 0 {
         format!("no bytes, at offset {}", field.offset)
+    } else if field.len == 1 {
+        format!("byte {} (1 B)", field.offset)
     } else {
         format!("bytes {}–{end} ({} B)", field.offset, field.len)
     };

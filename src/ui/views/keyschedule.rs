@@ -18,8 +18,11 @@ use ratatui::Frame;
 
 /// The banner over any secret value on screen.
 pub const BANNER: &str = "!!! SECRETS ON SCREEN: this connection's private key and traffic \
-    secrets. With a capture of it, anyone can decrypt everything it carried. Lab and throwaway \
-    keys only.";
+    secrets; with a capture, they decrypt all of it";
+
+/// The banner where the whole one does not fit on a line (80 columns).
+pub const BANNER_SHORT: &str =
+    "!!! SECRETS ON SCREEN: with a capture, these decrypt this whole connection";
 
 /// The notice the lab's lesson shows before its values.
 pub const LAB_NOTICE: &str =
@@ -92,7 +95,12 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let w = inner.width.saturating_sub(1);
     let mut top: Vec<Line> = Vec::new();
     if has_values && app.secrets.shown() {
-        top.extend(labelled("", BANNER, w, t.banner(), t.banner()));
+        let banner = if super::width_of(BANNER) <= usize::from(w) {
+            BANNER
+        } else {
+            BANNER_SHORT
+        };
+        top.extend(labelled("", banner, w, t.banner(), t.banner()));
     } else if has_values
         && app.secrets
             == (Secrets::Lab {
@@ -232,8 +240,8 @@ fn ladder<'a>(app: &App, nodes: &[Node], w: u16) -> Vec<Line<'a>> {
         c.sort_by_key(|i| (size[*i], *i));
     }
     let mut out = Vec::new();
-    for i in 0..nodes.len() {
-        if parent[i].is_none_or(|p| p >= i) {
+    for (i, p) in parent.iter().enumerate() {
+        if p.is_none_or(|p| p >= i) {
             node(app, nodes, &children, i, "", "", &mut out, w);
         }
     }
@@ -285,15 +293,8 @@ fn node<'a>(
         head.push(Span::styled(format!("  → {}", feeds.join(", ")), t.dim()));
     }
     out.push(Line::from(head));
-    let body_w = w;
     let push = |out: &mut Vec<Line<'a>>, label: &str, text: &str, style: Style| {
-        out.extend(labelled(
-            &format!("{under}{label}"),
-            text,
-            body_w,
-            t.dim(),
-            style,
-        ));
+        hanging(out, &under, label, text, w, t.dim(), style);
     };
     match n.entry {
         Some(e) => {
@@ -334,6 +335,33 @@ fn node<'a>(
             out,
             w,
         );
+    }
+}
+
+/// Wrapped text under a node: every line keeps the tree's branches (`under`) on its left, the
+/// first carries `label`, the others are indented under it.
+fn hanging<'a>(
+    out: &mut Vec<Line<'a>>,
+    under: &str,
+    label: &str,
+    text: &str,
+    w: u16,
+    tree: Style,
+    style: Style,
+) {
+    let indent = super::width_of(under) + super::width_of(label);
+    let room = usize::from(w).saturating_sub(indent).max(8);
+    for (i, line) in super::wrap(text, room as u16).into_iter().enumerate() {
+        let head = if i == 0 {
+            label.to_string()
+        } else {
+            " ".repeat(super::width_of(label))
+        };
+        out.push(Line::from(vec![
+            Span::styled(under.to_string(), tree),
+            Span::styled(head, tree),
+            Span::styled(line, style),
+        ]));
     }
 }
 
