@@ -199,6 +199,13 @@ fn key_schedule_key(app: &mut App, code: KeyCode) -> Option<Action> {
         KeyCode::Enter => match app.secrets {
             Secrets::Lab {
                 acknowledged: false,
+            } if !super::views::keyschedule::has_values(app.shown()) => {
+                app.status = Some(
+                    "no values yet: the key schedule is recomputed at the end of step 8".into(),
+                );
+            }
+            Secrets::Lab {
+                acknowledged: false,
             } => {
                 app.secrets = Secrets::Lab { acknowledged: true };
                 app.status = Some(

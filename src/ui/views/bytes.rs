@@ -193,11 +193,11 @@ fn heading<'a>(
     let t = &app.theme;
     let info = row.info;
     let mut text = format!(
-        "Record {number} · {} · {} B on the wire · {} · {}",
+        "Record {number} · {} · {} · {} · {} B on the wire",
+        records::label(info, tls13),
+        records::state(info),
         info.direction,
         bytes.hex.len(),
-        records::state(info),
-        records::label(info, tls13)
     );
     if bytes.decrypted.is_some() {
         text.push_str(" · opened by tlsviz");
@@ -236,10 +236,9 @@ fn opened_heading<'a>(
     let mut lines = labelled_clipped(
         "",
         &format!(
-            "Record {number} opened by tlsviz · {} B of plaintext, real type {} · {keys}, record {} of them (seq {})",
-            d.plaintext.len(),
+            "Record {number} opened by tlsviz · real type {} · {} B of plaintext · {keys}, seq {}",
             d.inner_content_type.name(),
-            d.seq + 1,
+            d.plaintext.len(),
             d.seq
         ),
         width,

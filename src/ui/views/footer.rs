@@ -55,6 +55,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
                     == (Secrets::Lab {
                         acknowledged: false,
                     })
+                    && super::keyschedule::has_values(app.shown())
                 {
                     "⏎"
                 } else {

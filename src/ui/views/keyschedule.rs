@@ -82,6 +82,14 @@ struct Node<'a> {
     entry: Option<&'a KeyEntry>,
 }
 
+/// Whether the run on screen carries values (in this process; never from a recording).
+pub fn has_values(model: &Model) -> bool {
+    model
+        .key_schedule
+        .as_ref()
+        .is_some_and(|k| k.entries.iter().any(|e| e.value.is_some()))
+}
+
 /// Draws the view over `area` (the mode panel).
 pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
@@ -91,7 +99,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(block, area);
     let model = app.shown();
     let schedule = model.key_schedule.as_ref();
-    let has_values = schedule.is_some_and(|k| k.entries.iter().any(|e| e.value.is_some()));
+    let has_values = has_values(model);
     let w = inner.width.saturating_sub(1);
     let mut top: Vec<Line> = Vec::new();
     if has_values && app.secrets.shown() {
@@ -316,6 +324,12 @@ fn node<'a>(
             let (text, style) = value_words(app, e);
             push(out, "= ", &text, style);
         }
+        None if app.secrets != Secrets::Hidden && app.shown().outcome == Outcome::Running => push(
+            out,
+            "= ",
+            "not yet: recomputed at the end of step 8",
+            t.dim(),
+        ),
         None => push(out, "= ", "hidden: run with --show-secrets", t.dim()),
     }
     for (k, c) in kids.iter().enumerate() {
