@@ -574,3 +574,92 @@ fn p_asks_for_a_prediction_with_lettered_choices() {
     assert!(!screen.contains("none of the choices"), "{screen}");
     assert_eq!(lesson.quit_code(), "0");
 }
+
+/// Issue 11: the lesson's Wire mode is a byte explorer, and `K` shows the key schedule, its
+/// values (the lab's throwaway keys) only after the notice is acknowledged; the TUI's
+/// recording holds the schedule's names and checks, never a value shown on screen.
+#[test]
+fn wire_walks_a_field_and_k_shows_the_key_schedule_never_recorded() {
+    let dir = std::env::temp_dir().join(format!("tlsviz-tui-keys-rec-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let _cleanup = Scratch(dir.clone());
+    let record = dir.join("run.ndjson");
+    let lesson = Lesson::start(
+        "bytes",
+        &format!("--record '{}'", record.display()),
+        "",
+        120,
+        40,
+    );
+    lesson.space_until("the end of the run", Lesson::over);
+    lesson
+        .tmux
+        .wait_for("the recording", Duration::from_secs(10), |s| {
+            s.contains("run recorded to")
+        });
+    // Wire, the first record (the ClientHello), its fields walked to the client's random.
+    lesson.tmux.keys(&["5", "Home", "Tab"]);
+    lesson
+        .tmux
+        .wait_for("the first field", Duration::from_secs(5), |s| {
+            s.contains("record.content_type · byte 0 (1 B)")
+        });
+    for _ in 0..6 {
+        lesson.tmux.keys(&["Tab"]);
+    }
+    let screen = lesson
+        .tmux
+        .wait_for("the client random", Duration::from_secs(5), |s| {
+            s.contains("client_hello.random · bytes 11–42 (32 B)")
+        });
+    assert!(screen.contains("0000 16 03 01"), "the hex:\n{screen}");
+    assert!(screen.contains("03 03["), "the random bracketed:\n{screen}");
+    assert!(
+        screen.contains("32 random bytes from the client"),
+        "{screen}"
+    );
+    // The key schedule: hidden behind the notice, then shown under the banner.
+    lesson.tmux.keys(&["K"]);
+    let screen = lesson
+        .tmux
+        .wait_for("the notice", Duration::from_secs(5), |s| {
+            s.contains("press Enter to show them")
+        });
+    assert!(!screen.contains("SECRETS ON SCREEN"), "{screen}");
+    assert!(screen.contains("19 checked ✓"), "{screen}");
+    lesson.tmux.keys(&["Enter"]);
+    let screen = lesson
+        .tmux
+        .wait_for("the values", Duration::from_secs(5), |s| {
+            s.contains("!!! SECRETS ON SCREEN")
+        });
+    // A 32-byte value on screen (the private key or the shared secret) and the 48-byte early
+    // secret: read them off the screen.
+    let values: Vec<String> = screen
+        .lines()
+        .filter_map(|l| l.split("= ").nth(1))
+        .map(|v| v.trim_end_matches(['│', ' ']).to_string())
+        .filter(|v| v.len() >= 64 && v.chars().all(|c| c.is_ascii_hexdigit()))
+        .collect();
+    assert!(values.len() >= 2, "values on screen:\n{screen}");
+    let recorded = std::fs::read_to_string(&record).expect("the recording");
+    assert!(
+        recorded.contains("\"key_schedule\""),
+        "the schedule is recorded"
+    );
+    assert!(recorded.contains("\"fields\""), "the bytes are recorded");
+    for v in &values {
+        assert!(
+            !recorded.contains(v.as_str()),
+            "a secret value was recorded"
+        );
+    }
+    lesson.tmux.keys(&["Escape"]);
+    lesson
+        .tmux
+        .wait_for("the view to close", Duration::from_secs(5), |s| {
+            !s.contains("Key schedule ·") && s.contains("5 · Wire")
+        });
+    assert_eq!(lesson.quit_code(), "0");
+}

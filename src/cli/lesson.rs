@@ -131,11 +131,14 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         crate::report::record::check_writable_as("--pcap", path, "capture.pcapng")?;
     }
     if face == Face::Tui {
-        let (server, bytes) = (args.server, args.bytes);
-        let show_secrets = args.output.show_secrets;
+        let server = args.server;
+        // The TUI lesson is the teaching mode: its runs keep every byte (the byte explorer,
+        // mode 5) and recompute the key schedule (`K`) against the lab's throwaway keys. The
+        // values stay in this process: the view shows them after a notice (or at once with
+        // --show-secrets), and recordings never hold them.
         let opener: crate::ui::Opener = std::sync::Arc::new(move |scenario| {
             Box::pin(async move {
-                open_lab_session(server, scenario, bytes, true, show_secrets)
+                open_lab_session(server, scenario, true, true, true)
                     .await
                     .map_err(|e| e.to_string())
             })

@@ -96,6 +96,36 @@ pub enum Action {
     Export,
 }
 
+/// Where the keys go in Wire mode when the run has bytes (`--bytes`): the record list, the
+/// selected record's fields, or the fields of its plaintext as tlsviz opened it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WireFocus {
+    #[default]
+    Records,
+    Fields,
+    Opened,
+}
+
+/// Who may see the key schedule's values on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Secrets {
+    /// Never (no `--show-secrets`, not the lab): the view draws the ladder with "hidden".
+    #[default]
+    Hidden,
+    /// The lesson against the lab (throwaway keys): shown once the user has acknowledged a
+    /// one-line notice (Enter in the key-schedule view).
+    Lab { acknowledged: bool },
+    /// `--show-secrets`: shown, under a banner.
+    Flag,
+}
+
+impl Secrets {
+    /// Whether values may be drawn now.
+    pub fn shown(self) -> bool {
+        matches!(self, Secrets::Flag | Secrets::Lab { acknowledged: true })
+    }
+}
+
 /// Where the run comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -159,6 +189,16 @@ pub struct App {
     released: Option<Step>,
     /// Predict first (`p`): the question before each step, and the marked ones.
     pub predict: Predict,
+    /// Wire with bytes: where ↑↓ go (records, or a record's fields).
+    pub wire_focus: WireFocus,
+    /// Wire with bytes: the selected field, as a position in the field tree's walking order.
+    pub wire_field: usize,
+    /// The key-schedule view (`K`) is over the mode panel.
+    pub keys_view: bool,
+    /// How far the key-schedule view is scrolled.
+    pub keys_scroll: u16,
+    /// Who may see the key schedule's values.
+    pub secrets: Secrets,
 }
 
 impl App {
@@ -195,6 +235,11 @@ impl App {
             opening: false,
             released: None,
             predict: Predict::default(),
+            wire_focus: WireFocus::Records,
+            wire_field: 0,
+            keys_view: false,
+            keys_scroll: 0,
+            secrets: Secrets::Hidden,
         }
     }
 
@@ -238,6 +283,9 @@ impl App {
         self.set_run_questions(Vec::new());
         self.run_quiz_built = false;
         self.record = None;
+        self.wire_focus = WireFocus::Records;
+        self.wire_field = 0;
+        self.keys_scroll = 0;
         self.console = None;
         self.console_note = None;
         self.console_scroll = 0;
@@ -289,6 +337,7 @@ impl App {
         self.predict.on
             && self.look_back.is_none()
             && self.console.is_none()
+            && !self.keys_view
             && self.mode != Mode::Quiz
             && !self.model.events.is_empty()
     }

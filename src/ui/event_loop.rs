@@ -2,7 +2,7 @@
 //! and (only while autoplay is on) a tick. It owns the engine session and the terminal; it draws
 //! only when something changed.
 
-use super::app::{Action, App, Origin};
+use super::app::{Action, App, Origin, Secrets};
 use super::keys::handle_key;
 use super::replay::Replay;
 use super::session::{LiveSession, Opener, Source, UiOptions};
@@ -53,6 +53,11 @@ pub async fn run(
     options: UiOptions,
 ) -> Result<i32, UsageError> {
     let theme = Theme::new(options.light, options.no_color);
+    let secrets = if options.show_secrets {
+        Secrets::Flag
+    } else {
+        Secrets::Hidden
+    };
     let mut this = match source {
         Source::Live {
             opener,
@@ -61,12 +66,14 @@ pub async fn run(
         } => {
             let mut app = App::new(Origin::Live, theme);
             app.cards = cards;
+            app.secrets = secrets;
             let mut this = Loop::new(app, options, Some(opener), None);
             this.open(first).await;
             this
         }
         Source::Replay { events, label } => {
-            let app = App::new(Origin::Replay { label }, theme);
+            let mut app = App::new(Origin::Replay { label }, theme);
+            app.secrets = secrets;
             let mut this = Loop::new(app, options, None, Some(Replay::new(&events)));
             this.next(false);
             this
@@ -313,6 +320,12 @@ impl Loop {
                 self.app.scenario = session.scenario.clone();
                 self.app.conf_lines = session.conf_lines.clone();
                 self.app.redis_cli = session.redis_cli.clone();
+                if session.lab.is_some() && self.app.secrets == Secrets::Hidden {
+                    // The lab's lesson: throwaway keys, shown after a notice (issue 11).
+                    self.app.secrets = Secrets::Lab {
+                        acknowledged: false,
+                    };
+                }
                 if let Some(notice) = &session.notice {
                     self.app.status = Some(format!("notice: {notice}"));
                 }

@@ -1,7 +1,7 @@
 //! Key handling. `handle_key` is pure: it changes the state and says which effect (a real step,
 //! a restart, a console command…) the event loop must carry out.
 
-use super::app::{Action, App, Mode, SPEEDS_MS};
+use super::app::{Action, App, Mode, Secrets, WireFocus, SPEEDS_MS};
 use super::console::{exchanges, split_command, INPUT_LIMIT};
 use super::lesson::{letter_index, Lesson};
 use super::quiz::Answered;
@@ -30,6 +30,16 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
         return picker_key(app, key.code);
     }
     app.status = None;
+    if app.keys_view {
+        if let Some(action) = key_schedule_key(app, key.code) {
+            return action;
+        }
+    }
+    if app.mode == Mode::Wire && !app.keys_view {
+        if let Some(action) = explorer_key(app, key.code) {
+            return action;
+        }
+    }
     if app.mode == Mode::Quiz {
         if let Some(action) = quiz_key(app, key.code) {
             return action;
@@ -130,6 +140,14 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
             app.help = true;
             Action::None
         }
+        KeyCode::Char('K') => {
+            app.keys_view = true;
+            Action::None
+        }
+        KeyCode::Tab | KeyCode::BackTab => {
+            app.status = Some("Tab walks a record's fields in mode 5 (Wire): press 5 first".into());
+            Action::None
+        }
         KeyCode::Char('e') if app.mode == Mode::Transcript => Action::Export,
         KeyCode::Char('e') => {
             app.status = Some("e exports the transcript: press 9 first".into());
@@ -173,6 +191,144 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
     }
 }
 
+/// Keys the key-schedule view (`K`) takes while it is open; `None` lets the global keys act
+/// (a digit closes it and picks that mode).
+fn key_schedule_key(app: &mut App, code: KeyCode) -> Option<Action> {
+    match code {
+        KeyCode::Esc | KeyCode::Char('K') => app.keys_view = false,
+        KeyCode::Enter => match app.secrets {
+            Secrets::Lab {
+                acknowledged: false,
+            } if !super::views::keyschedule::has_values(app.shown()) => {
+                app.status = Some(
+                    "no values yet: the key schedule is recomputed at the end of step 8".into(),
+                );
+            }
+            Secrets::Lab {
+                acknowledged: false,
+            } => {
+                app.secrets = Secrets::Lab { acknowledged: true };
+                app.status = Some(
+                    "secret values on screen: this lab connection's own keys (K or Esc closes the view)"
+                        .into(),
+                );
+            }
+            Secrets::Lab { acknowledged: true } | Secrets::Flag => {}
+            Secrets::Hidden => {
+                app.status = Some(
+                    "values are shown only with --show-secrets (or in the lesson against the lab)"
+                        .into(),
+                );
+            }
+        },
+        KeyCode::Up | KeyCode::Char('k') => app.keys_scroll = app.keys_scroll.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            app.keys_scroll = app.keys_scroll.saturating_add(1).min(KEYS_SCROLL_MAX)
+        }
+        KeyCode::PageUp => app.keys_scroll = app.keys_scroll.saturating_sub(10),
+        KeyCode::PageDown => {
+            app.keys_scroll = app.keys_scroll.saturating_add(10).min(KEYS_SCROLL_MAX)
+        }
+        KeyCode::Home => app.keys_scroll = 0,
+        KeyCode::End => app.keys_scroll = KEYS_SCROLL_MAX,
+        KeyCode::Char('1'..='9') => {
+            app.keys_view = false;
+            return None;
+        }
+        _ => return None,
+    }
+    Some(Action::None)
+}
+
+/// The view clamps its scroll to what it has; the key only bounds it.
+const KEYS_SCROLL_MAX: u16 = 2000;
+
+/// Keys the byte explorer (mode 5 with `--bytes`) takes; `None` lets the global keys act.
+fn explorer_key(app: &mut App, code: KeyCode) -> Option<Action> {
+    use super::views::bytes;
+    if !bytes::explorer_on(app.shown()) {
+        if matches!(code, KeyCode::Tab | KeyCode::BackTab) {
+            app.status = Some(if app.is_replay() {
+                "this recording has no bytes: record a run with --bytes to walk every field".into()
+            } else {
+                "this run kept no bytes: run tlsviz with --bytes to walk every field".into()
+            });
+            return Some(Action::None);
+        }
+        return None;
+    }
+    let walking = app.wire_focus != WireFocus::Records;
+    let n = bytes::field_count(app);
+    let last = n.saturating_sub(1);
+    let opened = bytes::selected_record(app)
+        .and_then(|r| r.bytes.as_ref())
+        .is_some_and(|b| b.decrypted.is_some());
+    // Walking a record's fields holds it on screen, even while newer records arrive.
+    let pin = |app: &mut App| {
+        if app.record.is_none() {
+            app.record = app.shown().records.len().checked_sub(1);
+        }
+    };
+    let step = |app: &mut App, delta: i64| {
+        let i = (app.wire_field.min(last) as i64 + delta).clamp(0, last as i64);
+        app.wire_field = i as usize;
+    };
+    match code {
+        KeyCode::Tab if !walking => {
+            pin(app);
+            app.wire_focus = WireFocus::Fields;
+            app.wire_field = 0;
+        }
+        KeyCode::BackTab if !walking => {
+            pin(app);
+            app.wire_focus = WireFocus::Fields;
+            app.wire_field = last;
+        }
+        KeyCode::Tab | KeyCode::Down | KeyCode::Char('j') if walking => step(app, 1),
+        KeyCode::BackTab | KeyCode::Up | KeyCode::Char('k') if walking => step(app, -1),
+        KeyCode::PageDown if walking => step(app, 10),
+        KeyCode::PageUp if walking => step(app, -10),
+        KeyCode::Home if walking => app.wire_field = 0,
+        KeyCode::End if walking => app.wire_field = last,
+        KeyCode::Enter => match (app.wire_focus, opened) {
+            (WireFocus::Opened, _) => {
+                app.wire_focus = WireFocus::Fields;
+                app.wire_field = 0;
+            }
+            (_, true) => {
+                pin(app);
+                app.wire_focus = WireFocus::Opened;
+                app.wire_field = 0;
+            }
+            (WireFocus::Records, false) => {
+                pin(app);
+                app.wire_focus = WireFocus::Fields;
+                app.wire_field = 0;
+            }
+            (WireFocus::Fields, false) => {
+                app.status = Some(
+                    if bytes::selected_record(app).is_some_and(|r| r.encrypted) {
+                        "tlsviz did not open this record: only its header and size are readable"
+                    } else {
+                        "this record crossed in clear: its fields are already its plaintext"
+                    }
+                    .into(),
+                );
+            }
+        },
+        KeyCode::Esc if walking => {
+            app.wire_field = 0;
+            app.wire_focus = if app.wire_focus == WireFocus::Opened {
+                WireFocus::Fields
+            } else {
+                WireFocus::Records
+            };
+        }
+        _ => return None,
+    }
+    Some(Action::None)
+}
+
 /// a–d while a prediction is on screen: its choice (0 = A).
 fn prediction_letter(code: KeyCode) -> Option<usize> {
     match code {
@@ -213,6 +369,7 @@ fn list_or_scroll(app: &mut App, delta: i32) {
         }
         Mode::Wire => {
             let n = app.shown().records.len();
+            app.wire_field = 0;
             if n > 0 {
                 let current = app.record.unwrap_or(n - 1) as i32;
                 let i = (current + delta).clamp(0, n as i32 - 1) as usize;

@@ -485,3 +485,196 @@ fn p_asks_first_and_a_to_d_answer_before_space() {
     handle_key(&mut a, ch('a'));
     assert!(a.autoplay, "with predict off, a is autoplay again");
 }
+
+/// Wire after a run recorded with `--bytes --show-secrets`: the byte explorer.
+fn explorer() -> App {
+    app(
+        model_after(&fixture("bytes-tls13"), Step::Close),
+        Mode::Wire,
+    )
+}
+
+#[test]
+fn tab_walks_the_records_fields_and_esc_goes_back_to_the_list() {
+    use crate::ui::app::WireFocus;
+    let mut a = explorer();
+    a.record = Some(0);
+    assert_eq!(handle_key(&mut a, key(KeyCode::Tab)), Action::None);
+    assert_eq!(a.wire_focus, WireFocus::Fields);
+    assert_eq!(a.wire_field, 0);
+    handle_key(&mut a, key(KeyCode::Tab));
+    handle_key(&mut a, ch('j'));
+    handle_key(&mut a, key(KeyCode::Down));
+    assert_eq!(a.wire_field, 3);
+    handle_key(&mut a, key(KeyCode::BackTab));
+    handle_key(&mut a, ch('k'));
+    handle_key(&mut a, key(KeyCode::Up));
+    handle_key(&mut a, key(KeyCode::Up));
+    assert_eq!(a.wire_field, 0, "the walk stops at the first field");
+    let n = crate::ui::views::bytes::field_count(&a);
+    assert_eq!(n, 73, "the ClientHello's fields");
+    handle_key(&mut a, key(KeyCode::End));
+    assert_eq!(a.wire_field, n - 1);
+    handle_key(&mut a, key(KeyCode::Tab));
+    assert_eq!(a.wire_field, n - 1, "the walk stops at the last field");
+    handle_key(&mut a, key(KeyCode::PageUp));
+    assert_eq!(a.wire_field, n - 11);
+    assert_eq!(a.record, Some(0), "walking fields keeps the record");
+    handle_key(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.wire_focus, WireFocus::Records);
+    handle_key(&mut a, key(KeyCode::Down));
+    assert_eq!(a.record, Some(1), "↑↓ pick records again");
+    // Shift-Tab from the list starts at the last field.
+    handle_key(&mut a, key(KeyCode::BackTab));
+    assert_eq!(a.wire_focus, WireFocus::Fields);
+    assert_eq!(a.wire_field, crate::ui::views::bytes::field_count(&a) - 1);
+    handle_key(&mut a, key(KeyCode::Esc));
+    // Esc on the list is the global Esc: a hint, never a quit.
+    assert_eq!(handle_key(&mut a, key(KeyCode::Esc)), Action::None);
+    assert!(a.status.as_deref().unwrap_or("").contains("q quits"));
+}
+
+#[test]
+fn enter_opens_what_tlsviz_decrypted_and_enter_or_esc_come_back() {
+    use crate::ui::app::WireFocus;
+    let mut a = explorer();
+    // Record 11: the client's PING, opened with the application keys.
+    a.record = Some(10);
+    handle_key(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.wire_focus, WireFocus::Opened);
+    let inner = crate::ui::views::bytes::unit(&a).map(|(_, f)| f.to_vec());
+    let names: Vec<String> = inner
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "resp.array_header",
+            "resp.elements[0]",
+            "inner_plaintext.content_type"
+        ]
+    );
+    handle_key(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.wire_focus, WireFocus::Fields, "Enter comes back");
+    handle_key(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.wire_focus, WireFocus::Opened);
+    handle_key(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.wire_focus, WireFocus::Fields, "Esc comes back");
+    handle_key(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.wire_focus, WireFocus::Records);
+    // A record sent in clear has nothing to open.
+    a.record = Some(0);
+    handle_key(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.wire_focus, WireFocus::Fields);
+    handle_key(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.wire_focus, WireFocus::Fields);
+    assert!(
+        a.status.as_deref().unwrap_or("").contains("in clear"),
+        "{:?}",
+        a.status
+    );
+}
+
+#[test]
+fn walking_the_newest_records_fields_holds_it() {
+    let mut a = explorer();
+    assert_eq!(a.record, None, "the list follows the newest record");
+    handle_key(&mut a, key(KeyCode::Tab));
+    assert_eq!(a.record, Some(a.model.records.len() - 1));
+}
+
+#[test]
+fn without_bytes_tab_says_how_to_get_them() {
+    let mut a = app(
+        model_after(&fixture("tls13-mutual-ok"), Step::Close),
+        Mode::Wire,
+    );
+    handle_key(&mut a, key(KeyCode::Tab));
+    assert_eq!(a.wire_focus, crate::ui::app::WireFocus::Records);
+    assert!(a.status.as_deref().unwrap_or("").contains("--bytes"));
+    a.origin = Origin::Replay { label: None };
+    handle_key(&mut a, key(KeyCode::BackTab));
+    assert!(a.status.as_deref().unwrap_or("").contains("this recording"));
+    a.mode = Mode::Table;
+    handle_key(&mut a, key(KeyCode::Tab));
+    assert!(a.status.as_deref().unwrap_or("").contains("press 5"));
+}
+
+#[test]
+fn capital_k_opens_the_key_schedule_and_esc_k_or_a_mode_close_it() {
+    let mut a = mid();
+    handle_key(&mut a, ch('K'));
+    assert!(a.keys_view);
+    for _ in 0..3 {
+        handle_key(&mut a, key(KeyCode::Down));
+    }
+    handle_key(&mut a, ch('k'));
+    assert_eq!(a.keys_scroll, 2, "↑↓ (and j/k) scroll the view");
+    assert_eq!(a.mode, Mode::Table, "k scrolls, it does not pick a record");
+    handle_key(&mut a, key(KeyCode::PageDown));
+    assert_eq!(a.keys_scroll, 12);
+    handle_key(&mut a, key(KeyCode::Home));
+    assert_eq!(a.keys_scroll, 0);
+    handle_key(&mut a, key(KeyCode::Esc));
+    assert!(!a.keys_view);
+    assert_eq!(a.look_back, None);
+    handle_key(&mut a, ch('K'));
+    handle_key(&mut a, ch('K'));
+    assert!(!a.keys_view, "K closes it too");
+    handle_key(&mut a, ch('K'));
+    handle_key(&mut a, ch('5'));
+    assert!(!a.keys_view);
+    assert_eq!(a.mode, Mode::Wire, "a digit closes it and picks the mode");
+    handle_key(&mut a, ch('K'));
+    assert_eq!(
+        handle_key(&mut a, ch(' ')),
+        Action::Next,
+        "space still steps"
+    );
+    assert_eq!(handle_key(&mut a, ch('q')), Action::Quit);
+}
+
+#[test]
+fn only_the_labs_notice_is_acknowledged_with_enter() {
+    use crate::engine::keyschedule::SecretHex;
+    use crate::ui::app::Secrets;
+    // Before the schedule exists there is nothing to consent to: Enter leaves the notice for
+    // when it shows.
+    let mut early = mid();
+    early.secrets = Secrets::Lab {
+        acknowledged: false,
+    };
+    handle_key(&mut early, ch('K'));
+    handle_key(&mut early, key(KeyCode::Enter));
+    assert!(!early.secrets.shown());
+    assert!(early.status.as_deref().unwrap_or("").contains("step 8"));
+    // A live run's schedule carries values (recordings never do: these are made up).
+    let mut a = explorer();
+    if let Some(k) = a.model.key_schedule.as_mut() {
+        for e in &mut k.entries {
+            e.value = Some(SecretHex::of(&vec![7; e.len]));
+        }
+    }
+    a.mode = Mode::Table;
+    a.secrets = Secrets::Lab {
+        acknowledged: false,
+    };
+    handle_key(&mut a, key(KeyCode::Enter));
+    assert!(
+        !a.secrets.shown(),
+        "Enter outside the view does not show secrets"
+    );
+    handle_key(&mut a, ch('K'));
+    handle_key(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.secrets, Secrets::Lab { acknowledged: true });
+    assert!(a.secrets.shown());
+    let mut b = explorer();
+    b.secrets = Secrets::Hidden;
+    handle_key(&mut b, ch('K'));
+    handle_key(&mut b, key(KeyCode::Enter));
+    assert_eq!(b.secrets, Secrets::Hidden);
+    assert!(!b.secrets.shown());
+    assert!(b.status.as_deref().unwrap_or("").contains("--show-secrets"));
+}

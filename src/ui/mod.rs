@@ -24,6 +24,8 @@ pub mod views;
 mod testing;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bytes;
 
 pub use session::{CompareSource, LiveSession, Opener, ScenarioCard, Source, UiOptions};
 pub use topology::TopologySource;

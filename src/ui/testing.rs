@@ -27,6 +27,9 @@ pub fn fixture(name: &str) -> Vec<Stamped> {
         "plaintext-ok" => include_str!("../../tests/fixtures/plaintext-ok.ndjson"),
         "expired" => include_str!("../../tests/fixtures/expired.ndjson"),
         "version-mismatch" => include_str!("../../tests/fixtures/version-mismatch.ndjson"),
+        // Recorded with `--bytes --show-secrets` (values are never recorded).
+        "bytes-tls13" => include_str!("../../tests/fixtures/bytes/tls13.ndjson"),
+        "bytes-tls12" => include_str!("../../tests/fixtures/bytes/tls12.ndjson"),
         other => panic!("no fixture {other}"),
     };
     text.lines()

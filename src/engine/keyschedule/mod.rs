@@ -29,7 +29,9 @@ type Wiped = Zeroizing<Vec<u8>>;
 pub struct SecretHex(Zeroizing<String>);
 
 impl SecretHex {
-    fn of(bytes: &[u8]) -> SecretHex {
+    /// The hex of `bytes` (the schedule makes its values with it; the TUI's tests draw
+    /// injected ones).
+    pub fn of(bytes: &[u8]) -> SecretHex {
         let mut s = Zeroizing::new(String::with_capacity(bytes.len() * 2));
         for b in bytes {
             s.push(char::from(HEX[usize::from(b >> 4)]));

@@ -1,6 +1,6 @@
 //! The footer: the nine modes as tabs, and the keys that work here.
 
-use crate::ui::app::{App, Mode};
+use crate::ui::app::{App, Mode, Secrets, WireFocus};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -42,7 +42,44 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new(vec![Line::from(tabs), keys]), area);
         return;
     }
+    let explorer = app.mode == Mode::Wire && super::bytes::explorer_on(app.shown());
+    let opened = explorer
+        && super::bytes::selected_record(app)
+            .and_then(|r| r.bytes.as_ref())
+            .is_some_and(|b| b.decrypted.is_some());
     let mut keys: Vec<(&str, &str)> = match app.mode {
+        _ if app.keys_view => vec![
+            ("↑↓ PgUp/PgDn", "scroll"),
+            (
+                if app.secrets
+                    == (Secrets::Lab {
+                        acknowledged: false,
+                    })
+                    && super::keyschedule::has_values(app.shown())
+                {
+                    "⏎"
+                } else {
+                    ""
+                },
+                "show values",
+            ),
+            ("K/Esc", "close"),
+        ],
+        Mode::Wire if explorer => match app.wire_focus {
+            WireFocus::Records => vec![
+                ("↑↓", "pick record"),
+                ("Tab", "fields"),
+                (if opened { "⏎" } else { "" }, "open"),
+                ("K", "keys"),
+            ],
+            WireFocus::Fields => vec![
+                ("↑↓ Tab", "walk fields"),
+                (if opened { "⏎" } else { "" }, "open"),
+                ("Esc", "records"),
+                ("K", "keys"),
+            ],
+            WireFocus::Opened => vec![("↑↓ Tab", "walk fields"), ("⏎/Esc", "back"), ("K", "keys")],
+        },
         Mode::Quiz => vec![
             ("a–d", "answer"),
             ("h", "hint"),
@@ -51,7 +88,11 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         ],
         Mode::Moments => vec![("↑↓", "choose"), ("⏎", "run the what-if"), ("PgDn", "more")],
         Mode::Transcript => vec![("e", "export .md"), ("↑↓", "scroll")],
-        Mode::Wire => vec![("↑↓", "pick record"), ("PgUp/PgDn", "detail")],
+        Mode::Wire => vec![
+            ("↑↓", "pick record"),
+            ("PgUp/PgDn", "detail"),
+            ("K", "keys"),
+        ],
         Mode::Flow | Mode::Sample | Mode::Certs | Mode::Tracker | Mode::Table => {
             vec![("↑↓", "scroll")]
         }

@@ -19,7 +19,9 @@ const KEYS: &[(&str, &str)] = &[
     ("s", "scenario picker"),
     (":", "Redis console: after step 8, until step 9"),
     ("e", "export the transcript (mode 9)"),
-    ("⏎", "run the what-if (mode 7), next (8)"),
+    ("Tab ⇧Tab", "walk a record's fields (mode 5 with bytes)"),
+    ("⏎", "what-if (7), next (8), open a record (5)"),
+    ("K", "key schedule: how each key was made, checked"),
     ("a–d h", "answer, hint (mode 8)"),
     ("q  Ctrl-C", "quit, exit 0 (the lab stops)"),
 ];

@@ -1,6 +1,8 @@
 //! One file per view, each `pub fn render(f: &mut Frame, app: &App, area: Rect)`: a pure
 //! function of the state. `draw` lays the screen out and picks the views.
 
+pub mod bytes;
+pub mod bytes_tree;
 pub mod certs;
 pub mod compare;
 pub mod console;
@@ -9,6 +11,7 @@ pub mod flow;
 pub mod footer;
 pub mod header;
 pub mod help;
+pub mod keyschedule;
 pub mod moments;
 pub mod nodes;
 pub mod picker;
@@ -60,6 +63,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     header::render(f, app, top);
     let (panel, dock_area) = split_body(app, body, area);
     render_mode(f, app, panel);
+    if app.keys_view {
+        keyschedule::render(f, app, panel);
+    }
     if let Some(d) = dock_area {
         dock::render(f, app, d);
     }
@@ -82,7 +88,10 @@ pub fn draw(f: &mut Frame, app: &App) {
 
 /// Where the mode goes, and where the steps-and-tracker dock goes (if anywhere).
 fn split_body(app: &App, body: Rect, screen: Rect) -> (Rect, Option<Rect>) {
+    // The byte explorer and the key schedule need the width more than the sidebar.
+    let wide = app.keys_view || (app.mode == Mode::Wire && bytes::explorer_on(app.shown()));
     match app.mode {
+        _ if wide => strip(body),
         Mode::Tracker => (body, None),
         Mode::Table if body.height >= table::ROOMY => (body, None),
         Mode::Table => strip(body),

@@ -75,7 +75,6 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let model = app.shown();
     let rows = rows(model);
-    let w = usize::from(inner.width);
     if rows.is_empty() {
         f.render_widget(
             Paragraph::new(labelled(
@@ -93,9 +92,36 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         .record
         .filter(|i| *i < rows.len())
         .unwrap_or(rows.len() - 1);
+    if super::bytes::explorer_on(model) {
+        super::bytes::render(f, app, inner, &rows, selected);
+        return;
+    }
     let list_h = (inner.height / 2).max(5);
     let [list_area, detail_area] =
         Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
+    draw_list(f, app, &rows, selected, list_area, "↑↓ choose");
+    if let Some(row) = rows.get(selected) {
+        let d = detail_lines(app, row, selected + 1, detail_area.width, model.is_tls13());
+        let block = Block::default().borders(Borders::TOP).border_style(t.dim());
+        let room = block.inner(detail_area).height;
+        let d = scrolled(d, app.scroll(Mode::Wire), room, t, "PgUp/PgDn");
+        f.render_widget(Paragraph::new(d).block(block), detail_area);
+    }
+}
+
+/// The legend, the column heads and the record list, the window keeping `selected` in view;
+/// `keys` says how to move when the list does not fit.
+pub fn draw_list(
+    f: &mut Frame,
+    app: &App,
+    rows: &[WireRow],
+    selected: usize,
+    list_area: Rect,
+    keys: &str,
+) {
+    let t = &app.theme;
+    let model = app.shown();
+    let w = usize::from(list_area.width);
     let timed = w >= 100;
     let mut head = String::from("  #  ");
     if timed {
@@ -110,7 +136,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         Line::from(Span::styled(cell(&head, w), t.bold())),
     ];
     // Every record's line; the window keeps the selected one in view and says what is not.
-    let visible = usize::from(list_h.saturating_sub(2));
+    let visible = usize::from(list_area.height.saturating_sub(2));
     let body = if rows.len() > visible {
         visible.saturating_sub(1)
     } else {
@@ -162,15 +188,8 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         ));
         list.push(Line::from(spans));
     }
-    lines.extend(scrolled(list, start as u16, visible as u16, t, "↑↓ choose"));
+    lines.extend(scrolled(list, start as u16, visible as u16, t, keys));
     f.render_widget(Paragraph::new(lines), list_area);
-    if let Some(row) = rows.get(selected) {
-        let d = detail_lines(app, row, selected + 1, detail_area.width, model.is_tls13());
-        let block = Block::default().borders(Borders::TOP).border_style(t.dim());
-        let room = block.inner(detail_area).height;
-        let d = scrolled(d, app.scroll(Mode::Wire), room, t, "PgUp/PgDn");
-        f.render_widget(Paragraph::new(d).block(block), detail_area);
-    }
 }
 
 fn summary(row: &WireRow, tls13: bool) -> String {
@@ -261,7 +280,7 @@ fn detail_lines<'a>(
     let about_bytes = if plaintext {
         "not a TLS record: these are the command's own bytes, as anyone on the path sees them"
     } else {
-        "the first 5 bytes are the record header: type, version, length"
+        "the first 5 bytes are the record header: type, version, length; --bytes keeps every byte and names each one"
     };
     lines.extend(labelled(
         "         ",
