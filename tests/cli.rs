@@ -191,3 +191,37 @@ fn a_replay_prints_what_the_live_run_printed() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `tlsviz scenarios --json` lists every shipped scenario file, with what each expects, the
+/// resuming and cluster ones included.
+#[test]
+fn scenarios_json_lists_every_shipped_file_with_its_expectation() {
+    let ran = tlsviz(&["scenarios", "--json"]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let lines = json_lines(&ran);
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "toml"))
+        })
+        .count();
+    assert_eq!(lines.len(), files);
+    let by_name = |name: &str| -> Value {
+        lines
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap_or_else(|| panic!("{name} listed"))
+            .clone()
+    };
+    assert!(lines.iter().all(|l| l["type"] == "scenario"));
+    assert_eq!(by_name("resumption")["expect"]["resumed"], true);
+    let cluster = by_name("cluster-announced-ip");
+    assert_eq!(
+        cluster["expect"]["topology"],
+        "announced_endpoint_not_in_certificate"
+    );
+    assert_eq!(cluster["expect"]["node_kind"], "hostname_mismatch");
+    assert_eq!(by_name("expired")["expect"]["kind"], "certificate_expired");
+    assert!(by_name("expired")["expect"].get("topology").is_none());
+}

@@ -30,6 +30,9 @@ pub fn list_scenarios(json: bool) -> Result<i32, UsageError> {
                     },
                     step: s.expect.step.map(|step| step.number()),
                     kind: s.expect.kind,
+                    resumed: s.expect.resumed,
+                    topology: s.expect.topology,
+                    node_kind: s.expect.node_kind,
                 },
             });
             print_json(&line);

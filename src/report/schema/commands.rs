@@ -26,6 +26,15 @@ pub struct ExpectJson {
     /// The step a failure belongs to; `null` for `ok`.
     pub step: Option<u8>,
     pub kind: Option<ErrorKind>,
+    /// A resuming scenario: whether its second connection resumes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<bool>,
+    /// A cluster scenario: the topology summary's diagnosis kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topology: Option<crate::diagnose::topology::TopologyKind>,
+    /// A cluster scenario: the kind every failing node shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_kind: Option<ErrorKind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
