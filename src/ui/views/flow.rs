@@ -267,7 +267,7 @@ fn diagram<'a>(model: &Model, t: &Theme, w: usize) -> Vec<Line<'a>> {
             )),
             Event::KeySchedule(k) => lines.extend(between(
                 &format!(
-                    "key schedule recomputed: {} values, {} confirmed",
+                    "key schedule recomputed: {} values, {} confirmed (K shows it)",
                     k.entries.len(),
                     k.entries.iter().filter(|e| e.check.confirmed()).count()
                 ),
