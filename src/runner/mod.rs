@@ -74,26 +74,19 @@ impl Run {
         }
     }
 
-    /// The next event, in order; `None` once the engine is done and every event it sent was
-    /// delivered.
+    /// The next event, in order; `None` once every event was delivered: the engine's own, then
+    /// the second opinion's and a certificate fetch's.
     pub async fn next_event(&mut self) -> Option<Stamped> {
-        loop {
-            let engine = &mut self.engine;
-            tokio::select! {
-                // Events first: the ones queued before the engine ended are the end of its story.
-                biased;
-                event = self.events.recv() => {
-                    if let Some(event) = &event {
-                        self.observe(event);
-                    }
-                    return event;
-                }
-                _ = finished(engine) => {
-                    self.engine = None;
-                    self.own_sink = None;
-                }
-            }
+        if let Some(event) = self.next_engine_event().await {
+            return Some(event);
         }
+        // The engine is done: what comes now is the second opinion's and the certificate
+        // fetch's, until their tasks end and the channel closes.
+        let event = self.events.recv().await;
+        if let Some(event) = &event {
+            self.observe(event);
+        }
+        event
     }
 
     /// The next event of the engine's own story; `None` once the engine is done and its events

@@ -22,18 +22,8 @@ pub async fn check_cluster(seed: &Target, options: &CheckOptions) -> TopologyRep
     );
     options.progress.seed(&seed_check.model);
     let verdict = seed_check.model.clone();
-    // The nodes are checked while the seed's second opinion finishes.
-    let (mut report, seed_model) = tokio::join!(
-        from_seed(seed, options, verdict, info, shards),
-        seed_check.finish()
-    );
-    report.seed = seed_model;
-    options.progress.seed(&report.seed);
-    if report.seed.outcome != Outcome::Ok {
-        report = report.seed_failed();
-    }
-    report.duration = started.elapsed();
-    report
+    let rest = from_seed(seed, options, verdict, info, shards);
+    super::alongside_seed(seed_check, &options.progress, started, rest).await
 }
 
 /// The topology read from the seed's replies, and every node checked.

@@ -82,6 +82,25 @@ impl Progress {
     }
 }
 
+/// `rest` (the setup read from the seed's verdict, every node checked) runs while the seed's
+/// second opinion finishes; then the whole seed check goes into the report, and a seed that
+/// failed makes the summary its own.
+async fn alongside_seed(
+    seed_check: check::SeedCheck,
+    progress: &Progress,
+    started: std::time::Instant,
+    rest: impl std::future::Future<Output = TopologyReport>,
+) -> TopologyReport {
+    let (mut report, seed_model) = tokio::join!(rest, seed_check.finish());
+    report.seed = seed_model;
+    progress.seed(&report.seed);
+    if report.seed.outcome != Outcome::Ok {
+        report = report.seed_failed();
+    }
+    report.duration = started.elapsed();
+    report
+}
+
 /// One node and its check.
 #[derive(Debug, Clone)]
 pub struct NodeCheck {

@@ -26,18 +26,8 @@ pub async fn check_sentinel(
     );
     options.progress.seed(&seed_check.model);
     let verdict = seed_check.model.clone();
-    // The servers are checked while the sentinel's second opinion finishes.
-    let (mut report, seed_model) = tokio::join!(
-        from_sentinel(sentinel, options, master, verdict, addr, replicas),
-        seed_check.finish()
-    );
-    report.seed = seed_model;
-    options.progress.seed(&report.seed);
-    if report.seed.outcome != Outcome::Ok {
-        report = report.seed_failed();
-    }
-    report.duration = started.elapsed();
-    report
+    let rest = from_sentinel(sentinel, options, master, verdict, addr, replicas);
+    super::alongside_seed(seed_check, &options.progress, started, rest).await
 }
 
 /// The master and replicas the sentinel announced, each checked.
