@@ -19,6 +19,7 @@ const KEYS: &[(&str, &str)] = &[
     ("s", "scenario picker"),
     (":", "Redis console: after step 8, until step 9"),
     ("e", "export the transcript (mode 9)"),
+    ("w  W", "write a pcapng capture (W: with TLS secrets)"),
     ("⏎", "run the what-if (mode 7), next (8)"),
     ("a–d h", "answer, hint (mode 8)"),
     ("q  Ctrl-C", "quit, exit 0 (the lab stops)"),
