@@ -110,7 +110,10 @@ fn w_and_capital_w_on_the_lab_write_the_run_without_and_with_its_secrets() {
     let screen = tui.wait_for("the capture's status", Duration::from_secs(5), |s| {
         s.contains("capture written to ./tlsviz-lesson-")
     });
-    assert!(screen.contains("no TLS secrets; W adds the lab's"), "{screen}");
+    assert!(
+        screen.contains("no TLS secrets; W adds the lab's"),
+        "{screen}"
+    );
     let plain = captures(&cwd.0);
     assert_eq!(plain.len(), 1, "{plain:?}");
 
@@ -129,13 +132,19 @@ fn w_and_capital_w_on_the_lab_write_the_run_without_and_with_its_secrets() {
 
     let all = captures(&cwd.0);
     assert_eq!(all.len(), 2, "{all:?}");
-    let with = all.iter().find(|p| !plain.contains(p)).expect("a second file");
+    let with = all
+        .iter()
+        .find(|p| !plain.contains(p))
+        .expect("a second file");
     check(&plain[0], false);
     check(with, true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(with).expect("capture").permissions().mode();
+        let mode = std::fs::metadata(with)
+            .expect("capture")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "a capture with secrets is private");
     }
 }

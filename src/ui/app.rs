@@ -95,7 +95,9 @@ pub enum Action {
     /// Write the transcript as Markdown.
     Export,
     /// Write the run on screen as a pcapng capture (`w`); `secrets`: `W`, with its TLS secrets.
-    Capture { secrets: bool },
+    Capture {
+        secrets: bool,
+    },
 }
 
 /// Where the run comes from.

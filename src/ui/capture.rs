@@ -143,7 +143,10 @@ pub fn write_at_exit(app: &App, run: Option<&RunCapture>, options: &UiOptions) -
             &app.model.events,
             options.pcap_secrets,
         ) {
-            Ok((_, true)) => format!("tlsviz: capture with TLS secrets written to {}", path.display()),
+            Ok((_, true)) => format!(
+                "tlsviz: capture with TLS secrets written to {}",
+                path.display()
+            ),
             Ok((_, false)) => format!("tlsviz: capture written to {}", path.display()),
             Err((e, _)) => format!("tlsviz: {flag}: not written: {}", why_not(&e, None)),
         },
@@ -256,15 +259,24 @@ mod tests {
         );
         replay.origin = Origin::Replay { label: None };
         let (line, written) = write_shown(&replay, Some(&run()), &options, Ask::Plain);
-        assert!(!written && line.starts_with("a replay has no connection"), "{line}");
+        assert!(
+            !written && line.starts_with("a replay has no connection"),
+            "{line}"
+        );
 
         let empty = app(crate::model::Model::new(), Mode::Wire);
         let (line, written) = write_shown(&empty, Some(&run()), &options, Ask::Plain);
-        assert!(!written && line.starts_with("nothing crossed the wire yet"), "{line}");
+        assert!(
+            !written && line.starts_with("nothing crossed the wire yet"),
+            "{line}"
+        );
 
         let plain = app(model_after_presses(&fixture("plaintext-ok"), 9), Mode::Wire);
         let (line, written) = write_shown(&plain, Some(&run()), &options, Ask::Plain);
-        assert!(!written && line.starts_with("a plaintext connection"), "{line}");
+        assert!(
+            !written && line.starts_with("a plaintext connection"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -497,7 +497,10 @@ fn w_writes_the_capture_and_capital_w_asks_for_the_secrets_in_every_mode() {
             "{mode:?}"
         );
         assert_eq!(
-            handle_key(&mut a, KeyEvent::new(KeyCode::Char('W'), KeyModifiers::SHIFT)),
+            handle_key(
+                &mut a,
+                KeyEvent::new(KeyCode::Char('W'), KeyModifiers::SHIFT)
+            ),
             Action::Capture { secrets: true },
             "{mode:?}"
         );
