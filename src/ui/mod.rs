@@ -20,6 +20,8 @@ pub mod transcript;
 pub mod views;
 
 #[cfg(test)]
+mod compare_tests;
+#[cfg(test)]
 mod testing;
 #[cfg(test)]
 mod tests;
