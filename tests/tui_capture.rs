@@ -180,5 +180,5 @@ fn with_pcap_file_the_run_on_screen_is_written_at_exit() {
         "{screen}"
     );
     check(&file, true);
-    assert_eq!(captures(&out.0), [file.clone()], "only the file named");
+    assert_eq!(captures(&out.0), vec![file], "only the file named");
 }
