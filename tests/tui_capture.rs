@@ -120,7 +120,7 @@ fn w_and_capital_w_on_the_lab_write_the_run_without_and_with_its_secrets() {
     // W: first the notice, nothing written; W again writes, with the secrets.
     tui.keys(&["W"]);
     tui.wait_for("the notice", Duration::from_secs(5), |s| {
-        s.contains("W again: capture WITH TLS secrets")
+        s.contains("W again writes the TLS secrets too")
     });
     assert_eq!(captures(&cwd.0).len(), 1, "the notice wrote nothing");
     tui.keys(&["W"]);

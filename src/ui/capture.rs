@@ -57,9 +57,9 @@ pub enum Ask {
     Secrets,
 }
 
-/// The one line `W` shows first on the lab, before anything is written.
+/// The one line `W` shows first on the lab, before anything is written (whole at 80 columns).
 pub const SECRETS_NOTICE: &str =
-    "W again: capture WITH TLS secrets, whoever has the file decrypts it (lab keys)";
+    "W again writes the TLS secrets too: whoever has the file decrypts it";
 
 /// Whether `W` may add secrets here, and if not, why (one line).
 pub fn secrets_refused(run: Option<&RunCapture>, options: &UiOptions) -> Option<&'static str> {
