@@ -184,3 +184,89 @@ fn compare_refuses_flags_that_make_no_sense_for_it() {
         assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
     }
 }
+
+/// The port in the compare screen's title: `… on localhost:PORT`.
+fn port_in_title(screen: &str) -> Option<String> {
+    let title = screen.lines().next()?;
+    let after = title.split("localhost:").nth(1)?;
+    let port: String = after.chars().take_while(char::is_ascii_digit).collect();
+    (!port.is_empty()).then_some(port)
+}
+
+#[test]
+fn the_compare_tui_steps_both_connections_with_one_space_and_quits_cleanly() {
+    use common::tmux::{alive, redis_pids, Tui};
+    use std::time::{Duration, Instant};
+    let tui = Tui::start("compare-tui", "compare", &std::env::temp_dir(), 120, 40);
+    let screen = tui.wait_for("the compare screen", Duration::from_secs(30), |s| {
+        s.contains("next: step 1, ")
+    });
+    let port = port_in_title(&screen).expect("the title names the lab's port");
+    let pids = if server_choice() == tlsviz::lab::ServerChoice::Redis {
+        let pids = redis_pids(&port);
+        assert_eq!(pids.len(), 1, "one redis-server on port {port}");
+        pids
+    } else {
+        Vec::new()
+    };
+    // Each Space lets one step happen on both connections: both columns advance together.
+    tui.keys(&["Space"]);
+    tui.wait_for("step 1 on both", Duration::from_secs(15), |s| {
+        s.contains("next: step 2, ")
+    });
+    tui.keys(&["Space"]);
+    let screen = tui.wait_for("step 2 on both", Duration::from_secs(15), |s| {
+        s.contains("next: step 3, ")
+    });
+    let hellos = screen
+        .lines()
+        .find(|l| l.contains("→ ClientHello"))
+        .unwrap_or_default();
+    assert_eq!(hellos.matches("→ ClientHello").count(), 2, "{screen}");
+    // Step 3 waits on both: its row is drawn, nothing of it has crossed yet.
+    assert!(!screen.contains("← Certificate"), "{screen}");
+    assert!(!screen.contains("[4] "), "{screen}");
+    tui.keys(&["Space"]);
+    let screen = tui.wait_for("step 3 on both", Duration::from_secs(15), |s| {
+        s.contains("next: step 4, ")
+    });
+    // Step 3: the certificate in clear in the left column (TLS 1.2), encrypted in the right.
+    let halves: Vec<(String, String)> = screen
+        .lines()
+        .map(|l| {
+            let chars: Vec<char> = l.chars().collect();
+            let mid = chars.len().min(61);
+            (chars[..mid].iter().collect(), chars[mid..].iter().collect())
+        })
+        .collect();
+    assert!(
+        halves
+            .iter()
+            .any(|(left, _)| left.contains("← Certificate ") && left.contains("clear")),
+        "{screen}"
+    );
+    assert!(
+        halves
+            .iter()
+            .any(|(_, right)| right.contains("← Certificate ") && right.contains("enc")),
+        "{screen}"
+    );
+    let screen = tui.space_until("both runs to end", "next: step", |s| {
+        s.contains("over: TLS 1.2 ✓, TLS 1.3 ✓")
+    });
+    assert!(
+        screen.contains("round trips before application data"),
+        "{screen}"
+    );
+    let screen = tui.quit();
+    assert!(screen.contains("TLSVIZ-EXIT=0"), "{screen}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while pids.iter().any(|p| alive(*p)) {
+        assert!(
+            Instant::now() < deadline,
+            "redis-server {pids:?} left running"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(redis_pids(&port).is_empty());
+}

@@ -182,19 +182,95 @@ async fn session_caching_off_with_client_certificates_refuses_the_offer() {
     if lab.is_real_redis() {
         assert_eq!(second.outcome, Outcome::Failed);
         let d = second.diagnosis.as_ref().expect("diagnosis");
-        assert_eq!((d.step, d.kind), (Step::Handshake, ErrorKind::TlsAlert));
+        // Named for what the events show: an offer to resume, refused with an alert before
+        // any ServerHello; the alert alone is not claimed as proof of the cause.
+        assert_eq!(
+            (d.step, d.kind),
+            (Step::Handshake, ErrorKind::ResumptionRefused)
+        );
+        assert_eq!(
+            d.message,
+            "the server refused the resumed handshake (alert internal_error (80))"
+        );
+        assert!(d.explanation.contains("a PSK (pre_shared_key"), "{d:?}");
+        assert!(d.explanation.contains("does not name the cause"), "{d:?}");
+        assert!(d.fix.contains("tls-session-caching yes"), "{d:?}");
+        assert!(d.fix.contains("drop --resume"), "{d:?}");
+        assert!(d
+            .redis_cli
+            .as_deref()
+            .is_some_and(|r| r.contains("never offers to resume")));
+        let evidence: Vec<&str> = d.evidence.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(
+            evidence,
+            ["alert", "offered", "the offered session", "ServerHello"]
+        );
+        // The first connection, which offered nothing, is no such failure.
+        assert!(first.diagnosis.is_none());
         assert!(
-            said.contains("refused the connection that offered to resume"),
+            said.contains("refused the connection that offered to resume (alert internal_error (80) before any ServerHello)"),
             "{said}"
         );
-        assert!(said.contains("tls-session-caching no"), "{said}");
+        assert!(said.contains("diagnosis (resumption_refused)"), "{said}");
     } else {
         assert_eq!(second.outcome, Outcome::Ok);
         assert!(said.contains("offered nothing to resume"), "{said}");
     }
     let json = serde_json::to_value(tlsviz::report::to_json::summary(&second)).unwrap();
     assert_eq!(json["resumed"], false);
+    if lab.is_real_redis() {
+        assert_eq!(json["error"]["kind"], "resumption_refused");
+        assert_eq!(json["failed_step"], 2);
+    }
     lab.stop().await;
+}
+
+#[test]
+fn connect_resume_json_names_the_refused_resumption() {
+    // Through the binary: the second run's JSON summary carries the kind, the plain trace the
+    // diagnosis and the verdict.
+    let lab = lab(LabOptions {
+        session_caching: Some(false),
+        ..LabOptions::default()
+    });
+    if !lab.is_real_redis() {
+        // The built-in server sends no tickets with caching off: nothing is offered.
+        return;
+    }
+    let args = lab_connect_args(&lab, &["--resume", "--json", "--no-cross-check"]);
+    let ran = tlsviz_bin(&args, &[]);
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    let summaries: Vec<serde_json::Value> = ran
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .filter(|l| l["type"] == "summary")
+        .collect();
+    assert_eq!(summaries.len(), 2, "{}", ran.stdout);
+    assert_eq!(summaries[0]["outcome"], "ok");
+    assert_eq!(summaries[0]["error"], serde_json::Value::Null);
+    let error = &summaries[1]["error"];
+    assert_eq!(error["kind"], "resumption_refused", "{error}");
+    assert!(error["fix"]
+        .as_str()
+        .is_some_and(|f| f.contains("tls-session-caching yes")));
+
+    let args = lab_connect_args(&lab, &["--resume", "--plain", "--no-cross-check"]);
+    let ran = tlsviz_bin(&args, &[]);
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("failed at step 2 (TLS handshake begins): resumption_refused"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("cause: the server refused the resumed handshake"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("redis-cli never offers to resume"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -119,14 +119,6 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
         crate::report::record::check_writable(path)?;
     }
     let face = face(&args.output);
-    if let (Some(path), Face::Tui) = (&args.pcap, face) {
-        // Before the lab starts: the TUI writes no capture yet.
-        return Err(UsageError::new(
-            format!("--pcap {}", path.display()),
-            "the TUI does not write captures yet",
-            "add --plain or --json",
-        ));
-    }
     if let Some(path) = &args.pcap {
         crate::report::record::check_writable_as("--pcap", path, "capture.pcapng")?;
     }
@@ -149,7 +141,13 @@ pub async fn lesson(args: &LessonArgs) -> Result<i32, UsageError> {
             first: args.scenario.clone(),
             cards,
         };
-        return crate::ui::run(source, ui_options(&args.output)).await;
+        // `w` writes the run on screen there, and the run on screen is written at exit.
+        let options = crate::ui::UiOptions {
+            pcap: args.pcap.clone(),
+            pcap_secrets: args.pcap_secrets,
+            ..ui_options(&args.output)
+        };
+        return crate::ui::run(source, options).await;
     }
     let mut stop = Termination::install();
     let session = open_lab_session(

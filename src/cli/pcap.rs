@@ -17,7 +17,8 @@ pub struct PcapOut {
 }
 
 /// Checks `--pcap`'s file and the run it asks for, and turns capture on in `target` (with an
-/// in-memory key log for `--pcap-secrets`).
+/// in-memory key log for `--pcap-secrets`). The TUI turns capture on itself, run by run (each
+/// with its own key log: `ui::capture`), so for it only the checks are made here.
 pub fn prepare(
     path: Option<&Path>,
     secrets: bool,
@@ -28,13 +29,6 @@ pub fn prepare(
         return Ok(None);
     };
     let input = format!("--pcap {}", path.display());
-    if face == Face::Tui {
-        return Err(UsageError::new(
-            input,
-            "the TUI does not write captures yet",
-            "add --plain or --json",
-        ));
-    }
     crate::report::record::check_writable_as("--pcap", path, "capture.pcapng")?;
     let Some(tls) = &mut target.tls else {
         return Err(UsageError::new(
@@ -43,6 +37,9 @@ pub fn prepare(
             "capture a TLS connection (--tls or rediss://)",
         ));
     };
+    if face == Face::Tui {
+        return Ok(None);
+    }
     let memory = secrets.then(|| Arc::new(MemoryKeyLog::default()));
     tls.keylog_memory = memory.clone();
     target.capture_bytes = true;

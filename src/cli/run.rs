@@ -281,7 +281,12 @@ pub async fn connect(args: &ConnectArgs) -> Result<i32, UsageError> {
             first: None,
             cards: Vec::new(),
         };
-        return crate::ui::run(source, ui_options(&args.output)).await;
+        let options = crate::ui::UiOptions {
+            pcap: args.pcap.clone(),
+            pcap_secrets: args.pcap_secrets,
+            ..ui_options(&args.output)
+        };
+        return crate::ui::run(source, options).await;
     }
     let model = drive(
         target,
@@ -305,6 +310,8 @@ pub fn ui_options(out: &OutputArgs) -> crate::ui::UiOptions {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         record: out.record.clone(),
         show_secrets: out.show_secrets,
+        pcap: None,
+        pcap_secrets: false,
     }
 }
 

@@ -6,6 +6,7 @@ mod certs;
 mod chain;
 mod handshake;
 pub mod opinion;
+mod resumption;
 mod rules;
 mod tls;
 pub mod topology;
@@ -39,6 +40,7 @@ pub enum ErrorKind {
     ProtocolVersion,
     NoSharedCipher,
     TlsAlert,
+    ResumptionRefused,
     TlsError,
     UnknownIssuer,
     SelfSigned,
@@ -83,6 +85,7 @@ impl ErrorKind {
             ErrorKind::ProtocolVersion => "protocol_version",
             ErrorKind::NoSharedCipher => "no_shared_cipher",
             ErrorKind::TlsAlert => "tls_alert",
+            ErrorKind::ResumptionRefused => "resumption_refused",
             ErrorKind::TlsError => "tls_error",
             ErrorKind::UnknownIssuer => "unknown_issuer",
             ErrorKind::SelfSigned => "self_signed",

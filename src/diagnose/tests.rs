@@ -440,7 +440,7 @@ fn redis_rules_are_step_8() {
 
 /// Every kind; `as_str`'s exhaustive match makes a new one impossible to forget there, add it
 /// here too.
-const EVERY_KIND: [ErrorKind; 29] = [
+const EVERY_KIND: [ErrorKind; 30] = [
     ErrorKind::ConnectionRefused,
     ErrorKind::HostNotFound,
     ErrorKind::ConnectTimeout,
@@ -453,6 +453,7 @@ const EVERY_KIND: [ErrorKind; 29] = [
     ErrorKind::ProtocolVersion,
     ErrorKind::NoSharedCipher,
     ErrorKind::TlsAlert,
+    ErrorKind::ResumptionRefused,
     ErrorKind::TlsError,
     ErrorKind::UnknownIssuer,
     ErrorKind::SelfSigned,
@@ -489,4 +490,90 @@ fn as_str_is_the_serde_name_of_every_kind() {
             "{kind:?}"
         );
     }
+}
+
+/// The run up to a ClientHello (offering `resumption`), nothing answered yet.
+fn hello_only(resumption: Option<HelloResumption>) -> Model {
+    let mut m = Model::new();
+    m.apply(Stamped {
+        at_us: 0,
+        event: Event::RunStarted(RunInfo {
+            host: "cache.example.com".into(),
+            port: 6380,
+            tls: true,
+            tls_versions: vec![TlsVersion::Tls13, TlsVersion::Tls12],
+            ..RunInfo::default()
+        }),
+    });
+    m.apply(Stamped {
+        at_us: 1,
+        event: Event::Record(RecordInfo {
+            direction: Direction::Out,
+            content_type: ContentType::Handshake,
+            version: Some(TlsVersion::Tls12),
+            length: 900,
+            encrypted: false,
+            messages: vec![HandshakeMessage::ClientHello {
+                versions: vec![TlsVersion::Tls13, TlsVersion::Tls12],
+                cipher_suites: Vec::new(),
+                groups: Vec::new(),
+                key_shares: Vec::new(),
+                sni: None,
+                alpn: Vec::new(),
+                signature_algorithms: Vec::new(),
+                resumption: resumption.map(Box::new),
+            }],
+            head_hex: String::new(),
+            note: None,
+            bytes: None,
+        }),
+    });
+    m
+}
+
+#[test]
+fn an_alert_in_answer_to_an_offer_to_resume_is_named_as_a_refused_resumption() {
+    let psk = HelloResumption {
+        pre_shared_key: Some(PreSharedKey {
+            identities: vec![688],
+            binders: vec![48],
+            selected: None,
+        }),
+        psk_key_exchange_modes: vec!["psk_dhe_ke".into()],
+        ..HelloResumption::default()
+    };
+    let alert = tls(
+        Step::Handshake,
+        Error::AlertReceived(AlertDescription::InternalError),
+    );
+    let d = diagnose(&alert, &hello_only(Some(psk.clone())));
+    check(&d, ErrorKind::ResumptionRefused, Step::Handshake);
+    assert!(d.evidence.iter().any(|e| e.label == "offered"
+        && e.value
+            .starts_with("a PSK (pre_shared_key: 1 identity of 688 bytes")));
+    // Nothing offered (an empty session_ticket only asks for one): the plain alert.
+    let asks = HelloResumption {
+        session_ticket: Some(0),
+        ..HelloResumption::default()
+    };
+    check(
+        &diagnose(&alert, &hello_only(Some(asks))),
+        ErrorKind::TlsAlert,
+        Step::Handshake,
+    );
+    check(
+        &diagnose(&alert, &hello_only(None)),
+        ErrorKind::TlsAlert,
+        Step::Handshake,
+    );
+    // Once a ServerHello has answered, the alert is about something else.
+    let mut answered = hello_only(Some(psk));
+    for e in model(true).events.into_iter().skip(1) {
+        answered.apply(e);
+    }
+    check(
+        &diagnose(&alert, &answered),
+        ErrorKind::TlsAlert,
+        Step::Handshake,
+    );
 }

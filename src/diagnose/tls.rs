@@ -146,10 +146,13 @@ pub(super) fn tls_failure(
                 40 | 71 if step <= Step::Handshake => {
                     super::handshake::refused_hello(model, &alert, *code)
                 }
-                _ => Builder::new(ErrorKind::TlsAlert, step, alert.clone())
-                    .explain(format!("At step {step} the server ended the handshake with {alert}."))
-                    .fix("Read the server's log for the reason behind the alert.")
-                    .done(),
+                // A ClientHello that offered to resume, refused: named as such.
+                _ => super::resumption::refused(model, step, description, *code).unwrap_or_else(|| {
+                    Builder::new(ErrorKind::TlsAlert, step, alert.clone())
+                        .explain(format!("At step {step} the server ended the handshake with {alert}."))
+                        .fix("Read the server's log for the reason behind the alert.")
+                        .done()
+                }),
             }
         }
         TlsErrorDetail::CertificateExpired { now, not_after } => super::certs::dates(

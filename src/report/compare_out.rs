@@ -216,7 +216,13 @@ fn crossing_lines(c: &Crossing, what: usize) -> Vec<String> {
 /// The totals table (round trips, bytes, times, first encrypted record, outcome). `timed`:
 /// whether the times mean anything (not when each step waited for a key press).
 pub fn totals(c: &Comparison<'_>, timed: bool) -> Vec<String> {
-    let label = |s: &str| format!("{s:<44}");
+    totals_in(c, timed, 44, 26)
+}
+
+/// The totals with the label column `label` wide and TLS 1.2's `column` wide (a narrow
+/// terminal's TUI: 36 and 20 keep each line within 80 columns).
+pub fn totals_in(c: &Comparison<'_>, timed: bool, label: usize, column: usize) -> Vec<String> {
+    let label = |s: &str| format!("{s:<label$}");
     let trips = c
         .round_trips()
         .map(|n| n.map_or("—".into(), |n| n.to_string()));
@@ -236,12 +242,12 @@ pub fn totals(c: &Comparison<'_>, timed: bool) -> Vec<String> {
         }
     });
     let line = |name: &str, values: [String; 2]| {
-        format!("{}{:<26}{}", label(name), values[0], values[1])
+        format!("{}{:<column$}{}", label(name), values[0], values[1])
             .trim_end()
             .to_string()
     };
     let mut out = vec![
-        format!("{}{:<26}{}", label("totals"), SIDES[0], SIDES[1]),
+        format!("{}{:<column$}{}", label("totals"), SIDES[0], SIDES[1]),
         line("round trips before application data", trips),
         line(
             "bytes before application data",

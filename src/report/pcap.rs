@@ -204,6 +204,7 @@ fn rebuild(events: &[Stamped]) -> Result<Vec<(u64, Vec<u8>)>, PcapError> {
     let mut last = connected_at;
     let mut records = 0usize;
     let mut missing = 0usize;
+    let mut ended = false;
     for stamped in events {
         match &stamped.event {
             Event::Record(info) => {
@@ -215,18 +216,24 @@ fn rebuild(events: &[Stamped]) -> Result<Vec<(u64, Vec<u8>)>, PcapError> {
                 last = last.max(stamped.at_us);
                 stream.data(last, info.direction == Direction::Out, &bytes.hex)?;
             }
-            Event::Closed { .. } | Event::Failed(_) => last = last.max(stamped.at_us),
+            Event::Closed { .. } | Event::Failed(_) => {
+                ended = true;
+                last = last.max(stamped.at_us);
+            }
             _ => {}
         }
     }
     if records > 0 && missing == records {
         return Err(PcapError::NoBytes);
     }
-    // The close: the client's FIN, the server's FIN with its ACK, the client's last ACK.
-    let fin = Flags { fin: true, ..ack };
-    stream.segment(last, true, fin, &[])?;
-    stream.segment(last, false, fin, &[])?;
-    stream.segment(last, true, ack, &[])?;
+    // The close: the client's FIN, the server's FIN with its ACK, the client's last ACK. A run
+    // still going (the TUI's `w` mid-run, or looking back) ends where it is, the stream open.
+    if ended {
+        let fin = Flags { fin: true, ..ack };
+        stream.segment(last, true, fin, &[])?;
+        stream.segment(last, false, fin, &[])?;
+        stream.segment(last, true, ack, &[])?;
+    }
     Ok(stream.packets)
 }
 
@@ -292,16 +299,61 @@ pub fn write(
     // Build it first: a run with nothing to capture leaves no file behind.
     let mut buf = zeroize::Zeroizing::new(Vec::new());
     write_to(&mut *buf, started, events, keylog)?;
+    let mut file = open(path, false, keylog.is_some())?;
+    file.write_all(&buf)?;
+    Ok(())
+}
+
+/// Writes the capture to a new file in `dir` named `STEM.pcapng` (or `STEM-2.pcapng`, … when
+/// that exists: an existing file is never replaced). Returns the path written.
+pub fn write_fresh(
+    dir: &Path,
+    stem: &str,
+    started: SystemTime,
+    events: &[Stamped],
+    keylog: Option<&[u8]>,
+) -> Result<std::path::PathBuf, PcapError> {
+    let mut buf = zeroize::Zeroizing::new(Vec::new());
+    write_to(&mut *buf, started, events, keylog)?;
+    for n in 1..=99u32 {
+        let name = if n == 1 {
+            format!("{stem}.pcapng")
+        } else {
+            format!("{stem}-{n}.pcapng")
+        };
+        let path = dir.join(name);
+        match open(&path, true, keylog.is_some()) {
+            Ok(mut file) => {
+                file.write_all(&buf)?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(PcapError::Io(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        format!("{stem}.pcapng and 98 more names are taken"),
+    )))
+}
+
+/// Opens the capture's file: replaced, or (`new`) only created; 0600 when it carries secrets.
+fn open(path: &Path, new: bool, secrets: bool) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
-    options.create(true).write(true).truncate(true);
+    options.write(true);
+    if new {
+        options.create_new(true);
+    } else {
+        options.create(true).truncate(true);
+    }
     #[cfg(unix)]
-    if keylog.is_some() {
+    if secrets {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
-    file.write_all(&buf)?;
-    Ok(())
+    #[cfg(not(unix))]
+    let _ = secrets;
+    options.open(path)
 }
 
 #[cfg(test)]
@@ -321,19 +373,48 @@ mod tests {
         assert!(matches!(err, Err(PcapError::NotConnected)));
     }
 
-    #[test]
-    fn handshake_and_close_alone_make_six_segments() {
-        let events = [Stamped {
+    fn connected() -> Stamped {
+        Stamped {
             event: Event::TcpConnected {
                 peer: "[::1]:6379".into(),
                 local: "[::1]:50000".into(),
             },
             at_us: 10,
-        }];
-        let packets = rebuild(&events).unwrap_or_default();
+        }
+    }
+
+    #[test]
+    fn handshake_and_close_alone_make_six_segments() {
+        let closed = Stamped {
+            event: Event::Closed {
+                close_notify_sent: true,
+            },
+            at_us: 20,
+        };
+        let packets = rebuild(&[connected(), closed]).unwrap_or_default();
         assert_eq!(packets.len(), 6);
         // IPv6, 40-byte header and a 20-byte TCP header each.
         assert!(packets.iter().all(|(_, p)| p[0] >> 4 == 6 && p.len() == 60));
+    }
+
+    #[test]
+    fn a_run_still_going_has_no_fin() {
+        // The TUI's `w` before the run ended: the three-way handshake, no close.
+        let packets = rebuild(&[connected()]).unwrap_or_default();
+        assert_eq!(packets.len(), 3);
+    }
+
+    #[test]
+    fn a_fresh_capture_never_replaces_a_file() {
+        let dir = std::env::temp_dir().join(format!("tlsviz-pcap-fresh-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let events = [connected()];
+        let started = SystemTime::now();
+        let first = write_fresh(&dir, "tlsviz-x", started, &events, None);
+        let second = write_fresh(&dir, "tlsviz-x", started, &events, None);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(first.unwrap(), dir.join("tlsviz-x.pcapng"));
+        assert_eq!(second.unwrap(), dir.join("tlsviz-x-2.pcapng"));
     }
 
     #[test]

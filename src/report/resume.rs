@@ -3,6 +3,7 @@
 //! two runs' events.
 
 use super::metrics;
+use crate::diagnose::ErrorKind;
 use crate::engine::events::{Failure, TlsErrorDetail};
 use crate::model::resumption;
 use crate::model::{Model, Outcome};
@@ -29,17 +30,36 @@ pub fn verdict(first: &Model, second: Option<&Model>) -> Vec<String> {
         ));
         said.push(savings(first, second));
     } else if second.outcome == Outcome::Failed && offer.is_some() {
-        let headline = second
+        let refused = second
             .diagnosis
             .as_ref()
-            .map(|d| d.headline())
-            .unwrap_or_else(|| "it failed".into());
+            .is_some_and(|d| d.kind == ErrorKind::ResumptionRefused);
+        let headline = match (refused, &second.failure) {
+            (
+                true,
+                Some(Failure::Tls {
+                    detail: TlsErrorDetail::AlertReceived { description, code },
+                    ..
+                }),
+            ) => format!("alert {description} ({code}) before any ServerHello"),
+            _ => second
+                .diagnosis
+                .as_ref()
+                .map(|d| d.headline())
+                .unwrap_or_else(|| "it failed".into()),
+        };
         said.push(format!(
             "The server refused the connection that offered to resume ({headline}), although \
              the first connection, a full handshake with the same flags, succeeded: the offer is \
              what it could not take."
         ));
-        if alert_received(second, "internal_error") {
+        if refused {
+            said.push(
+                "The second run's diagnosis (resumption_refused) gives the evidence, the known \
+                 cause and the fix."
+                    .into(),
+            );
+        } else if alert_received(second, "internal_error") {
             said.push(
                 "A known cause: Redis with tls-session-caching no and client certificates \
                  (tls-auth-clients yes or optional) still hands out tickets but fails every \

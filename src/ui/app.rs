@@ -94,6 +94,10 @@ pub enum Action {
     Console(Vec<String>),
     /// Write the transcript as Markdown.
     Export,
+    /// Write the run on screen as a pcapng capture (`w`); `secrets`: `W`, with its TLS secrets.
+    Capture {
+        secrets: bool,
+    },
 }
 
 /// Where the keys go in Wire mode when the run has bytes (`--bytes`): the record list, the

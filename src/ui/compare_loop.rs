@@ -105,7 +105,11 @@ async fn drive(
     let mut allowed: u8 = 0;
     let mut scroll: u16 = 0;
     loop {
-        let status = status(sides, allowed);
+        let status = status(
+            [&sides[0].model, &sides[1].model],
+            [sides[0].over(), sides[1].over()],
+            allowed,
+        );
         let comparison = Comparison::new(&sides[0].model, &sides[1].model);
         let screen = CompareScreen {
             server,
@@ -165,26 +169,26 @@ async fn drive(
     Ok(if ok { 0 } else { 1 })
 }
 
-/// What Space will do now, or why it does nothing.
-fn status(sides: &[Side; 2], allowed: u8) -> String {
-    if sides.iter().all(Side::over) {
-        let said: Vec<String> = sides
+/// What Space will do now, or why it does nothing: from the two models, whether each run is
+/// over, and the last step allowed.
+pub(super) fn status(models: [&Model; 2], over: [bool; 2], allowed: u8) -> String {
+    if over.iter().all(|o| *o) {
+        let said: Vec<String> = models
             .iter()
             .zip(SIDES)
-            .map(|(s, name)| match s.model.outcome {
+            .map(|(m, name)| match m.outcome {
                 Outcome::Ok => format!("{name} ✓"),
                 _ => format!("{name} ✗"),
             })
             .collect();
-        return format!("both connections are over ({}); q quits", said.join(", "));
+        // Short enough to stay whole beside the keys at 80 columns.
+        return format!("over: {}", said.join(", "));
     }
     let next = allowed + 1;
+    let waits = |i: usize, step: Step| over[i] || models[i].waiting_for == Some(step);
     match Step::from_number(next) {
-        Some(step) if sides.iter().all(|s| s.over() || s.waiting() == Some(step)) => {
-            format!(
-                "space: step {next} ({}) on both",
-                crate::model::steps::action(step)
-            )
+        Some(step) if waits(0, step) && waits(1, step) => {
+            format!("next: step {next}, {}", crate::model::steps::action(step))
         }
         _ => format!("step {allowed} in progress…"),
     }

@@ -3,6 +3,7 @@
 //! only when something changed.
 
 use super::app::{Action, App, Origin, Secrets};
+use super::capture::{self, Ask, RunCapture};
 use super::keys::handle_key;
 use super::replay::Replay;
 use super::session::{LiveSession, Opener, Source, UiOptions};
@@ -26,6 +27,8 @@ struct LiveRun {
     stepper: Stepper,
     /// `None` once the run's story is complete.
     run: Option<Run>,
+    /// What `w` needs: the start time, the run's own key log.
+    capture: RunCapture,
 }
 
 struct Loop {
@@ -41,17 +44,25 @@ struct Loop {
     replay: Option<Replay>,
     /// Something wrote to the terminal behind our back (a lab notice): repaint everything.
     repaint: bool,
+    /// Runs opened so far (the one on screen is this one).
+    runs: u64,
+    /// The run `w` last wrote to `--pcap FILE` (then it is not written again at exit).
+    pcap_written: Option<u64>,
+    /// `W` was pressed once on the lab: the notice is on screen, a second `W` writes.
+    secrets_armed: bool,
 }
 
 fn terminal_error(e: std::io::Error) -> UsageError {
     UsageError::new("terminal", e.to_string(), "use --plain")
 }
 
+/// Returns the exit code and a line for stderr once the terminal is restored (where the
+/// `--pcap FILE` capture went, or why it was not written).
 pub async fn run(
     terminal: &mut DefaultTerminal,
     source: Source,
     options: UiOptions,
-) -> Result<i32, UsageError> {
+) -> Result<(i32, Option<String>), UsageError> {
     let theme = Theme::new(options.light, options.no_color);
     let secrets = if options.show_secrets {
         Secrets::Flag
@@ -80,12 +91,22 @@ pub async fn run(
         }
     };
     let result = this.run_loop(terminal).await;
+    // `--pcap FILE`: the run on screen, unless `w` wrote it already.
+    let note = match this.pcap_written {
+        Some(run) if run == this.runs => None,
+        _ => capture::write_at_exit(
+            &this.app,
+            this.live.as_ref().map(|l| &l.capture),
+            &this.options,
+        ),
+    };
     this.stop_live().await;
-    Ok(match result? {
+    let code = match result? {
         // The user quit (q, Ctrl-C): not a failure, whatever the lesson was showing.
         Ended::Quit => 0,
         Ended::Signal => EXIT_INTERRUPTED,
-    })
+    };
+    Ok((code, note))
 }
 
 /// How the TUI ended.
@@ -128,6 +149,9 @@ impl Loop {
             opening: None,
             replay,
             repaint: false,
+            runs: 0,
+            pcap_written: None,
+            secrets_armed: false,
         }
     }
 
@@ -236,6 +260,8 @@ impl Loop {
 
     /// Carry out a key's effect. True when the TUI should quit.
     async fn perform(&mut self, action: Action) -> bool {
+        // `W`'s notice holds only until the next key.
+        let armed = std::mem::take(&mut self.secrets_armed);
         match action {
             Action::None => {}
             Action::Quit => return true,
@@ -256,8 +282,34 @@ impl Loop {
                 None => self.app.status = Some("no connection".into()),
             },
             Action::Export => self.export(),
+            Action::Capture { secrets } => self.capture(secrets, armed),
         }
         false
+    }
+
+    /// `w` / `W`: write the run on screen as a capture. `W` on the lab shows a one-line
+    /// notice first and writes the secrets on the second press.
+    fn capture(&mut self, secrets: bool, armed: bool) {
+        let run = self.live.as_ref().map(|l| &l.capture);
+        let ask = if secrets && !self.options.pcap_secrets && !self.app.is_replay() {
+            if let Some(why) = capture::secrets_refused(run, &self.options) {
+                self.app.status = Some(why.into());
+                return;
+            }
+            if !armed {
+                self.secrets_armed = true;
+                self.app.status = Some(capture::SECRETS_NOTICE.into());
+                return;
+            }
+            Ask::Secrets
+        } else {
+            Ask::Plain
+        };
+        let (said, written) = capture::write_shown(&self.app, run, &self.options, ask);
+        if written && self.options.pcap.is_some() {
+            self.pcap_written = Some(self.runs);
+        }
+        self.app.status = Some(said);
     }
 
     /// Space: let the engine take its next step, or reveal the recording's next step.
@@ -330,14 +382,23 @@ impl Loop {
                     self.app.status = Some(format!("notice: {notice}"));
                 }
                 let (pace, stepper) = Pace::manual();
+                // Every run keeps its records' bytes (a handshake's worth) for `w`, and its
+                // own key log where secrets may be written: a new run, a new key log.
+                let mut target = session.target.clone();
+                let capture = RunCapture::arm(
+                    &mut target,
+                    session.lab.is_some(),
+                    self.options.pcap_secrets,
+                );
+                self.runs += 1;
                 // The second opinion runs beside the lesson, as in the headless trace; its
                 // event arrives whenever the other tool answers.
-                let run =
-                    Run::start_with(session.target.clone(), pace, session.cross_check.clone());
+                let run = Run::start_with(target, pace, session.cross_check.clone());
                 self.live = Some(LiveRun {
                     session,
                     stepper,
                     run: Some(run),
+                    capture,
                 });
             }
             Err(message) => {
@@ -360,12 +421,12 @@ impl Loop {
         let cancelled = matches!(self.app.model.failure, Some(Failure::Cancelled { .. }));
         if let Some(path) = &self.options.record {
             if !cancelled && !self.app.model.events.is_empty() {
+                let events = capture::for_recording(
+                    &self.app.model.events,
+                    self.live.as_ref().map(|l| &l.capture),
+                );
                 self.app.status = Some(
-                    match crate::report::record::write(
-                        path,
-                        self.current.as_deref(),
-                        &self.app.model.events,
-                    ) {
+                    match crate::report::record::write(path, self.current.as_deref(), &events) {
                         Ok(()) => format!("run recorded to {}", path.display()),
                         Err(e) => format!("--record {}: cannot write: {e}", path.display()),
                     },
@@ -389,6 +450,7 @@ impl Loop {
             session,
             stepper,
             run,
+            capture: _,
         } = run;
         drop(stepper);
         // A waiting engine stops at once; one blocked on the network is cut off.

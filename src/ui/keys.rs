@@ -153,6 +153,8 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Action {
             app.status = Some("e exports the transcript: press 9 first".into());
             Action::None
         }
+        KeyCode::Char('w') => Action::Capture { secrets: false },
+        KeyCode::Char('W') => Action::Capture { secrets: true },
         KeyCode::Enter if app.mode == Mode::Moments => moment_enter(app),
         KeyCode::Up | KeyCode::Char('k') => {
             list_or_scroll(app, -1);

@@ -678,3 +678,32 @@ fn only_the_labs_notice_is_acknowledged_with_enter() {
     assert!(!b.secrets.shown());
     assert!(b.status.as_deref().unwrap_or("").contains("--show-secrets"));
 }
+
+#[test]
+fn w_writes_the_capture_and_capital_w_asks_for_the_secrets_in_every_mode() {
+    let mut a = mid();
+    for mode in Mode::ALL {
+        a.mode = mode;
+        assert_eq!(
+            handle_key(&mut a, ch('w')),
+            Action::Capture { secrets: false },
+            "{mode:?}"
+        );
+        assert_eq!(
+            handle_key(
+                &mut a,
+                KeyEvent::new(KeyCode::Char('W'), KeyModifiers::SHIFT)
+            ),
+            Action::Capture { secrets: true },
+            "{mode:?}"
+        );
+    }
+    // While the console is open, w is a letter of the command.
+    let mut held = app(
+        model_after_presses(&fixture("tls13-mutual-ok"), 8),
+        Mode::Table,
+    );
+    held.console = Some(String::new());
+    assert_eq!(handle_key(&mut held, ch('w')), Action::None);
+    assert_eq!(held.console.as_deref(), Some("w"));
+}

@@ -2,6 +2,7 @@
 //! owns the engine session and the terminal.
 
 pub mod app;
+pub mod capture;
 pub mod checkpoints;
 pub mod checks;
 mod compare_loop;
@@ -20,6 +21,8 @@ mod topology_loop;
 pub mod transcript;
 pub mod views;
 
+#[cfg(test)]
+mod compare_tests;
 #[cfg(test)]
 mod testing;
 #[cfg(test)]
@@ -50,7 +53,13 @@ pub async fn run(source: Source, options: UiOptions) -> Result<i32, UsageError> 
     };
     let result = event_loop::run(&mut terminal, source, options).await;
     ratatui::restore();
-    result
+    let (code, note) = result?;
+    if let Some(note) = note {
+        // After the restore, so the line stays on the terminal (where the capture went).
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "{note}");
+    }
+    Ok(code)
 }
 
 /// `tlsviz compare` on a terminal: both connections stepped together. Returns 0 if both

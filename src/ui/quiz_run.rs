@@ -336,6 +336,7 @@ fn cause(kind: ErrorKind) -> &'static str {
         ErrorKind::ProtocolVersion => "no TLS version that both sides accept",
         ErrorKind::NoSharedCipher => "no cipher suite that both sides accept",
         ErrorKind::TlsAlert => "the server stopped the handshake with an alert",
+        ErrorKind::ResumptionRefused => "the server refused the offer to resume",
         ErrorKind::UnsupportedServerKey => "the server's key type is not supported",
         ErrorKind::UnknownIssuer => "no trusted CA issued the server's certificate",
         ErrorKind::SelfSigned => "the server's certificate is self-signed",

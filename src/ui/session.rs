@@ -74,6 +74,12 @@ pub struct UiOptions {
     /// `--show-secrets`: runs recompute the key schedule and carry its values (in this process
     /// only; recordings never hold them). A view that shows them says so on screen.
     pub show_secrets: bool,
+    /// `--pcap FILE`: where `w` writes the run's capture (replacing the file; without it, a
+    /// fresh name in the current folder), and where the run on screen is written at exit
+    /// unless `w` already wrote it.
+    pub pcap: Option<PathBuf>,
+    /// `--pcap-secrets`: captures carry the run's TLS key log.
+    pub pcap_secrets: bool,
 }
 
 /// `tlsviz compare` on a terminal: the same server with TLS 1.2 and with TLS 1.3, stepped

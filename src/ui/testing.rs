@@ -30,6 +30,16 @@ pub fn fixture(name: &str) -> Vec<Stamped> {
         // Recorded with `--bytes --show-secrets` (values are never recorded).
         "bytes-tls13" => include_str!("../../tests/fixtures/bytes/tls13.ndjson"),
         "bytes-tls12" => include_str!("../../tests/fixtures/bytes/tls12.ndjson"),
+        // `connect --tls-version 1.2` and `1.3` against one lab, then against a lab limited to
+        // TLS 1.2 (`tlsviz lab --scenario mutual-tls12`): what `tlsviz compare` runs.
+        "compare-tls12" => include_str!("../../tests/fixtures/compare-tls12.ndjson"),
+        "compare-tls13" => include_str!("../../tests/fixtures/compare-tls13.ndjson"),
+        "compare-limited-tls12" => {
+            include_str!("../../tests/fixtures/compare-limited-tls12.ndjson")
+        }
+        "compare-limited-tls13" => {
+            include_str!("../../tests/fixtures/compare-limited-tls13.ndjson")
+        }
         other => panic!("no fixture {other}"),
     };
     text.lines()

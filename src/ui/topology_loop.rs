@@ -288,6 +288,9 @@ async fn view_run(
                         Action::Export => {
                             app.status = Some("transcripts come from tlsviz connect on this node".into());
                         }
+                        Action::Capture { .. } => {
+                            app.status = Some("a node check keeps no bytes: tlsviz connect --pcap FILE on this node writes a capture".into());
+                        }
                         Action::None => {}
                     }
                     if app.autoplay {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod agree;
+pub mod tmux;
 
 use std::time::Duration;
 use tlsviz::engine::config::TlsVersions;

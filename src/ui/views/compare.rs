@@ -4,7 +4,7 @@
 
 use crate::model::steps::{self, StepStatus};
 use crate::report::compare::{Comparison, SIDES};
-use crate::report::compare_out::{cell, totals};
+use crate::report::compare_out::{cell, totals_in};
 use crate::report::plain::wrap;
 use crate::ui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -31,11 +31,16 @@ pub fn draw(f: &mut Frame, screen: &CompareScreen<'_>, comparison: &Comparison<'
         Constraint::Length(1),
     ])
     .areas(area);
+    // What does not fit ends in "…" at a word, never mid-word at the edge.
+    let clip = |text: &str, width: u16| super::clip_words(text, usize::from(width));
     f.render_widget(
         Paragraph::new(Line::from(Span::styled(
-            format!(
-                "tlsviz compare · TLS 1.2 beside TLS 1.3 · {}",
-                screen.server
+            clip(
+                &format!(
+                    "tlsviz compare · TLS 1.2 beside TLS 1.3 · {}",
+                    screen.server
+                ),
+                title.width,
             ),
             t.banner(),
         ))),
@@ -51,18 +56,21 @@ pub fn draw(f: &mut Frame, screen: &CompareScreen<'_>, comparison: &Comparison<'
         Paragraph::new(shown).block(Block::default().borders(Borders::TOP | Borders::BOTTOM)),
         body,
     );
-    f.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" space ", t.highlight()),
-            Span::raw(" next step on both  "),
-            Span::styled(" ↑↓ ", t.highlight()),
-            Span::raw(" scroll  "),
-            Span::styled(" q ", t.highlight()),
-            Span::raw(" quit   "),
-            Span::styled(screen.status.to_string(), t.dim()),
-        ])),
-        footer,
-    );
+    let keys = vec![
+        Span::styled(" space ", t.highlight()),
+        Span::raw(" next step on both  "),
+        Span::styled(" ↑↓ ", t.highlight()),
+        Span::raw(" scroll  "),
+        Span::styled(" q ", t.highlight()),
+        Span::raw(" quit  "),
+    ];
+    let used: usize = keys.iter().map(|s| super::width_of(&s.content)).sum();
+    let left = footer
+        .width
+        .saturating_sub(u16::try_from(used).unwrap_or(u16::MAX));
+    let mut spans = keys;
+    spans.push(Span::styled(clip(screen.status, left), t.dim()));
+    f.render_widget(Paragraph::new(Line::from(spans)), footer);
 }
 
 fn body_lines(c: &Comparison<'_>, area: Rect, t: &Theme) -> Vec<Line<'static>> {
@@ -118,7 +126,13 @@ fn body_lines(c: &Comparison<'_>, area: Rect, t: &Theme) -> Vec<Line<'static>> {
         .all(|m| m.outcome != crate::model::Outcome::Running);
     if over {
         lines.push(Line::raw(""));
-        lines.extend(totals(c, false).into_iter().map(Line::raw));
+        // Narrower columns below 90: every figure stays whole at 80 columns.
+        let (label, column) = if width >= 90 { (44, 26) } else { (36, 20) };
+        lines.extend(
+            totals_in(c, false, label, column)
+                .into_iter()
+                .map(Line::raw),
+        );
         lines.push(Line::from(Span::styled(
             "(no times: each step waited for space; tlsviz compare --plain measures them)",
             t.dim(),

@@ -22,6 +22,7 @@ const KEYS: &[(&str, &str)] = &[
     ("Tab ⇧Tab", "walk a record's fields (mode 5 with bytes)"),
     ("⏎", "what-if (7), next (8), open a record (5)"),
     ("K", "key schedule: how each key was made, checked"),
+    ("w  W", "write a pcapng capture (W: with TLS secrets)"),
     ("a–d h", "answer, hint (mode 8)"),
     ("q  Ctrl-C", "quit, exit 0 (the lab stops)"),
 ];
