@@ -2,142 +2,10 @@
 //! Press space through the handshake, read on the screen that the tracker ends `Encrypted and
 //! connected`, `Active`, `Verified`; quit with q; the lab's server and folder are gone.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use common::tmux::{alive, entries, have, redis_pids, server_flag, Scratch, Tui};
 use std::time::{Duration, Instant};
-
-/// A private tmux server, killed when dropped (also when the test fails).
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new() -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        Self {
-            socket: format!("tlsviz-e2e-{}-{nanos}", std::process::id()),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "tui"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "tui"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
-    }
-
-    /// Poll the screen until `ok` holds; fail with the screen at the deadline.
-    fn wait_for(&self, what: &str, within: Duration, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        // On a failure, ask tlsviz to quit first so its lab stops; then end tmux regardless.
-        if std::thread::panicking() {
-            self.keys_quietly(&["C-c"]);
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline && !self.screen().contains("TLSVIZ-EXIT=") {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-impl Tmux {
-    fn keys_quietly(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "tui"];
-        args.extend_from_slice(keys);
-        let _ = self.run(&args);
-    }
-}
-
-/// The scratch folder given as TLSVIZ_LAB_DIR, removed at the end whatever happens.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn have(program: &str, arg: &str) -> bool {
-    Command::new(program)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// `--server builtin` when redis-server is missing (loudly), unless CI demands real Redis.
-fn server_flag() -> &'static str {
-    if have("redis-server", "--version") {
-        return "redis";
-    }
-    if std::env::var("TLSVIZ_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
-        panic!("TLSVIZ_REQUIRE_REDIS=1 but redis-server is not installed");
-    }
-    eprintln!(
-        "!!! redis-server not found: THIS TUI TEST RAN AGAINST THE BUILT-IN SERVER, NOT REAL REDIS !!!"
-    );
-    "builtin"
-}
-
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.split_whitespace().nth(2).is_none_or(|state| state != "Z"))
-        .unwrap_or(false)
-}
-
-/// redis-server processes serving `port` (redis shows `redis-server 127.0.0.1:PORT`).
-fn redis_pids(port: &str) -> Vec<u32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
-                let c = String::from_utf8_lossy(&c).replace('\0', " ");
-                c.contains("redis-server") && c.contains(&format!(":{port}"))
-            })
-        })
-        .filter(|pid| alive(*pid))
-        .collect()
-}
-
-fn entries(dir: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default()
-}
 
 /// The port in the header: `… │ localhost:PORT │ …`.
 fn port_on(screen: &str) -> Option<String> {
@@ -154,28 +22,9 @@ fn space_through_the_handshake_then_quit_leaves_nothing() {
         "tmux is needed for the TUI end-to-end test"
     );
     let server = server_flag();
-    let root = std::env::temp_dir().join(format!("tlsviz-tui-e2e-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).expect("scratch folder");
-    let scratch = Scratch(root.clone());
-    let tmux = Tmux::new();
-    let command = format!(
-        "env TLSVIZ_LAB_DIR='{}' '{}' --server {server}; echo TLSVIZ-EXIT=$?; sleep 120",
-        root.display(),
-        env!("CARGO_BIN_EXE_tlsviz"),
-    );
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "tui",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &command,
-    ]);
-    assert!(started.status.success(), "tmux new-session: {started:?}");
+    let cwd = Scratch::new("tui-e2e-cwd");
+    let tmux = Tui::start("e2e", &format!("--server {server}"), &cwd.0, 100, 30);
+    let root = tmux.labs.0.clone();
 
     let screen = tmux.wait_for("the first step to wait", Duration::from_secs(30), |s| {
         s.contains("press space: step 1")
@@ -245,55 +94,36 @@ fn space_through_the_handshake_then_quit_leaves_nothing() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(redis_pids(&port).is_empty());
-    drop(tmux);
-    drop(scratch);
 }
 
 /// A running tlsviz in its own tmux (and lab folder), for the checks below.
 struct Lesson {
-    tmux: Tmux,
-    root: PathBuf,
-    _scratch: Scratch,
+    tmux: Tui,
+    root: std::path::PathBuf,
+    _cwd: Scratch,
 }
 
 impl Lesson {
     /// `tlsviz ARGS` at `width`×`height` with `env` (e.g. `NO_COLOR=1`), waiting for step 1.
     fn start(name: &str, args: &str, env: &str, width: u16, height: u16) -> Lesson {
-        assert!(
-            have("tmux", "-V"),
-            "tmux is needed for the TUI end-to-end test"
-        );
         let server = server_flag();
-        let root = std::env::temp_dir().join(format!("tlsviz-tui-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).expect("scratch folder");
-        let scratch = Scratch(root.clone());
-        let tmux = Tmux::new();
-        let command = format!(
-            "env {env} TLSVIZ_LAB_DIR='{}' '{}' --server {server} {args}; echo TLSVIZ-EXIT=$?; sleep 120",
-            root.display(),
-            env!("CARGO_BIN_EXE_tlsviz"),
+        let cwd = Scratch::new(&format!("tui-{name}-cwd"));
+        let tmux = Tui::start_env(
+            name,
+            env,
+            &format!("--server {server} {args}"),
+            &cwd.0,
+            width,
+            height,
         );
-        let (w, h) = (width.to_string(), height.to_string());
-        let started = tmux.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "tui",
-            "-x",
-            &w,
-            "-y",
-            &h,
-            &command,
-        ]);
-        assert!(started.status.success(), "tmux new-session: {started:?}");
         tmux.wait_for("the first step to wait", Duration::from_secs(30), |s| {
             s.contains("press space: step 1")
         });
+        let root = tmux.labs.0.clone();
         Lesson {
             tmux,
             root,
-            _scratch: scratch,
+            _cwd: cwd,
         }
     }
 
@@ -500,10 +330,7 @@ fn info_server_in_the_console_prints_line_by_line() {
         .wait_for("the console", Duration::from_secs(5), |s| {
             s.contains("Redis console") && s.contains("redis> ")
         });
-    let run = lesson
-        .tmux
-        .run(&["send-keys", "-t", "tui", "-l", "INFO server"]);
-    assert!(run.status.success());
+    lesson.tmux.keys(&["-l", "INFO server"]);
     lesson.tmux.keys(&["Enter"]);
     // Its own line inside the console's border, as redis-cli prints it.
     let screen = lesson.tmux.wait_for(
@@ -580,10 +407,8 @@ fn p_asks_for_a_prediction_with_lettered_choices() {
 /// recording holds the schedule's names and checks, never a value shown on screen.
 #[test]
 fn wire_walks_a_field_and_k_shows_the_key_schedule_never_recorded() {
-    let dir = std::env::temp_dir().join(format!("tlsviz-tui-keys-rec-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    let _cleanup = Scratch(dir.clone());
+    let cleanup = Scratch::new("tui-keys-rec");
+    let dir = cleanup.0.clone();
     let record = dir.join("run.ndjson");
     let lesson = Lesson::start(
         "bytes",

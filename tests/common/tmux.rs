@@ -76,6 +76,18 @@ pub struct Tui {
 
 impl Tui {
     pub fn start(name: &str, args: &str, cwd: &Path, width: u16, height: u16) -> Tui {
+        Tui::start_env(name, "", args, cwd, width, height)
+    }
+
+    /// [`Tui::start`] with `env` (e.g. `NO_COLOR=1`) in tlsviz's environment.
+    pub fn start_env(
+        name: &str,
+        env: &str,
+        args: &str,
+        cwd: &Path,
+        width: u16,
+        height: u16,
+    ) -> Tui {
         assert!(have("tmux", "-V"), "tmux is needed for the TUI tests");
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -86,7 +98,7 @@ impl Tui {
             labs: Scratch::new(&format!("{name}-labs")),
         };
         let command = format!(
-            "cd '{}' && env TLSVIZ_LAB_DIR='{}' '{}' {args}; echo TLSVIZ-EXIT=$?; sleep 120",
+            "cd '{}' && env {env} TLSVIZ_LAB_DIR='{}' '{}' {args}; echo TLSVIZ-EXIT=$?; sleep 120",
             cwd.display(),
             tui.labs.0.display(),
             env!("CARGO_BIN_EXE_tlsviz"),
