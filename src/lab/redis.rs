@@ -187,8 +187,8 @@ fn full_conf(options: &LabOptions, files: &LabFiles, shown: &[String], port: u16
 /// The OpenSSL config that turns the extended master secret off, in the lab folder.
 const NO_EMS_OPENSSL_CONF: &str = "openssl-no-ems.cnf";
 
-/// OpenSSL reads `OPENSSL_CONF` when redis-server creates its TLS context; the
-/// `system_default` section applies to every context it makes. It replaces the system's
+/// OpenSSL reads `OPENSSL_CONF` when redis-server initialises it; the `system_default`
+/// section then applies to every TLS context redis-server makes. It replaces the system's
 /// openssl.cnf for this process only (the lab's certificates need nothing from it).
 const NO_EMS_CONF_TEXT: &str = "\
 openssl_conf = default_conf
@@ -219,7 +219,7 @@ fn openssl_env(
 /// Where redis-server's stderr goes: configuration errors are printed there, not to its log.
 pub(super) const STDERR_FILE: &str = "redis.stderr";
 
-/// [`spawn`] with arguments after the config file (`--sentinel`).
+/// Start redis-server on `conf`, with arguments after the config file (`--sentinel`).
 pub(super) fn spawn_with(
     conf: &Path,
     extra: &[&str],
