@@ -405,6 +405,66 @@ async fn tls12_p256_and_chacha20() {
     assert!(key_shares(&r).iter().all(|(_, len)| *len == 65));
 }
 
+/// A server that refuses the extended master secret (redis-server under an OpenSSL config that
+/// turns it off): the ServerHello's annotation has no such extension, and every record still
+/// opens here with the key block of RFC 5246's master secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls12_without_ems_server_hello_lacks_it_and_records_open() {
+    if server_choice() != tlsviz::lab::ServerChoice::Redis {
+        eprintln!(
+            "!!! skipped: only redis-server (OpenSSL) can refuse the extended master secret !!!"
+        );
+        return;
+    }
+    let r = run_bytes(
+        "tls12-no-ems",
+        LabOptions {
+            tls12_without_ems: true,
+            requirepass: Some(PASSWORD.into()),
+            ..LabOptions::default()
+        },
+        Client {
+            versions: TlsVersions::Only12,
+            password: Some(PASSWORD.into()),
+            ..Client::default()
+        },
+        None,
+    )
+    .await;
+    assert_eq!(r.model.tls.as_ref().unwrap().version, TlsVersion::Tls12);
+    let (_, opened) = check(&r, Some(PASSWORD));
+    assert!(opened >= 6, "{opened}");
+    let extensions = |hello: &str| -> Vec<String> {
+        let prefix = format!("{hello}.extensions.");
+        r.model
+            .records
+            .iter()
+            .filter_map(|(_, rec)| rec.bytes.as_ref())
+            .flat_map(|b| b.fields.iter())
+            .filter_map(|f| {
+                f.name
+                    .strip_prefix(&prefix)?
+                    .strip_suffix(".extension_type")
+            })
+            .map(String::from)
+            .collect()
+    };
+    let offered = extensions("client_hello");
+    assert!(
+        offered.iter().any(|e| e == "extended_master_secret"),
+        "{offered:?}"
+    );
+    let agreed = extensions("server_hello");
+    assert!(
+        !agreed.is_empty(),
+        "the ServerHello's extensions are annotated"
+    );
+    assert!(
+        !agreed.iter().any(|e| e == "extended_master_secret"),
+        "{agreed:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_bytes_nothing_is_kept() {
     let lab = lab(LabOptions::default());

@@ -5,9 +5,14 @@
 //! restricted to get each).
 
 mod common;
+#[path = "key_schedule/tls12.rs"]
+mod tls12;
+#[path = "key_schedule/wire.rs"]
+mod wire;
 
 use ring::{aead, digest, hkdf, hmac};
 use std::sync::Arc;
+use tls12::check_tls12;
 use tlsviz::engine::config::TlsVersions;
 use tlsviz::engine::keyschedule::{KeyCheck, KeySchedule};
 use tlsviz::engine::Target;
@@ -15,6 +20,7 @@ use tlsviz::lab::{Lab, LabOptions};
 use tlsviz::model::{Model, Outcome};
 use tlsviz::target::{self, TlsOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wire::{clear_messages, ecdhe, extension, records, split_messages, unhex};
 
 const X25519: u16 = 0x001d;
 const P256: u16 = 0x0017;
@@ -142,108 +148,30 @@ impl Captured {
         unhex(&line.unwrap_or_else(|| panic!("{label} in the keylog")).2)
     }
 
+    /// The private key's and the shared secret's formulas name the curve the run used.
+    fn formulas_name_the_curve(&self, group: u16) {
+        let curve = match group {
+            X25519 => "X25519",
+            P256 => "P-256",
+            _ => "P-384",
+        };
+        for e in &self.schedule().entries[..2] {
+            assert!(e.formula.contains(curve), "{}: {}", e.name, e.formula);
+            let others = ["X25519", "P-256", "P-384"]
+                .into_iter()
+                .filter(|&o| o != curve);
+            for other in others {
+                assert!(!e.formula.contains(other), "{}: {}", e.name, e.formula);
+            }
+        }
+    }
+
     fn every_check_passes(&self) {
         let s = self.schedule();
         assert_eq!(s.missing, None);
         for e in &s.entries {
             assert!(e.check.confirmed(), "{}: {:?} {}", e.name, e.check, e.note);
         }
-    }
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-/// The records of one direction: (content type, body).
-fn records(bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut rest = bytes;
-    while rest.len() >= 5 {
-        let len = 5 + usize::from(u16::from_be_bytes([rest[3], rest[4]]));
-        out.push((rest[0], rest[..len].to_vec()));
-        rest = &rest[len..];
-    }
-    out
-}
-
-/// The clear handshake messages of one direction, in order (before its ChangeCipherSpec).
-fn clear_messages(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut stream = Vec::new();
-    for (kind, record) in records(bytes) {
-        match kind {
-            22 => stream.extend_from_slice(&record[5..]),
-            20 => break,
-            _ => {}
-        }
-    }
-    split_messages(&stream)
-}
-
-fn split_messages(mut stream: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    while stream.len() >= 4 {
-        let len = 4
-            + (usize::from(stream[1]) << 16 | usize::from(stream[2]) << 8 | usize::from(stream[3]));
-        out.push(stream[..len].to_vec());
-        stream = &stream[len..];
-    }
-    out
-}
-
-/// A hello's extension of type `kind`.
-fn extension(hello: &[u8], kind: u16) -> Option<Vec<u8>> {
-    let b = &hello[4..];
-    let mut at = 35 + usize::from(b[34]);
-    if hello[0] == 1 {
-        at += 2 + usize::from(u16::from_be_bytes([b[at], b[at + 1]]));
-        at += 1 + usize::from(b[at]);
-    } else {
-        at += 3;
-    }
-    let end = at + 2 + usize::from(u16::from_be_bytes([b[at], b[at + 1]]));
-    let mut at = at + 2;
-    while at < end {
-        let k = u16::from_be_bytes([b[at], b[at + 1]]);
-        let len = usize::from(u16::from_be_bytes([b[at + 2], b[at + 3]]));
-        if k == kind {
-            return Some(b[at + 4..at + 4 + len].to_vec());
-        }
-        at += 4 + len;
-    }
-    None
-}
-
-/// ECDHE by hand: the public key of `private` and the secret shared with `peer`.
-fn ecdhe(group: u16, private: &[u8], peer: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    if group == X25519 {
-        let k: [u8; 32] = private.try_into().unwrap();
-        let p: [u8; 32] = peer.try_into().unwrap();
-        let public = x25519_dalek::x25519(k, x25519_dalek::X25519_BASEPOINT_BYTES);
-        (public.to_vec(), x25519_dalek::x25519(k, p).to_vec())
-    } else if group == P384 {
-        use p384::elliptic_curve::sec1::ToEncodedPoint;
-        let secret = p384::SecretKey::from_slice(private).unwrap();
-        let peer = p384::PublicKey::from_sec1_bytes(peer).unwrap();
-        let shared = p384::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine());
-        let public = secret.public_key().to_encoded_point(false);
-        (
-            public.as_bytes().to_vec(),
-            shared.raw_secret_bytes().to_vec(),
-        )
-    } else {
-        use p256::elliptic_curve::sec1::ToEncodedPoint;
-        let secret = p256::SecretKey::from_slice(private).unwrap();
-        let peer = p256::PublicKey::from_sec1_bytes(peer).unwrap();
-        let shared = p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine());
-        let public = secret.public_key().to_encoded_point(false);
-        (
-            public.as_bytes().to_vec(),
-            shared.raw_secret_bytes().to_vec(),
-        )
     }
 }
 
@@ -387,88 +315,6 @@ fn check_tls13(c: &Captured, group: u16) {
     assert_eq!(sats, c.shown("server_application_traffic_secret_0"));
 }
 
-fn prf(alg: hmac::Algorithm, secret: &[u8], label: &str, seed: &[u8], len: usize) -> Vec<u8> {
-    let key = hmac::Key::new(alg, secret);
-    let label_seed = [label.as_bytes(), seed].concat();
-    let mut a = hmac::sign(&key, &label_seed).as_ref().to_vec();
-    let mut out = Vec::new();
-    while out.len() < len {
-        out.extend_from_slice(hmac::sign(&key, &[&a[..], &label_seed].concat()).as_ref());
-        a = hmac::sign(&key, &a).as_ref().to_vec();
-    }
-    out.truncate(len);
-    out
-}
-
-/// TLS 1.2, derived here: the extended master secret against the keylog's CLIENT_RANDOM line.
-fn check_tls12(c: &Captured, group: u16) {
-    let client = clear_messages(&c.up);
-    // The server's first flight, through its ServerHelloDone.
-    let mut server = clear_messages(&c.down);
-    if let Some(done) = server.iter().position(|m| m[0] == 14) {
-        server.truncate(done + 1);
-    }
-    let (client_hello, server_hello) = (&client[0], &server[0]);
-    assert!(
-        extension(server_hello, 23).is_some(),
-        "the server agreed to the extended master secret"
-    );
-    let sid = usize::from(server_hello[4 + 34]);
-    let suite = u16::from_be_bytes([server_hello[4 + 35 + sid], server_hello[4 + 36 + sid]]);
-    let (hmac_alg, dig) = if suite & 0xff == 0x30 || suite & 0xff == 0x2c {
-        (hmac::HMAC_SHA384, &digest::SHA384) // …_AES_256_GCM_SHA384
-    } else {
-        (hmac::HMAC_SHA256, &digest::SHA256)
-    };
-    let ske = server
-        .iter()
-        .find(|m| m[0] == 12)
-        .expect("ServerKeyExchange");
-    assert_eq!(u16::from_be_bytes([ske[5], ske[6]]), group);
-    let server_public = &ske[8..8 + usize::from(ske[7])];
-    let cke_at = client
-        .iter()
-        .position(|m| m[0] == 16)
-        .expect("ClientKeyExchange");
-    let cke = &client[cke_at];
-    let client_public = &cke[5..5 + usize::from(cke[4])];
-    let private = c.shown("client_key_share_private");
-    let (public, pre_master) = ecdhe(group, &private, server_public);
-    assert_eq!(
-        public, client_public,
-        "the shown private key is not the ClientKeyExchange's"
-    );
-    assert_eq!(pre_master, c.shown("pre_master_secret"));
-    // Transcript: ClientHello, the server's flight, the client's flight up to its key exchange.
-    let mut ctx = digest::Context::new(dig);
-    for m in std::iter::once(client_hello)
-        .chain(&server)
-        .chain(&client[1..=cke_at])
-    {
-        ctx.update(m);
-    }
-    let session_hash = ctx.finish();
-    let master = prf(
-        hmac_alg,
-        &pre_master,
-        "extended master secret",
-        session_hash.as_ref(),
-        48,
-    );
-    let logged = c
-        .keylog
-        .iter()
-        .find(|(l, _, _)| l == "CLIENT_RANDOM")
-        .expect("CLIENT_RANDOM");
-    assert_eq!(
-        unhex(&logged.1),
-        client_hello[6..38],
-        "the keylog's client random is the ClientHello's"
-    );
-    assert_eq!(master, unhex(&logged.2));
-    assert_eq!(master, c.shown("master_secret"));
-}
-
 const TLS13_NAMES: [&str; 19] = [
     "client_key_share_private",
     "shared_secret",
@@ -521,6 +367,7 @@ async fn tls13_schedule_rederived_from_the_wire_equals_the_keylog() {
                 .check,
             KeyCheck::MatchesKeylog
         );
+        c.formulas_name_the_curve(group);
         check_tls13(&c, group);
     }
 }
@@ -544,7 +391,8 @@ async fn tls12_schedule_rederived_from_the_wire_equals_the_keylog() {
             .collect();
         assert_eq!(names, TLS12_NAMES);
         c.every_check_passes();
-        check_tls12(&c, group);
+        c.formulas_name_the_curve(group);
+        check_tls12(&c, group, true);
     }
 }
 
@@ -574,4 +422,132 @@ async fn plain_key_schedule_block_snapshot() {
             .collect();
         insta::assert_snapshot!(format!("plain_block_{name}"), text.join("\n"));
     }
+}
+
+/// A lab whose redis-server refuses the extended master secret, or `None` (loudly) when only the
+/// built-in server is available: rustls cannot be told to refuse it.
+fn lab_without_ems() -> Option<Lab> {
+    if common::server_choice() != tlsviz::lab::ServerChoice::Redis {
+        eprintln!(
+            "!!! skipped: only redis-server (OpenSSL) can refuse the extended master secret !!!"
+        );
+        return None;
+    }
+    Some(common::lab(LabOptions {
+        tls12_without_ems: true,
+        ..LabOptions::default()
+    }))
+}
+
+/// RFC 5246's master secret, from the two randoms: the branch no Redis takes by default.
+#[tokio::test]
+async fn tls12_without_ems_master_secret_from_the_randoms_equals_the_keylog() {
+    let Some(lab) = lab_without_ems() else {
+        return;
+    };
+    for (groups, group, name) in [
+        (&[X25519, P256][..], X25519, "x25519-noems"),
+        (&[P256][..], P256, "p256-noems"),
+    ] {
+        let c = run(&lab, TlsVersions::Only12, groups, name).await;
+        let s = c.schedule();
+        let names: Vec<&str> = s.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, TLS12_NAMES);
+        c.every_check_passes();
+        c.formulas_name_the_curve(group);
+        let master = s.entry("master_secret").unwrap();
+        assert_eq!(master.check, KeyCheck::MatchesKeylog, "{}", master.note);
+        assert_eq!(
+            master.formula,
+            "PRF(pre_master_secret, \"master secret\", ClientHello.random + ServerHello.random)[0..48]"
+        );
+        assert!(!master.formula.contains("extended"));
+        assert!(
+            master
+                .note
+                .ends_with("; both Finished messages verify with it"),
+            "{}",
+            master.note
+        );
+        check_tls12(&c, group, false);
+    }
+}
+
+/// The same server, through the real binary: `connect --json --show-secrets` prints the
+/// key_schedule line with every check passed and RFC 5246's formula; the plain trace's block
+/// says the same in words.
+#[test]
+fn tls12_without_ems_json_and_plain_show_the_randoms_formula() {
+    let Some(lab) = lab_without_ems() else {
+        return;
+    };
+    let keylog = lab.dir().join("json-run.keys");
+    let mut args: Vec<String> = [
+        "connect",
+        "--json",
+        "--show-secrets",
+        "--tls-version",
+        "1.2",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(["--keylog".into(), keylog.display().to_string()]);
+    args.extend(lab.connect_args());
+    let ran = common::tlsviz_bin(&args, &[]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let line: serde_json::Value = ran
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .find(|v| v["type"] == "key_schedule")
+        .expect("a key_schedule line");
+    let entries = line["entries"].as_array().expect("entries");
+    let names: Vec<&str> = entries
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, TLS12_NAMES);
+    for e in entries {
+        let check = e["check"].as_str().unwrap();
+        assert!(!["derived", "mismatch"].contains(&check), "{e}");
+        let hex = e["hex"].as_str().expect("a value with --show-secrets");
+        assert!(!hex.is_empty() && hex.len() % 2 == 0, "{e}");
+    }
+    let master = &entries[2];
+    assert_eq!(master["check"], "matches_keylog");
+    // The value printed is the keylog's, byte for byte.
+    let logged = std::fs::read_to_string(&keylog).expect("the keylog file");
+    let line = logged
+        .lines()
+        .find(|l| l.starts_with("CLIENT_RANDOM "))
+        .expect("a CLIENT_RANDOM line");
+    assert_eq!(
+        Some(master["hex"].as_str().unwrap()),
+        line.split(' ').nth(2)
+    );
+    assert!(
+        master["formula"]
+            .as_str()
+            .unwrap()
+            .starts_with("PRF(pre_master_secret, \"master secret\", ClientHello.random"),
+        "{master}"
+    );
+
+    let mut plain: Vec<String> = ["connect", "--show-secrets", "--tls-version", "1.2"]
+        .map(String::from)
+        .to_vec();
+    plain.extend(lab.connect_args());
+    let ran = common::tlsviz_bin(&plain, &[]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("PRF(pre_master_secret, \"master secret\", ClientHello.random"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        !ran.stdout.contains("extended master secret"),
+        "{}",
+        ran.stdout
+    );
 }

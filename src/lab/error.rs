@@ -89,6 +89,11 @@ pub enum LabError {
     #[error("the lab's start-up task failed: {0}")]
     StartTask(#[source] tokio::task::JoinError),
 
+    #[error(
+        "the built-in server cannot refuse the extended master secret (rustls always agrees to it)"
+    )]
+    BuiltinKeepsEms,
+
     #[error("the lab cluster did not form: {what}: {detail}")]
     ClusterSetup { what: String, detail: String },
 }
@@ -132,6 +137,10 @@ impl LabError {
             NoCipherSuite => {
                 "the scenario's tls-protocols, tls-ciphers and tls-ciphersuites have no suite \
                  in common: widen one of them"
+            }
+            BuiltinKeepsEms => {
+                "a TLS 1.2 lab without the extended master secret needs redis-server \
+                 (apt install redis-server / brew install redis)"
             }
             ClusterSetup { .. } => {
                 "the nodes' logs in the lab folder say why; the machine may be busy: try again"

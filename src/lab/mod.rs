@@ -143,6 +143,12 @@ pub struct LabOptions {
     pub server_cert: ServerCertOptions,
     /// Run a fault server instead of Redis.
     pub fault: Option<Fault>,
+    /// Start redis-server with an OpenSSL config (`OPENSSL_CONF`, written into the lab folder)
+    /// that refuses the extended master secret (RFC 7627), so that a TLS 1.2 handshake uses
+    /// the RFC 5246 master secret. redis-server only: rustls (the built-in server) always
+    /// agrees to it. Not a scenario setting.
+    #[serde(skip)]
+    pub tls12_without_ems: bool,
 }
 
 fn loopback() -> IpAddr {
@@ -163,6 +169,7 @@ impl Default for LabOptions {
             session_caching: None,
             server_cert: ServerCertOptions::default(),
             fault: None,
+            tls12_without_ems: false,
         }
     }
 }
@@ -233,9 +240,13 @@ impl Lab {
         }
         let conf_lines = redis::conf_lines(&lab.options, &lab.files);
         let use_redis = match lab.options.server {
+            ServerChoice::Builtin if lab.options.tls12_without_ems => {
+                return Err(LabError::BuiltinKeepsEms)
+            }
             ServerChoice::Builtin => false,
             ServerChoice::Redis => true,
-            ServerChoice::Auto => redis::version().is_ok(),
+            // The built-in server cannot stand in: it would agree to what was to be refused.
+            ServerChoice::Auto => lab.options.tls12_without_ems || redis::version().is_ok(),
         };
         if use_redis {
             match redis::RedisProcess::start(&lab.options, &lab.files, &conf_lines) {
@@ -249,6 +260,7 @@ impl Lab {
                 // The built-in server would fail the same way on the address or the folder.
                 Err(e)
                     if lab.options.server == ServerChoice::Redis
+                        || lab.options.tls12_without_ems
                         || !e.is_redis_server_problem() =>
                 {
                     return Err(e)
@@ -410,4 +422,24 @@ pub fn lab_root() -> PathBuf {
     std::env::var_os("TLSVIZ_LAB_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// rustls always agrees to the extended master secret: the built-in server is refused for
+    /// a lab that must not, with a hint naming redis-server, rather than silently agreeing.
+    #[test]
+    fn the_builtin_server_cannot_refuse_the_extended_master_secret() {
+        let error = Lab::start(LabOptions {
+            server: ServerChoice::Builtin,
+            tls12_without_ems: true,
+            ..LabOptions::default()
+        })
+        .err()
+        .expect("refused");
+        assert!(matches!(error, LabError::BuiltinKeepsEms), "{error:?}");
+        assert!(error.hint().contains("redis-server"), "{}", error.hint());
+    }
 }

@@ -60,6 +60,13 @@ pub fn conf_lines(options: &LabOptions, files: &LabFiles) -> Vec<String> {
             let word = if caching { "yes" } else { "no" };
             lines.push(format!("tls-session-caching {word}"));
         }
+        if options.tls12_without_ems {
+            // Not a Redis setting: said here (a comment to Redis) so the lines stay the truth.
+            lines.push(format!(
+                "# started with OPENSSL_CONF={} (Options = -ExtendedMasterSecret)",
+                path_str(&files.dir.join(NO_EMS_OPENSSL_CONF))
+            ));
+        }
     } else {
         lines.push("port {PORT}".to_string());
     }
@@ -104,7 +111,8 @@ impl RedisProcess {
                 path: conf_path.clone(),
                 source,
             })?;
-            let mut child = spawn(&conf_path, &files.dir.join(STDERR_FILE))?;
+            let env = openssl_env(options, files)?;
+            let mut child = spawn_env(&conf_path, &[], &env, &files.dir.join(STDERR_FILE))?;
             match wait_ready(&mut child, options.bind, port, files) {
                 Ok(()) => {
                     return Ok(RedisProcess {
@@ -176,17 +184,55 @@ fn full_conf(options: &LabOptions, files: &LabFiles, shown: &[String], port: u16
     conf.join("\n") + "\n"
 }
 
+/// The OpenSSL config that turns the extended master secret off, in the lab folder.
+const NO_EMS_OPENSSL_CONF: &str = "openssl-no-ems.cnf";
+
+/// OpenSSL reads `OPENSSL_CONF` when redis-server initialises it; the `system_default`
+/// section then applies to every TLS context redis-server makes. It replaces the system's
+/// openssl.cnf for this process only (the lab's certificates need nothing from it).
+const NO_EMS_CONF_TEXT: &str = "\
+openssl_conf = default_conf
+[default_conf]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+Options = -ExtendedMasterSecret
+";
+
+/// The environment redis-server starts with beyond tlsviz's own.
+fn openssl_env(
+    options: &LabOptions,
+    files: &LabFiles,
+) -> Result<Vec<(&'static str, String)>, LabError> {
+    if !options.tls12_without_ems {
+        return Ok(Vec::new());
+    }
+    let path = files.dir.join(NO_EMS_OPENSSL_CONF);
+    std::fs::write(&path, NO_EMS_CONF_TEXT).map_err(|source| LabError::WriteFile {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(vec![("OPENSSL_CONF", path_str(&path))])
+}
+
 /// Where redis-server's stderr goes: configuration errors are printed there, not to its log.
 pub(super) const STDERR_FILE: &str = "redis.stderr";
 
-pub(super) fn spawn(conf: &Path, stderr_path: &Path) -> Result<Child, LabError> {
-    spawn_with(conf, &[], stderr_path)
-}
-
-/// [`spawn`] with arguments after the config file (`--sentinel`).
+/// Start redis-server on `conf`, with arguments after the config file (`--sentinel`).
 pub(super) fn spawn_with(
     conf: &Path,
     extra: &[&str],
+    stderr_path: &Path,
+) -> Result<Child, LabError> {
+    spawn_env(conf, extra, &[], stderr_path)
+}
+
+/// [`spawn_with`] with variables added to the environment (`OPENSSL_CONF`).
+fn spawn_env(
+    conf: &Path,
+    extra: &[&str],
+    env: &[(&str, String)],
     stderr_path: &Path,
 ) -> Result<Child, LabError> {
     let stderr = std::fs::File::create(stderr_path).map_err(|source| LabError::WriteFile {
@@ -197,6 +243,7 @@ pub(super) fn spawn_with(
     command
         .arg(conf)
         .args(extra)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr);

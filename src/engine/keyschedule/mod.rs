@@ -285,6 +285,15 @@ fn key_share_checks(
     (private, shared)
 }
 
+/// The curve of an observable group, as the formulas name it.
+fn curve_name(group: rustls::NamedGroup) -> &'static str {
+    match group {
+        rustls::NamedGroup::X25519 => "X25519",
+        rustls::NamedGroup::secp384r1 => "P-384",
+        _ => "P-256",
+    }
+}
+
 /// A key or IV checked by the records it opened in one direction.
 fn by_records(side: &str, opened: &messages::Opened) -> (KeyCheck, String) {
     match (opened.count, opened.failed) {

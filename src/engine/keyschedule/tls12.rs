@@ -206,11 +206,7 @@ fn entries(
         .as_ref()
         .map(|(_, k)| &k[..])
         .unwrap_or_default();
-    let curve = if group == rustls::NamedGroup::X25519 {
-        "X25519"
-    } else {
-        "P-256"
-    };
+    let curve = super::curve_name(group);
     let mut master_check = against_keylog(&d.master, "CLIENT_RANDOM", keylog);
     let downstream = match master_check.0 {
         KeyCheck::MatchesKeylog => (

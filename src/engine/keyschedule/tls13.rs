@@ -292,9 +292,10 @@ fn entries(
         (i.server_share, "ServerHello's key_share"),
         &confirmed(Some(&hs_checks), "handshake traffic secrets"),
     );
-    let (curve, scalar) = match group {
-        rustls::NamedGroup::X25519 => ("X25519", "X25519(client_key_share_private, 9)"),
-        _ => ("P-256", "client_key_share_private·G (uncompressed)"),
+    let curve = super::curve_name(group);
+    let scalar = match group {
+        rustls::NamedGroup::X25519 => "X25519(client_key_share_private, 9)",
+        _ => "client_key_share_private·G (uncompressed)",
     };
     e.push(
         "client_key_share_private",
