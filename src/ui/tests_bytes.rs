@@ -184,3 +184,29 @@ fn the_lab_shows_values_after_its_notice() {
         .unwrap_or_default();
     assert!(after.contains(&shared[..32]), "{after}");
 }
+
+/// Before step 8 the view draws the shape of the version the ServerHello agreed, and before the
+/// ServerHello it says which ladder depends on it.
+#[test]
+fn the_shape_before_step_8_follows_the_server_hello() {
+    let tls12 = keys_view(
+        model_after(&fixture("bytes-tls12"), Step::Verify),
+        Secrets::Lab {
+            acknowledged: false,
+        },
+    );
+    let text = render(&tls12, 120, 40).backend().to_string();
+    assert!(text.contains("TLS 1.2: the PRF chain"), "{text}");
+    assert!(!text.contains("HKDF ladder"), "{text}");
+    let before_hello = keys_view(
+        model_after(&fixture("bytes-tls12"), Step::Connect),
+        Secrets::Lab {
+            acknowledged: false,
+        },
+    );
+    let text = render(&before_hello, 120, 40).backend().to_string();
+    assert!(
+        text.contains("if the ServerHello agrees to TLS 1.3"),
+        "{text}"
+    );
+}

@@ -5,7 +5,9 @@
 //! see it (`--show-secrets`, or the lab's throwaway keys once acknowledged), under a banner.
 
 use super::{labelled, panel, scrolled};
+use crate::engine::events::HandshakeMessage;
 use crate::engine::keyschedule::{KeyEntry, KeySchedule};
+use crate::engine::wire::TlsVersion;
 use crate::model::{Model, Outcome};
 use crate::report::keys::{mark, Look};
 use crate::ui::app::{App, Secrets};
@@ -201,10 +203,19 @@ fn shape_lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
     if !tls || (model.tls.is_none() && model.outcome != Outcome::Running) {
         return out;
     }
-    let (title, shape) = if model.is_tls13() || model.tls.is_none() {
-        ("TLS 1.3: the HKDF ladder (RFC 8446 §7.1)", SHAPE_13)
-    } else {
-        ("TLS 1.2: the PRF chain (RFC 5246 §8, RFC 7627)", SHAPE_12)
+    // The version the ServerHello agreed (before step 8's summary exists); before the
+    // ServerHello, no version is agreed yet.
+    let agreed = match &model.server_hello {
+        Some(HandshakeMessage::ServerHello { version, .. }) => Some(*version),
+        _ => model.tls.as_ref().map(|t| t.version),
+    };
+    let (title, shape) = match agreed {
+        Some(TlsVersion::Tls13) => ("TLS 1.3: the HKDF ladder (RFC 8446 §7.1)", SHAPE_13),
+        Some(_) => ("TLS 1.2: the PRF chain (RFC 5246 §8, RFC 7627)", SHAPE_12),
+        None => (
+            "TLS 1.3's HKDF ladder (RFC 8446 §7.1), if the ServerHello agrees to TLS 1.3 (TLS 1.2 has a PRF chain instead)",
+            SHAPE_13,
+        ),
     };
     out.push(Line::raw(""));
     out.extend(labelled("", title, w, t.bold(), t.bold()));
