@@ -347,7 +347,7 @@ async fn tls13_chacha20_records_open_independently() {
     .await;
     assert_eq!(
         r.model.tls.as_ref().unwrap().cipher_suite,
-        "TLS13_CHACHA20_POLY1305_SHA256"
+        "TLS_CHACHA20_POLY1305_SHA256"
     );
     let (_, opened) = check(&r, None);
     assert!(opened >= 8);

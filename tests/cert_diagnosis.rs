@@ -308,6 +308,46 @@ fn client_certificate_without_client_auth() {
         .is_some_and(|d| d.message.contains("clientAuth")));
 }
 
+/// A client certificate from a CA the server does not trust: OpenSSL answers unknown_ca (48).
+/// The certificate looks fine locally, so the alert alone names it and its issuer.
+#[test]
+fn client_certificate_from_another_ca() {
+    if !agree::have_tools() {
+        return;
+    }
+    let dir = scratch("client-other-ca");
+    let root = self_signed(ca_params("Test Root"));
+    let other = self_signed(ca_params("Other Root"));
+    let srv = signed(server_params("Test Server"), &root);
+    let cli = signed(client_params("Test Client"), &other);
+    let (ca, _) = write(&dir, "root", &[&root]);
+    let (cert, key) = write(&dir, "server", &[&srv]);
+    let (ccert, ckey) = write(&dir, "client", &[&cli]);
+    let r = redis(&cert, &key, &ca, "yes");
+    let t = target(r.port, &ca, Some((&ccert, &ckey)), false);
+    let m = run(&t);
+    expect(
+        &m,
+        Step::ClientCertificate,
+        ErrorKind::ClientCertificateRejected,
+        CertRole::Client,
+        "Test Client",
+    );
+    let d = m.diagnosis.as_ref().expect("a diagnosis");
+    assert!(d.message.contains("unknown_ca (48)"), "{}", d.message);
+    assert!(d.message.contains("Other Root"), "{}", d.message);
+    assert!(d.fix.contains("Other Root"), "{}", d.fix);
+    let flags = [
+        "--cacert",
+        &s(&ca),
+        "--cert",
+        &s(&ccert),
+        "--key",
+        &s(&ckey),
+    ];
+    same_as_redis_cli(r.port, &flags.map(String::from), &m);
+}
+
 /// A server whose only certificate has a key rustls offers no signature scheme for: it answers
 /// the ClientHello with handshake_failure; openssl s_client's look at the certificate names it.
 #[test]

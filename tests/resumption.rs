@@ -100,7 +100,7 @@ async fn tls13_resumes_with_a_psk_from_a_new_session_ticket() {
     assert_eq!(
         psk.binders,
         [48],
-        "SHA-384 binder of TLS13_AES_256_GCM_SHA384"
+        "SHA-384 binder of TLS_AES_256_GCM_SHA384"
     );
     assert_eq!(offer.psk_key_exchange_modes, ["psk_dhe_ke"]);
     assert!(!offer.early_data, "tlsviz never sends 0-RTT data");

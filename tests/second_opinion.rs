@@ -102,6 +102,34 @@ fn a_disagreement_leads_the_plain_trace_and_the_json_warnings() {
     assert_eq!(s["cross_check"]["agrees"], false);
     let warning = s["warnings"][0].as_str().unwrap_or_default();
     assert!(warning.contains("clients that do check names"), "{warning}");
+    assert!(!warning.contains("  "), "a run of spaces in: {warning:?}");
+}
+
+/// A password sent to a server that has none: tlsviz stops at the failed AUTH, redis-cli warns
+/// and gets PONG. They differ, but not as TLS libraries: the line must not blame rustls.
+#[test]
+fn a_failed_auth_is_not_blamed_on_the_tls_library() {
+    if !require_redis_cli() {
+        return;
+    }
+    let lab = lab(LabOptions::default());
+    let mut args = vec!["connect".to_string(), "--json".to_string()];
+    args.extend(lab.connect_args());
+    args.extend(["-a".to_string(), "not-needed".to_string()]);
+    let ran = tlsviz_bin(&args, &[]);
+    assert_eq!(ran.code, Some(1), "{}", ran.stdout);
+    let s = summary(&ran.stdout);
+    assert_eq!(s["error"]["kind"], "auth_failed", "{s}");
+    assert_eq!(s["cross_check"]["verdict"], "ok", "{s}");
+    assert_eq!(s["cross_check"]["agrees"], false, "{s}");
+    let warning = s["warnings"][0].as_str().unwrap_or_default();
+    assert!(warning.contains("AUTH"), "{warning}");
+    assert!(
+        warning.contains("TLS handshake succeeded in both"),
+        "{warning}"
+    );
+    assert!(!warning.contains("rustls-based"), "{warning}");
+    assert!(!ran.stdout.contains("not-needed"), "the password leaked");
 }
 
 #[test]

@@ -61,9 +61,17 @@ fn the_dns_only_cluster_in_the_tui_enter_on_a_node_esc_back_q_quits() {
 
     // The first node's nine steps, one key away.
     tmux.keys(&["Down", "Enter"]);
-    let steps = tmux.wait_for("the node's steps", Duration::from_secs(5), |s| {
-        s.contains("REPLAY node 127.0.0.1:") && s.contains("Client verifies certificate")
-    });
+    // The whole screen, footer included (a capture can land mid-draw): the footer says q goes
+    // back to the table.
+    let steps = tmux.wait_for(
+        "the node's steps, the footer saying q goes back",
+        Duration::from_secs(5),
+        |s| {
+            s.contains("REPLAY node 127.0.0.1:")
+                && s.contains("Client verifies certificate")
+                && s.contains("q back")
+        },
+    );
     assert!(steps.contains("✗"), "step 4 failed:\n{steps}");
     assert!(
         steps.contains("q back"),

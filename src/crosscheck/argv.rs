@@ -24,8 +24,9 @@ pub(crate) struct Invocation {
 
 /// redis-cli exactly as the user would run it, with `PING` instead of their command (theirs may
 /// not be idempotent). `--no-raw` makes an error reply recognisable (`(error) …`) on a pipe.
-/// redis-cli 7.0 has no flag to force a TLS version, so `tls_version` is not used: the user's
-/// redis-cli negotiates with its defaults too.
+/// redis-cli 7.0 has no flag to force a TLS version: with one forced, openssl is preferred (see
+/// `start_with_tools`); when redis-cli is all there is, the command shown says it negotiated
+/// its own version.
 pub(crate) fn redis_cli(program: &Path, spec: &CrossCheckSpec) -> Invocation {
     let mut args: Vec<OsString> = Vec::new();
     let mut push = |a: &str| args.push(a.into());
@@ -61,7 +62,15 @@ pub(crate) fn redis_cli(program: &Path, spec: &CrossCheckSpec) -> Invocation {
     } else {
         ""
     };
-    let display = format!("{env_shown}{}", shell_line(Tool::RedisCli.program(), &args));
+    let unforced = if spec.tls_version.is_some() {
+        " (redis-cli cannot force a TLS version: it negotiated its own)"
+    } else {
+        ""
+    };
+    let display = format!(
+        "{env_shown}{}{unforced}",
+        shell_line(Tool::RedisCli.program(), &args)
+    );
     Invocation {
         tool: Tool::RedisCli,
         program: program.to_path_buf(),

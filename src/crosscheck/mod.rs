@@ -135,18 +135,26 @@ enum Version {
     Unknown,
 }
 
+/// The command that gives the second opinion: redis-cli if present, else openssl; but with a
+/// TLS version forced, openssl first: redis-cli cannot force one, and would judge whatever
+/// version it negotiated rather than the handshake tlsviz made.
+pub(crate) fn invocation_for(spec: &CrossCheckSpec, tools: &Tools) -> Option<argv::Invocation> {
+    let forced = spec.tls_version.is_some();
+    match (&tools.redis_cli, &tools.openssl) {
+        (_, Some(openssl)) if forced => Some(argv::openssl(openssl, spec)),
+        (Some(redis_cli), _) => Some(argv::redis_cli(redis_cli, spec)),
+        (None, Some(openssl)) => Some(argv::openssl(openssl, spec)),
+        (None, None) => None,
+    }
+}
+
 /// As [`start`], with the given tools: redis-cli if present, else openssl.
 pub fn start_with_tools(spec: &CrossCheckSpec, tools: &Tools) -> Started {
     let started = Instant::now();
     let state = if !spec.tls {
         State::Done(Verdict::Skipped)
     } else {
-        let invocation = match (&tools.redis_cli, &tools.openssl) {
-            (Some(redis_cli), _) => Some(argv::redis_cli(redis_cli, spec)),
-            (None, Some(openssl)) => Some(argv::openssl(openssl, spec)),
-            (None, None) => None,
-        };
-        match invocation {
+        match invocation_for(spec, tools) {
             None => State::Done(Verdict::Unavailable),
             Some(invocation) => {
                 // The verdict's child first; the version question (only for a build not seen

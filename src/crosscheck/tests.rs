@@ -347,3 +347,27 @@ async fn crosscheck_plaintext_is_skipped_and_nothing_found_is_unavailable() {
         (Verdict::Unavailable, None, None)
     );
 }
+
+#[test]
+fn a_forced_tls_version_is_judged_by_openssl_which_can_force_it() {
+    let both = Tools {
+        redis_cli: Some("/usr/bin/redis-cli".into()),
+        openssl: Some("/usr/bin/openssl".into()),
+        version_cache: None,
+    };
+    let mut spec = spec();
+    let tool = |spec: &CrossCheckSpec, tools: &Tools| invocation_for(spec, tools).map(|i| i.tool);
+    assert_eq!(tool(&spec, &both), Some(Tool::RedisCli));
+    spec.tls_version = Some(TlsVersionChoice::V1_2);
+    assert_eq!(tool(&spec, &both), Some(Tool::Openssl));
+    let inv = invocation_for(&spec, &both).expect("openssl");
+    assert!(inv.display.contains("-tls1_2"), "{}", inv.display);
+    // redis-cli alone: it runs, and its command line says it chose its own version.
+    let inv = invocation_for(&spec, &both.only(Tool::RedisCli)).expect("redis-cli");
+    assert_eq!(inv.tool, Tool::RedisCli);
+    assert!(
+        inv.display.contains("cannot force a TLS version"),
+        "{}",
+        inv.display
+    );
+}

@@ -13,18 +13,18 @@ use crate::model::Model;
 /// The signature schemes (as the ClientHello lists them) that can sign with `leaf`'s key.
 fn schemes_for(leaf: &CertificateInfo) -> &'static [&'static str] {
     match (leaf.key_algorithm.as_str(), leaf.key_curve.as_deref()) {
-        ("ECDSA", Some("P-256")) => &["ECDSA_NISTP256_SHA256"],
-        ("ECDSA", Some("P-384")) => &["ECDSA_NISTP384_SHA384"],
-        ("ECDSA", Some("P-521")) => &["ECDSA_NISTP521_SHA512"],
-        ("Ed25519", _) => &["ED25519"],
-        ("Ed448", _) => &["ED448"],
+        ("ECDSA", Some("P-256")) => &["ecdsa_secp256r1_sha256"],
+        ("ECDSA", Some("P-384")) => &["ecdsa_secp384r1_sha384"],
+        ("ECDSA", Some("P-521")) => &["ecdsa_secp521r1_sha512"],
+        ("Ed25519", _) => &["ed25519"],
+        ("Ed448", _) => &["ed448"],
         ("RSA", _) => &[
-            "RSA_PSS_SHA256",
-            "RSA_PSS_SHA384",
-            "RSA_PSS_SHA512",
-            "RSA_PKCS1_SHA256",
-            "RSA_PKCS1_SHA384",
-            "RSA_PKCS1_SHA512",
+            "rsa_pss_rsae_sha256",
+            "rsa_pss_rsae_sha384",
+            "rsa_pss_rsae_sha512",
+            "rsa_pkcs1_sha256",
+            "rsa_pkcs1_sha384",
+            "rsa_pkcs1_sha512",
         ],
         // Other curves (brainpool …), DSA, unknown algorithms: TLS 1.3 defines no scheme
         // rustls offers for them.
@@ -213,11 +213,11 @@ mod tests {
     use crate::engine::events::{Event, Failure, RecordInfo, Stamped, TlsErrorDetail};
 
     const OFFERED: [&str; 5] = [
-        "ECDSA_NISTP384_SHA384",
-        "ECDSA_NISTP256_SHA256",
-        "ED25519",
-        "RSA_PSS_SHA256",
-        "RSA_PKCS1_SHA256",
+        "ecdsa_secp384r1_sha384",
+        "ecdsa_secp256r1_sha256",
+        "ed25519",
+        "rsa_pss_rsae_sha256",
+        "rsa_pkcs1_sha256",
     ];
 
     /// A run whose ClientHello got handshake_failure, then (maybe) openssl's look.
@@ -247,7 +247,7 @@ mod tests {
                 encrypted: false,
                 messages: vec![HandshakeMessage::ClientHello {
                     versions: vec![crate::engine::wire::TlsVersion::Tls13],
-                    cipher_suites: vec!["TLS13_AES_128_GCM_SHA256".into()],
+                    cipher_suites: vec!["TLS_AES_128_GCM_SHA256".into()],
                     groups: vec!["X25519".into()],
                     key_shares: vec!["X25519".into()],
                     sni: None,
@@ -320,7 +320,7 @@ mod tests {
             );
             assert!(d.message.contains(words), "{}", d.message);
             assert!(d.fix.contains("P-256"), "{}", d.fix);
-            assert!(d.explanation.contains("ECDSA_NISTP256_SHA256"));
+            assert!(d.explanation.contains("ecdsa_secp256r1_sha256"));
             // The failed step's row follows the new diagnosis.
             let row = m.step(Step::Handshake).expect("step 2");
             assert!(

@@ -75,10 +75,15 @@ pub fn compare(model: &Model) -> Option<Comparison> {
         .diagnosis
         .as_ref()
         .is_some_and(|d| d.kind == ErrorKind::HostnameMismatch);
-    let line = if hostname && !ours {
+    let line = if let Some(line) = after_tls(model, check, ours, who, &reason) {
+        line
+    } else if hostname && !ours {
         // Who is affected follows the name check, not the TLS library.
         format!(
-            "tlsviz failed, but {who} on this machine CONNECTS with the same flags: redis-cli              (and hiredis by default) never checks that the certificate names the host, so it              connects; clients that do check names (redis-py, node, Go, Java, redis-rs, tlsviz)              fail as tlsviz did."
+            "tlsviz failed, but {who} on this machine CONNECTS with the same flags: redis-cli \
+             (and hiredis by default) never checks that the certificate names the host, so it \
+             connects; clients that do check names (redis-py, node, Go, Java, redis-rs, tlsviz) \
+             fail as tlsviz did."
         )
     } else if ours {
         format!(
@@ -98,6 +103,61 @@ pub fn compare(model: &Model) -> Option<Comparison> {
     Some(Comparison {
         agrees: Some(false),
         disagreement: Some(line),
+    })
+}
+
+/// Both handshakes got through and the two differ only in what Redis said afterwards (a failed
+/// AUTH, an error to a command): that is no disagreement between TLS libraries, and saying
+/// "rustls-based clients fail" there would blame the wrong layer.
+fn after_tls(
+    model: &Model,
+    check: &CrossCheck,
+    ours: bool,
+    who: &str,
+    reason: &str,
+) -> Option<String> {
+    if !ours {
+        let d = model.diagnosis.as_ref()?;
+        let after_handshake = model.tls.is_some()
+            && matches!(
+                d.kind,
+                ErrorKind::AuthFailed
+                    | ErrorKind::AuthRequired
+                    | ErrorKind::RedisError
+                    | ErrorKind::NotRedis
+                    | ErrorKind::ReplyTimeout
+            );
+        if !after_handshake {
+            return None;
+        }
+        let line = if d.kind == ErrorKind::AuthFailed {
+            format!(
+                "tlsviz stopped when AUTH failed, but {who} on this machine got PONG with the same \
+                 flags{reason}: redis-cli prints a failed AUTH as a warning and sends PING anyway, \
+                 and this server answers PING without a login. The TLS handshake succeeded in \
+                 both; the difference is the login, not OpenSSL against rustls: fix the \
+                 password (or drop it), as the diagnosis says."
+            )
+        } else {
+            format!(
+                "tlsviz failed after its TLS handshake had succeeded ({}), and {who} on this \
+                 machine got PONG to a plain PING{reason}: the TLS part agrees; the difference is \
+                 in what was sent after it.",
+                d.kind
+            )
+        };
+        return Some(line);
+    }
+    let said = check.reason.as_deref().unwrap_or("").to_ascii_uppercase();
+    let redis_said = ["AUTH FAILED", "NOAUTH", "WRONGPASS", "NOPERM", "ERR "]
+        .iter()
+        .any(|m| said.contains(m));
+    redis_said.then(|| {
+        format!(
+            "tlsviz connected, and {who} on this machine got past TLS too but Redis refused it \
+             afterwards{reason}: the TLS part agrees; the difference is in what Redis allowed \
+             after it (the second opinion sends only PING)."
+        )
     })
 }
 

@@ -238,9 +238,12 @@ fn peer_closed(model: &Model, step: Step, reset: bool, bytes: usize, partial: us
         .done();
     }
     if step >= Step::ClientCertificate && model.run.tls {
-        if let Some(d) =
-            client_certificate_verdict(model, step, &format!("the server {how} the connection"))
-        {
+        if let Some(d) = client_certificate_verdict(
+            model,
+            step,
+            &format!("the server {how} the connection"),
+            None,
+        ) {
             return d;
         }
     }

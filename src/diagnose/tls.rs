@@ -15,6 +15,7 @@ pub(super) fn client_certificate_verdict(
     model: &Model,
     noticed: Step,
     what: &str,
+    alert: Option<u8>,
 ) -> Option<Diagnosis> {
     let request = model.certificate_request.as_ref()?;
     let accepted = if request.ca_names.is_empty() {
@@ -36,7 +37,31 @@ pub(super) fn client_certificate_verdict(
         let local = super::certs::client_findings(model);
         let generic = "Other possible causes, on the server's side: the certificate is not signed \
                        by a CA in its tls-ca-cert-file, has expired, or lacks the clientAuth usage.";
+        let info = model.run.client_certificate_info.as_deref();
+        // unknown_ca (48): the server says it does not know the CA that issued the
+        // certificate. That names the certificate and its issuer, even when the certificate
+        // itself looks fine from here.
+        let unknown_issuer = match (alert, info) {
+            (Some(48), Some(info)) if local.is_empty() => Some(info.issuer.clone()),
+            _ => None,
+        };
         let (explain, fix) = match local.first() {
+            None if unknown_issuer.is_some() => {
+                let issuer = unknown_issuer.clone().unwrap_or_default();
+                (
+                    format!(
+                        "At step 5 the client sent its certificate ({subject}) and the server \
+                         answered unknown_ca: it does not trust the CA that issued it ({issuer}). \
+                         The certificate itself looks fine from here (dates, clientAuth).{late}"
+                    ),
+                    format!(
+                        "Add the CA {issuer} to the server's tls-ca-cert-file (or \
+                         tls-ca-cert-dir), or use a client certificate issued by a CA already \
+                         there. Compare: openssl x509 -in CLIENT.crt -noout -issuer against the \
+                         subjects in the server's CA file."
+                    ),
+                )
+            }
             Some(first) => (
                 format!(
                     "At step 5 the client sent its certificate ({subject}) and the server refused it. \
@@ -63,18 +88,21 @@ pub(super) fn client_certificate_verdict(
         let mut b = Builder::new(
             ErrorKind::ClientCertificateRejected,
             Step::ClientCertificate,
-            match local.first() {
-                Some(first) => {
+            match (local.first(), &unknown_issuer) {
+                (Some(first), _) => {
                     format!("{what} after the client certificate was sent; likely cause: {first}")
                 }
-                None => format!("{what} after the client certificate was sent"),
+                (None, Some(issuer)) => format!(
+                    "{what}: the server does not trust the client certificate's issuer ({issuer})"
+                ),
+                (None, None) => format!("{what} after the client certificate was sent"),
             },
         )
         .explain(explain)
         .fix(fix)
         .evidence("certificate sent", subject.clone())
         .evidence("CAs the server accepts", accepted);
-        if let Some(info) = &model.run.client_certificate_info {
+        if let Some(info) = info {
             b = b
                 .evidence(
                     "its validity",
@@ -89,7 +117,11 @@ pub(super) fn client_certificate_verdict(
                     },
                 )
                 .evidence("its issuer", info.issuer.clone());
-            if !local.is_empty() {
+            // The certificate is at fault when it shows a problem here, or when the server's
+            // alert is about that certificate (bad, unsupported, revoked, expired, unknown,
+            // unknown CA).
+            let about_the_certificate = matches!(alert, Some(42..=46 | 48));
+            if !local.is_empty() || about_the_certificate {
                 b = b.certificate(Some(super::CertificateAtFault {
                     role: super::CertRole::Client,
                     position: None,
@@ -131,9 +163,12 @@ pub(super) fn tls_failure(
             let client_cert_alert =
                 matches!(code, 40 | 42 | 43 | 44 | 45 | 46 | 48 | 49 | 51 | 116);
             if step >= Step::ClientCertificate && client_cert_alert {
-                if let Some(d) =
-                    client_certificate_verdict(model, step, &format!("the server sent {alert}"))
-                {
+                if let Some(d) = client_certificate_verdict(
+                    model,
+                    step,
+                    &format!("the server sent {alert}"),
+                    Some(*code),
+                ) {
                     return d;
                 }
             }
@@ -187,7 +222,7 @@ pub(super) fn tls_failure(
             let presented = match (leaf, &cn_only) {
                 (Some(leaf), _) if !leaf.san.is_empty() => leaf.san.clone(),
                 (_, Some(cn)) => vec![format!(
-                    "CN={cn} (CN only: the certificate has no subjectAltName, and modern clients ignore the CN)"
+                    "CN={cn} (CN only: the certificate has no subjectAltName; rustls, Go and browsers ignore the CN)"
                 )],
                 _ => presented.clone(),
             };
@@ -196,7 +231,7 @@ pub(super) fn tls_failure(
                 .iter()
                 .any(|n| n.starts_with("IP:") || n.parse::<std::net::IpAddr>().is_ok());
             let explanation = if let Some(cn) = &cn_only {
-                format!("At step 4 the client looked for {expected} among the certificate's subjectAltName names and found none at all: the certificate names the server only in its subject's CN ({cn}), which modern clients (rustls, browsers, Go) ignore.")
+                format!("At step 4 the client looked for {expected} among the certificate's subjectAltName names and found none at all: the certificate names the server only in its subject's CN ({cn}), which rustls (tlsviz, redis-rs), Go and browsers ignore. OpenSSL's name check still falls back to the CN when a certificate has no DNS name, so some OpenSSL-based clients that check names accept it; that fallback is deprecated and cannot be relied on.")
             } else if by_ip && no_ip_sans {
                 format!("At step 4 the client connected by IP address ({expected}), and the certificate lists no IP address at all, only names.")
             } else if by_ip {

@@ -298,11 +298,11 @@ fn tls_params(conn: &ClientConnection) -> TlsParams {
             .map_or(TlsVersion::Other(0), TlsVersion::from),
         cipher_suite: conn
             .negotiated_cipher_suite()
-            .map(|s| format!("{:?}", s.suite()))
+            .map(|s| super::handshake::cipher_name(u16::from(s.suite())))
             .unwrap_or_default(),
         key_exchange_group: conn
             .negotiated_key_exchange_group()
-            .map(|g| format!("{:?}", g.name())),
+            .map(|g| super::handshake::group_name(u16::from(g.name()))),
         resumed: conn.handshake_kind() == Some(HandshakeKind::Resumed),
     }
 }

@@ -197,21 +197,32 @@ fn read_u16(b: &[u8]) -> Option<u16> {
     Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
 }
 
+/// The IANA name of a cipher suite (`TLS_AES_256_GCM_SHA384`). rustls spells TLS 1.3's
+/// suites `TLS13_…`, which is not what RFC 8446, OpenSSL or Wireshark print.
 pub fn cipher_name(id: u16) -> String {
-    registered(format!("{:?}", rustls::CipherSuite::from(id)), id)
+    let name = registered(format!("{:?}", rustls::CipherSuite::from(id)), id);
+    match name.strip_prefix("TLS13_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => name,
+    }
 }
 
 pub fn group_name(id: u16) -> String {
     registered(format!("{:?}", rustls::NamedGroup::from(id)), id)
 }
 
+/// The IANA name of a signature scheme (`ecdsa_secp256r1_sha256`), not rustls's
+/// (`ECDSA_NISTP256_SHA256`).
 pub fn sig_name(id: u16) -> String {
-    registered(format!("{:?}", rustls::SignatureScheme::from(id)), id)
+    match super::tls_error::registered_scheme(id) {
+        Some(name) => name.to_string(),
+        None => registered(format!("{:?}", rustls::SignatureScheme::from(id)), id),
+    }
 }
 
-/// rustls names registered code points after their IANA names (`X25519`,
-/// `TLS13_AES_128_GCM_SHA256`); anything else it prints as `NamedGroup(0xa0a)`, which is Rust's
-/// wording, not TLS's: say it in words with the number.
+/// rustls names registered groups and suites after their IANA names (`X25519`,
+/// `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`); anything else it prints as `NamedGroup(0xa0a)`,
+/// which is Rust's wording, not TLS's: say it in words with the number.
 fn registered(name: String, id: u16) -> String {
     if name.contains('(') {
         format!("unregistered code point 0x{id:04x}")
@@ -258,14 +269,17 @@ mod tests {
             panic!("not one ClientHello: {messages:?}");
         };
         assert_eq!(versions, &[TlsVersion::Tls13, TlsVersion::Tls12]);
-        assert_eq!(cipher_suites[0], "TLS13_AES_256_GCM_SHA384");
+        assert_eq!(cipher_suites[0], "TLS_AES_256_GCM_SHA384");
         assert_eq!(groups, &["X25519", "secp256r1", "secp384r1"]);
         assert_eq!(group_name(0x0a0a), "unregistered code point 0x0a0a");
-        assert_eq!(cipher_name(0x1301), "TLS13_AES_128_GCM_SHA256");
+        assert_eq!(cipher_name(0x1301), "TLS_AES_128_GCM_SHA256");
         assert_eq!(key_shares, &["X25519"]);
         assert_eq!(sni.as_deref(), Some("cache.example.com"));
         assert_eq!(alpn, &["redis", "resp3"]);
-        assert!(signature_algorithms.contains(&"ED25519".to_string()));
+        assert!(signature_algorithms.contains(&"ed25519".to_string()));
+        assert!(signature_algorithms.contains(&"ecdsa_secp256r1_sha256".to_string()));
+        assert!(signature_algorithms.contains(&"rsa_pss_rsae_sha256".to_string()));
+        assert_eq!(sig_name(0x0a0a), "unregistered code point 0x0a0a");
         // A fresh session cache: nothing to offer yet (rustls's default config only asks for a
         // TLS 1.2 ticket with an empty session_ticket).
         let offered = resumption.as_ref().and_then(|r| r.pre_shared_key.clone());

@@ -4,13 +4,58 @@
 use super::events::{CertProblem, TlsErrorDetail};
 use rustls::{CertificateError as C, Error, ExtendedKeyPurpose};
 
-/// The alert's name as TLS spells it (`handshake_failure`), from rustls's enum.
+/// The alert's name as the TLS registry spells it (`handshake_failure`, `unknown_ca`), or
+/// `unknown` for a code point the registry does not name.
 pub fn alert_name(code: u8) -> String {
-    alert_words(rustls::AlertDescription::from(code))
+    registered_alert(code).unwrap_or("unknown").to_string()
 }
 
 fn alert_words(desc: rustls::AlertDescription) -> String {
-    snake(&format!("{desc:?}"))
+    alert_name(u8::from(desc))
+}
+
+/// IANA's TLS Alert Registry (RFC 8446 §6, RFC 5246 §7.2, RFC 8701 and later additions): the
+/// spelling people search for, which rustls's enum names (`UnknownCA`) do not give.
+fn registered_alert(code: u8) -> Option<&'static str> {
+    Some(match code {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        21 => "decryption_failed",
+        22 => "record_overflow",
+        30 => "decompression_failure",
+        40 => "handshake_failure",
+        41 => "no_certificate",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        52 => "too_many_cids_requested",
+        60 => "export_restriction",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        100 => "no_renegotiation",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        111 => "certificate_unobtainable",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        114 => "bad_certificate_hash_value",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        121 => "ech_required",
+        _ => return None,
+    })
 }
 
 /// `HandshakeFailure` → `handshake_failure`; anything that is not a plain identifier (an
@@ -36,7 +81,15 @@ fn snake(camel: &str) -> String {
 /// The IANA name of a signature scheme (`rsa_pss_rsae_sha256`), or its number in hex.
 pub fn scheme_name(scheme: rustls::SignatureScheme) -> String {
     let code = u16::from(scheme);
-    let name = match code {
+    match registered_scheme(code) {
+        Some(name) => name.into(),
+        None => format!("signature scheme 0x{code:04x}"),
+    }
+}
+
+/// IANA's TLS SignatureScheme registry, for the code points rustls knows and a few more.
+pub fn registered_scheme(code: u16) -> Option<&'static str> {
+    Some(match code {
         0x0201 => "rsa_pkcs1_sha1",
         0x0203 => "ecdsa_sha1",
         0x0401 => "rsa_pkcs1_sha256",
@@ -45,6 +98,7 @@ pub fn scheme_name(scheme: rustls::SignatureScheme) -> String {
         0x0503 => "ecdsa_secp384r1_sha384",
         0x0601 => "rsa_pkcs1_sha512",
         0x0603 => "ecdsa_secp521r1_sha512",
+        0x0708 => "sm2sig_sm3",
         0x0804 => "rsa_pss_rsae_sha256",
         0x0805 => "rsa_pss_rsae_sha384",
         0x0806 => "rsa_pss_rsae_sha512",
@@ -53,9 +107,14 @@ pub fn scheme_name(scheme: rustls::SignatureScheme) -> String {
         0x0809 => "rsa_pss_pss_sha256",
         0x080a => "rsa_pss_pss_sha384",
         0x080b => "rsa_pss_pss_sha512",
-        _ => return format!("signature scheme 0x{code:04x}"),
-    };
-    name.into()
+        0x081a => "ecdsa_brainpoolP256r1tls13_sha256",
+        0x081b => "ecdsa_brainpoolP384r1tls13_sha384",
+        0x081c => "ecdsa_brainpoolP512r1tls13_sha512",
+        0x0904 => "mldsa44",
+        0x0905 => "mldsa65",
+        0x0906 => "mldsa87",
+        _ => return None,
+    })
 }
 
 /// A DER AlgorithmIdentifier's content (as webpki reports it) to a name: `sha1WithRSAEncryption`.

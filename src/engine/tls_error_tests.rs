@@ -111,6 +111,31 @@ fn every_other_error_is_words() {
     assert_eq!(alert_name(40), "handshake_failure");
 }
 
+/// The registry's spelling, not a split of rustls's enum names (`UnknownCA` once became
+/// `unknown_c_a`): every code rustls names gets a registry name without stray underscores.
+#[test]
+fn alert_names_follow_the_registry() {
+    assert_eq!(alert_name(48), "unknown_ca");
+    assert_eq!(alert_name(112), "unrecognized_name");
+    assert_eq!(alert_name(115), "unknown_psk_identity");
+    assert_eq!(alert_name(121), "ech_required");
+    assert_eq!(alert_name(200), "unknown");
+    for code in 0..=u8::MAX {
+        let known = !format!("{:?}", rustls::AlertDescription::from(code)).contains('(');
+        let name = alert_name(code);
+        if known {
+            assert_ne!(
+                name, "unknown",
+                "rustls names alert {code}, the table does not"
+            );
+        }
+        assert!(
+            !name.contains("__") && !name.split('_').any(|w| w.len() == 1),
+            "{code}: {name}"
+        );
+    }
+}
+
 #[test]
 fn precise_words() {
     let (sha1, problem) = certificate_words(&certificate_errors()[13]);

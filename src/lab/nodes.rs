@@ -192,8 +192,11 @@ impl NodeProcess {
                 return Err(LabError::RedisExited { status, log });
             }
             let connect = tokio::net::TcpStream::connect((LOOPBACK, port));
-            if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(100), connect).await {
-                return Ok(node);
+            // A connection to itself (possible in the ephemeral range) is not the server.
+            if let Ok(Ok(s)) = tokio::time::timeout(Duration::from_millis(100), connect).await {
+                if s.local_addr().ok() != s.peer_addr().ok() {
+                    return Ok(node);
+                }
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }

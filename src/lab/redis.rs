@@ -328,7 +328,11 @@ fn wait_ready(
             }
             return Err(LabError::RedisExited { status, log });
         }
-        if TcpStream::connect_timeout(&address, Duration::from_millis(50)).is_ok() {
+        // A connection to itself (source port = the port asked for, which can happen in the
+        // ephemeral range while nothing listens) is not the server.
+        if TcpStream::connect_timeout(&address, Duration::from_millis(50))
+            .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
+        {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(2));

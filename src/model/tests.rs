@@ -29,7 +29,7 @@ fn server_hello(version: TlsVersion) -> Event {
         encrypted: false,
         messages: vec![HandshakeMessage::ServerHello {
             version,
-            cipher_suite: "TLS13_AES_256_GCM_SHA384".into(),
+            cipher_suite: "TLS_AES_256_GCM_SHA384".into(),
             key_share_group: Some("X25519".into()),
             resumption: None,
         }],

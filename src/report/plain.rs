@@ -337,9 +337,10 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 writeln!(self.out, "{}", self.paint(Tone::Bad, &head))?;
                 self.para("cause: ", &d.message, None)?;
                 self.para("why:   ", &d.explanation, None)?;
-                for e in &d.evidence {
+                // The evidence under its own label, between the why and the fix.
+                for (i, e) in d.evidence.iter().enumerate() {
                     self.para(
-                        "       ",
+                        if i == 0 { "seen:  " } else { "       " },
                         &format!("{}: {}", e.label, e.value),
                         Some(Tone::Dim),
                     )?;
@@ -379,8 +380,14 @@ pub fn peer_chain_line(chain: &[CertificateInfo], error: Option<&str>) -> String
     }
 }
 
-/// The second opinion in one line: who, what it decided, and its own words.
+/// The second opinion in one line, labelled: `second opinion: redis-cli 7.0.15 …`.
 pub fn cross_check_line(check: &CrossCheck) -> String {
+    format!("second opinion: {}", cross_check_words(check))
+}
+
+/// The second opinion without its label (for views that label it themselves): who, what it
+/// decided, and its own words.
+pub fn cross_check_words(check: &CrossCheck) -> String {
     let who = match (check.by, &check.version) {
         (Some(Tool::RedisCli), Some(version)) => format!("redis-cli {version}"),
         (Some(_), Some(version)) => format!("openssl s_client ({version})"),
@@ -394,17 +401,14 @@ pub fn cross_check_line(check: &CrossCheck) -> String {
         .unwrap_or_default();
     match check.verdict {
         Verdict::Ok => {
-            format!("second opinion: {who} with the same flags connects (PING answered){reason}")
+            format!("{who} with the same flags connects (PING answered){reason}")
         }
-        Verdict::Failed => format!("second opinion: {who} with the same flags FAILS{reason}"),
+        Verdict::Failed => format!("{who} with the same flags FAILS{reason}"),
         Verdict::Unavailable => match check.by {
-            Some(_) => format!("second opinion: unavailable ({who} could not run{reason})"),
-            None => "second opinion: unavailable (neither redis-cli nor openssl is installed)"
-                .to_string(),
+            Some(_) => format!("unavailable ({who} could not run{reason})"),
+            None => "unavailable (neither redis-cli nor openssl is installed)".to_string(),
         },
-        Verdict::Skipped => {
-            "second opinion: skipped (a plaintext connection has no TLS to judge)".to_string()
-        }
+        Verdict::Skipped => "skipped (a plaintext connection has no TLS to judge)".to_string(),
     }
 }
 

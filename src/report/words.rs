@@ -29,7 +29,7 @@ pub enum Length {
     Compact,
 }
 
-/// A handshake message in a few words, e.g. `ServerHello: TLS 1.3, TLS13_AES_256_GCM_SHA384, …`.
+/// A handshake message in a few words, e.g. `ServerHello: TLS 1.3, TLS_AES_256_GCM_SHA384, …`.
 pub fn handshake_message(message: &HandshakeMessage, length: Length) -> String {
     let full = length == Length::Full;
     match message {
@@ -167,10 +167,11 @@ pub fn handshake_messages(messages: &[HandshakeMessage], length: Length) -> Stri
         .join(" + ")
 }
 
-/// The CAs a CertificateRequest names, or `any CA` when it names none.
+/// The CAs a CertificateRequest names. A request that names none (OpenSSL servers, Redis
+/// among them, send none by default) still accepts only the CAs the server trusts.
 pub fn accepted_cas(ca_names: &[String]) -> String {
     if ca_names.is_empty() {
-        "any CA".to_string()
+        "a CA it trusts (the request names none)".to_string()
     } else {
         ca_names.join("; ")
     }
@@ -268,7 +269,7 @@ mod tests {
 
     #[test]
     fn accepted_cas_says_any_when_none_are_named() {
-        assert_eq!(accepted_cas(&[]), "any CA");
+        assert_eq!(accepted_cas(&[]), "a CA it trusts (the request names none)");
         assert_eq!(accepted_cas(&["CN=a".into(), "CN=b".into()]), "CN=a; CN=b");
     }
 }

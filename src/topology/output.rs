@@ -180,19 +180,20 @@ pub fn write_plain(mut out: impl Write, report: &TopologyReport) -> std::io::Res
     match &report.diagnosis {
         None => writeln!(out, "✓ every node is fine")?,
         Some(d) => {
-            for (label, text) in [
+            // The evidence between the why and the fix, labelled, as `connect` has it.
+            let evidence = d.evidence.iter().enumerate().map(|(i, e)| {
+                let label = if i == 0 { "  seen: " } else { "        " };
+                (label, format!("{}: {}", e.label, e.value))
+            });
+            let lines = [
                 ("✗ ", format!("{}: {}", d.kind, d.message)),
                 ("  why: ", d.explanation.clone()),
-                ("  fix: ", d.fix.clone()),
-            ] {
+            ]
+            .into_iter()
+            .chain(evidence)
+            .chain([("  fix: ", d.fix.clone())]);
+            for (label, text) in lines {
                 for part in crate::report::plain::wrap(&format!("{label}{text}"), 100) {
-                    writeln!(out, "{part}")?;
-                }
-            }
-            for e in &d.evidence {
-                for part in
-                    crate::report::plain::wrap(&format!("  - {}: {}", e.label, e.value), 100)
-                {
                     writeln!(out, "{part}")?;
                 }
             }

@@ -214,8 +214,8 @@ pub fn name_words(leaf: &CertificateInfo, name: &str) -> String {
     if leaf.san.is_empty() {
         return match &leaf.common_name {
             Some(cn) => format!(
-                "no subjectAltName, only the common name {cn}, which TLS clients no longer \
-                 read: nothing can match {name}"
+                "no subjectAltName, only the common name {cn}, which rustls, Go and browsers \
+                 ignore: nothing they read can match {name}"
             ),
             None => format!("no subjectAltName at all, so nothing can match {name}"),
         };
@@ -352,13 +352,13 @@ fn signature(model: &Model, stage: &Stage) -> Check {
     }
 }
 
-/// The second opinion in words: the one-liner, and the disagreement if there is one; or that
-/// this run has none.
+/// The second opinion in words, without its label (each view labels it once): the one-liner,
+/// and the disagreement if there is one; or that this run has none.
 pub fn second_opinion(model: &Model) -> (Option<bool>, String) {
     let Some(check) = &model.cross_check else {
-        return (None, "no second opinion in this run".into());
+        return (None, "none in this run".into());
     };
-    let line = crate::report::plain::cross_check_line(check);
+    let line = crate::report::plain::cross_check_words(check);
     match crate::diagnose::opinion::compare(model) {
         Some(c) => match (c.agrees, c.disagreement) {
             (_, Some(d)) => (Some(false), format!("{line}. {d}")),
@@ -473,7 +473,8 @@ mod tests {
             .backend()
             .to_string();
         assert!(
-            text.contains("2nd:  second opinion: redis-cli 7.0.15"),
+            text.contains("second opinion: redis-cli 7.0.15")
+                && !text.contains("second opinion: second opinion"),
             "{text}"
         );
     }
@@ -481,6 +482,6 @@ mod tests {
     #[test]
     fn no_second_opinion_is_said() {
         let model = model_after(&fixture("tls13-mutual-ok"), Step::Close);
-        assert_eq!(second_opinion(&model).1, "no second opinion in this run");
+        assert_eq!(second_opinion(&model).1, "none in this run");
     }
 }

@@ -84,7 +84,8 @@ fn suite(model: &Model) -> Option<Made> {
         .cloned()
         .collect();
     // Suites of the same family first: they are the plausible confusions.
-    let family = |s: &String| s.starts_with("TLS13_") == chosen.starts_with("TLS13_");
+    // TLS 1.2 suites name their key exchange (`TLS_ECDHE_RSA_WITH_…`); TLS 1.3 suites do not.
+    let family = |s: &String| s.contains("_WITH_") == chosen.contains("_WITH_");
     let mut wrong = closest(&chosen, offered.iter().filter(|s| family(s)).cloned(), 3);
     let more = closest(&chosen, offered.iter().filter(|s| !family(s)).cloned(), 3);
     wrong.extend(more);

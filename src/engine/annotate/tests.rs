@@ -64,7 +64,7 @@ fn a_client_hello_is_named_field_by_field() {
     );
     assert_eq!(
         value(&out.fields, "client_hello.cipher_suites[0]"),
-        "TLS13_AES_256_GCM_SHA384 (0x1302)"
+        "TLS_AES_256_GCM_SHA384 (0x1302)"
     );
     assert_eq!(
         value(

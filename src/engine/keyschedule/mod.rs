@@ -181,7 +181,7 @@ pub fn schedule(
     let info = messages::Suite::of(suite)?;
     let mut schedule = KeySchedule {
         version: TlsVersion::from(version),
-        cipher_suite: format!("{suite:?}"),
+        cipher_suite: super::handshake::cipher_name(u16::from(suite)),
         group: None,
         entries: Vec::new(),
         missing: None,

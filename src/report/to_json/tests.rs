@@ -54,12 +54,12 @@ fn every_event_line() -> Vec<Event> {
             messages: vec![
                 HandshakeMessage::ClientHello {
                     versions: vec![TlsVersion::Tls13],
-                    cipher_suites: vec!["TLS13_AES_128_GCM_SHA256".into()],
+                    cipher_suites: vec!["TLS_AES_128_GCM_SHA256".into()],
                     groups: vec!["X25519".into()],
                     key_shares: vec!["X25519".into()],
                     sni: Some("localhost".into()),
                     alpn: vec![],
-                    signature_algorithms: vec!["ED25519".into()],
+                    signature_algorithms: vec!["ed25519".into()],
                     resumption: None,
                 },
                 HandshakeMessage::ServerHello {
@@ -86,7 +86,7 @@ fn every_event_line() -> Vec<Event> {
         }),
         Event::CertificateRequested(CertificateRequestInfo {
             ca_names: vec!["CN=ca".into()],
-            signature_schemes: vec!["ED25519".into()],
+            signature_schemes: vec!["ed25519".into()],
         }),
         Event::ClientCertificate {
             chosen: false,
@@ -113,7 +113,7 @@ fn every_event_line() -> Vec<Event> {
         },
         Event::HandshakeComplete(TlsParams {
             version: TlsVersion::Tls13,
-            cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+            cipher_suite: "TLS_AES_128_GCM_SHA256".into(),
             key_exchange_group: None,
             resumed: false,
         }),

@@ -205,7 +205,7 @@ fn table_lines<'a>(app: &App, model: &Model, width: u16, note_budget: u16) -> Ve
             if row.step == Step::Verify && model.cross_check.is_some() {
                 let (agrees, opinion) = crate::ui::checks::second_opinion(model);
                 lines.extend(labelled(
-                    "       2nd:  ",
+                    "       second opinion: ",
                     &opinion,
                     width.saturating_sub(1),
                     t.warn(),
@@ -224,8 +224,12 @@ fn table_lines<'a>(app: &App, model: &Model, width: u16, note_budget: u16) -> Ve
 /// The lines under a row: its note and, on step 4, the second opinion when the run has one.
 fn row_note(model: &Model, step: Step) -> Option<String> {
     let note = model.step(step).and_then(|r| r.note.clone());
-    let opinion = (step == Step::Verify && model.cross_check.is_some())
-        .then(|| format!("2nd:  {}", crate::ui::checks::second_opinion(model).1));
+    let opinion = (step == Step::Verify && model.cross_check.is_some()).then(|| {
+        format!(
+            "second opinion: {}",
+            crate::ui::checks::second_opinion(model).1
+        )
+    });
     match (note, opinion) {
         (Some(n), Some(o)) => Some(format!("{n}\n{o}")),
         (n, o) => n.or(o),
@@ -275,16 +279,18 @@ fn explanation_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
                 t.bold(),
                 ratatui::style::Style::default(),
             ));
-            lines.extend(labelled("fix    ", &d.fix, w, t.bold(), t.good()));
-            for e in &d.evidence {
+            // The evidence under its own label, before the fix (as the plain report has it),
+            // so no fact reads as part of the fix.
+            for (i, e) in d.evidence.iter().enumerate() {
                 lines.extend(labelled(
-                    "       ",
+                    if i == 0 { "seen   " } else { "       " },
                     &format!("{}: {}", e.label, e.value),
                     w,
-                    t.dim(),
+                    t.bold(),
                     t.dim(),
                 ));
             }
+            lines.extend(labelled("fix    ", &d.fix, w, t.bold(), t.good()));
             if let Some(note) = &d.redis_cli {
                 lines.extend(labelled("redis-cli  ", note, w, t.dim(), t.dim()));
             }

@@ -81,16 +81,17 @@ pub fn render(f: &mut Frame, app: &TopologyApp, area: Rect) {
                         t.dim(),
                         Style::default(),
                     ));
-                    lines.extend(labelled("fix  ", &d.fix, width, t.good(), Style::default()));
-                    for e in &d.evidence {
+                    // The evidence before the fix and under its own label, as `connect` has it.
+                    for (i, e) in d.evidence.iter().enumerate() {
                         lines.extend(labelled(
-                            "  - ",
+                            if i == 0 { "seen " } else { "     " },
                             &format!("{}: {}", e.label, e.value),
                             width,
                             t.dim(),
                             t.dim(),
                         ));
                     }
+                    lines.extend(labelled("fix  ", &d.fix, width, t.good(), Style::default()));
                 }
             }
         }
