@@ -243,9 +243,20 @@ fn cn_only_leaf() {
 
 /// The server (client certificates required), the in-process target and the same as flags.
 fn client_setup(dir: &Path, client: rcgen::CertificateParams) -> (Redis, Target, Vec<String>) {
+    client_setup_from(dir, client, None)
+}
+
+/// As [`client_setup`], the client certificate issued by `other_ca` (a root of that name the
+/// server does not trust) when given.
+fn client_setup_from(
+    dir: &Path,
+    client: rcgen::CertificateParams,
+    other_ca: Option<&str>,
+) -> (Redis, Target, Vec<String>) {
     let root = self_signed(ca_params("Test Root"));
     let srv = signed(server_params("Test Server"), &root);
-    let cli = signed(client, &root);
+    let other = other_ca.map(|name| self_signed(ca_params(name)));
+    let cli = signed(client, other.as_ref().unwrap_or(&root));
     let (ca, _) = write(dir, "root", &[&root]);
     let (cert, key) = write(dir, "server", &[&srv]);
     let (ccert, ckey) = write(dir, "client", &[&cli]);
@@ -316,15 +327,7 @@ fn client_certificate_from_another_ca() {
         return;
     }
     let dir = scratch("client-other-ca");
-    let root = self_signed(ca_params("Test Root"));
-    let other = self_signed(ca_params("Other Root"));
-    let srv = signed(server_params("Test Server"), &root);
-    let cli = signed(client_params("Test Client"), &other);
-    let (ca, _) = write(&dir, "root", &[&root]);
-    let (cert, key) = write(&dir, "server", &[&srv]);
-    let (ccert, ckey) = write(&dir, "client", &[&cli]);
-    let r = redis(&cert, &key, &ca, "yes");
-    let t = target(r.port, &ca, Some((&ccert, &ckey)), false);
+    let (r, t, flags) = client_setup_from(&dir, client_params("Test Client"), Some("Other Root"));
     let m = run(&t);
     expect(
         &m,
@@ -337,15 +340,7 @@ fn client_certificate_from_another_ca() {
     assert!(d.message.contains("unknown_ca (48)"), "{}", d.message);
     assert!(d.message.contains("Other Root"), "{}", d.message);
     assert!(d.fix.contains("Other Root"), "{}", d.fix);
-    let flags = [
-        "--cacert",
-        &s(&ca),
-        "--cert",
-        &s(&ccert),
-        "--key",
-        &s(&ckey),
-    ];
-    same_as_redis_cli(r.port, &flags.map(String::from), &m);
+    same_as_redis_cli(r.port, &flags, &m);
 }
 
 /// A server whose only certificate has a key rustls offers no signature scheme for: it answers
