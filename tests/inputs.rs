@@ -154,6 +154,73 @@ fn a_cacertdir_without_hash_links_is_noted_until_rehashed() {
     assert!(!c.plain.stderr.contains("note:"), "{}", c.plain.stderr);
 }
 
+/// redis-cli trusts the CA file and the CA folder together (OpenSSL's load_verify_locations):
+/// the lab's CA in a rehashed folder beside an unrelated CA file must connect, as redis-cli does.
+#[test]
+fn cacert_and_cacertdir_add_up() {
+    if !agree::have_tools() {
+        return;
+    }
+    let lab = common::lab(LabOptions::default());
+    let dir = scratch("both");
+    let folder = dir.join("cadir");
+    std::fs::create_dir_all(&folder).expect("folder");
+    std::fs::copy(&lab.files.ca_cert, folder.join("lab-ca.pem")).expect("copy");
+    openssl(&["rehash", &s(&folder)]);
+    let other = dir.join("other-ca.pem");
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        &s(&dir.join("other-ca.key")),
+        "-out",
+        &s(&other),
+        "-subj",
+        "/CN=Other CA",
+        "-days",
+        "2",
+    ]);
+    let c = connect(
+        &lab,
+        &["--cacert", &s(&other), "--cacertdir", &s(&folder)],
+        &[],
+    );
+    exits(&c, 0);
+    assert_eq!(
+        c.summary["cross_check"]["verdict"], "ok",
+        "{}",
+        c.plain.stdout
+    );
+    assert!(
+        c.plain.stdout.contains("and CA folder"),
+        "{}",
+        c.plain.stdout
+    );
+    // A folder that does not exist is bad input, even beside a good --cacert.
+    let missing = dir.join("no-such-folder");
+    let ran = common::tlsviz_bin(
+        &[
+            "connect".to_string(),
+            "--plain".to_string(),
+            "--tls".to_string(),
+            "-p".to_string(),
+            lab.port.to_string(),
+            "--cacert".to_string(),
+            s(&lab.files.ca_cert),
+            "--cacertdir".to_string(),
+            s(&missing),
+        ],
+        &[],
+    );
+    assert_eq!(ran.code, Some(2), "{}{}", ran.stdout, ran.stderr);
+    assert!(ran.stderr.contains("--cacertdir"), "{}", ran.stderr);
+}
+
 #[test]
 fn an_intermediate_as_cacert_is_noted() {
     if !agree::have_tools() {

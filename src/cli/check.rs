@@ -17,7 +17,19 @@ fn print_json(line: &impl serde::Serialize) {
 }
 
 pub fn list_scenarios(json: bool) -> Result<i32, UsageError> {
-    for s in crate::scenario::all() {
+    let all = crate::scenario::all();
+    // Columns as wide as their longest entry, so long names (the cluster ones) stay aligned.
+    let name_w = all
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let title_w = all
+        .iter()
+        .map(|s| s.title.chars().count())
+        .max()
+        .unwrap_or(0);
+    for s in all {
         if json {
             let line = ScenariosLine::Scenario(ScenarioListingJson {
                 name: &s.name,
@@ -37,7 +49,12 @@ pub fn list_scenarios(json: bool) -> Result<i32, UsageError> {
             });
             print_json(&line);
         } else {
-            say!("{:<24} {:<45} {}", s.name, s.title, s.expect.describe());
+            say!(
+                "{:<name_w$} {:<title_w$} {}",
+                s.name,
+                s.title,
+                s.expect.describe()
+            );
         }
     }
     Ok(EXIT_OK)
@@ -67,9 +84,22 @@ pub async fn check(args: &CheckArgs, json: bool) -> Result<i32, UsageError> {
             return Ok(EXIT_FAILED);
         }
     };
+    // Columns as wide as their longest entry.
+    let width = |f: &dyn Fn(&crate::scenario::Checked) -> String, title: &str| {
+        results
+            .iter()
+            .flatten()
+            .map(|c| f(c).chars().count())
+            .chain([title.len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let name_w = width(&|c| c.scenario.name.clone(), "scenario");
+    let expected_w = width(&|c| c.scenario.expect.describe(), "expected");
+    let got_w = width(&|c| c.got(), "got");
     if !json {
         say!(
-            "{:<24} {:<30} {:<30} {:>8}",
+            "{:<name_w$} {:<expected_w$} {:<got_w$} {:>8}",
             "scenario",
             "expected",
             "got",
@@ -94,7 +124,7 @@ pub async fn check(args: &CheckArgs, json: bool) -> Result<i32, UsageError> {
                     }));
                 } else {
                     say!(
-                        "{:<24} {:<30} {:<30} {:>5} ms {}",
+                        "{:<name_w$} {:<expected_w$} {:<got_w$} {:>5} ms {}",
                         c.scenario.name,
                         c.scenario.expect.describe(),
                         c.got(),

@@ -112,7 +112,9 @@ pub async fn drive(
     };
     // Secret values will be printed: say so first, before anything else.
     if face == Face::Plain && target.tls.as_ref().is_some_and(|t| t.show_secrets) {
-        say!("{}", crate::report::keys::BANNER);
+        for part in crate::report::plain::wrap(crate::report::keys::BANNER, 100) {
+            say!("{part}");
+        }
     }
     // A closed stdout (| head) must not stop the run or its clean-up.
     let mut output_ok = true;

@@ -134,7 +134,7 @@ pub(super) fn dates(model: &Model, clue: &Clue, now: Option<i64>) -> Diagnosis {
             .explain(format!(
                 "At step 4 the client compared each certificate's dates with its clock: {who} {verb}: {when}."
             ))
-            .fix(format!("{fix} {} Check this machine's clock too.", inspect(model, &fault))),
+            .fix(format!("{fix} Check this machine's clock too. {}", inspect(model, &fault))),
         model,
         &fault,
     )
@@ -251,8 +251,11 @@ pub(super) fn problem(model: &Model, reason: &str, problem: Option<&CertProblem>
     for (label, value) in evidence {
         b = b.evidence(label, value);
     }
-    if kind == ErrorKind::WeakKey || kind == ErrorKind::UnsupportedCriticalExtension {
-        b = b.redis_cli("redis-cli (OpenSSL) may accept this certificate, depending on its security level; rustls-based clients refuse it.");
+    if kind == ErrorKind::WeakKey {
+        b = b.redis_cli("redis-cli (OpenSSL) may accept this key, depending on its security level (Debian's default, SECLEVEL 2, refuses RSA keys under 2048 bits); rustls-based clients refuse it.");
+    }
+    if kind == ErrorKind::UnsupportedCriticalExtension {
+        b = b.redis_cli("OpenSSL refuses a critical extension it does not understand too, so redis-cli fails as well unless OpenSSL knows this one (the policy extensions, for example); the second opinion, when on, says which.");
     }
     b.done()
 }

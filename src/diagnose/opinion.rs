@@ -77,6 +77,15 @@ pub fn compare(model: &Model) -> Option<Comparison> {
         .is_some_and(|d| d.kind == ErrorKind::HostnameMismatch);
     let line = if let Some(line) = after_tls(model, check, ours, who, &reason) {
         line
+    } else if hostname && !ours && cn_only(model) {
+        // OpenSSL's own name check falls back to the CN when there is no subjectAltName.
+        format!(
+            "tlsviz failed, but {who} on this machine CONNECTS with the same flags: redis-cli \
+             (and hiredis by default) never checks that the certificate names the host. The \
+             certificate names it only in its CN: clients on rustls (tlsviz, redis-rs) or Go \
+             fail as tlsviz did, while OpenSSL-based clients that check names (redis-py and \
+             others) fall back to the CN and may connect."
+        )
     } else if hostname && !ours {
         // Who is affected follows the name check, not the TLS library.
         format!(
@@ -104,6 +113,14 @@ pub fn compare(model: &Model) -> Option<Comparison> {
         agrees: Some(false),
         disagreement: Some(line),
     })
+}
+
+/// The server's certificate has no subjectAltName, only a CN.
+fn cn_only(model: &Model) -> bool {
+    model
+        .chain
+        .first()
+        .is_some_and(|leaf| leaf.san.is_empty() && leaf.common_name.is_some())
 }
 
 /// Both handshakes got through and the two differ only in what Redis said afterwards (a failed

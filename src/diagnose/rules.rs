@@ -106,7 +106,7 @@ pub fn diagnose(failure: &Failure, model: &Model) -> Diagnosis {
             .done(),
         Failure::Cancelled { step } => Builder::new(ErrorKind::Cancelled, *step, "stopped by the user")
             .explain(format!("The run was stopped by the user (Ctrl-C, SIGTERM or quit) during step {step}."))
-            .fix("Run it again and press next to go through every step.")
+            .fix("Run it again and let it finish (in the TUI, Space lets each step happen).")
             .done(),
     }
 }

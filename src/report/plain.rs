@@ -347,7 +347,7 @@ impl<W: Write> Reporter for PlainReporter<W> {
                 }
                 self.para("fix:   ", &d.fix, Some(Tone::Good))?;
                 if let Some(note) = &d.redis_cli {
-                    self.para("redis-cli: ", note, Some(Tone::Dim))?;
+                    self.para("clients: ", note, Some(Tone::Dim))?;
                 }
             }
             _ => writeln!(self.out, "run incomplete")?,

@@ -372,7 +372,7 @@ pub fn load(name_or_path: &str) -> Result<Scenario, UsageError> {
     Err(UsageError::new(
         format!("scenario {name_or_path}"),
         "no such scenario",
-        format!("{close}tlsviz scenarios lists them; a file path must end in .toml"),
+        format!("{close}tlsviz scenarios lists them; give a file as a path (./NAME.toml)"),
     ))
 }
 

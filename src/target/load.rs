@@ -117,6 +117,8 @@ fn load_roots(
     notes: &mut Vec<String>,
 ) -> Result<(RootCertStore, String), UsageError> {
     let mut roots = RootCertStore::empty();
+    let mut trusted = Vec::new();
+    // Like redis-cli (OpenSSL's load_verify_locations), --cacert and --cacertdir add up.
     if let Some(path) = &opts.cacert {
         let input = format!("--cacert {}", path.display());
         let (certs, der) = read_certificates_noted(path, &input)?;
@@ -133,46 +135,63 @@ fn load_roots(
                 "point --cacert at the PEM file of the CA that signed the server's certificate",
             ));
         }
-        return Ok((roots, format!("CA file {}", path.display())));
+        trusted.push(format!("CA file {}", path.display()));
     }
     if let Some(dir) = &opts.cacertdir {
         let input = format!("--cacertdir {}", dir.display());
-        let entries = std::fs::read_dir(dir).map_err(|e| {
-            UsageError::new(
-                &input,
-                io_problem(&e, dir),
-                "give a folder of PEM CA certificates",
-            )
-        })?;
-        let mut hashed = false;
-        for entry in entries.flatten() {
-            hashed |= notes::is_hash_name(&entry.file_name().to_string_lossy());
-            let path = entry.path();
-            if !path.is_file() {
-                continue;
+        let (added, hashed) = add_ca_folder(&mut roots, dir, &input)?;
+        match (added, opts.cacert.is_some()) {
+            (0, false) => {
+                return Err(UsageError::new(
+                    input,
+                    "no CA certificate found in the folder",
+                    "put the CA's PEM file in it, or use --cacert FILE",
+                ))
             }
-            // A CA folder often holds hash links and other files: take what parses.
-            if let Ok(bytes) = crate::errors::read_limited(&path, 16 * 1024 * 1024) {
-                let certs =
-                    CertificateDer::pem_slice_iter(strip_bom(&bytes)).filter_map(Result::ok);
-                roots.add_parsable_certificates(certs);
-            }
+            (0, true) => notes.push(format!(
+                "{input} holds no CA certificate: only --cacert is trusted"
+            )),
+            _ if !hashed => notes.push(notes::unhashed_dir(&input, dir)),
+            _ => {}
         }
-        if roots.is_empty() {
-            return Err(UsageError::new(
-                input,
-                "no CA certificate found in the folder",
-                "put the CA's PEM file in it, or use --cacert FILE",
-            ));
-        }
-        if !hashed {
-            notes.push(notes::unhashed_dir(&input, dir));
-        }
-        return Ok((roots, format!("CA folder {}", dir.display())));
+        trusted.push(format!("CA folder {}", dir.display()));
+    }
+    if !trusted.is_empty() {
+        return Ok((roots, trusted.join(" and ")));
     }
     let native = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(native.certs);
     Ok((roots, "the system trust store".into()))
+}
+
+/// Every PEM CA certificate in `dir` (a CA folder often holds hash links and other files: take
+/// what parses); how many were added, and whether any name looks like an `openssl rehash` link.
+fn add_ca_folder(
+    roots: &mut RootCertStore,
+    dir: &Path,
+    input: &str,
+) -> Result<(usize, bool), UsageError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        UsageError::new(
+            input,
+            io_problem(&e, dir),
+            "give a folder of PEM CA certificates",
+        )
+    })?;
+    let mut hashed = false;
+    let mut added = 0;
+    for entry in entries.flatten() {
+        hashed |= notes::is_hash_name(&entry.file_name().to_string_lossy());
+        let path = entry.path();
+        if !path.is_file() {
+            continue;
+        }
+        if let Ok(bytes) = crate::errors::read_limited(&path, 16 * 1024 * 1024) {
+            let certs = CertificateDer::pem_slice_iter(strip_bom(&bytes)).filter_map(Result::ok);
+            added += roots.add_parsable_certificates(certs).0;
+        }
+    }
+    Ok((added, hashed))
 }
 
 /// Read a PEM (or DER) certificate file, with a precise complaint for everything else.
@@ -211,7 +230,7 @@ fn read_certificates_noted(
         return Err(UsageError::new(
             input,
             "not a PEM file (no -----BEGIN line)",
-            "expected a PEM certificate; convert with: openssl x509 -in FILE -out FILE.pem",
+            "expected a PEM certificate (a -----BEGIN CERTIFICATE----- block): is this the right file?",
         ));
     }
     let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)

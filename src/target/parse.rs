@@ -29,7 +29,12 @@ pub fn check_host(text: &str, flag: &str) -> Result<String, UsageError> {
         return Err(UsageError::new(
             input,
             "the host is empty",
-            format!("give a name or address, e.g. {flag} 127.0.0.1"),
+            if flag == "--sni" {
+                // SNI carries a DNS name only, never an address.
+                "give the server's DNS name, e.g. --sni redis.example.com".to_string()
+            } else {
+                format!("give a name or address, e.g. {flag} 127.0.0.1")
+            },
         ));
     }
     let bare = crate::engine::bare_host(trimmed);

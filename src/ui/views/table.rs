@@ -292,7 +292,7 @@ fn explanation_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
             }
             lines.extend(labelled("fix    ", &d.fix, w, t.bold(), t.good()));
             if let Some(note) = &d.redis_cli {
-                lines.extend(labelled("redis-cli  ", note, w, t.dim(), t.dim()));
+                lines.extend(labelled("clients  ", note, w, t.dim(), t.dim()));
             }
             return lines;
         }
