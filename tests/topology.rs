@@ -240,7 +240,22 @@ async fn server_auth_only_node_certificates_break_the_bus() {
         .contains("tls-client-cert-file"));
     let evidence = d["evidence"].to_string();
     assert!(evidence.contains("serverAuth"), "{evidence}");
+    assert!(d["explanation"]
+        .as_str()
+        .unwrap_or("")
+        .contains("only at loglevel verbose"));
     assert_node_bounds(&out);
+    // The lab's nodes run at loglevel verbose, so the line the explanation names is in the
+    // peers' logs (at the default notice it would not be).
+    let logs: String = (2..=3)
+        .map(|n| {
+            std::fs::read_to_string(lab.files.dir.join(format!("node{n}.log"))).unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        logs.contains("Error accepting cluster node connection"),
+        "not in the peers' logs:\n{logs}"
+    );
     let pids = lab.pids();
     lab.stop().await;
     gone(&pids);

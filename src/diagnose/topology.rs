@@ -273,8 +273,12 @@ fn cluster_bus(facts: &TopologyFacts) -> TopologyDiagnosis {
         causes.push(format!(
             "the node certificates ({}) allow serverAuth only, and with tls-cluster yes every \
              node opens the cluster bus to its peers as a TLS client presenting that certificate \
-             (unless tls-client-cert-file is set); the peer checks it for clientAuth and refuses \
-             it (\"Error accepting cluster node connection\" in the peer's log)",
+             (unless tls-client-cert-file is set); the peer requires clientAuth of a client \
+             certificate and refuses it (alert unsupported_certificate). Redis logs that refusal \
+             (\"Error accepting cluster node connection\") only at loglevel verbose; at any log \
+             level, `openssl x509 -in NODE.crt -noout -ext extendedKeyUsage` shows no \"TLS Web \
+             Client Authentication\", and CLUSTER NODES lists the peers in `handshake` until \
+             cluster-node-timeout",
             no_client_auth
                 .iter()
                 .map(|(a, _)| *a)
@@ -292,7 +296,8 @@ fn cluster_bus(facts: &TopologyFacts) -> TopologyDiagnosis {
         causes.push(
             "the certificates look usable from here, so look at the bus itself: a peer whose \
              certificate is not signed by a CA in the others' tls-ca-cert-file, or a firewall \
-             on the bus port"
+             on the bus port (with loglevel verbose, a node logs a refused bus connection as \
+             \"Error accepting cluster node connection\" with the TLS error)"
                 .into(),
         );
     }

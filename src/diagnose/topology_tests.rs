@@ -101,6 +101,21 @@ fn handshake_peers_and_server_auth_only_certificates() {
         d.message
     );
     assert!(d.fix.contains("tls-client-cert-file"));
+    // Redis logs the refused bus connection only at loglevel verbose (the default is notice):
+    // the explanation says so and gives checks that work at any log level.
+    assert!(
+        d.explanation
+            .contains("(\"Error accepting cluster node connection\") only at loglevel verbose"),
+        "{}",
+        d.explanation
+    );
+    assert!(
+        !d.explanation.contains("in the peer's log"),
+        "{}",
+        d.explanation
+    );
+    assert!(d.explanation.contains("-noout -ext extendedKeyUsage"));
+    assert!(d.explanation.contains("TLS Web Client Authentication"));
     // Checked after cluster-node-timeout, the seed has forgotten its peers: the message says
     // why none is listed rather than "0 peers stuck".
     f.troubled_peers.clear();

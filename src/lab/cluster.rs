@@ -77,6 +77,9 @@ impl ClusterLab {
                     path_str(&dir.join(format!("{name}-nodes.conf")))
                 ),
                 "cluster-node-timeout 5000".into(),
+                // A refused bus connection is logged ("Error accepting cluster node
+                // connection") only at verbose: the lab's logs should show what breaks.
+                "loglevel verbose".into(),
             ]);
             if lab.options.announce_hostname {
                 conf.push("cluster-announce-hostname localhost".into());
