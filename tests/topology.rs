@@ -317,6 +317,57 @@ async fn a_broken_bus_is_read_after_the_settle_time_when_a_healthy_one_is_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seed_that_forgot_its_peers_is_no_all_clear() {
+    if !have_redis() {
+        return;
+    }
+    // cluster-node-timeout 1 s: the seed forgets the peers stuck in handshake after 1 s (5 s
+    // with the lab's default), leaving a 3-node cluster whose seed knows only itself.
+    let lab = ClusterLab::start(ClusterOptions {
+        cert: NodeCert::ServerAuthOnly,
+        wait_ok: false,
+        node_timeout_ms: 1000,
+        ..ClusterOptions::default()
+    })
+    .await
+    .expect("nodes start");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while seed_view(&lab).await.1 != 1 {
+        assert!(Instant::now() < deadline, "the seed never forgot its peers");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let out = tlsviz("cluster", &lab.connect_args(), &["--no-cross-check"]).await;
+    assert_eq!(out.code, 1);
+    let summary = out.summary();
+    assert_eq!(
+        (summary["nodes"].as_u64(), summary["ok"].as_u64()),
+        (Some(1), Some(1)),
+        "{summary}"
+    );
+    assert_eq!(summary["cluster_state"], "fail");
+    let d = &summary["diagnosis"];
+    assert_eq!(d["kind"], "cluster_bus_tls", "{summary}");
+    let message = d["message"].as_str().unwrap_or("");
+    for said in [
+        "no peer left in handshake",
+        "the seed knows only itself (cluster_known_nodes:1)",
+        "sees 5461 of 16384 slots assigned",
+    ] {
+        assert!(message.contains(said), "{said:?} not in {message}");
+    }
+    let why = d["explanation"].as_str().unwrap_or("");
+    assert!(!why.contains("Clients reach every node"), "{why}");
+    assert!(
+        why.contains("only it was checked (1 of 1 check passed)"),
+        "{why}"
+    );
+    assert!(why.contains("The seed is in cluster_state:fail"), "{why}");
+    let pids = lab.pids();
+    lab.stop().await;
+    gone(&pids);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_node_and_a_foreign_ca_node_are_named() {
     if !have_redis() {
         return;

@@ -21,6 +21,8 @@ pub struct ClusterOptions {
     /// Wait until `cluster_state:ok`. False for a cluster expected to stay broken: wait only
     /// until its bus has had a fair chance ([`BUS_SETTLE`]).
     pub wait_ok: bool,
+    /// `cluster-node-timeout` (ms): also how long a node keeps a peer stuck in handshake.
+    pub node_timeout_ms: u32,
 }
 
 impl Default for ClusterOptions {
@@ -31,6 +33,7 @@ impl Default for ClusterOptions {
             cert: NodeCert::Valid,
             announce_hostname: false,
             wait_ok: true,
+            node_timeout_ms: 5000,
         }
     }
 }
@@ -84,7 +87,7 @@ impl ClusterLab {
                     "cluster-config-file {}",
                     path_str(&dir.join(format!("{name}-nodes.conf")))
                 ),
-                "cluster-node-timeout 5000".into(),
+                format!("cluster-node-timeout {}", lab.options.node_timeout_ms),
                 // A refused bus connection is logged ("Error accepting cluster node
                 // connection") only at verbose: the lab's logs should show what breaks.
                 "loglevel verbose".into(),
