@@ -106,6 +106,8 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
         assert_eq!(node["verdict"], "ok");
         assert_eq!(node["announced_as"], "ip");
         assert_eq!(node["role"], "master");
+        // A cluster that says ok: `state` is CLUSTER SHARDS' health (README, the JSON contract).
+        assert_eq!(node["state"], "online", "{node}");
         assert!(node["error"].is_null());
         assert!(node["server_certificate"]["san"]
             .to_string()
@@ -240,6 +242,14 @@ async fn server_auth_only_node_certificates_break_the_bus() {
         .contains("tls-client-cert-file"));
     let evidence = d["evidence"].to_string();
     assert!(evidence.contains("serverAuth"), "{evidence}");
+    // Not ok: `state` is the seed's CLUSTER NODES flags (README, the JSON contract).
+    let mut states: Vec<&str> = out
+        .of_type("node")
+        .iter()
+        .filter_map(|n| n["state"].as_str())
+        .collect();
+    states.sort_unstable();
+    assert_eq!(states, ["handshake", "handshake", "myself,master"]);
     assert!(d["explanation"]
         .as_str()
         .unwrap_or("")
@@ -434,6 +444,9 @@ async fn sentinel_master_and_replica_by_announced_address() {
     let nodes = ok.of_type("node");
     let roles: Vec<&str> = nodes.iter().filter_map(|n| n["role"].as_str()).collect();
     assert_eq!(roles, ["master", "replica"]);
+    // Sentinel: no state for the master, SENTINEL REPLICAS' flags for a replica.
+    assert!(nodes[0]["state"].is_null(), "{}", nodes[0]);
+    assert_eq!(nodes[1]["state"], "slave", "{}", nodes[1]);
     assert_eq!(
         nodes[0]["address"],
         format!("127.0.0.1:{}", lab.master_port)
