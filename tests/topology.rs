@@ -70,6 +70,23 @@ async fn tlsviz(command: &str, args: &[String], extra: &[&str]) -> Output {
     }
 }
 
+/// `tlsviz COMMAND … --plain`: the exit code and stdout.
+async fn tlsviz_plain(command: &str, args: &[String], extra: &[&str]) -> (i32, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsviz"))
+        .arg(command)
+        .args(args)
+        .args(["--plain", "--timeout", "2"])
+        .args(extra)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("tlsviz runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
 fn gone(pids: &[u32]) {
     for pid in pids {
         assert!(
@@ -120,6 +137,7 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
     assert_eq!(summary["nodes"], 3);
     assert_eq!(summary["ok"], 3);
     assert_eq!(summary["cluster_state"], "ok");
+    assert_eq!(summary["topology_read"], true);
     assert!(summary["diagnosis"].is_null());
     // The seed's own run comes first, as `connect` prints it, with connect's second opinion
     // (redis-cli, else openssl, with the same flags) in its summary; the nodes get none.
@@ -182,6 +200,25 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
         .unwrap_or("")
         .contains("redis-cli"));
     assert_node_bounds(&dns);
+    // The plain table and summary, failing nodes and all, fit in 100 columns (the hint naming
+    // the first failing node's nine steps included).
+    let (code, plain) = tlsviz_plain("cluster", &args, &["--no-cross-check"]).await;
+    assert_eq!(code, 1);
+    let topology = plain
+        .split_once("\nCluster seen from")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("no node table:\n{plain}"));
+    assert!(
+        topology.contains("(the nine steps of 127.0.0.1:"),
+        "{topology}"
+    );
+    for line in topology.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
 
     // 3. The fix, applied: nodes announce `localhost`, clients are sent there, all ok.
     for i in 0..3 {
@@ -266,112 +303,6 @@ async fn server_auth_only_node_certificates_break_the_bus() {
         logs.contains("Error accepting cluster node connection"),
         "not in the peers' logs:\n{logs}"
     );
-    let pids = lab.pids();
-    lab.stop().await;
-    gone(&pids);
-}
-
-/// The peers the first node lists in `handshake`, and how many nodes it lists.
-async fn seed_view(lab: &ClusterLab) -> (usize, usize) {
-    let reply = lab
-        .command(0, &["CLUSTER", "NODES"])
-        .await
-        .expect("CLUSTER NODES");
-    let text = tlsviz::lab::nodes::reply_text(&reply);
-    let flags: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(2))
-        .collect();
-    let stuck = flags.iter().filter(|f| f.contains("handshake")).count();
-    (stuck, flags.len())
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_broken_bus_is_read_after_the_settle_time_when_a_healthy_one_is_up() {
-    if !have_redis() {
-        return;
-    }
-    // "Peers stuck in handshake" must not be what any freshly met cluster shows: with the same
-    // wait, healthy certificates leave the seed with every peer out of handshake...
-    let healthy = ClusterLab::start(ClusterOptions {
-        wait_ok: false,
-        ..ClusterOptions::default()
-    })
-    .await
-    .expect("nodes start");
-    assert_eq!(
-        seed_view(&healthy).await,
-        (0, 3),
-        "the bus is up when the lab returns"
-    );
-    let pids = healthy.pids();
-    healthy.stop().await;
-    gone(&pids);
-    // ...while serverAuth-only ones still have them there after BUS_SETTLE.
-    let started = Instant::now();
-    let broken = ClusterLab::start(ClusterOptions {
-        cert: NodeCert::ServerAuthOnly,
-        wait_ok: false,
-        ..ClusterOptions::default()
-    })
-    .await
-    .expect("nodes start");
-    let waited = started.elapsed();
-    let settle = tlsviz::lab::cluster::BUS_SETTLE;
-    assert!(waited >= settle, "read after {waited:?}, before {settle:?}");
-    assert!(waited < settle + Duration::from_secs(3), "{waited:?}");
-    assert_eq!(seed_view(&broken).await, (2, 3), "both peers stuck");
-    let pids = broken.pids();
-    broken.stop().await;
-    gone(&pids);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_seed_that_forgot_its_peers_is_no_all_clear() {
-    if !have_redis() {
-        return;
-    }
-    // cluster-node-timeout 1 s: the seed forgets the peers stuck in handshake after 1 s (5 s
-    // with the lab's default), leaving a 3-node cluster whose seed knows only itself.
-    let lab = ClusterLab::start(ClusterOptions {
-        cert: NodeCert::ServerAuthOnly,
-        wait_ok: false,
-        node_timeout_ms: 1000,
-        ..ClusterOptions::default()
-    })
-    .await
-    .expect("nodes start");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while seed_view(&lab).await.1 != 1 {
-        assert!(Instant::now() < deadline, "the seed never forgot its peers");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let out = tlsviz("cluster", &lab.connect_args(), &["--no-cross-check"]).await;
-    assert_eq!(out.code, 1);
-    let summary = out.summary();
-    assert_eq!(
-        (summary["nodes"].as_u64(), summary["ok"].as_u64()),
-        (Some(1), Some(1)),
-        "{summary}"
-    );
-    assert_eq!(summary["cluster_state"], "fail");
-    let d = &summary["diagnosis"];
-    assert_eq!(d["kind"], "cluster_bus_tls", "{summary}");
-    let message = d["message"].as_str().unwrap_or("");
-    for said in [
-        "no peer left in handshake",
-        "the seed knows only itself (cluster_known_nodes:1)",
-        "sees 5461 of 16384 slots assigned",
-    ] {
-        assert!(message.contains(said), "{said:?} not in {message}");
-    }
-    let why = d["explanation"].as_str().unwrap_or("");
-    assert!(!why.contains("Clients reach every node"), "{why}");
-    assert!(
-        why.contains("only it was checked (1 of 1 check passed)"),
-        "{why}"
-    );
-    assert!(why.contains("The seed is in cluster_state:fail"), "{why}");
     let pids = lab.pids();
     lab.stop().await;
     gone(&pids);
@@ -478,6 +409,8 @@ async fn sentinel_master_and_replica_by_announced_address() {
     let unknown = tlsviz("sentinel", &args[..args.len() - 2], &["--master", "nosuch"]).await;
     assert_eq!(unknown.code, 1);
     assert_eq!(unknown.summary()["diagnosis"]["kind"], "not_a_sentinel");
+    assert_eq!(unknown.summary()["topology_read"], false);
+    assert!(unknown.of_type("node").is_empty());
     let pids = lab.pids();
     lab.stop().await;
     gone(&pids);
@@ -515,13 +448,18 @@ fn node_table(lab: &ClusterLab, mut report: tlsviz::topology::TopologyReport) ->
 }
 
 async fn check_lab(lab: &ClusterLab) -> tlsviz::topology::TopologyReport {
+    check_lab_with(lab, true).await
+}
+
+/// The lab cluster checked in-process, with the lab's client certificate or without one.
+async fn check_lab_with(lab: &ClusterLab, client_cert: bool) -> tlsviz::topology::TopologyReport {
     let spec = tlsviz::target::TargetSpec {
         host: Some("localhost".into()),
         port: Some(lab.ports[0].to_string()),
         tls: true,
         cacert: Some(lab.files.ca_cert.clone()),
-        cert: Some(lab.files.client_cert.clone()),
-        key: Some(lab.files.client_key.clone()),
+        cert: client_cert.then(|| lab.files.client_cert.clone()),
+        key: client_cert.then(|| lab.files.client_key.clone()),
         timeout: Some("2".into()),
         ..Default::default()
     };
@@ -563,3 +501,7 @@ async fn the_node_table_of_a_healthy_cluster_and_of_the_dns_only_trap() {
     lab.stop().await;
     gone(&pids);
 }
+
+/// Broken setups: a bus that never comes up, a seed that forgot its peers, a seed that fails.
+#[path = "topology/broken.rs"]
+mod broken;

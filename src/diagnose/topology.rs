@@ -116,7 +116,11 @@ impl TopologyDiagnosis {
     pub fn from_seed(d: &Diagnosis) -> Self {
         TopologyDiagnosis {
             kind: d.kind.as_str().to_string(),
-            message: format!("the seed itself failed: {}", d.message),
+            message: format!(
+                "the seed itself failed at step {}: {}",
+                d.step.number(),
+                d.message
+            ),
             explanation: d.explanation.clone(),
             fix: d.fix.clone(),
             evidence: d.evidence.clone(),
