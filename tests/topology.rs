@@ -70,6 +70,23 @@ async fn tlsviz(command: &str, args: &[String], extra: &[&str]) -> Output {
     }
 }
 
+/// `tlsviz COMMAND … --plain`: the exit code and stdout.
+async fn tlsviz_plain(command: &str, args: &[String], extra: &[&str]) -> (i32, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsviz"))
+        .arg(command)
+        .args(args)
+        .args(["--plain", "--timeout", "2"])
+        .args(extra)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("tlsviz runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
 fn gone(pids: &[u32]) {
     for pid in pids {
         assert!(
@@ -106,6 +123,8 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
         assert_eq!(node["verdict"], "ok");
         assert_eq!(node["announced_as"], "ip");
         assert_eq!(node["role"], "master");
+        // A cluster that says ok: `state` is CLUSTER SHARDS' health (README, the JSON contract).
+        assert_eq!(node["state"], "online", "{node}");
         assert!(node["error"].is_null());
         assert!(node["server_certificate"]["san"]
             .to_string()
@@ -118,6 +137,7 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
     assert_eq!(summary["nodes"], 3);
     assert_eq!(summary["ok"], 3);
     assert_eq!(summary["cluster_state"], "ok");
+    assert_eq!(summary["topology_read"], true);
     assert!(summary["diagnosis"].is_null());
     // The seed's own run comes first, as `connect` prints it, with connect's second opinion
     // (redis-cli, else openssl, with the same flags) in its summary; the nodes get none.
@@ -180,6 +200,25 @@ async fn ip_sans_pass_dns_only_fails_by_ip_hostnames_fix_it() {
         .unwrap_or("")
         .contains("redis-cli"));
     assert_node_bounds(&dns);
+    // The plain table and summary, failing nodes and all, fit in 100 columns (the hint naming
+    // the first failing node's nine steps included).
+    let (code, plain) = tlsviz_plain("cluster", &args, &["--no-cross-check"]).await;
+    assert_eq!(code, 1);
+    let topology = plain
+        .split_once("\nCluster seen from")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("no node table:\n{plain}"));
+    assert!(
+        topology.contains("(the nine steps of 127.0.0.1:"),
+        "{topology}"
+    );
+    for line in topology.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
 
     // 3. The fix, applied: nodes announce `localhost`, clients are sent there, all ok.
     for i in 0..3 {
@@ -240,7 +279,30 @@ async fn server_auth_only_node_certificates_break_the_bus() {
         .contains("tls-client-cert-file"));
     let evidence = d["evidence"].to_string();
     assert!(evidence.contains("serverAuth"), "{evidence}");
+    // Not ok: `state` is the seed's CLUSTER NODES flags (README, the JSON contract).
+    let mut states: Vec<&str> = out
+        .of_type("node")
+        .iter()
+        .filter_map(|n| n["state"].as_str())
+        .collect();
+    states.sort_unstable();
+    assert_eq!(states, ["handshake", "handshake", "myself,master"]);
+    assert!(d["explanation"]
+        .as_str()
+        .unwrap_or("")
+        .contains("only at loglevel verbose"));
     assert_node_bounds(&out);
+    // The lab's nodes run at loglevel verbose, so the line the explanation names is in the
+    // peers' logs (at the default notice it would not be).
+    let logs: String = (2..=3)
+        .map(|n| {
+            std::fs::read_to_string(lab.files.dir.join(format!("node{n}.log"))).unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        logs.contains("Error accepting cluster node connection"),
+        "not in the peers' logs:\n{logs}"
+    );
     let pids = lab.pids();
     lab.stop().await;
     gone(&pids);
@@ -313,6 +375,11 @@ async fn sentinel_master_and_replica_by_announced_address() {
     let nodes = ok.of_type("node");
     let roles: Vec<&str> = nodes.iter().filter_map(|n| n["role"].as_str()).collect();
     assert_eq!(roles, ["master", "replica"]);
+    // Sentinel: no state for the master, SENTINEL REPLICAS' flags for a replica.
+    assert!(nodes[0]["state"].is_null(), "{}", nodes[0]);
+    // (`slave`, or `slave,disconnected` while the sentinel has not reached it yet.)
+    let flags = nodes[1]["state"].as_str().unwrap_or("");
+    assert!(flags.split(',').any(|f| f == "slave"), "{}", nodes[1]);
     assert_eq!(
         nodes[0]["address"],
         format!("127.0.0.1:{}", lab.master_port)
@@ -342,6 +409,8 @@ async fn sentinel_master_and_replica_by_announced_address() {
     let unknown = tlsviz("sentinel", &args[..args.len() - 2], &["--master", "nosuch"]).await;
     assert_eq!(unknown.code, 1);
     assert_eq!(unknown.summary()["diagnosis"]["kind"], "not_a_sentinel");
+    assert_eq!(unknown.summary()["topology_read"], false);
+    assert!(unknown.of_type("node").is_empty());
     let pids = lab.pids();
     lab.stop().await;
     gone(&pids);
@@ -379,13 +448,18 @@ fn node_table(lab: &ClusterLab, mut report: tlsviz::topology::TopologyReport) ->
 }
 
 async fn check_lab(lab: &ClusterLab) -> tlsviz::topology::TopologyReport {
+    check_lab_with(lab, true).await
+}
+
+/// The lab cluster checked in-process, with the lab's client certificate or without one.
+async fn check_lab_with(lab: &ClusterLab, client_cert: bool) -> tlsviz::topology::TopologyReport {
     let spec = tlsviz::target::TargetSpec {
         host: Some("localhost".into()),
         port: Some(lab.ports[0].to_string()),
         tls: true,
         cacert: Some(lab.files.ca_cert.clone()),
-        cert: Some(lab.files.client_cert.clone()),
-        key: Some(lab.files.client_key.clone()),
+        cert: client_cert.then(|| lab.files.client_cert.clone()),
+        key: client_cert.then(|| lab.files.client_key.clone()),
         timeout: Some("2".into()),
         ..Default::default()
     };
@@ -427,3 +501,7 @@ async fn the_node_table_of_a_healthy_cluster_and_of_the_dns_only_trap() {
     lab.stop().await;
     gone(&pids);
 }
+
+/// Broken setups: a bus that never comes up, a seed that forgot its peers, a seed that fails.
+#[path = "topology/broken.rs"]
+mod broken;

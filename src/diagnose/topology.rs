@@ -116,7 +116,11 @@ impl TopologyDiagnosis {
     pub fn from_seed(d: &Diagnosis) -> Self {
         TopologyDiagnosis {
             kind: d.kind.as_str().to_string(),
-            message: format!("the seed itself failed: {}", d.message),
+            message: format!(
+                "the seed itself failed at step {}: {}",
+                d.step.number(),
+                d.message
+            ),
             explanation: d.explanation.clone(),
             fix: d.fix.clone(),
             evidence: d.evidence.clone(),
@@ -221,117 +225,6 @@ fn sans(leaf: Option<&CertificateInfo>) -> String {
 /// Where a certificate's extendedKeyUsage leaves out clientAuth (an absent EKU allows any).
 fn lacks_client_auth(c: &CertificateInfo) -> bool {
     c.eku_present && !c.extended_key_usage.iter().any(|u| u == "clientAuth")
-}
-
-fn cluster_bus(facts: &TopologyFacts) -> TopologyDiagnosis {
-    let stuck: Vec<&PeerState> = facts
-        .troubled_peers
-        .iter()
-        .filter(|p| p.flags.iter().any(|f| f == "handshake"))
-        .collect();
-    let mut evidence = vec![ev("cluster_state", "fail (CLUSTER INFO on the seed)")];
-    for (k, v) in &facts.cluster_info {
-        evidence.push(ev(k, v.clone()));
-    }
-    for p in &stuck {
-        evidence.push(ev(
-            "peer in CLUSTER NODES",
-            format!("{} flags {}", p.address, p.flags.join(",")),
-        ));
-    }
-    // The certificates the nodes serve are the ones they present on the bus unless
-    // tls-client-cert-file is set.
-    let mut no_client_auth = Vec::new();
-    let seed = facts
-        .seed_leaf
-        .iter()
-        .map(|c| (facts.seed_address.as_str(), c));
-    let nodes = facts
-        .nodes
-        .iter()
-        .filter_map(|n| n.leaf.as_ref().map(|c| (n.address.as_str(), c)));
-    for (address, cert) in seed.chain(nodes) {
-        if lacks_client_auth(cert) && !no_client_auth.iter().any(|(a, _)| *a == address) {
-            no_client_auth.push((address, cert));
-        }
-    }
-    for (address, cert) in &no_client_auth {
-        evidence.push(ev(
-            "node certificate",
-            format!(
-                "{address}: {} extendedKeyUsage {}",
-                cert.subject,
-                cert.extended_key_usage.join(", ")
-            ),
-        ));
-    }
-    for bus in &facts.bus_unreachable {
-        evidence.push(ev("cluster bus port", format!("{bus}: no TCP connection")));
-    }
-    let mut causes = Vec::new();
-    if !no_client_auth.is_empty() {
-        causes.push(format!(
-            "the node certificates ({}) allow serverAuth only, and with tls-cluster yes every \
-             node opens the cluster bus to its peers as a TLS client presenting that certificate \
-             (unless tls-client-cert-file is set); the peer checks it for clientAuth and refuses \
-             it (\"Error accepting cluster node connection\" in the peer's log)",
-            no_client_auth
-                .iter()
-                .map(|(a, _)| *a)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if !facts.bus_unreachable.is_empty() {
-        causes.push(format!(
-            "the cluster bus port (port + 10000, or cluster-port) is not reachable at {}",
-            facts.bus_unreachable.join(", ")
-        ));
-    }
-    if causes.is_empty() {
-        causes.push(
-            "the certificates look usable from here, so look at the bus itself: a peer whose \
-             certificate is not signed by a CA in the others' tls-ca-cert-file, or a firewall \
-             on the bus port"
-                .into(),
-        );
-    }
-    let peers = match stuck.len() {
-        // Redis forgets a peer that never finished the bus handshake after cluster-node-timeout,
-        // so a check made later sees none stuck, only the failing state.
-        0 => "no peer left in handshake (a node forgets peers that never finish the bus \
-              handshake after cluster-node-timeout)"
-            .to_string(),
-        1 => "1 peer stuck in handshake".to_string(),
-        n => format!("{n} peers stuck in handshake"),
-    };
-    let message = format!(
-        "cluster_state:fail with {peers}{}",
-        if no_client_auth.is_empty() {
-            String::new()
-        } else {
-            " while the node certificates lack clientAuth".into()
-        }
-    );
-    TopologyDiagnosis {
-        kind: TopologyKind::ClusterBusTls.as_str().into(),
-        message,
-        explanation: format!(
-            "Clients reach every node ({} of {} checks passed), but the nodes cannot talk to \
-             each other: {}. Peers that never finish the bus handshake stay in `handshake`, \
-             their slots are never learned, and the cluster answers CLUSTERDOWN.",
-            facts.nodes.iter().filter(|n| n.failure.is_none()).count(),
-            facts.nodes.len(),
-            causes.join("; ")
-        ),
-        fix: "Reissue the node certificates with extendedKeyUsage serverAuth, clientAuth \
-              (openssl: extendedKeyUsage=serverAuth,clientAuth), or give each node a client \
-              certificate for the bus in redis.conf: tls-client-cert-file / tls-client-key-file \
-              (signed by a CA in every node's tls-ca-cert-file). Keep the bus port (port + 10000, \
-              or cluster-port) open between nodes."
-            .into(),
-        evidence,
-    }
 }
 
 fn announced_endpoint(facts: &TopologyFacts, mismatched: &[&NodeFacts]) -> TopologyDiagnosis {
@@ -490,29 +383,9 @@ fn distinct_kinds(failed: &[&NodeFacts]) -> usize {
     kinds.len()
 }
 
-fn state_only(facts: &TopologyFacts) -> TopologyDiagnosis {
-    let mut evidence = vec![ev("cluster_state", "fail (CLUSTER INFO on the seed)")];
-    for (k, v) in &facts.cluster_info {
-        evidence.push(ev(k, v.clone()));
-    }
-    for p in &facts.troubled_peers {
-        evidence.push(ev(
-            "peer in CLUSTER NODES",
-            format!("{} flags {}", p.address, p.flags.join(",")),
-        ));
-    }
-    TopologyDiagnosis {
-        kind: TopologyKind::ClusterStateFail.as_str().into(),
-        message: "cluster_state:fail while every node answers over TLS".into(),
-        explanation: "TLS is fine from here; the cluster itself refuses queries (CLUSTERDOWN): \
-                      slots not all assigned, or a master marked fail."
-            .into(),
-        fix: "Read CLUSTER INFO and CLUSTER NODES on the seed: assign the missing slots \
-              (CLUSTER ADDSLOTSRANGE) or bring the failed master back / fail it over."
-            .into(),
-        evidence,
-    }
-}
+#[path = "topology_state.rs"]
+mod state;
+use state::{cluster_bus, state_only};
 
 #[cfg(test)]
 #[path = "topology_tests.rs"]

@@ -101,6 +101,21 @@ fn handshake_peers_and_server_auth_only_certificates() {
         d.message
     );
     assert!(d.fix.contains("tls-client-cert-file"));
+    // Redis logs the refused bus connection only at loglevel verbose (the default is notice):
+    // the explanation says so and gives checks that work at any log level.
+    assert!(
+        d.explanation
+            .contains("(\"Error accepting cluster node connection\") only at loglevel verbose"),
+        "{}",
+        d.explanation
+    );
+    assert!(
+        !d.explanation.contains("in the peer's log"),
+        "{}",
+        d.explanation
+    );
+    assert!(d.explanation.contains("-noout -ext extendedKeyUsage"));
+    assert!(d.explanation.contains("TLS Web Client Authentication"));
     // Checked after cluster-node-timeout, the seed has forgotten its peers: the message says
     // why none is listed rather than "0 peers stuck".
     f.troubled_peers.clear();
@@ -144,4 +159,80 @@ fn a_refused_node_is_nodes_failed() {
         ),
     ]);
     assert_eq!(diagnose_topology(&f).unwrap().kind, "nodes_failed");
+}
+
+/// A seed that forgot its peers (cluster_known_nodes:1) announces only itself: 1 of 1 checks
+/// passing must not read as every node being reachable.
+#[test]
+fn a_seed_that_knows_only_itself_says_so() {
+    let good = cert(&["IP:127.0.0.1"], &["serverAuth", "clientAuth"]);
+    let mut f = facts(vec![node("127.0.0.1:7000", None, good)]);
+    f.cluster_state = Some("fail".into());
+    f.cluster_info = vec![
+        ("cluster_slots_assigned".into(), "5461".into()),
+        ("cluster_known_nodes".into(), "1".into()),
+        ("cluster_size".into(), "1".into()),
+    ];
+    // Usable certificates, nobody in handshake: the state alone, with what CLUSTER INFO says.
+    let d = diagnose_topology(&f).unwrap();
+    assert_eq!(d.kind, "cluster_state_fail");
+    assert!(!d.message.contains("every node"), "{}", d.message);
+    assert!(
+        d.message.contains(
+            "the seed knows only itself (cluster_known_nodes:1) and sees 5461 of 16384 slots \
+             assigned"
+        ),
+        "{}",
+        d.message
+    );
+    assert!(d.explanation.contains("CLUSTER MEET"), "{}", d.explanation);
+    assert!(d.fix.starts_with("Meet the nodes"), "{}", d.fix);
+    // serverAuth-only certificates: the bus rule fires, without "Clients reach every node".
+    let mut bus = f.clone();
+    bus.seed_leaf = Some(cert(&["IP:127.0.0.1"], &["serverAuth"]));
+    let d = diagnose_topology(&bus).unwrap();
+    assert_eq!(d.kind, "cluster_bus_tls");
+    assert!(
+        d.message.contains("no peer left in handshake"),
+        "{}",
+        d.message
+    );
+    assert!(d.message.contains("knows only itself"), "{}", d.message);
+    assert!(
+        !d.explanation.contains("Clients reach every node"),
+        "{}",
+        d.explanation
+    );
+    assert!(
+        d.explanation
+            .contains("only it was checked (1 of 1 check passed)"),
+        "{}",
+        d.explanation
+    );
+}
+
+/// A healthy-looking count is said only when it is true: with a node failing, the bus rule
+/// does not claim that clients reach every node.
+#[test]
+fn the_bus_rule_counts_the_checks_it_has() {
+    let c = cert(&["IP:127.0.0.1"], &["serverAuth"]);
+    let mut f = facts(vec![
+        node("127.0.0.1:7000", None, c.clone()),
+        node(
+            "127.0.0.1:7001",
+            Some(failure(ErrorKind::ConnectionRefused, Step::Connect)),
+            c.clone(),
+        ),
+    ]);
+    f.seed_leaf = Some(c);
+    f.cluster_state = Some("fail".into());
+    f.cluster_info = vec![("cluster_slots_assigned".into(), "16384".into())];
+    let d = diagnose_topology(&f).unwrap();
+    assert_eq!(d.kind, "cluster_bus_tls");
+    assert!(
+        d.explanation.starts_with("1 of 2 node checks passed."),
+        "{}",
+        d.explanation
+    );
+    assert!(!d.message.contains("slots assigned"), "{}", d.message);
 }

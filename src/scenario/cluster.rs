@@ -27,7 +27,8 @@ impl NodeCertificates {
                 names: vec!["localhost".into()],
                 ..ClusterOptions::default()
             },
-            // The bus never comes up: no waiting for cluster_state:ok.
+            // The bus never comes up: no waiting for cluster_state:ok, only a fair chance for
+            // the bus (lab::cluster::BUS_SETTLE), so peers in handshake are stuck, not new.
             NodeCertificates::ServerAuthOnly => ClusterOptions {
                 cert: NodeCert::ServerAuthOnly,
                 wait_ok: false,

@@ -80,6 +80,7 @@ async fn from_seed(
     if announced.is_empty() {
         announced = read::from_nodes(&lines);
     }
+    report.topology_read = !announced.is_empty();
     add_seed_view(&mut announced, &lines);
     // Masters in slot order, then the rest by address: the same table whatever order the
     // seed listed its shards in.

@@ -142,6 +142,9 @@ pub struct TopologyReport {
     pub cluster_state: Option<String>,
     pub diagnosis: Option<TopologyDiagnosis>,
     pub duration: std::time::Duration,
+    /// The seed answered with a node list (false: it failed, or did not answer as a cluster
+    /// node / a sentinel that knows the master; `nodes` is then empty).
+    pub topology_read: bool,
 }
 
 impl TopologyReport {
@@ -154,17 +157,52 @@ impl TopologyReport {
             cluster_state: None,
             diagnosis: None,
             duration: std::time::Duration::ZERO,
+            topology_read: false,
         }
     }
 
-    /// The seed failed: its diagnosis is the summary's.
+    /// The seed failed: its diagnosis is the summary's, and no topology was read.
     fn seed_failed(mut self) -> Self {
+        self.topology_read = false;
         self.diagnosis = self
             .seed
             .diagnosis
             .as_ref()
             .map(TopologyDiagnosis::from_seed);
         self
+    }
+
+    /// Where the seed's own check failed (step number, kind), when it did.
+    pub fn seed_failure(&self) -> Option<(u8, String)> {
+        if self.seed.outcome == Outcome::Ok {
+            return None;
+        }
+        Some(match &self.seed.diagnosis {
+            Some(d) => (d.step.number(), d.kind.as_str().to_string()),
+            None => (self.seed.focus_step().number(), "no verdict".to_string()),
+        })
+    }
+
+    /// Why no node list is shown, in one sentence, when none was read.
+    pub fn unread_line(&self) -> Option<String> {
+        if self.topology_read {
+            return None;
+        }
+        let (what, who, asked) = match self.kind {
+            SetupKind::Cluster => ("Cluster topology", "seed", "its nodes"),
+            SetupKind::Sentinel => ("Sentinel setup", "sentinel", "the master and replicas"),
+        };
+        Some(match self.seed_failure() {
+            Some((step, kind)) => format!(
+                "{what} not read: the {who} {} failed at step {step} ({kind}), so it could not \
+                 be asked for {asked}.",
+                self.seed_address
+            ),
+            None => format!(
+                "{what} not read: the {who} {} did not answer with {asked}.",
+                self.seed_address
+            ),
+        })
     }
 
     pub fn ok_count(&self) -> usize {

@@ -47,6 +47,7 @@ pub fn summary_json(report: &TopologyReport) -> TopologySummaryJson<'_> {
     TopologySummaryJson {
         kind: report.kind,
         seed: report.seed_address.clone(),
+        topology_read: report.topology_read,
         nodes: report.nodes.len(),
         ok: report.ok_count(),
         failed: report.nodes.len() - report.ok_count(),
@@ -120,8 +121,42 @@ pub fn table_rows(report: &TopologyReport) -> Vec<[String; 5]> {
 
 pub const HEADERS: [&str; 5] = ["address", "announced as", "role", "slots", "verdict"];
 
-/// The plain node table and the summary, at most 100 columns.
+/// Lines of at most 100 columns: `text` wrapped after `label`, its continuation lines indented
+/// as far as the label is.
+fn write_wrapped(out: &mut impl Write, label: &str, text: &str) -> std::io::Result<()> {
+    let indent = label.chars().count();
+    let first = label.trim_start();
+    let lead = " ".repeat(indent - first.chars().count());
+    let parts = crate::report::plain::wrap(&format!("{first}{text}"), 100 - indent.min(60));
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "{lead}{part}")?;
+        } else {
+            writeln!(out, "{}{part}", " ".repeat(indent))?;
+        }
+    }
+    Ok(())
+}
+
+/// The plain node table and the summary, at most 100 columns. When no node list was read (the
+/// seed failed, or is not a cluster node / sentinel) there is no table, only why.
 pub fn write_plain(mut out: impl Write, report: &TopologyReport) -> std::io::Result<()> {
+    if let Some(line) = report.unread_line() {
+        writeln!(out)?;
+        write_wrapped(&mut out, "", &line)?;
+        if let (Some(d), Some(_)) = (&report.diagnosis, report.seed_failure()) {
+            // The seed's trace above ends with this diagnosis in full.
+            return write_wrapped(
+                &mut out,
+                "✗ ",
+                &format!(
+                    "{}: {} (its explanation, evidence and fix are above)",
+                    d.kind, d.message
+                ),
+            );
+        }
+        return write_diagnosis(&mut out, report);
+    }
     let rows = table_rows(report);
     let mut widths = HEADERS.map(str::len);
     for row in &rows {
@@ -177,28 +212,7 @@ pub fn write_plain(mut out: impl Write, report: &TopologyReport) -> std::io::Res
         report.nodes.len() - report.ok_count(),
         report.duration.as_secs_f64() * 1000.0
     )?;
-    match &report.diagnosis {
-        None => writeln!(out, "✓ every node is fine")?,
-        Some(d) => {
-            // The evidence between the why and the fix, labelled, as `connect` has it.
-            let evidence = d.evidence.iter().enumerate().map(|(i, e)| {
-                let label = if i == 0 { "  seen: " } else { "        " };
-                (label, format!("{}: {}", e.label, e.value))
-            });
-            let lines = [
-                ("✗ ", format!("{}: {}", d.kind, d.message)),
-                ("  why: ", d.explanation.clone()),
-            ]
-            .into_iter()
-            .chain(evidence)
-            .chain([("  fix: ", d.fix.clone())]);
-            for (label, text) in lines {
-                for part in crate::report::plain::wrap(&format!("{label}{text}"), 100) {
-                    writeln!(out, "{part}")?;
-                }
-            }
-        }
-    }
+    write_diagnosis(&mut out, report)?;
     let failing: Vec<&NodeCheck> = report.nodes.iter().filter(|n| !n.ok()).collect();
     if let Some(first) = failing.first() {
         let step = first
@@ -207,15 +221,34 @@ pub fn write_plain(mut out: impl Write, report: &TopologyReport) -> std::io::Res
             .as_ref()
             .map(|d| d.step)
             .unwrap_or(Step::Connect);
-        writeln!(
-            out,
-            "  (the nine steps of {}: tlsviz connect -h {} -p {} with the same flags; it failed \
-             at step {})",
-            first.address(),
-            first.announced.host,
-            first.announced.port,
-            step as u8
+        write_wrapped(
+            &mut out,
+            "  ",
+            &format!(
+                "(the nine steps of {}: tlsviz connect -h {} -p {} with the same flags; it \
+                 failed at step {})",
+                first.address(),
+                first.announced.host,
+                first.announced.port,
+                step as u8
+            ),
         )?;
     }
     Ok(())
+}
+
+/// The summary's diagnosis: the kind and message, why, the evidence, the fix (or that every
+/// node is fine).
+fn write_diagnosis(out: &mut impl Write, report: &TopologyReport) -> std::io::Result<()> {
+    let Some(d) = &report.diagnosis else {
+        return writeln!(out, "✓ every node is fine");
+    };
+    write_wrapped(out, "✗ ", &format!("{}: {}", d.kind, d.message))?;
+    write_wrapped(out, "  why: ", &d.explanation)?;
+    // The evidence between the why and the fix, labelled, as `connect` has it.
+    for (i, e) in d.evidence.iter().enumerate() {
+        let label = if i == 0 { "  seen: " } else { "        " };
+        write_wrapped(out, label, &format!("{}: {}", e.label, e.value))?;
+    }
+    write_wrapped(out, "  fix: ", &d.fix)
 }

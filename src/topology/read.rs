@@ -18,7 +18,9 @@ pub struct Announced {
     /// `0-5460,7000`; empty for a replica or a node with none.
     pub slots: String,
     pub id: Option<String>,
-    /// The node's state as the seed lists it (`master`, `handshake`, `fail?`…).
+    /// How the seed lists it: `CLUSTER SHARDS` `health` (`online`…), replaced by its
+    /// `CLUSTER NODES` flags (`myself,master`, `handshake`, `fail?`…) when those were read;
+    /// Sentinel's `flags` for a replica.
     pub state: Option<String>,
 }
 

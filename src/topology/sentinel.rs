@@ -57,6 +57,7 @@ async fn from_sentinel(
         ));
         return report;
     };
+    report.topology_read = true;
     let mut announced = vec![master_node];
     announced.extend(
         good_reply(&replicas)

@@ -63,7 +63,8 @@ pub struct Row {
     pub announced_as: &'static str,
     pub role: &'static str,
     pub slots: String,
-    /// How the seed lists it (`CLUSTER NODES` flags, Sentinel's flags), when it was read.
+    /// How the seed lists it (`CLUSTER SHARDS` health or `CLUSTER NODES` flags, Sentinel's
+    /// flags), when it was read.
     pub state: Option<String>,
     pub verdict: Verdict,
 }

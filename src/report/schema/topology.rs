@@ -61,6 +61,10 @@ pub struct TopologySummaryJson<'a> {
     pub kind: SetupKind,
     /// The seed (or sentinel) as given.
     pub seed: String,
+    /// Whether the seed answered with a node list. `false` when the seed itself failed (the
+    /// diagnosis is then its own, `nodes` 0) or did not answer as a cluster node / a sentinel
+    /// that knows the master (`not_a_cluster`, `not_a_sentinel`).
+    pub topology_read: bool,
     pub nodes: usize,
     pub ok: usize,
     pub failed: usize,

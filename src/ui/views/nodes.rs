@@ -12,9 +12,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-/// Lines above the node rows: the seed, its second opinion (when asked), the header.
+/// Lines above the node rows: the seed, its second opinion (when asked), the header (none when
+/// no node list was read).
 pub fn head_lines(app: &TopologyApp) -> u16 {
-    2 + u16::from(app.cross_check)
+    1 + u16::from(!unread(app)) + u16::from(app.cross_check)
+}
+
+/// The check is over and the seed gave no node list (it failed, or is not the setup).
+fn unread(app: &TopologyApp) -> bool {
+    app.report.as_ref().is_some_and(|r| !r.topology_read)
 }
 
 /// The rows the panel needs, borders included.
@@ -32,6 +38,7 @@ pub fn render(f: &mut Frame, app: &TopologyApp, area: Rect) {
             app.checked(),
             app.nodes.len()
         ),
+        (_, true) if unread(app) => " Nodes (topology not read) ".to_string(),
         (SetupKind::Cluster, true) => {
             format!(" Nodes the cluster announces ({}) ", app.nodes.len())
         }
@@ -46,26 +53,40 @@ pub fn render(f: &mut Frame, app: &TopologyApp, area: Rect) {
     let mut lines = seed_lines(app, width);
     let rows = app.rows();
     let widths = Widths::of(&rows, width);
-    lines.push(Line::from(Span::styled(
-        widths.line(
-            [
-                "address",
-                widths.announced_header(),
-                "role",
-                "slots",
-                "verdict",
-            ],
-            "  ",
-        ),
-        t.dim(),
-    )));
+    // No header over a list that was never read.
+    if !unread(app) {
+        lines.push(Line::from(Span::styled(
+            widths.line(
+                [
+                    "address",
+                    widths.announced_header(),
+                    "role",
+                    "slots",
+                    "verdict",
+                ],
+                "  ",
+            ),
+            t.dim(),
+        )));
+    }
     if rows.is_empty() {
-        let text = if app.done() {
-            "no node to check (see the summary)"
-        } else {
-            "waiting for the seed's answer…"
+        let text = match &app.report {
+            None => "waiting for the seed's answer…".to_string(),
+            Some(report) => match report.seed_failure() {
+                Some((step, kind)) => format!(
+                    "no node list: the {} failed at step {step} ({kind})",
+                    match app.kind {
+                        SetupKind::Cluster => "seed",
+                        SetupKind::Sentinel => "sentinel",
+                    }
+                ),
+                None => "no node list (see the summary)".to_string(),
+            },
         };
-        lines.push(Line::from(Span::styled(format!("  {text}"), t.dim())));
+        lines.push(Line::from(Span::styled(
+            clip(&format!("  {text}"), width),
+            t.dim(),
+        )));
     }
     // Keep the selected row in view when the table is taller than the panel.
     let room = usize::from(inner.height).saturating_sub(lines.len()).max(1);

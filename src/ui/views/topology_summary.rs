@@ -45,6 +45,13 @@ pub fn render(f: &mut Frame, app: &TopologyApp, area: Rect) {
                 lines.push(Line::from(Span::styled(l, t.dim())));
             }
         }
+        Some(report) if !report.topology_read => {
+            // No node list: why, then the diagnosis (the seed's own when it failed).
+            if let Some(line) = report.unread_line() {
+                lines.extend(labelled("", &line, width, t.bold(), t.bold()));
+            }
+            push_diagnosis(&mut lines, app, report, width);
+        }
         Some(report) => {
             let ok = report.ok_count();
             let state = report
@@ -64,36 +71,7 @@ pub fn render(f: &mut Frame, app: &TopologyApp, area: Rect) {
             if let Some(seen) = seen_by_seed(app) {
                 lines.push(Line::from(Span::raw(seen)));
             }
-            match &report.diagnosis {
-                None => lines.push(Line::from(Span::styled("✓ every node is fine", t.good()))),
-                Some(d) => {
-                    lines.extend(labelled(
-                        "✗ ",
-                        &format!("{}: {}", d.kind, d.message),
-                        width,
-                        t.bad(),
-                        t.bad(),
-                    ));
-                    lines.extend(labelled(
-                        "why  ",
-                        &d.explanation,
-                        width,
-                        t.dim(),
-                        Style::default(),
-                    ));
-                    // The evidence before the fix and under its own label, as `connect` has it.
-                    for (i, e) in d.evidence.iter().enumerate() {
-                        lines.extend(labelled(
-                            if i == 0 { "seen " } else { "     " },
-                            &format!("{}: {}", e.label, e.value),
-                            width,
-                            t.dim(),
-                            t.dim(),
-                        ));
-                    }
-                    lines.extend(labelled("fix  ", &d.fix, width, t.good(), Style::default()));
-                }
-            }
+            push_diagnosis(&mut lines, app, report, width);
         }
     }
     if let Some(card) = &app.scenario {
@@ -111,6 +89,45 @@ pub fn render(f: &mut Frame, app: &TopologyApp, area: Rect) {
     }
     let scroll = app.scroll.min(lines.len().saturating_sub(1) as u16);
     f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+/// The topology diagnosis with its explanation, evidence and fix, or that every node is fine.
+fn push_diagnosis(
+    lines: &mut Vec<Line<'static>>,
+    app: &TopologyApp,
+    report: &crate::topology::TopologyReport,
+    width: u16,
+) {
+    let t = &app.theme;
+    let Some(d) = &report.diagnosis else {
+        lines.push(Line::from(Span::styled("✓ every node is fine", t.good())));
+        return;
+    };
+    lines.extend(labelled(
+        "✗ ",
+        &format!("{}: {}", d.kind, d.message),
+        width,
+        t.bad(),
+        t.bad(),
+    ));
+    lines.extend(labelled(
+        "why  ",
+        &d.explanation,
+        width,
+        t.dim(),
+        Style::default(),
+    ));
+    // The evidence before the fix and under its own label, as `connect` has it.
+    for (i, e) in d.evidence.iter().enumerate() {
+        lines.extend(labelled(
+            if i == 0 { "seen " } else { "     " },
+            &format!("{}: {}", e.label, e.value),
+            width,
+            t.dim(),
+            t.dim(),
+        ));
+    }
+    lines.extend(labelled("fix  ", &d.fix, width, t.good(), Style::default()));
 }
 
 /// What the seed says about the nodes' state (`CLUSTER NODES` flags, or `CLUSTER SHARDS`'s
