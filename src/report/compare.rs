@@ -30,9 +30,20 @@ pub struct StepSide {
     /// The step's result line (or why it was skipped).
     pub result: String,
     pub wire: Vec<Crossing>,
+    /// The side's run has ended (a step still pending then was never reached).
+    pub run_over: bool,
 }
 
 impl StepSide {
+    /// This side has run the step, or its run ended before it: nothing more will change.
+    pub fn settled(&self) -> bool {
+        self.run_over
+            || !matches!(
+                self.status,
+                StepStatus::Pending | StepStatus::Waiting | StepStatus::Running
+            )
+    }
+
     pub fn bytes(&self) -> Bytes {
         let mut bytes = Bytes::default();
         for c in &self.wire {
@@ -122,6 +133,7 @@ fn side(model: &Model, step: Step) -> StepSide {
             .filter(|(s, _)| *s == step)
             .map(|(_, info)| crossing(info))
             .collect(),
+        run_over: model.outcome != Outcome::Running,
     }
 }
 

@@ -168,9 +168,11 @@ pub fn cell(side: &StepSide, width: usize) -> Vec<String> {
         StepStatus::Failed | StepStatus::Interrupted => {
             lines.extend(wrap(&side.result, COLUMN - 2))
         }
-        StepStatus::Pending | StepStatus::Waiting | StepStatus::Running => {
+        StepStatus::Pending | StepStatus::Waiting | StepStatus::Running if side.run_over => {
             lines.push("(not reached)".into())
         }
+        StepStatus::Running => lines.push("(under way)".into()),
+        StepStatus::Pending | StepStatus::Waiting => lines.push("(waiting: not run yet)".into()),
     }
     lines
 }

@@ -259,6 +259,15 @@ impl App {
         }
     }
 
+    /// The title over the connection's details: what they show, now or when looking back.
+    pub(crate) fn state_title(&self) -> String {
+        match self.look_back {
+            None => "The connection now".into(),
+            Some(0) => "The connection before step 1".into(),
+            Some(k) => format!("The connection after step {k}"),
+        }
+    }
+
     pub fn apply(&mut self, stamped: Stamped) {
         self.opening = false;
         if matches!(

@@ -67,9 +67,17 @@ fn side_by_side_mid_way_and_at_the_end() {
         mid.contains("next: step 4, Client verifies certificate"),
         "{mid}"
     );
-    // Step 4 waits on both: its row says so, and nothing later is drawn.
-    assert!(mid.contains("= [4] Client verifies certificate"), "{mid}");
+    // Step 4 waits on both: its row says so, with no same/different mark (nothing has run
+    // yet), and nothing later is drawn.
+    assert!(mid.contains("\"  [4] Client verifies certificate"), "{mid}");
+    assert!(!mid.contains("= [4]") && !mid.contains("≠ [4]"), "{mid}");
+    assert!(mid.contains("(waiting: not run yet)"), "{mid}");
+    assert!(!mid.contains("not reached"), "{mid}");
     assert!(!mid.contains("[5] "), "{mid}");
+    for presses in 0..3 {
+        let early = text(&screen(&lab(presses), presses, 120, 40));
+        assert!(!early.contains("not reached"), "{early}");
+    }
     let end = text(&screen(&lab(9), 9, 120, 40));
     assert!(end.contains("over: TLS 1.2 ✓, TLS 1.3 ✓"), "{end}");
 }

@@ -29,6 +29,8 @@ mod testing;
 mod tests;
 #[cfg(test)]
 mod tests_bytes;
+#[cfg(test)]
+mod tests_fixes;
 
 pub use session::{CompareSource, LiveSession, Opener, ScenarioCard, Source, UiOptions};
 pub use topology::TopologySource;

@@ -59,7 +59,10 @@ pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
             if let Some(d) = &model.diagnosis {
                 text.push_str(&format!(
                     "This step failed ({}): {}. {} The fix: {}",
-                    d.kind, d.message, d.explanation, d.fix
+                    d.kind,
+                    trim_dot(&d.message),
+                    sentence(&d.explanation),
+                    sentence(&d.fix)
                 ));
             }
         }
@@ -160,6 +163,17 @@ fn console_paragraph(model: &Model) -> Option<Paragraph> {
 
 fn trim_dot(s: &str) -> &str {
     s.trim().trim_end_matches('.')
+}
+
+/// `s` ending as a sentence does (a fix that ends in a command gets its full stop), so the
+/// next sentence joined after it does not run on.
+fn sentence(s: &str) -> String {
+    let s = s.trim();
+    if s.is_empty() || s.ends_with(['.', '!', '?', ':']) {
+        s.to_string()
+    } else {
+        format!("{s}.")
+    }
 }
 
 /// The run's target and options: what tlsviz set out to do, true before step 1 and after.
@@ -479,6 +493,20 @@ mod tests {
             failed[0].text
         );
         assert!(ps.iter().any(|p| p.text.contains("stopped at step 4")));
+    }
+
+    #[test]
+    fn a_fix_ending_in_a_command_ends_its_sentence_before_the_tracker_speaks() {
+        let model = model_after(&fixture("expired"), Step::Close);
+        let ps = paragraphs(&model, Some("expired"));
+        let failed = ps
+            .iter()
+            .find(|p| p.text.contains("The fix:"))
+            .map(|p| p.text.clone())
+            .unwrap_or_default();
+        assert!(failed.contains("In the tracker"), "{failed}");
+        assert!(!failed.contains("-showcerts In the tracker"), "{failed}");
+        assert!(failed.contains("-showcerts. In the tracker"), "{failed}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! row's one-line note; the totals once both are over.
 
 use crate::model::steps::{self, StepStatus};
-use crate::report::compare::{Comparison, SIDES};
+use crate::report::compare::{Comparison, StepSide, SIDES};
 use crate::report::compare_out::{cell, totals_in};
 use crate::report::plain::wrap;
 use crate::ui::theme::Theme;
@@ -85,7 +85,11 @@ fn body_lines(c: &Comparison<'_>, area: Rect, t: &Theme) -> Vec<Line<'static>> {
         if !reached {
             continue;
         }
-        let (mark, style) = if row.differs {
+        // Same or different only once both sides have run the step (or ended before it).
+        let settled = row.sides.iter().all(StepSide::settled);
+        let (mark, style) = if !settled {
+            (" ", t.dim())
+        } else if row.differs {
             ("≠", t.warn())
         } else {
             ("=", t.dim())
@@ -104,6 +108,7 @@ fn body_lines(c: &Comparison<'_>, area: Rect, t: &Theme) -> Vec<Line<'static>> {
             let l: String = l.chars().take(column).collect();
             lines.push(Line::raw(format!("  {l:<column$}{r}")));
         }
+        // The note speaks of both sides' steps: only once both have run it.
         let both_done = row.sides.iter().all(|s| {
             !matches!(
                 s.status,

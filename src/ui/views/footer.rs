@@ -98,12 +98,25 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         }
     };
     let live = !app.is_replay();
+    // While a prediction question is open, a–d answer it (a is not autoplay, b not back then):
+    // the answer keys come first and `a auto` is not offered; ← still looks back.
+    let answering = app.predict_shown() && app.predict.pending.is_some();
+    if answering {
+        keys.insert(0, ("a–d", "answer"));
+    }
     // The console, open only between step 8 and step 9, comes early so it shows at 80 columns.
     keys.extend([
         ("␣", "next"),
         (if app.console_ready() { ":" } else { "" }, "console"),
         ("←", "back"),
-        (if app.mode == Mode::Quiz { "" } else { "a" }, "auto"),
+        (
+            if app.mode == Mode::Quiz || answering {
+                ""
+            } else {
+                "a"
+            },
+            "auto",
+        ),
         ("r", if live { "restart" } else { "replay again" }),
         (if live { "s" } else { "" }, "scenarios"),
         (

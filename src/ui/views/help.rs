@@ -8,10 +8,10 @@ use ratatui::Frame;
 
 const KEYS: &[(&str, &str)] = &[
     ("space → n", "next step: really lets the next flight go"),
-    ("← b", "look back at an earlier step (not rewound)"),
+    ("← b", "look back, not rewound (predict: b answers B)"),
     ("Esc", "close an overlay, back to now (never quits)"),
-    ("a", "autoplay on/off"),
-    ("p", "predict first: a–d before each step, on/off"),
+    ("a", "autoplay on/off; a answers A in predict"),
+    ("p", "predict first on/off; a–d answer its question"),
     ("+ −", "autoplay faster / slower"),
     ("1 … 9", "the nine modes"),
     ("↑ ↓ PgUp PgDn", "scroll, or choose in a list"),

@@ -70,7 +70,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
                 .areas(grid_area);
         if !details.is_empty() {
             let mut d = vec![Line::from(Span::styled(
-                "The connection now",
+                app.state_title(),
                 app.theme.accent(),
             ))];
             d.extend(details);
@@ -126,7 +126,6 @@ fn table_lines<'a>(app: &App, model: &Model, width: u16, note_budget: u16) -> Ve
     let mut lines = vec![Line::from(Span::styled(head, t.bold()))];
     // The focused step's whole result if the column cut it, then the notes (the focused
     // step's first, then the others in order), while there is room.
-    let mut noted = Vec::new();
     let mut budget = usize::from(note_budget);
     let mut full_result = None;
     if let Some(row) = focus.and_then(|s| model.step(s)) {
@@ -138,18 +137,16 @@ fn table_lines<'a>(app: &App, model: &Model, width: u16, note_budget: u16) -> Ve
             }
         }
     }
-    let order = focus
-        .into_iter()
-        .chain(Step::ALL.into_iter().filter(|s| Some(*s) != focus));
-    for step in order {
-        if let Some(note) = row_note(model, step) {
-            let n = wrap(&note, width.saturating_sub(12)).len();
-            if n <= budget {
-                budget -= n;
-                noted.push(step);
-            }
+    let (noted, hidden) = {
+        let fit = |budget: usize| pick_notes(model, focus, width, budget);
+        let (noted, hidden) = fit(budget);
+        // A note left out is said so on a line of its own: make room for that line first.
+        if hidden.is_empty() {
+            (noted, hidden)
+        } else {
+            fit(budget.saturating_sub(1))
         }
-    }
+    };
     for row in &model.steps {
         let current = focus == Some(row.step);
         let base = if current {
@@ -218,7 +215,47 @@ fn table_lines<'a>(app: &App, model: &Model, width: u16, note_budget: u16) -> Ve
             }
         }
     }
+    if !hidden.is_empty() {
+        let steps: Vec<String> = hidden.iter().map(|s| s.to_string()).collect();
+        let which = if steps.len() == 1 {
+            format!("the note on step {}", steps[0])
+        } else {
+            format!("notes on steps {}", steps.join(", "))
+        };
+        lines.push(Line::from(Span::styled(
+            format!("  … {which} left out for room: 9 Transcript has them"),
+            t.dim(),
+        )));
+    }
     lines
+}
+
+/// Which steps' notes fit in `budget` lines (the focused step's first, then the others in
+/// order), and which are left out.
+fn pick_notes(
+    model: &Model,
+    focus: Option<Step>,
+    width: u16,
+    mut budget: usize,
+) -> (Vec<Step>, Vec<Step>) {
+    let mut noted = Vec::new();
+    let mut hidden = Vec::new();
+    let order = focus
+        .into_iter()
+        .chain(Step::ALL.into_iter().filter(|s| Some(*s) != focus));
+    for step in order {
+        if let Some(note) = row_note(model, step) {
+            let n = wrap(&note, width.saturating_sub(12)).len();
+            if n <= budget {
+                budget -= n;
+                noted.push(step);
+            } else {
+                hidden.push(step);
+            }
+        }
+    }
+    hidden.sort();
+    (noted, hidden)
 }
 
 /// The lines under a row: its note and, on step 4, the second opinion when the run has one.

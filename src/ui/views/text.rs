@@ -6,11 +6,13 @@ use super::width_of;
 use crate::ui::theme::Theme;
 use ratatui::text::{Line, Span};
 
-/// Where a word too long for a line may break: after one of these.
-const BREAK_AFTER: [char; 8] = [',', ';', ':', '/', '-', '.', '=', ')'];
+/// Where a word too long for a line may break: after one of these (`_` for identifiers such
+/// as cipher suites: `TLS_ECDHE_ECDSA_WITH_` / `AES_256_GCM_SHA384`).
+const BREAK_AFTER: [char; 9] = [',', ';', ':', '/', '-', '.', '=', ')', '_'];
 
 /// Word wrap one paragraph to `width` columns. Words are never split, except one longer than a
-/// whole line, which breaks after a separator (`/`, `:`, `,`…) where it has one.
+/// whole line, which breaks after a separator (`/`, `:`, `_`, `,`…) where it has one; with none,
+/// it is cut with "…" (never split mid-word without a mark).
 pub(crate) fn wrap_paragraph(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
@@ -37,7 +39,8 @@ pub(crate) fn wrap_paragraph(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// A word as pieces of at most `width` columns (itself when it fits).
+/// A word as pieces of at most `width` columns (itself when it fits): broken after separators,
+/// the last piece cut with "…" where no separator is left to break at.
 fn break_long(word: &str, width: usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut rest: Vec<char> = word.chars().collect();
@@ -57,8 +60,13 @@ fn break_long(word: &str, width: usize) -> Vec<String> {
             .iter()
             .rposition(|c| BREAK_AFTER.contains(c))
             .map(|i| i + 1)
-            .filter(|&i| i * 3 >= fit)
-            .unwrap_or(fit);
+            .filter(|&i| i * 3 >= fit);
+        let Some(cut) = cut else {
+            // No separator to break at: the rest is cut, and says so.
+            let whole: String = rest.iter().collect();
+            pieces.push(super::clip(&whole, width));
+            return pieces;
+        };
         pieces.push(rest[..cut].iter().collect());
         rest.drain(..cut);
     }
@@ -177,6 +185,17 @@ mod tests {
         }
         let locked = wrap_paragraph("🔒 encrypted 🔒 encrypted", 12);
         assert_eq!(locked, ["🔒 encrypted", "🔒 encrypted"]);
+    }
+
+    #[test]
+    fn identifiers_break_after_an_underscore_or_are_cut_with_a_mark() {
+        let suite = wrap_paragraph("suite TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 24);
+        assert_eq!(
+            suite,
+            ["suite", "TLS_ECDHE_ECDSA_WITH_", "AES_256_GCM_SHA384"]
+        );
+        let token = wrap_paragraph("key abcdefghijklmnopqrstuvwxyz", 10);
+        assert_eq!(token, ["key", "abcdefghi…"]);
     }
 
     #[test]

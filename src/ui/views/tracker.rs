@@ -57,10 +57,10 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     let details = details_lines(app, model, side.map_or(main.width, |s| s.width));
     if side.is_none() {
         lines.push(Line::raw(""));
-        lines.push(Line::from(Span::styled("The connection now", t.accent())));
+        lines.push(Line::from(Span::styled(app.state_title(), t.accent())));
         lines.extend(details);
     } else if let Some(s) = side {
-        let mut d = vec![Line::from(Span::styled("The connection now", t.accent()))];
+        let mut d = vec![Line::from(Span::styled(app.state_title(), t.accent()))];
         d.extend(details);
         f.render_widget(Paragraph::new(d), s);
     }
