@@ -509,6 +509,15 @@ mod tests {
         let six = will(&tls12, Step::KeyExchange);
         assert!(six.contains("already derived at step 4"), "{six}");
         assert!(!six.contains("derive the shared keys"), "{six}");
+        let done = model_after(&fixture("tls12-mutual-ok"), Step::KeyExchange);
+        let result = done.step(Step::KeyExchange).map(|r| r.result.clone());
+        assert!(
+            result
+                .as_deref()
+                .unwrap_or("")
+                .contains("derived at step 4"),
+            "{result:?}"
+        );
         let tls13 = model_after(&fixture("tls13-mutual-ok"), Step::KeyExchange);
         let seven = will(&tls13, Step::Encrypted);
         assert!(!seven.contains("complete the Finished exchange"), "{seven}");
