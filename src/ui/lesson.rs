@@ -206,10 +206,15 @@ pub fn resumed_certificate_words(model: &Model) -> String {
     } else {
         "its session's master secret"
     };
+    // With --insecure the earlier connection accepted its certificate without checking it.
+    let then = if model.insecure {
+        "accepted then without checks (--insecure)"
+    } else {
+        "verified then"
+    };
     format!(
         "no certificate was sent or checked on this connection: the session resumed from an \
-         earlier one, whose certificate was verified then; the server proved who it is by knowing \
-         {proof}."
+         earlier one, whose certificate was {then}; the server proved who it is by knowing {proof}."
     )
 }
 
