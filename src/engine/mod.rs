@@ -25,7 +25,7 @@ mod plain;
 pub mod probe;
 pub mod records;
 pub mod resp;
-mod resumed;
+pub(crate) mod resumed;
 pub mod step;
 mod tap;
 pub mod tls_error;

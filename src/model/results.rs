@@ -138,7 +138,14 @@ pub fn step_result(model: &Model, step: Step) -> String {
             if model.is_tls13() {
                 "Application traffic keys derived".into()
             } else {
-                "ClientKeyExchange sent; both sides derived the master secret".into()
+                match super::arrivals::secret_step(model, "CLIENT_RANDOM") {
+                    Some((derived, _)) if derived < Step::KeyExchange => format!(
+                        "ClientKeyExchange sent: the server can now derive the master secret \
+                         the client derived at step {}",
+                        derived.number()
+                    ),
+                    _ => "ClientKeyExchange sent; both sides derived the master secret".into(),
+                }
             }
         }
         Step::Encrypted => match &model.tls {

@@ -79,7 +79,19 @@ impl<W: Write> Reporter for JsonReporter<W> {
             }
             _ => {}
         }
-        if let Some(line) = to_json::event(stamped) {
+        if let Some(mut line) = to_json::event(stamped) {
+            if let crate::report::schema::event::EventJson::SecretDerived { step, .. } =
+                &mut line.event
+            {
+                // The step under way, so a reader need not guess from the line order (a step's
+                // line comes at its end, after its events).
+                *step = model
+                    .events
+                    .len()
+                    .checked_sub(1)
+                    .and_then(|i| crate::model::arrivals::step_at(&model.events, i))
+                    .map(|s| s.number());
+            }
             self.line(&RunLine::Event(line))?;
         }
         // openssl's look at the certificate can change the diagnosis of a step-2 refusal: the

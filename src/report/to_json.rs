@@ -194,7 +194,7 @@ pub fn event(stamped: &Stamped) -> Option<EventLine<'_>> {
             reason: reason.as_deref(),
             related_trusted_ca: related_trusted_ca.as_deref(),
         },
-        Event::SecretDerived { label } => EventJson::SecretDerived { label },
+        Event::SecretDerived { label } => EventJson::SecretDerived { label, step: None },
         Event::KeySchedule(schedule) => EventJson::KeySchedule(schedule.into()),
         Event::HandshakeComplete(params) => EventJson::HandshakeComplete(params.into()),
         Event::DataSent {

@@ -138,6 +138,9 @@ pub fn will(model: &Model, step: Step) -> String {
             (false, false) => "read the server's Finished (no certificate asked for)".into(),
         };
     }
+    if let Some(words) = keys_and_finished(model, step) {
+        return words;
+    }
     Lesson::get()
         .step(step)
         .map(|s| {
@@ -148,6 +151,71 @@ pub fn will(model: &Model, step: Step) -> String {
             }
         })
         .unwrap_or_default()
+}
+
+/// Steps 6 and 7, where the lesson's order and this run's wire part ways: under TLS 1.2 the
+/// keys were derived before step 6 (once the client had the server's key share); under TLS 1.3
+/// the Finished messages may all have crossed before step 7. `None` keeps the lesson's words.
+fn keys_and_finished(model: &Model, step: Step) -> Option<String> {
+    let tls13 = model.is_tls13();
+    match step {
+        Step::KeyExchange if !tls13 && !model.resumed() => {
+            let (derived, _) = arrivals::secret_step(model, "CLIENT_RANDOM")?;
+            (derived < Step::KeyExchange).then(|| {
+                format!(
+                    "send the client's key exchange; the keys themselves were already derived at \
+                     step {}, once the client had the server's key share, and ChangeCipherSpec \
+                     switches to them next",
+                    derived.number()
+                )
+            })
+        }
+        Step::Encrypted if tls13 => {
+            let server = arrivals::server_finished(model)?;
+            let client = arrivals::client_finished(model);
+            Some(match client {
+                Some(c) => format!(
+                    "confirm the handshake: both Finished messages already crossed (the server's \
+                     at step {}, the client's at step {}); nothing new crosses",
+                    server.step.number(),
+                    c.step.number()
+                ),
+                None => format!(
+                    "confirm the handshake: the server's Finished crossed at step {}; the \
+                     client's leaves now if it has not already",
+                    server.step.number()
+                ),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether this run skipped `step` because the session resumed (the engine's skip reason says
+/// so).
+pub fn skipped_as_resumed(model: &Model, step: Step) -> bool {
+    model.step(step).is_some_and(|r| {
+        r.status == crate::model::steps::StepStatus::Skipped && r.result.starts_with("resumed")
+    })
+}
+
+/// What a resumed connection says about certificates, where a full handshake would show one.
+pub fn resumed_certificate_words(model: &Model) -> String {
+    let proof = if model.is_tls13() {
+        "the PSK it left"
+    } else {
+        "its session's master secret"
+    };
+    // With --insecure the earlier connection accepted its certificate without checking it.
+    let then = if model.insecure {
+        "accepted then without checks (--insecure)"
+    } else {
+        "verified then"
+    };
+    format!(
+        "no certificate was sent or checked on this connection: the session resumed from an \
+         earlier one, whose certificate was {then}; the server proved who it is by knowing {proof}."
+    )
 }
 
 /// What this run's events say about a key moment's step, in one sentence (`None` until the
@@ -170,6 +238,23 @@ pub fn moment_fact(model: &Model, step: Step) -> Option<String> {
             )
         })
     };
+    if matches!(
+        step,
+        Step::ServerCertificate | Step::Verify | Step::ClientCertificate
+    ) && skipped_as_resumed(model, step)
+    {
+        return Some(resumed_certificate_words(model));
+    }
+    if let Some(row) = model
+        .step(step)
+        .filter(|r| r.status == crate::model::steps::StepStatus::Skipped)
+    {
+        return Some(format!(
+            "step {} was skipped: {}.",
+            step.number(),
+            row.result.trim_end_matches('.')
+        ));
+    }
     match step {
         Step::Handshake => match &model.client_hello {
             Some(HandshakeMessage::ClientHello {
@@ -373,6 +458,94 @@ mod tests {
             .map(|m| m.title.as_str())
             .collect();
         assert_eq!(shown, expected);
+    }
+
+    /// A TLS 1.3 session resumed: the recorded run up to step 2, then steps 3–5 skipped as the
+    /// engine skips them on a resumed connection.
+    fn resumed() -> Model {
+        use crate::engine::events::{Event, Stamped};
+        let events = crate::ui::testing::fixture("tls13-mutual-ok");
+        let mut model = crate::ui::testing::model_after(&events, Step::Handshake);
+        for (step, reason) in crate::engine::resumed::skipped(true) {
+            model.apply(Stamped {
+                at_us: 9_000,
+                event: Event::StepSkipped { step, reason },
+            });
+        }
+        model
+    }
+
+    #[test]
+    fn a_resumed_session_claims_no_certificate() {
+        let model = resumed();
+        for step in [
+            Step::ServerCertificate,
+            Step::Verify,
+            Step::ClientCertificate,
+        ] {
+            let fact = moment_fact(&model, step).unwrap_or_default();
+            assert!(
+                fact.starts_with("no certificate was sent or checked on this connection")
+                    && fact.contains("earlier one")
+                    && fact.contains("PSK"),
+                "step {step}: {fact}"
+            );
+        }
+        use crate::ui::app::Mode;
+        use crate::ui::testing::{app, render};
+        for (mode, expected) in [
+            (Mode::Certs, "No certificate was sent or checked"),
+            (Mode::Tracker, "none (resumed session)"),
+        ] {
+            let screen = render(&app(model.clone(), mode), 120, 40)
+                .backend()
+                .to_string();
+            let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(!flat.contains("no certificate yet"), "{mode:?}: {screen}");
+            assert!(!flat.contains("No certificate yet"), "{mode:?}: {screen}");
+            assert!(flat.contains(expected), "{mode:?}: {screen}");
+        }
+    }
+
+    #[test]
+    fn step_6_and_7_prompts_follow_the_run() {
+        use crate::ui::testing::{fixture, model_after};
+        let tls12 = model_after(&fixture("tls12-mutual-ok"), Step::ClientCertificate);
+        let six = will(&tls12, Step::KeyExchange);
+        assert!(six.contains("already derived at step 4"), "{six}");
+        assert!(!six.contains("derive the shared keys"), "{six}");
+        let done = model_after(&fixture("tls12-mutual-ok"), Step::KeyExchange);
+        let result = done.step(Step::KeyExchange).map(|r| r.result.clone());
+        assert!(
+            result
+                .as_deref()
+                .unwrap_or("")
+                .contains("derived at step 4"),
+            "{result:?}"
+        );
+        let tls13 = model_after(&fixture("tls13-mutual-ok"), Step::KeyExchange);
+        let seven = will(&tls13, Step::Encrypted);
+        assert!(!seven.contains("complete the Finished exchange"), "{seven}");
+        assert!(seven.contains("the server's at step 5"), "{seven}");
+    }
+
+    #[test]
+    fn quiz_hints_point_at_what_is_on_screen() {
+        for q in &Lesson::get().quiz {
+            // Neither a column the table lacks, nor a step-pinned Finished, nor the seed page's
+            // "look at the … row after step N" hint pattern.
+            for gone in [
+                "Details",
+                "note on step",
+                "Finished messages at step 7",
+                "row after step",
+            ] {
+                assert!(
+                    !q.hint.contains(gone) && !q.question.contains(gone),
+                    "{q:?}"
+                );
+            }
+        }
     }
 
     #[test]

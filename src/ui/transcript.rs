@@ -27,6 +27,11 @@ fn para(heading: Option<String>, text: String) -> Paragraph {
     }
 }
 
+/// The lesson's concept flow, one line: the whole idea before the run's details.
+pub fn concept_flow() -> String {
+    Lesson::get().concept.flow.join(" → ")
+}
+
 /// The transcript of this run: a paragraph on the connection, one per step reached, the end.
 pub fn paragraphs(model: &Model, scenario: Option<&str>) -> Vec<Paragraph> {
     let lesson = Lesson::get();
@@ -324,7 +329,11 @@ pub fn markdown(
             crate::engine::host_port(&model.run.host, model.run.port)
         ));
     }
-    md.push_str("_\n\n## Concept snapshot\n\n");
+    md.push_str(&format!(
+        "_\n\n## Concept flow\n\n{}\n\n{}\n\n## Concept snapshot\n\n",
+        concept_flow(),
+        lesson.concept.summary
+    ));
     for p in &lesson.snapshot.points {
         md.push_str(&format!("- {p}\n"));
     }
@@ -371,6 +380,25 @@ mod tests {
     use super::*;
     use crate::engine::step::Step;
     use crate::ui::testing::{fixture, model_after};
+
+    #[test]
+    fn the_concept_flow_opens_the_handout() {
+        let concept = &Lesson::get().concept;
+        let model = model_after(&fixture("tls13-mutual-ok"), Step::Close);
+        let md = markdown(&model, Some("mutual-tls13"), "now", &[]);
+        let flow = md.find(&concept.flow.join(" → ")).unwrap_or(usize::MAX);
+        let summary = md.find(&concept.summary).unwrap_or(usize::MAX);
+        let run = md.find("## This run").unwrap_or(0);
+        assert!(flow < run && summary < run, "{md}");
+        // The transcript mode opens with it, on the first screen even at 80×24.
+        use crate::ui::app::Mode;
+        use crate::ui::testing::{app, render};
+        let screen = render(&app(model, Mode::Transcript), 80, 24)
+            .backend()
+            .to_string();
+        assert!(screen.contains("Concept flow"), "{screen}");
+        assert!(screen.contains(&concept.flow[0]), "{screen}");
+    }
 
     #[test]
     fn a_successful_run_reads_step_by_step() {

@@ -56,6 +56,10 @@ pub enum EventJson<'a> {
     /// A secret was derived: its label only, never its value.
     SecretDerived {
         label: &'a str,
+        /// The step under way when it was derived (as Flow and plain place it); left out
+        /// before step 1.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        step: Option<u8>,
     },
     /// `--show-secrets`: the key schedule, recomputed and checked (`schema/keys.rs`).
     KeySchedule(super::keys::KeyScheduleJson<'a>),

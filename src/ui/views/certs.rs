@@ -45,11 +45,20 @@ fn lines<'a>(app: &App, model: &Model, w: u16) -> Vec<Line<'a>> {
     let mut out: Vec<Line> = Vec::new();
     if model.chain.is_empty() {
         let text = if !model.events.is_empty() && !model.run.tls {
-            "No TLS on this connection: the server never shows a certificate, and the client cannot tell who it talks to."
+            "No TLS on this connection: the server never shows a certificate, and the client cannot tell who it talks to.".to_string()
+        } else if crate::ui::lesson::skipped_as_resumed(
+            model,
+            crate::engine::step::Step::ServerCertificate,
+        ) {
+            let words = crate::ui::lesson::resumed_certificate_words(model);
+            let mut c = words.chars();
+            c.next()
+                .map(|first| first.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
         } else {
-            "No certificate yet: the server sends its chain at step 3, and the client checks it at step 4."
+            "No certificate yet: the server sends its chain at step 3, and the client checks it at step 4.".to_string()
         };
-        out.extend(labelled("", text, w, t.dim(), t.dim()));
+        out.extend(labelled("", &text, w, t.dim(), t.dim()));
         return out;
     }
     let name = model

@@ -60,14 +60,20 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             lines.extend(command_lines(l, w, Style::default()));
         }
     }
-    section(&mut lines, "What the flags mean");
+    section(
+        &mut lines,
+        "What the flags of the redis-cli command above mean",
+    );
     for l in Lesson::get().sample.explanation.lines() {
         match l.split_once(": ") {
-            Some((flag, meaning)) => {
-                lines.push(Line::from(Span::styled(format!("  {flag}"), t.bold())));
+            Some((flags, meaning)) if flags.starts_with('-') => {
+                let Some(shown) = as_given(&redis_cli, flags) else {
+                    continue;
+                };
+                lines.push(Line::from(Span::styled(format!("  {shown}"), t.bold())));
                 lines.extend(labelled("      ", meaning, w, t.dim(), Style::default()));
             }
-            None => lines.extend(labelled("  ", l, w, t.dim(), Style::default())),
+            _ => lines.extend(labelled("  ", l, w, t.dim(), Style::default())),
         }
     }
     let visible = scrolled(
@@ -78,6 +84,28 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         "↑↓ scroll",
     );
     f.render_widget(Paragraph::new(visible), inner);
+}
+
+/// The flags named in `flags` ("-h -p") as the command gives them, each with its value
+/// (`-h localhost -p 6379`); `None` when the command has none of them. A password is not
+/// repeated.
+fn as_given(command: &str, flags: &str) -> Option<String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let mut out = Vec::new();
+    for flag in flags.split_whitespace() {
+        let Some(i) = words.iter().position(|w| *w == flag) else {
+            continue;
+        };
+        out.push(flag.to_string());
+        if let Some(value) = words.get(i + 1).filter(|v| !v.starts_with('-')) {
+            out.push(if flag == "-a" {
+                "…".into()
+            } else {
+                (*value).to_string()
+            });
+        }
+    }
+    (!out.is_empty()).then(|| out.join(" "))
 }
 
 fn command_lines<'a>(command: &str, width: u16, style: Style) -> Vec<Line<'a>> {
@@ -219,6 +247,26 @@ fn checked_is_ip(run: &RunInfo) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flags_explained_are_the_displayed_commands() {
+        use crate::ui::app::Mode;
+        use crate::ui::testing::{app, fixture, model_after, render};
+        let model = model_after(
+            &fixture("tls13-mutual-ok"),
+            crate::engine::step::Step::Close,
+        );
+        let app = app(model, Mode::Sample);
+        let screen = render(&app, 120, 60).backend().to_string();
+        assert!(!screen.contains("redis.example.com"), "{screen}");
+        assert!(screen.contains("-h 127.0.0.1 -p 42559"), "{screen}");
+        assert!(screen.contains("--cacert /tmp/lab/ca.crt"), "{screen}");
+        assert_eq!(as_given("redis-cli --tls -h h", "--sni"), None);
+        assert_eq!(
+            as_given("redis-cli -a secret", "-a").as_deref(),
+            Some("-a …")
+        );
+    }
 
     #[test]
     fn openssl_mirrors_the_redis_cli_flags() {

@@ -243,6 +243,13 @@ pub fn details_lines<'a>(app: &App, model: &Model, width: u16) -> Vec<Line<'a>> 
             kv("valid from", leaf.not_before.clone(), Style::default());
             kv("valid until", leaf.not_after.clone(), Style::default());
         }
+        None if crate::ui::lesson::skipped_as_resumed(
+            model,
+            crate::engine::step::Step::ServerCertificate,
+        ) =>
+        {
+            kv("peer", "none (resumed session)".into(), t.dim())
+        }
         None => kv("peer", "no certificate yet".into(), t.dim()),
     }
     if let Some(note) = &model.tracker.certificate_note {

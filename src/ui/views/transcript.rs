@@ -1,10 +1,10 @@
-//! Mode 9, the transcript: the concept snapshot, then this run told in prose, step by step.
+//! Mode 9, the transcript: the concept flow and snapshot, then this run told in prose, step by step.
 //! `e` exports the same text as a Markdown handout.
 
 use super::{labelled, mode_title, panel, scrolled};
 use crate::ui::app::{App, Mode};
 use crate::ui::lesson::Lesson;
-use crate::ui::transcript::{classwork, paragraphs};
+use crate::ui::transcript::{classwork, concept_flow, paragraphs};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -18,7 +18,17 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(block, area);
     let t = &app.theme;
     let w = inner.width.saturating_sub(1);
-    let mut lines: Vec<Line> = vec![Line::from(Span::styled("Concept snapshot", t.accent()))];
+    let mut lines: Vec<Line> = vec![Line::from(Span::styled("Concept flow", t.accent()))];
+    lines.extend(labelled("", &concept_flow(), w, t.bold(), Style::default()));
+    lines.extend(labelled(
+        "",
+        &Lesson::get().concept.summary,
+        w,
+        t.dim(),
+        Style::default(),
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled("Concept snapshot", t.accent())));
     for p in &Lesson::get().snapshot.points {
         lines.extend(labelled(" • ", p, w, t.dim(), Style::default()));
     }
