@@ -5,42 +5,10 @@
 
 mod common;
 
+use common::tshark::{have_tshark, tshark};
 use common::*;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
 use tlsviz::lab::LabOptions;
-
-/// tshark, or a loud skip (a failure with TLSVIZ_REQUIRE_REDIS=1, as in CI).
-fn have_tshark() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("TLSVIZ_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
-            panic!("TLSVIZ_REQUIRE_REDIS=1 but tshark is not installed (apt-get install tshark)");
-        }
-        eprintln!("!!! tshark not found: THE CAPTURE TESTS DID NOT RUN !!!");
-    }
-    ok
-}
-
-/// `tshark -r FILE ARGS…`: stdout, after checking it read the file without an error.
-fn tshark(file: &PathBuf, args: &[&str]) -> String {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(file)
-        .args(args)
-        .output()
-        .expect("tshark runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "tshark {args:?}: {stderr}");
-    for line in stderr.lines() {
-        // tshark's only expected remark on stderr: running as root.
-        assert!(line.contains("Running as user"), "tshark {args:?}: {line}");
-    }
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn capture_path(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tlsviz-pcap-{}", std::process::id()));
@@ -51,7 +19,7 @@ fn capture_path(name: &str) -> PathBuf {
 }
 
 /// The handshake message types tshark shows, one per message.
-fn handshake_types(file: &PathBuf) -> Vec<u8> {
+fn handshake_types(file: &Path) -> Vec<u8> {
     tshark(
         file,
         &[
@@ -69,7 +37,7 @@ fn handshake_types(file: &PathBuf) -> Vec<u8> {
 }
 
 /// What every capture must satisfy, and whether tshark saw it decrypted.
-fn check(file: &PathBuf, secrets: bool) {
+fn check(file: &Path, secrets: bool) {
     let summary = tshark(file, &[]);
     assert!(
         summary.contains("[SYN]") && summary.contains("[FIN, ACK]"),
@@ -95,7 +63,7 @@ fn check(file: &PathBuf, secrets: bool) {
     assert_eq!(has_keylog, secrets);
 }
 
-fn connect(lab: &tlsviz::lab::Lab, version: &str, file: &PathBuf, secrets: bool) {
+fn connect(lab: &tlsviz::lab::Lab, version: &str, file: &Path, secrets: bool) {
     let mut args: Vec<String> = vec!["connect".into(), "--json".into()];
     args.extend(["--tls-version".into(), version.into()]);
     args.extend(["--pcap".into(), file.display().to_string()]);
@@ -130,7 +98,7 @@ fn connect(lab: &tlsviz::lab::Lab, version: &str, file: &PathBuf, secrets: bool)
 
 #[test]
 fn connect_tls13_capture_decrypts_with_secrets_only() {
-    if !have_tshark() {
+    if !have_tshark("THE CAPTURE TESTS") {
         return;
     }
     let lab = lab(LabOptions::default());
@@ -148,7 +116,7 @@ fn connect_tls13_capture_decrypts_with_secrets_only() {
 
 #[test]
 fn connect_tls12_capture_decrypts_with_secrets_only() {
-    if !have_tshark() {
+    if !have_tshark("THE CAPTURE TESTS") {
         return;
     }
     let lab = lab(LabOptions::default());
@@ -162,7 +130,7 @@ fn connect_tls12_capture_decrypts_with_secrets_only() {
 
 #[test]
 fn the_lesson_writes_a_capture() {
-    if !have_tshark() {
+    if !have_tshark("THE CAPTURE TESTS") {
         return;
     }
     let server = match server_choice() {

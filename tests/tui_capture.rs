@@ -7,37 +7,9 @@
 mod common;
 
 use common::tmux::{Scratch, Tui};
+use common::tshark::{have_tshark, tshark};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
-
-/// tshark, or a loud skip (a failure with TLSVIZ_REQUIRE_REDIS=1, as in CI).
-fn have_tshark() -> bool {
-    let ok = common::tmux::have("tshark", "--version");
-    if !ok {
-        if std::env::var("TLSVIZ_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
-            panic!("TLSVIZ_REQUIRE_REDIS=1 but tshark is not installed (apt-get install tshark)");
-        }
-        eprintln!("!!! tshark not found: THE TUI CAPTURE TESTS DID NOT RUN !!!");
-    }
-    ok
-}
-
-/// `tshark -r FILE ARGS…`: stdout, after checking it read the file without an error.
-fn tshark(file: &Path, args: &[&str]) -> String {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(file)
-        .args(args)
-        .output()
-        .expect("tshark runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "tshark {args:?}: {stderr}");
-    for line in stderr.lines() {
-        assert!(line.contains("Running as user"), "tshark {args:?}: {line}");
-    }
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A whole run's capture: the TCP stream opens and closes, no analysis flag; the handshake
 /// types tshark decodes include the encrypted ones (11 Certificate, 15 CertificateVerify,
@@ -93,7 +65,7 @@ fn captures(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn w_and_capital_w_on_the_lab_write_the_run_without_and_with_its_secrets() {
-    if !have_tshark() {
+    if !have_tshark("THE TUI CAPTURE TESTS") {
         return;
     }
     let cwd = Scratch::new("tui-capture-cwd");
@@ -151,7 +123,7 @@ fn w_and_capital_w_on_the_lab_write_the_run_without_and_with_its_secrets() {
 
 #[test]
 fn with_pcap_file_the_run_on_screen_is_written_at_exit() {
-    if !have_tshark() {
+    if !have_tshark("THE TUI CAPTURE TESTS") {
         return;
     }
     let out = Scratch::new("tui-capture-file");

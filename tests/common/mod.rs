@@ -4,6 +4,7 @@
 
 pub mod agree;
 pub mod tmux;
+pub mod tshark;
 
 use std::time::Duration;
 use tlsviz::engine::config::TlsVersions;
