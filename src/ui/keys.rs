@@ -552,3 +552,7 @@ fn picker_key(app: &mut App, code: KeyCode) -> Action {
 #[cfg(test)]
 #[path = "keys_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "keys_console_tests.rs"]
+mod console_tests;
