@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::tshark::{have_tshark, tshark};
+use common::tshark::{handshake_types, have_tshark, tshark};
 use common::*;
 use std::path::{Path, PathBuf};
 use tlsviz::lab::LabOptions;
@@ -16,24 +16,6 @@ fn capture_path(name: &str) -> PathBuf {
     let path = dir.join(format!("{name}.pcapng"));
     let _ = std::fs::remove_file(&path);
     path
-}
-
-/// The handshake message types tshark shows, one per message.
-fn handshake_types(file: &Path) -> Vec<u8> {
-    tshark(
-        file,
-        &[
-            "-Y",
-            "tls.handshake.type",
-            "-T",
-            "fields",
-            "-e",
-            "tls.handshake.type",
-        ],
-    )
-    .split([',', '\n'])
-    .filter_map(|t| t.trim().parse().ok())
-    .collect()
 }
 
 /// What every capture must satisfy, and whether tshark saw it decrypted.

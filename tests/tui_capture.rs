@@ -7,7 +7,7 @@
 mod common;
 
 use common::tmux::{Scratch, Tui};
-use common::tshark::{have_tshark, tshark};
+use common::tshark::{handshake_types, have_tshark, tshark};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,20 +21,7 @@ fn check(file: &Path, secrets: bool) {
         "{summary}"
     );
     assert_eq!(tshark(file, &["-Y", "tcp.analysis.flags"]), "");
-    let types: Vec<u8> = tshark(
-        file,
-        &[
-            "-Y",
-            "tls.handshake.type",
-            "-T",
-            "fields",
-            "-e",
-            "tls.handshake.type",
-        ],
-    )
-    .split([',', '\n'])
-    .filter_map(|t| t.trim().parse().ok())
-    .collect();
+    let types = handshake_types(file);
     assert!(types.contains(&1) && types.contains(&2), "{types:?}");
     for t in [11, 15, 20] {
         assert_eq!(types.contains(&t), secrets, "type {t}: {types:?}");

@@ -42,17 +42,7 @@ use crate::errors::UsageError;
 /// (SIGTERM, a hang-up) ended it. The terminal is restored on quit, on error, and (by ratatui's
 /// hook) on panic.
 pub async fn run(source: Source, options: UiOptions) -> Result<i32, UsageError> {
-    let mut terminal = match ratatui::try_init() {
-        Ok(t) => t,
-        Err(e) => {
-            ratatui::restore();
-            return Err(UsageError::new(
-                "terminal",
-                format!("cannot start the TUI: {e}"),
-                "use --plain or --json",
-            ));
-        }
-    };
+    let mut terminal = init_terminal()?;
     let result = event_loop::run(&mut terminal, source, options).await;
     ratatui::restore();
     let (code, note) = result?;
@@ -64,21 +54,28 @@ pub async fn run(source: Source, options: UiOptions) -> Result<i32, UsageError> 
     Ok(code)
 }
 
+/// The terminal in raw mode on the alternate screen, or a one-line error (the terminal restored).
+fn init_terminal() -> Result<ratatui::DefaultTerminal, UsageError> {
+    ratatui::try_init().map_err(|e| {
+        ratatui::restore();
+        UsageError::new(
+            "terminal",
+            format!("cannot start the TUI: {e}"),
+            "use --plain or --json",
+        )
+    })
+}
+
 /// `tlsviz compare` on a terminal: both connections stepped together. Returns 0 if both
 /// succeeded, 1 if not; the terminal is restored and the lab (if any) stopped.
 pub async fn run_compare(source: CompareSource, options: UiOptions) -> Result<i32, UsageError> {
-    let mut terminal = match ratatui::try_init() {
+    let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
-            ratatui::restore();
             if let Some(lab) = source.lab {
                 lab.stop().await;
             }
-            return Err(UsageError::new(
-                "terminal",
-                format!("cannot start the TUI: {e}"),
-                "use --plain or --json",
-            ));
+            return Err(e);
         }
     };
     let result = compare_loop::run(&mut terminal, source, options).await;
@@ -90,18 +87,13 @@ pub async fn run_compare(source: CompareSource, options: UiOptions) -> Result<i3
 /// arrive; Enter opens a run in the nine-mode viewer. 0 when the last check found every node
 /// fine, 1 otherwise, 130 on a signal; the terminal is restored and a scenario's lab stopped.
 pub async fn run_topology(source: TopologySource, options: UiOptions) -> Result<i32, UsageError> {
-    let mut terminal = match ratatui::try_init() {
+    let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
-            ratatui::restore();
             if let Some(lab) = source.lab {
                 lab.stop().await;
             }
-            return Err(UsageError::new(
-                "terminal",
-                format!("cannot start the TUI: {e}"),
-                "use --plain or --json",
-            ));
+            return Err(e);
         }
     };
     let result = topology_loop::run(&mut terminal, source, options).await;

@@ -35,3 +35,21 @@ pub fn tshark(file: &Path, args: &[&str]) -> String {
     }
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The handshake message types tshark shows, one per message.
+pub fn handshake_types(file: &Path) -> Vec<u8> {
+    tshark(
+        file,
+        &[
+            "-Y",
+            "tls.handshake.type",
+            "-T",
+            "fields",
+            "-e",
+            "tls.handshake.type",
+        ],
+    )
+    .split([',', '\n'])
+    .filter_map(|t| t.trim().parse().ok())
+    .collect()
+}
