@@ -26,12 +26,14 @@ const PASSWORD: &str = "Byte-Lab-Passw0rd";
 /// One keylog line: label, client random, secret.
 type KeyLine = (String, Vec<u8>, Vec<u8>);
 
-fn keylog_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlsviz-bytes-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(format!("{name}.keys"));
-    let _ = std::fs::remove_file(&path);
-    path
+/// A fresh file path in a temp folder removed when the returned guard drops.
+fn keylog_path(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("tlsviz-bytes-")
+        .tempdir()
+        .expect("temp dir");
+    let path = dir.path().join(format!("{name}.keys"));
+    (dir, path)
 }
 
 fn read_keylog(path: &PathBuf) -> Vec<KeyLine> {
@@ -62,7 +64,7 @@ async fn run_bytes(
     groups: Option<Vec<&'static dyn rustls::crypto::SupportedKxGroup>>,
 ) -> Run {
     let lab = lab(lab_options);
-    let path = keylog_path(name);
+    let (_dir, path) = keylog_path(name);
     let mut target = target(
         &lab,
         &Client {
@@ -481,7 +483,8 @@ fn json_lines_carry_the_bytes_and_a_replay_too() {
         requirepass: Some(PASSWORD.into()),
         ..LabOptions::default()
     });
-    let record = keylog_path("replay").with_extension("ndjson");
+    let (_dir, keys) = keylog_path("replay");
+    let record = keys.with_extension("ndjson");
     let mut args: Vec<String> = vec!["connect".into(), "--json".into(), "--bytes".into()];
     args.extend(["--record".into(), record.display().to_string()]);
     args.extend(lab.connect_args());

@@ -10,12 +10,14 @@ use common::*;
 use std::path::{Path, PathBuf};
 use tlsviz::lab::LabOptions;
 
-fn capture_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlsviz-pcap-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(format!("{name}.pcapng"));
-    let _ = std::fs::remove_file(&path);
-    path
+/// A fresh capture path in a temp folder removed when the returned guard drops.
+fn capture_path(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("tlsviz-pcap-")
+        .tempdir()
+        .expect("temp dir");
+    let path = dir.path().join(format!("{name}.pcapng"));
+    (dir, path)
 }
 
 /// What every capture must satisfy, and whether tshark saw it decrypted.
@@ -85,7 +87,7 @@ fn connect_tls13_capture_decrypts_with_secrets_only() {
     }
     let lab = lab(LabOptions::default());
     for secrets in [true, false] {
-        let file = capture_path(&format!("tls13-{secrets}"));
+        let (_dir, file) = capture_path(&format!("tls13-{secrets}"));
         connect(&lab, "1.3", &file, secrets);
         check(&file, secrets);
         // Without secrets, TLS 1.3 hides the certificate too.
@@ -103,7 +105,7 @@ fn connect_tls12_capture_decrypts_with_secrets_only() {
     }
     let lab = lab(LabOptions::default());
     for secrets in [true, false] {
-        let file = capture_path(&format!("tls12-{secrets}"));
+        let (_dir, file) = capture_path(&format!("tls12-{secrets}"));
         connect(&lab, "1.2", &file, secrets);
         check(&file, secrets);
         let _ = std::fs::remove_file(&file);
@@ -119,7 +121,7 @@ fn the_lesson_writes_a_capture() {
         tlsviz::lab::ServerChoice::Redis => "redis",
         _ => "builtin",
     };
-    let file = capture_path("lesson");
+    let (_dir, file) = capture_path("lesson");
     let path = file.display().to_string();
     let ran = tlsviz_bin(
         &[
@@ -139,7 +141,7 @@ fn the_lesson_writes_a_capture() {
 
 #[test]
 fn pcap_refuses_what_it_cannot_capture_before_the_run() {
-    let file = capture_path("refused");
+    let (_dir, file) = capture_path("refused");
     let path = file.display().to_string();
     // A plaintext connection: tlsviz keeps none of its bytes.
     let ran = tlsviz_bin(&["connect", "--json", "-p", "1", "--pcap", &path], &[]);
