@@ -77,7 +77,7 @@ pub fn compare(model: &Model) -> Option<Comparison> {
         .is_some_and(|d| d.kind == ErrorKind::HostnameMismatch);
     let line = if let Some(line) = after_tls(model, check, ours, who, &reason) {
         line
-    } else if hostname && !ours && cn_only(model) {
+    } else if hostname && !ours && model.chain.first().and_then(|l| l.cn_only()).is_some() {
         // OpenSSL's own name check falls back to the CN when there is no subjectAltName.
         format!(
             "tlsviz failed, but {who} on this machine CONNECTS with the same flags: redis-cli \
@@ -113,14 +113,6 @@ pub fn compare(model: &Model) -> Option<Comparison> {
         agrees: Some(false),
         disagreement: Some(line),
     })
-}
-
-/// The server's certificate has no subjectAltName, only a CN.
-fn cn_only(model: &Model) -> bool {
-    model
-        .chain
-        .first()
-        .is_some_and(|leaf| leaf.san.is_empty() && leaf.common_name.is_some())
 }
 
 /// Both handshakes got through and the two differ only in what Redis said afterwards (a failed

@@ -216,9 +216,7 @@ pub(super) fn tls_failure(
             // Our own reading of the leaf's names (DNS:…, IP:…); a certificate without
             // subjectAltName shows its CN, marked as such.
             let leaf = model.chain.first();
-            let cn_only = leaf
-                .filter(|l| l.san.is_empty())
-                .and_then(|l| l.common_name.clone());
+            let cn_only = leaf.and_then(|l| l.cn_only()).map(str::to_string);
             let presented = match (leaf, &cn_only) {
                 (Some(leaf), _) if !leaf.san.is_empty() => leaf.san.clone(),
                 (_, Some(cn)) => vec![format!(

@@ -339,6 +339,17 @@ pub struct CertificateInfo {
     pub common_name: Option<String>,
 }
 
+impl CertificateInfo {
+    /// The common name of a certificate that names its subject only there (no
+    /// subjectAltName): what name checks that ignore the CN cannot match.
+    pub fn cn_only(&self) -> Option<&str> {
+        self.san
+            .is_empty()
+            .then_some(self.common_name.as_deref())
+            .flatten()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TlsParams {
     pub version: TlsVersion,

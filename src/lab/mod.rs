@@ -417,6 +417,14 @@ pub fn shell_join(args: &[String]) -> String {
         .join(" ")
 }
 
+/// Whether a server accepts connections on `address` now. A connection to itself (source
+/// port = the port asked for, which the kernel can pick in the ephemeral range while nothing
+/// listens) does not count.
+pub fn accepts_connections(address: std::net::SocketAddr, timeout: std::time::Duration) -> bool {
+    std::net::TcpStream::connect_timeout(&address, timeout)
+        .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
+}
+
 /// Where the lab keeps its folders: the system temp dir, or `TLSVIZ_LAB_DIR` for tests.
 pub fn lab_root() -> PathBuf {
     std::env::var_os("TLSVIZ_LAB_DIR")

@@ -3,7 +3,7 @@
 use super::error::FIRST_REDIS_WITH_TLS;
 use super::files::{free_port, LabFiles};
 use super::{path_str, LabError, LabOptions};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -328,11 +328,7 @@ fn wait_ready(
             }
             return Err(LabError::RedisExited { status, log });
         }
-        // A connection to itself (source port = the port asked for, which can happen in the
-        // ephemeral range while nothing listens) is not the server.
-        if TcpStream::connect_timeout(&address, Duration::from_millis(50))
-            .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
-        {
+        if super::accepts_connections(address, Duration::from_millis(50)) {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(2));

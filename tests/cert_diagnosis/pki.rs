@@ -286,13 +286,8 @@ pub fn redis_with(
         .expect("redis-server starts");
     let mut redis = Redis { child, port };
     let start = Instant::now();
-    // A connection to itself (source port = this port, possible in the ephemeral range while
-    // nothing listens yet) does not count as the server listening.
-    let listening = || {
-        std::net::TcpStream::connect(("127.0.0.1", port))
-            .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
-    };
-    while !listening() {
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    while !tlsviz::lab::accepts_connections(address, Duration::from_millis(200)) {
         // A server that refused its certificate exits at once: say so instead of waiting.
         if let Ok(Some(status)) = redis.child.try_wait() {
             panic!("redis-server exited ({status}): it could not load its TLS files");

@@ -175,12 +175,8 @@ impl RedisTls {
             .expect("start redis-server");
         let redis = RedisTls { child, port };
         let deadline = Instant::now() + Duration::from_secs(5);
-        // A self-connection (possible in the ephemeral range) is not the server listening.
-        let listening = || {
-            std::net::TcpStream::connect(("127.0.0.1", port))
-                .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
-        };
-        while !listening() {
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        while !tlsviz::lab::accepts_connections(address, Duration::from_millis(200)) {
             assert!(
                 Instant::now() < deadline,
                 "redis-server did not listen on {port}"
